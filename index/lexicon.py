@@ -1,0 +1,54 @@
+"""BM25 statistics (bm25s) and the one tokenizer both indexing and querying must share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Any
+
+for _name in ("bm25s",):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class BM25Settings:
+    k1: float = 0.9
+    b: float = 0.4
+    method: str = "lucene"
+    stopwords: str = "en"
+    stemmer: str = "english"  # Snowball language, or "" for none
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    if not language:
+        return None
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer(language)
+
+
+def tokenize(texts: Sequence[str], settings: BM25Settings) -> list[list[str]]:
+    import bm25s
+
+    tokens = bm25s.tokenize(
+        list(texts),
+        stopwords=settings.stopwords or None,
+        stemmer=_stemmer(settings.stemmer),
+        return_ids=False,
+        show_progress=False,
+    )
+    return tokens  # type: ignore[return-value]
+
+
+def build(token_lists: list[list[str]], settings: BM25Settings) -> Any:
+    import bm25s
+
+    model = bm25s.BM25(k1=settings.k1, b=settings.b, method=settings.method)
+    model.index(token_lists, show_progress=False)
+    return model

@@ -1,0 +1,128 @@
+"""Guess title, date, outlet and URL from an article's own text.
+
+Used only where a file carries no fields. Each guess prefers evidence that the page
+says about itself ("originally appeared on X", "Copyright ... X", "X has learnt") over a
+name merely mentioned, so an article quoting The Wall Street Journal is not filed
+under it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_MDY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
+_DMY = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
+
+# Outlets named in self-descriptions; aliases map to the display name.
+OUTLETS = {
+    "theprint": "ThePrint",
+    "south china morning post": "South China Morning Post",
+    "scmp": "South China Morning Post",
+    "hindustan times": "Hindustan Times",
+    "the hindu": "The Hindu",
+    "times of india": "The Times of India",
+    "the times of india": "The Times of India",
+    "indian express": "The Indian Express",
+    "the indian express": "The Indian Express",
+    "ndtv": "NDTV",
+    "reuters": "Reuters",
+    "associated press": "Associated Press",
+    "ap": "Associated Press",
+    "afp": "AFP",
+    "cnn": "CNN",
+    "bbc": "BBC",
+    "bbc news": "BBC",
+    "the guardian": "The Guardian",
+    "the new york times": "The New York Times",
+    "new york times": "The New York Times",
+    "the washington post": "The Washington Post",
+    "the wall street journal": "The Wall Street Journal",
+    "usa today": "USA Today",
+    "bloomberg": "Bloomberg",
+    "al jazeera": "Al Jazeera",
+    "the week": "The Week",
+    "financial times": "Financial Times",
+    "politico": "Politico",
+    "npr": "NPR",
+    "xinhua": "Xinhua",
+    "global times": "Global Times",
+    "dawn": "Dawn",
+    "the diplomat": "The Diplomat",
+}
+_SELF = [
+    re.compile(r"originally (?:appeared|published) (?:on|in) (?:the )?([A-Z][\w&' .-]{1,60}?)\s*(?:\(|,|\.|$)", re.M),
+    re.compile(r"(?:Copyright|©|\(c\))\s*(?:\(c\)\s*)?\d{4}\.?\s*(?:the )?([A-Z][\w&' .-]{1,60}?)(?:\s+Publishers?|\s+Ltd|\s+Inc|\.|,|$)", re.M),
+    re.compile(r"More (?:Articles|Stories|News) from ([A-Z][\w&' .-]{1,40}?)\s*$", re.M),
+    re.compile(r"\b([A-Z][\w]+(?: [A-Z][\w]+){0,3}) has (?:learnt|learned|reported exclusively)\b"),
+    re.compile(r"^[A-Z][A-Za-z .,'-]{1,40}\((AP|Reuters|AFP)\)", re.M),
+]
+_URL = re.compile(r"https?://[^\s)>\]\"']+")
+
+
+def parse_date(value: str) -> str | None:
+    """An ISO yyyy-mm-dd for the first date written in value, or None."""
+    for rx, order in ((_ISO, "ymd"), (_MDY, "mdy"), (_DMY, "dmy")):
+        for m in rx.finditer(value):
+            a, b, c = m.groups()
+            try:
+                if order == "ymd":
+                    d = date(int(a), int(b), int(c))
+                elif order == "mdy":
+                    d = date(int(c), _MONTHS[a.lower()], int(b))
+                else:
+                    d = date(int(c), _MONTHS[b.lower()], int(a))
+            except (KeyError, ValueError):
+                continue
+            return d.isoformat()
+    return None
+
+
+def outlet_of(name: str) -> str | None:
+    return OUTLETS.get(" ".join(name.lower().split()))
+
+
+def guess_source(text: str) -> str | None:
+    for rx in _SELF:
+        for m in rx.finditer(text):
+            found = outlet_of(m.group(1))
+            if found:
+                return found
+    return None
+
+
+def guess_url(text: str) -> str | None:
+    m = _URL.search(text)
+    return m.group(0).rstrip(".,;") if m else None
+
+
+def guess_title(first_line: str, first_sentence: str) -> tuple[str, bool]:
+    """(title, whole_line): a short first line is the headline; else its first sentence."""
+    if len(first_line.split()) <= 20:
+        return first_line, True
+    words = first_sentence.split()
+    if len(words) <= 30:
+        return first_sentence.rstrip(), False
+    return " ".join(words[:14]) + " …", False

@@ -1,0 +1,55 @@
+"""Shared fakes and fixtures: a deterministic encoder and small corpora."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "corpus"
+
+
+class FakeEncoder:
+    """Bag of hashed words -> unit vector. Deterministic, instant, and similar texts score high."""
+
+    name = "fake-encoder"
+    dim = 64
+    fingerprint = "fake-1"
+
+    def __init__(self) -> None:
+        self.encoded = 0  # passages embedded so far: lets tests prove nothing was re-embedded
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(re.findall(r"\w+|[^\w\s]", t)) for t in texts]
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else np.eye(self.dim, dtype=np.float32)[0]
+        self.encoded += len(texts)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture
+def seed_corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus (the five seed articles)."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(SEEDS, dest)
+    return dest

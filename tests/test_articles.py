@@ -1,0 +1,139 @@
+"""Known answers on the five seed articles, the other formats, and bad files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from index.articles import parse, scan_corpus
+from index.chunking import ChunkSettings, chunk
+from tests.conftest import SEEDS, FakeEncoder
+
+LIMIT = 5_000_000
+
+
+def seed(name: str):
+    scan = scan_corpus(SEEDS, LIMIT)
+    return {a.id[:3]: parse(a) for a in scan.articles}[name]
+
+
+def body(article) -> str:
+    return "\n".join(article.text[a:b] for block in article.blocks for a, b in block)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "date", "source"),
+    [
+        ("000", "After blocking a proposal to blacklist JeM chief Masood Azhar China is reaching out to India for closer defence cooperation.", None, None),
+        ("001", "China and Pakistan have signed an agreement to deepen defence cooperation between the all-weather allies amid rising tensions with India.", "2020-12-11", None),
+        ("003", "India & US agree on deeper cooperation in Indo-Pacific as Rajnath meets Mark Esper", "2024-03-19", "ThePrint"),
+        ("004", "US and India ‘set to sign intelligence deal’ amid ongoing border stand-off with China", None, "South China Morning Post"),
+    ],
+)
+def test_seed_metadata(name: str, title: str, date: str | None, source: str | None) -> None:
+    article = seed(name)
+    assert (article.title, article.date, article.source) == (title, date, source)
+
+
+def test_seed_002_title_is_a_clipped_first_sentence_and_date_marker() -> None:
+    article = seed("002")
+    assert article.date == "2020-09-03"
+    assert article.title is not None and article.title.startswith("The Chinese defence minister has sought a meeting")
+    assert not body(article).startswith("date")
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "scorecardresearch", "Support Our Journalism", "Follow Us", "Text Size", "Subscribe to our channels",
+        "Also Read", "LEAVE A REPLY", "Please enter your", "Most Popular", "More Articles from SCMP",
+        "Alarm bells ring", "Taiwan coastguard", "Copyright (c)", "originally appeared", "Source Article",
+        "a man wearing a suit", "is greeted upon his arrival", "HomeDefence", "Tuesday, March 19, 2024",
+        "Global Impact newsletter", "India needs fair, non-hyphenated",
+    ],
+)
+def test_boilerplate_is_gone_from_every_seed(junk: str) -> None:
+    for article in (parse(a) for a in scan_corpus(SEEDS, LIMIT).articles):
+        assert junk not in body(article), (article.id, junk)
+
+
+def test_article_text_survives() -> None:
+    print_body = body(seed("003"))
+    assert "New Delhi: With an increasingly aggressive China flexing its muscles" in print_body
+    assert "‘Rajnath invites US to join Make in India’" in print_body
+    scmp = body(seed("004"))
+    assert "The United States and India are preparing to sign an agreement" in scmp
+    assert "this is primarily their problem to solve" in scmp
+
+
+def test_every_passage_span_maps_back_to_the_original_file() -> None:
+    enc = FakeEncoder()
+    for raw in scan_corpus(SEEDS, LIMIT).articles:
+        article = parse(raw)
+        original = (SEEDS / raw.id).read_text("utf-8")
+        for p in chunk(article, ChunkSettings(), enc.count_tokens):
+            assert original[p.start : p.end] == p.text
+
+
+def test_markdown_front_matter_wins(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: The Real Title\ndate: 2021-05-04\nsource: Reuters\nurl: https://example.org/a\n---\n"
+        "A Short Headline Guess\n\nMonday, June 7, 2021\n\nBody text of the article. It has two sentences.\n"
+    )
+    article = parse(scan_corpus(tmp_path, LIMIT).articles[0])
+    assert (article.title, article.date, article.source, article.url) == ("The Real Title", "2021-05-04", "Reuters", "https://example.org/a")
+    assert article.id == "a.md"
+
+
+def test_dateline_and_url_from_text(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text(
+        "Storm hits coast\nWednesday, January 3, 2024\nhttps://news.example.com/storm\n\nA storm hit the coast on Tuesday.\n"
+    )
+    article = parse(scan_corpus(tmp_path, LIMIT).articles[0])
+    assert (article.id, article.title, article.date, article.url) == ("sub/b.txt", "Storm hits coast", "2024-01-03", "https://news.example.com/storm")
+
+
+def test_jsonl_and_gzip_records(tmp_path: Path) -> None:
+    rec = {"id": "x1", "title": "T", "source": "cnn.com", "published_at": "2022-06-12T10:00:00Z", "url": "https://cnn.com/x", "body": "Body one."}
+    (tmp_path / "a.jsonl").write_text(json.dumps(rec) + "\n")
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as fh:
+        fh.write(json.dumps({**rec, "id": "x2", "url": None}) + "\n")
+    scan = scan_corpus(tmp_path, LIMIT)
+    articles = {a.id: parse(a) for a in scan.articles}
+    assert set(articles) == {"x1", "x2"}
+    assert articles["x1"].date == "2022-06-12" and articles["x1"].location == "https://cnn.com/x"
+    assert articles["x2"].location == "b.jsonl.gz:1"
+
+
+def test_bad_files_are_skipped_with_one_warning_each(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Headline\n\nA real sentence about news.\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage")
+    (tmp_path / "empty.md").write_text("  \n\n")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 society".encode("latin-1"))
+    (tmp_path / "big.txt").write_text("word " * 2_100_000)  # 10.5 MB
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"id": "j1", "body": "Fine."}) + "\n{not json\n" + json.dumps({"id": "j2"}) + "\n" + json.dumps({"id": "j1", "body": "dup"}) + "\n"
+    )
+    scan = scan_corpus(tmp_path, LIMIT)
+    assert sorted(a.id for a in scan.articles) == ["good.txt", "j1"]
+    joined = "\n".join(scan.warnings)
+    assert "binary.txt: binary file, skipped" in joined
+    assert "empty.md: empty, skipped" in joined
+    assert "latin1.txt: not UTF-8" in joined and "re-save it as UTF-8" in joined
+    assert "big.txt: 10.5 MB is over the 5 MB article limit" in joined and "SITREP_MAX_ARTICLE_MB" in joined
+    assert "feed.jsonl line 2: not valid JSON, skipped" in joined
+    assert "feed.jsonl line 3: no 'body' text, skipped" in joined
+    assert "feed.jsonl line 4: duplicate article id 'j1'" in joined
+    assert len(scan.warnings) == 7
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
+    data = gzip.compress(b"".join(json.dumps({"id": f"r{i}", "body": f"Body {i} " * 50}).encode() + b"\n" for i in range(200)))
+    (tmp_path / "c.jsonl.gz").write_bytes(data[: len(data) // 2])
+    scan = scan_corpus(tmp_path, LIMIT)
+    assert 0 < len(scan.articles) < 200
+    assert any("unreadable after line" in w for w in scan.warnings)

@@ -1,0 +1,166 @@
+"""Build, update = rebuild, atomic saves, and every way an index can be refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import lexicon, store
+from index.build import update
+from index.chunking import ChunkSettings
+from index.errors import CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, IndexNotWritable
+from tests.conftest import ROOT, FakeEncoder
+
+QUERIES = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan"]
+
+
+def bm25_top(data: store.IndexData, query: str, k: int = 10) -> list[str]:
+    tokens = lexicon.tokenize([query], lexicon.BM25Settings())[0]
+    scores = data.bm25.get_scores(tokens)
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [f"{data.passage_id(int(i))}:{scores[i]:.5f}" for i in order if scores[i] > 0]
+
+
+def snapshot(data: store.IndexData) -> tuple:
+    rows = [(data.passage_id(i), data.passage_text(i)) for i in range(data.passage_count)]
+    return rows, np.asarray(data.vectors).round(6).tolist(), [bm25_top(data, q) for q in QUERIES]
+
+
+def test_build_then_load(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    report = update(seed_corpus, tmp_path / "idx", fake_encoder)
+    assert (report.added, report.articles, report.full) == (5, 5, True)
+    assert report.passages == report.passages_embedded > 20
+    data = store.load(tmp_path / "idx")
+    assert data.passage_count == report.passages
+    m = data.manifest
+    assert m["model"] == {"name": "fake-encoder", "fingerprint": "fake-1", "dim": 64}
+    assert m["newest_article_date"] == "2024-03-19"
+    assert set(m["articles"]) == {p.name for p in seed_corpus.iterdir()}
+    assert m["chunking"]["max_tokens"] == 200 and "built_at" in m
+    assert (tmp_path / "idx").is_symlink()
+
+
+def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_path: Path) -> None:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "inc", enc)
+    first = enc.encoded
+    (seed_corpus / "new.txt").write_text("Floods in Assam\n\nHeavy floods displaced thousands in Assam on Monday. Rescue teams arrived.\n")
+    changed = seed_corpus / "002_473cd780df3d0ee7.txt"
+    changed.write_text(changed.read_text() + "\nA final added paragraph says talks will resume next week.\n")
+    (seed_corpus / "000_08773b1c9158e159.txt").unlink()
+    report = update(seed_corpus, tmp_path / "inc", enc)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 3)
+    # Only the new article and the changed article's last passage(s) are embedded again.
+    assert 1 <= report.passages_embedded <= 3
+    assert enc.encoded - first == report.passages_embedded
+
+    update(seed_corpus, tmp_path / "full", FakeEncoder(), full=True)
+    assert snapshot(store.load(tmp_path / "inc")) == snapshot(store.load(tmp_path / "full"))
+
+
+def test_noop_update_embeds_and_writes_nothing(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    update(seed_corpus, tmp_path / "idx", fake_encoder)
+    before = os.readlink(tmp_path / "idx")
+    report = update(seed_corpus, tmp_path / "idx", fake_encoder)
+    assert (report.unchanged, report.passages_embedded, report.full) == (5, 0, False)
+    assert os.readlink(tmp_path / "idx") == before
+
+
+def test_old_versions_are_pruned(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    for _ in range(4):
+        update(seed_corpus, tmp_path / "idx", fake_encoder, full=True)
+    versions = [p for p in tmp_path.glob(".idx.*") if p.is_dir()]
+    assert len(versions) == 2  # the current one and the one before it
+
+
+def test_other_model_or_chunking_is_refused(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    update(seed_corpus, tmp_path / "idx", fake_encoder)
+    other = FakeEncoder()
+    other.fingerprint = "other-weights"  # type: ignore[misc]
+    with pytest.raises(IndexMismatch, match="run `sitrep index build`"):
+        update(seed_corpus, tmp_path / "idx", other)
+    with pytest.raises(IndexMismatch, match="chunking"):
+        update(seed_corpus, tmp_path / "idx", fake_encoder, ChunkSettings(max_tokens=150))
+    update(seed_corpus, tmp_path / "idx", other, full=True)  # build is the way out
+
+
+def test_corpus_errors(tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        update(tmp_path / "nope", tmp_path / "idx", fake_encoder)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="no readable articles"):
+        update(tmp_path / "empty", tmp_path / "idx", fake_encoder)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_unwritable_index_folder(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(IndexNotWritable, match="SITREP_INDEX_DIR"):
+        update(seed_corpus, tmp_path / "afile" / "idx", fake_encoder)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garble-manifest"])
+def test_damaged_index_is_reported(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder, damage: str) -> None:
+    update(seed_corpus, tmp_path / "idx", fake_encoder)
+    real = (tmp_path / "idx").resolve()
+    if damage == "truncate":
+        with (real / "vectors.npy").open("r+b") as fh:
+            fh.truncate(100)
+    elif damage == "delete":
+        (real / "dense.faiss").unlink()
+    else:
+        (real / "manifest.json").write_text("{")
+    with pytest.raises(IndexCorrupt, match="rebuild it with `sitrep index build`"):
+        store.load(tmp_path / "idx")
+    update(seed_corpus, tmp_path / "idx", fake_encoder, full=True)
+    assert store.load(tmp_path / "idx").passage_count > 0
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotBuilt, match="run `sitrep index build`"):
+        store.load(tmp_path / "idx")
+
+
+def test_second_writer_is_refused(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    with store.writer_lock(tmp_path / "idx"), pytest.raises(IndexBusy, match="wait for it to finish"):
+        update(seed_corpus, tmp_path / "idx", fake_encoder)
+
+
+KILLER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from tests.conftest import FakeEncoder
+from index.build import update
+corpus, idx = Path(sys.argv[1]), Path(sys.argv[2])
+print("ready", flush=True)
+while True:
+    update(corpus, idx, FakeEncoder(), full=True)
+"""
+
+
+def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    big = seed_corpus / "feed.jsonl"
+    big.write_text("".join(json.dumps({"id": f"r{i}", "body": f"Report {i} on trade talks. " * 40}) + "\n" for i in range(150)))
+    idx = tmp_path / "idx"
+    update(seed_corpus, idx, fake_encoder)
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(root=str(ROOT)))
+    for delay in (0.3, 0.7, 1.1, 1.6, 2.2):
+        proc = subprocess.Popen([sys.executable, str(script), str(seed_corpus), str(idx)], stdout=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        data = store.load(idx)  # never a mix, never missing
+        assert data.passage_count == data.manifest["passage_count"] > 150
+    update(seed_corpus, idx, fake_encoder)  # and the next writer cleans up after the dead one
+    assert not list(tmp_path.glob(".idx.*.tmp"))
