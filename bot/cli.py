@@ -25,6 +25,101 @@ def _encoder(settings: Settings) -> Any:
     return SentenceTransformerEncoder(settings.model_dir, batch_size=settings.embed_batch_size)
 
 
+def _query_encoder(settings: Settings) -> Any:
+    from index.embedding import query_encoder
+
+    return query_encoder(settings.model_dir, settings.model_cache_dir)
+
+
+def _engine(settings: Settings, index: str | None, make_encoder: Callable[[Settings], Any]) -> Any:
+    from retrieval.engine import Engine
+
+    return Engine.open(Path(index or settings.index_dir), make_encoder(settings),
+                       params=settings.retrieval(), answer_params=settings.answering())
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> Any:
+    from retrieval.dates import parse_as_of
+    from retrieval.types import Query
+
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    return Query(args.question, k=args.k or settings.default_k, mode=args.mode, as_of=as_of, source=args.source)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
+    from bot import render
+
+    query = _query(args, settings)  # bad options fail before the model loads
+    engine = _engine(settings, args.index, make_encoder)
+    answer = engine.ask(query)
+    if args.json:
+        print(json.dumps(render.as_json(answer), ensure_ascii=False))
+    else:
+        a = engine.data.articles
+        meta = {aid: (t, s, d, loc) for aid, t, s, d, loc in zip(a.id, a.title, a.source, a.date, a.location)}
+        print(render.as_text(answer, meta, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_repl(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
+    from bot.repl import Repl, terminal_reader
+
+    engine = _engine(settings, args.index, make_encoder)
+    repl = Repl(engine, color=sys.stdout.isatty(), k=settings.default_k)
+    repl.run(terminal_reader(Path(settings.model_cache_dir).parent / "repl_history"))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any],
+             make_index_encoder: Callable[[Settings], Any]) -> int:
+    from index import build
+    from retrieval import evaluate
+    from retrieval.engine import Engine
+    from retrieval.types import MODES
+
+    dataset = Path(args.dataset)
+    if not dataset.is_dir():
+        raise UserError(f"dataset folder {dataset} does not exist: point --dataset at a folder with corpus.jsonl[.gz] and queries.jsonl")
+    source = evaluate.corpus_file(dataset)
+    queries = evaluate.load_queries(dataset / "queries.jsonl")
+    nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
+    if args.limit:
+        queries, nulls = queries[: args.limit], nulls[: args.limit]
+    cache = Path(settings.eval_cache_dir) / dataset.resolve().name
+    index_path = Path(args.index) if args.index else cache / "index"
+    if not args.index:
+        corpus = cache / "corpus"
+        corpus.mkdir(parents=True, exist_ok=True)
+        link = corpus / source.name
+        if not link.is_symlink() or link.resolve() != source.resolve():
+            link.unlink(missing_ok=True)
+            link.symlink_to(source.resolve())
+        report = build.update(corpus, index_path, make_index_encoder(settings), settings.chunking(), settings.bm25(),
+                              settings.dense(), max_article_bytes=int(settings.max_article_mb * 1_000_000),
+                              progress=_Bar() if not args.json and sys.stderr.isatty() else None)
+        if not args.json:
+            print(f"index {index_path}: {report.articles} articles, {report.passages} passages "
+                  f"({report.passages_embedded} embedded now)", file=sys.stderr)
+    engine = Engine.open(index_path, make_encoder(settings), params=settings.retrieval(), answer_params=settings.answering())
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode="hybrid" if "hybrid" in modes else modes[0])
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['queries']} questions, {result['null_queries']} unanswerable probes")
+    cols = ["recall@1", "recall@5", "recall@10", "recall@20", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
+    print(f"{'mode':<8}" + "".join(f"{c:>11}" for c in cols))
+    for mode, m in result["modes"].items():  # type: ignore[union-attr]
+        print(f"{mode:<8}" + "".join(f"{m[c]:>11}" for c in cols))
+    if "abstention" in result:
+        ab = result["abstention"]
+        print(f"abstained: {ab['null_abstained']:.1%} of unanswerable, {ab['answerable_abstained']:.1%} of answerable")  # type: ignore[index]
+        an = result["answers"]
+        print(f"answers: {an['cites_gold_article']:.1%} cite a gold article, {an['quote_contains_answer']:.1%} quote the answer text, "  # type: ignore[index]
+              f"quotes verbatim: {an['quotes_verbatim']}")  # type: ignore[index]
+    return 0
+
+
 class _Bar:
     """tqdm progress on a terminal; silent otherwise."""
 
@@ -109,18 +204,58 @@ def parser() -> argparse.ArgumentParser:
             a.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
         a.add_argument("--json", action="store_true", help="print one JSON object")
+
+    ask = sub.add_parser("ask", help="answer one question with cited quotes")
+    ask.add_argument("question")
+    _search_options(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+
+    repl = sub.add_parser("repl", help="ask questions interactively")
+    repl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+
+    ev = sub.add_parser("eval", help="score retrieval, abstention and latency on a dataset")
+    ev.add_argument("--dataset", required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, queries_null.jsonl")
+    ev.add_argument("--mode", default="all", choices=["bm25", "dense", "hybrid", "all"])
+    ev.add_argument("--index", help="use this index instead of building one in the eval cache")
+    ev.add_argument("--limit", type=_positive, help="only the first N questions (and N probes)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
-def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], Any] = _encoder) -> int:
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, not {value!r}")
+    return int(value)
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--k", type=_positive, help="hits to fetch (default 10)")
+    p.add_argument("--mode", default="hybrid", help="bm25, dense or hybrid (default)")
+    p.add_argument("--as-of", help="the date the question is asked on, YYYY-MM-DD (default: today)")
+    p.add_argument("--source", help="only articles from this outlet or site")
+    p.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+
+
+def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], Any] | None = None) -> int:
+    """make_encoder replaces both encoders (tests pass a fake)."""
+    from retrieval.errors import RetrievalError
+
     p = parser()
     args = p.parse_args(argv)
+    index_encoder = make_encoder or _encoder
+    question_encoder = make_encoder or _query_encoder
     try:
         settings = load_settings()
         if args.command == "index":
-            return cmd_index(args, settings, make_encoder)
+            return cmd_index(args, settings, index_encoder)
+        if args.command == "ask":
+            return cmd_ask(args, settings, question_encoder)
+        if args.command == "repl":
+            return cmd_repl(args, settings, question_encoder)
+        if args.command == "eval":
+            return cmd_eval(args, settings, question_encoder, index_encoder)
         raise UserError(f"unknown command {args.command!r}: see `sitrep --help`")
-    except (IndexStoreError, SettingsError, UserError) as exc:
+    except (IndexStoreError, SettingsError, UserError, RetrievalError) as exc:
         print(f"sitrep: {exc}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:

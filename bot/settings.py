@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from index.build import DenseSettings
 from index.chunking import ChunkSettings
 from index.lexicon import BM25Settings
+from retrieval.answer import AnswerParams
+from retrieval.hybrid import RetrievalParams
 
 
 class SettingsError(Exception):
@@ -32,6 +34,16 @@ class Settings(BaseSettings):
     bm25_k1: float = Field(0.9, gt=0)
     bm25_b: float = Field(0.4, ge=0, le=1)
 
+    model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
+    eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
+    fusion: str = Field("rrf", pattern="^(rrf|convex)$")
+    rrf_k: float = Field(60.0, gt=0)
+    dense_weight: float = Field(0.5, ge=0, le=1)
+    half_life_days: float = Field(14.0, gt=0)
+    recency_weight: float = Field(0.0, ge=0, le=1)
+    abstain_threshold: float = Field(0.5, ge=0, le=1)
+    default_k: int = Field(10, ge=1, le=100)
+
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
 
     def chunking(self) -> ChunkSettings:
@@ -47,6 +59,13 @@ class Settings(BaseSettings):
 
     def dense(self) -> DenseSettings:
         return DenseSettings(hnsw_above=self.hnsw_above)
+
+    def retrieval(self) -> RetrievalParams:
+        return RetrievalParams(fusion=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
+                               half_life_days=self.half_life_days, recency_weight=self.recency_weight)
+
+    def answering(self) -> AnswerParams:
+        return AnswerParams(threshold=self.abstain_threshold)
 
 
 def load_settings(**overrides: object) -> Settings:

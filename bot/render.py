@@ -1,0 +1,112 @@
+"""Answer -> terminal text or a JSON-ready dict. Pure functions."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from retrieval.hybrid import SearchResult
+from retrieval.types import Answer, Citation
+
+BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def as_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "confidence": round(answer.confidence, 4),
+        "notes": list(answer.notes),
+        "citations": [
+            {
+                "n": c.n,
+                "article_id": c.article_id,
+                "title": c.title,
+                "source": c.source,
+                "date": c.date,
+                "location": c.location,
+                "passage": c.passage,
+                "quote": c.quote,
+                "quote_start": c.quote_start,
+                "highlights": [list(s) for s in c.highlights],
+            }
+            for c in answer.citations
+        ],
+        "hits": [
+            {
+                "article_id": h.article_id,
+                "passage_id": h.passage_id,
+                "score": round(h.score, 6),
+                "rank_bm25": h.rank_bm25,
+                "rank_dense": h.rank_dense,
+                "also_in": list(h.also_in),
+            }
+            for h in answer.hits
+        ],
+    }
+
+
+def snippet(c: Citation, color: bool, width: int = 320) -> str:
+    """The passage around the quote, question words in bold (on a terminal)."""
+    text = c.passage
+    start = max(0, c.quote_start - (width - len(c.quote)) // 2)
+    end = min(len(text), start + max(width, len(c.quote)))
+    start = max(0, min(start, end - width))
+    out: list[str] = []
+    pos = start
+    for a, b in c.highlights:
+        if b <= start or a >= end:
+            continue
+        out.append(text[pos:a])
+        out.append(f"{BOLD}{text[a:b]}{RESET}" if color else text[a:b])
+        pos = b
+    out.append(text[pos:end])
+    body = " ".join("".join(out).split())
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def describe(title: str | None, source: str | None, date: str | None) -> str:
+    meta = ", ".join(x for x in (source, date) if x)
+    return f"{title or '(untitled)'}" + (f" — {meta}" if meta else "")
+
+
+def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None, str | None, str]] | None = None,
+            color: bool = False) -> str:
+    """data_titles maps article id -> (title, source, date, location), for abstentions' nearest articles."""
+    lines = [f"note: {n}" for n in answer.notes]
+    if answer.abstained:
+        lines.append("The corpus does not answer this.")
+        nearest = list(dict.fromkeys(h.article_id for h in answer.hits))[:3]
+        if nearest and data_titles:
+            lines.append("Nearest articles:")
+            for aid in nearest:
+                title, source, date, location = data_titles[aid]
+                lines.append(f"  - {describe(title, source, date)} ({location})")
+        return "\n".join(lines)
+    body = " ".join(f"{s} [{n}]" for s, n in answer.sentences)
+    lines.extend(textwrap.wrap(body, 100) or [body])
+    lines.append("")
+    lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {describe(c.title, c.source, c.date)}")
+        lines.append(f"    {c.location}")
+        lines.append(textwrap.indent(textwrap.fill(snippet(c, color), 96), "    "))
+    return "\n".join(lines)
+
+
+def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
+    """One line per hit: fused score, BM25 and vector rank/score."""
+    def part(rank: int | None, score: float | None) -> str:
+        return f"#{rank:<3} {score:7.3f}" if rank is not None and score is not None else "   -        "
+
+    rows = [
+        f"as of {result.as_of.isoformat()}"
+        + (f", window {result.window.start} .. {result.window.end} ({result.window.reason})" if result.window.start else "")
+        + f"; terms: {' '.join(result.terms) or '-'}",
+        f"{'rank':>4}  {'fused':>8}  {'bm25':<12}  {'dense':<12}  passage",
+    ]
+    for i, h in enumerate(result.hits, start=1):
+        title = (titles.get(h.article_id) or "")[:50]
+        rows.append(f"{i:>4}  {h.score:8.5f}  {part(h.rank_bm25, h.score_bm25)}  {part(h.rank_dense, h.score_dense)}  {h.passage_id}  {title}")
+    return "\n".join(rows)

@@ -1,0 +1,124 @@
+"""The interactive loop: a bare line asks; `:commands` change how. The engine loads once."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot import render
+from retrieval.dates import parse_as_of
+from retrieval.engine import Engine
+from retrieval.errors import RetrievalError
+from retrieval.hybrid import SearchResult
+from retrieval.types import MODES, Query
+
+HELP = """Type a question and press Enter. Commands:
+  :mode bm25|dense|hybrid   search mode (now: {mode})
+  :k N                      hits to fetch, 1-100 (now: {k})
+  :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
+  :source NAME|off          only articles from this outlet (now: {source})
+  :explain                  each hit of the last question: BM25 and vector rank and score, fused score
+  :help                     this text
+  :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
+
+
+class Repl:
+    def __init__(self, engine: Engine, out: TextIO = sys.stdout, color: bool = False, k: int = 10) -> None:
+        self.engine = engine
+        self.out = out
+        self.color = color
+        self.query = Query("", k=k)
+        self.last: SearchResult | None = None
+        data = engine.data.articles
+        self._meta = {aid: (t, s, d, loc) for aid, t, s, d, loc in zip(data.id, data.title, data.source, data.date, data.location)}
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out)
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False means leave."""
+        line = line.strip()
+        if not line:
+            return True
+        if not line.startswith(":"):
+            self._ask(line)
+            return True
+        cmd, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        try:
+            return self._command(cmd.lower(), arg)
+        except RetrievalError as exc:
+            self.say(f"error: {exc}")
+            return True
+
+    def _command(self, cmd: str, arg: str) -> bool:
+        q = self.query
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd in ("help", "h", "?"):
+            self.say(HELP.format(mode=q.mode, k=q.k, as_of=q.as_of or "today", source=q.source or "all"))
+        elif cmd == "mode":
+            if arg not in MODES:
+                self.say(f"error: unknown mode {arg!r}: use one of {', '.join(MODES)}")
+            else:
+                self.query = replace(q, mode=arg)
+                self.say(f"mode: {arg}")
+        elif cmd == "k":
+            if not arg.isdigit() or not 1 <= int(arg) <= 100:
+                self.say("error: k must be a whole number from 1 to 100")
+            else:
+                self.query = replace(q, k=int(arg))
+                self.say(f"k: {arg}")
+        elif cmd in ("as-of", "asof"):
+            self.query = replace(q, as_of=None if arg in ("", "today") else parse_as_of(arg))
+            self.say(f"as of: {self.query.as_of or 'today'}")
+        elif cmd == "source":
+            self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
+            self.say(f"source: {self.query.source or 'all'}")
+        elif cmd == "explain":
+            if self.last is None:
+                self.say("ask a question first; :explain then shows how its hits were ranked")
+            else:
+                self.say(render.explain(self.last, {a: m[0] for a, m in self._meta.items()}))
+        else:
+            self.say(f"error: unknown command :{cmd}; :help lists them")
+        return True
+
+    def _ask(self, text: str) -> None:
+        query = replace(self.query, text=text)
+        try:
+            result = self.engine.search(query)
+        except RetrievalError as exc:
+            self.say(f"error: {exc}")
+            return
+        self.last = result
+        self.say(render.as_text(self.engine.answerer.answer(result), self._meta, self.color))
+
+    def run(self, read: Callable[[str], str]) -> None:
+        """read(prompt) returns a line, raises KeyboardInterrupt (cancel) or EOFError (leave)."""
+        self.say("sitrep: ask a question, :help for commands, Ctrl-D to leave")
+        while True:
+            try:
+                line = read("sitrep> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                self.say("")
+                return
+            if not self.handle(line):
+                return
+
+
+def terminal_reader(history: Path) -> Callable[[str], str]:
+    """prompt_toolkit with line editing and persistent history on a terminal; input() otherwise."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        history.parent.mkdir(parents=True, exist_ok=True)
+        session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
+        return session.prompt
+    return input

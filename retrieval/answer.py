@@ -1,0 +1,133 @@
+"""Hits -> the sentences that answer, quoted verbatim with [n], or an honest abstention.
+
+Extractive on purpose: every quote is a slice of the cited passage's text (checked
+before returning), so a citation can never put words in a source's mouth.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from index.chunking import split_sentences
+from index.lexicon import tokenize
+from index.store import IndexData
+from retrieval.hybrid import SearchResult
+from retrieval.lexical import LexicalSearcher
+from retrieval.types import Answer, Citation, Hit
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    max_sentences: int = 3
+    passages_considered: int = 4
+    # Abstention: a logistic score over the evidence, fitted on the dev set's answerable
+    # questions vs its unanswerable probes (benchmarks/tune_retrieval.py); abstain below threshold.
+    w_cosine: float = 12.0
+    w_coverage: float = 4.0
+    w_age: float = 0.0
+    bias: float = -8.0
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit_rank: int
+    hit: Hit
+    start: int  # span within the passage text
+    end: int
+    score: float
+    coverage: float
+
+
+class Answerer:
+    def __init__(self, data: IndexData, lexical: LexicalSearcher, params: AnswerParams = AnswerParams()) -> None:
+        self.data = data
+        self.lexical = lexical
+        self.params = params
+
+    def confidence(self, result: SearchResult, coverage: float) -> float:
+        p = self.params
+        age_years = 0.0
+        if result.hits:
+            d = self.data.articles.date[int(self.data.passage_article[result.hits[0].passage])]
+            if d:
+                age_years = max(0, result.as_of.toordinal() - _ordinal(d)) / 365.0
+        z = p.bias + p.w_cosine * result.top_cosine + p.w_coverage * coverage - p.w_age * min(age_years, 5.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def answer(self, result: SearchResult) -> Answer:
+        weights = {t: self.lexical.term_weight(t) for t in set(result.terms)}
+        candidates = self._candidates(result, weights)
+        best = max(candidates, key=lambda c: c.score, default=None)
+        coverage = best.coverage if best else 0.0
+        confidence = self.confidence(result, coverage)
+        hits = tuple(result.hits)
+        if best is None or confidence < self.params.threshold:
+            return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes))
+        chosen = [best]
+        for c in sorted(candidates, key=lambda c: -c.score):
+            if len(chosen) >= self.params.max_sentences:
+                break
+            if c.hit.passage in {x.hit.passage for x in chosen} or c.score < 0.6 * best.score or c.coverage < 0.3:
+                continue
+            chosen.append(c)
+        return self._assemble(result, chosen, weights, confidence)
+
+    def _candidates(self, result: SearchResult, weights: dict[str, float]) -> list[_Candidate]:
+        total = sum(weights.values()) or 1.0
+        out: list[_Candidate] = []
+        for rank, hit in enumerate(result.hits[: self.params.passages_considered]):
+            text = self.data.passage_text(hit.passage)
+            spans = [s for line in _lines(text) for s in split_sentences(text, *line)]
+            if not spans:
+                continue
+            token_lists = tokenize([text[a:b] for a, b in spans], self.lexical.settings)
+            for (a, b), tokens in zip(spans, token_lists):
+                if len(text[a:b].split()) < 4:
+                    continue  # headings and fragments do not answer
+                present = set(tokens)
+                coverage = sum(w for t, w in weights.items() if t in present) / total
+                prior = 1.0 / (1.0 + 0.35 * rank)  # higher-ranked passages are more trustworthy
+                out.append(_Candidate(rank, hit, a, b, coverage * prior + 0.01 * prior, coverage))
+        return out
+
+    def _assemble(self, result: SearchResult, chosen: list[_Candidate], weights: dict[str, float], confidence: float) -> Answer:
+        citations: list[Citation] = []
+        sentences: list[tuple[str, int]] = []
+        for c in sorted(chosen, key=lambda c: (c.hit_rank, c.start)):
+            text = self.data.passage_text(c.hit.passage)
+            quote = text[c.start : c.end]
+            assert quote and quote in text  # verbatim by construction; never cite what is not there
+            a = int(self.data.passage_article[c.hit.passage])
+            arts = self.data.articles
+            n = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=n, article_id=arts.id[a], passage_id=c.hit.passage_id, title=arts.title[a], source=arts.source[a],
+                    date=arts.date[a], location=arts.location[a], passage=text, quote=quote, quote_start=c.start,
+                    highlights=self.highlights(text, weights),
+                )
+            )
+            sentences.append((quote, n))
+        return Answer(result.question, tuple(sentences), tuple(citations), tuple(result.hits), False, confidence, tuple(result.notes))
+
+    def highlights(self, text: str, weights: dict[str, float]) -> tuple[tuple[int, int], ...]:
+        """Spans of the words in text that match a question term (same stemming as search)."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+        if not words or not weights:
+            return ()
+        stems = tokenize([text[a:b] for a, b in words], self.lexical.settings)
+        return tuple(span for span, stem in zip(words, stems) if stem and stem[0] in weights)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Trimmed spans of the non-blank lines of text."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:[^\n]*\S)?", text)]
+
+
+def _ordinal(iso: str) -> int:
+    from datetime import date
+
+    return date.fromisoformat(iso).toordinal()

@@ -1,0 +1,63 @@
+"""Time expressions in a question -> a date window, relative to the as-of date.
+
+Only simple, unambiguous expressions are understood; anything else leaves the window
+open. The as-of date itself is always an upper bound: an article published after the
+question was asked cannot be its answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from retrieval.errors import BadOption
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]
+_MONTH_RX = "|".join(_MONTHS)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date | None
+    end: date  # inclusive
+    reason: str = ""  # the expression that set start, for :explain
+
+
+def parse_as_of(value: str | None, today: date | None = None) -> date:
+    if value is None or not value.strip():
+        return today or date.today()
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadOption(f"bad date {value!r}: use YYYY-MM-DD, e.g. --as-of 2022-06-16") from None
+
+
+def window(question: str, as_of: date) -> Window:
+    q = question.lower()
+    m = re.search(rf"\b(?:in|during|since|from)\s+({_MONTH_RX})\s+(\d{{4}})\b", q)
+    if m:
+        month, year = _MONTHS.index(m.group(1)) + 1, int(m.group(2))
+        start = date(year, month, 1)
+        end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+        if q[m.start():].startswith("since"):
+            end = as_of
+        return Window(start, min(end, as_of), m.group(0))
+    m = re.search(r"\b(?:in|during|since)\s+((?:19|20)\d{2})\b", q)
+    if m:
+        year = int(m.group(1))
+        end = as_of if q[m.start():].startswith("since") else min(date(year, 12, 31), as_of)
+        return Window(date(year, 1, 1), end, m.group(0))
+    for pattern, days in (
+        (r"\b(yesterday|today|tonight)\b", 2),
+        (r"\b(this week|past week|this weekend|past few days)\b", 9),
+        (r"\blast week(end)?\b", 16),
+        (r"\b(this month|past month)\b", 31),
+        (r"\blast month\b", 62),
+        (r"\b(this year|past year)\b", 366),
+    ):
+        m = re.search(pattern, q)
+        if m:
+            return Window(as_of - timedelta(days=days), as_of, m.group(0))
+    return Window(None, as_of)

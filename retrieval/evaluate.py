@@ -1,0 +1,135 @@
+"""Evaluation over a dataset folder in the RealTimeQA layout.
+
+corpus.jsonl[.gz] (articles), queries.jsonl ({id, question, gold_article_ids,
+question_date?}), optional queries_null.jsonl (questions the corpus cannot answer).
+Only `question` and `question_date` ever reach the engine. Scores are at the article
+level: a passage counts for its article, and each article only at its best rank.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from retrieval.errors import RetrievalError
+from retrieval.types import Answer, Hit, Query
+
+
+class DatasetError(RetrievalError):
+    pass
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    id: str
+    question: str
+    gold: tuple[str, ...]
+    question_date: date | None
+    answer: str | None = None  # the dataset's answer text, for scoring quotes only
+
+
+def corpus_file(folder: Path) -> Path:
+    for name in ("corpus.jsonl.gz", "corpus.jsonl"):
+        if (folder / name).is_file():
+            return folder / name
+    raise DatasetError(f"dataset folder {folder} has no corpus.jsonl or corpus.jsonl.gz: point --dataset at a folder in the RealTimeQA layout")
+
+
+def load_queries(path: Path, required: bool = True) -> list[EvalQuery]:
+    if not path.is_file():
+        if required:
+            raise DatasetError(f"dataset folder {path.parent} has no {path.name}: it needs queries.jsonl with question and gold_article_ids")
+        return []
+    out: list[EvalQuery] = []
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            qd = rec.get("question_date")
+            out.append(EvalQuery(str(rec["id"]), str(rec["question"]), tuple(rec.get("gold_article_ids") or ()),
+                                 date.fromisoformat(qd[:10]) if qd else None, rec.get("answer")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{path} line {lineno}: not a query record ({exc}): each line needs id and question") from None
+    return out
+
+
+def article_ranking(hits: Sequence[Hit]) -> list[str]:
+    seen: dict[str, None] = {}
+    for h in hits:
+        seen.setdefault(h.article_id, None)
+    return list(seen)
+
+
+def retrieval_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[Sequence[str]]) -> dict[str, float]:
+    n = len(rankings) or 1
+    out: dict[str, float] = {}
+    for k in (1, 5, 10, 20):
+        out[f"recall@{k}"] = sum(len(set(r[:k]) & set(g)) / len(g) for r, g in zip(rankings, golds)) / n
+    out["hit@10"] = sum(bool(set(r[:10]) & set(g)) for r, g in zip(rankings, golds)) / n
+    mrr = ndcg = 0.0
+    for r, g in zip(rankings, golds):
+        gold = set(g)
+        first = next((i for i, a in enumerate(r[:10], start=1) if a in gold), None)
+        mrr += 1.0 / first if first else 0.0
+        dcg = sum(1.0 / math.log2(i + 1) for i, a in enumerate(r[:10], start=1) if a in gold)
+        ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(len(gold), 10) + 1))
+        ndcg += dcg / ideal if ideal else 0.0
+    out["mrr@10"] = mrr / n
+    out["ndcg@10"] = ndcg / n
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    s = sorted(values)
+    if not s:
+        return 0.0
+    pos = (len(s) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\"'“”‘’]", "", text.lower())
+
+
+Ask = Callable[[Query], Answer]
+
+
+def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery], modes: Sequence[str], k: int = 50,
+             default_mode: str = "hybrid") -> dict[str, object]:
+    """Metrics per mode, abstention and quote quality for the default mode, latency per mode."""
+    report: dict[str, object] = {"queries": len(queries), "null_queries": len(nulls), "modes": {}}
+    modes_out: dict[str, dict[str, float]] = {}
+    for mode in modes:
+        rankings, latencies, answers = [], [], []
+        for q in queries:
+            t = time.perf_counter()
+            ans = ask(Query(q.question, k=k, mode=mode, as_of=q.question_date))
+            latencies.append((time.perf_counter() - t) * 1000)
+            rankings.append(article_ranking(ans.hits))
+            answers.append(ans)
+        m = retrieval_metrics(rankings, [q.gold for q in queries])
+        m["p50_ms"] = round(_percentile(latencies, 0.5), 2)
+        m["p95_ms"] = round(_percentile(latencies, 0.95), 2)
+        if mode == default_mode:
+            null_answers = [ask(Query(q.question, k=k, mode=mode, as_of=q.question_date)) for q in nulls]
+            answered = [(a, q) for a, q in zip(answers, queries) if not a.abstained]
+            report["abstention"] = {
+                "null_abstained": round(sum(a.abstained for a in null_answers) / max(len(nulls), 1), 4),
+                "answerable_abstained": round(1 - len(answered) / max(len(queries), 1), 4),
+            }
+            report["answers"] = {
+                "cites_gold_article": round(sum(any(c.article_id in q.gold for c in a.citations) for a, q in answered) / max(len(answered), 1), 4),
+                "quote_contains_answer": round(sum(bool(q.answer) and _norm(q.answer) in _norm(a.text or "") for a, q in answered) / max(len(answered), 1), 4),
+                "quotes_verbatim": all(c.quote in c.passage for a, _ in answered for c in a.citations),
+            }
+        modes_out[mode] = m
+    report["modes"] = modes_out
+    return report

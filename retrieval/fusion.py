@@ -1,0 +1,37 @@
+"""Fusing ranked lists: pure functions over (passage, score) lists, best first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Ranked = Sequence[tuple[int, float]]
+
+
+def rrf(lists: Sequence[Ranked], k: float = 60.0, weights: Sequence[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of w / (k + rank) over the lists an item appears in."""
+    weights = weights or [1.0] * len(lists)
+    fused: dict[int, float] = {}
+    for ranked, w in zip(lists, weights):
+        for rank, (item, _) in enumerate(ranked, start=1):
+            fused[item] = fused.get(item, 0.0) + w / (k + rank)
+    return fused
+
+
+def convex(lists: Sequence[Ranked], weights: Sequence[float]) -> dict[int, float]:
+    """Weighted sum of min-max normalised scores; an item missing from a list gets 0 there."""
+    fused: dict[int, float] = {}
+    for ranked, w in zip(lists, weights):
+        if not ranked:
+            continue
+        scores = [s for _, s in ranked]
+        lo, hi = min(scores), max(scores)
+        span = hi - lo
+        for item, s in ranked:
+            norm = (s - lo) / span if span > 0 else 1.0
+            fused[item] = fused.get(item, 0.0) + w * norm
+    return fused
+
+
+def ordered(fused: dict[int, float]) -> list[tuple[int, float]]:
+    """Best first; ties broken by item id so results are deterministic."""
+    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -1,0 +1,199 @@
+"""HybridRetriever: question -> BM25 and vector search -> fusion -> dated, de-duplicated hits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from index.embedding import Encoder
+from index.lexicon import BM25Settings
+from index.store import IndexData
+from retrieval import fusion
+from retrieval.dates import Window, window
+from retrieval.dense import DenseSearcher
+from retrieval.errors import BadOption, BadQuestion
+from retrieval.lexical import LexicalSearcher
+from retrieval.types import MODES, Hit, Query
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    fusion: str = "rrf"  # "rrf" or "convex"
+    rrf_k: float = 60.0
+    dense_weight: float = 0.5  # share of the dense list in the fusion (bm25 gets the rest)
+    candidates: int = 100  # taken from each list before fusing
+    half_life_days: float = 14.0  # recency prior: an article this old counts half as much ...
+    recency_weight: float = 0.0  # ... times this weight (0 = no prior)
+    dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
+    max_question_chars: int = 1000
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    question: str  # cleaned, possibly truncated
+    as_of: date
+    window: Window
+    terms: list[str]
+    hits: list[Hit]
+    top_cosine: float  # best raw vector similarity among allowed passages (0 without dense)
+    notes: list[str] = field(default_factory=list)
+
+
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Drop control and zero-width characters, fold white space, cap the length."""
+    notes: list[str] = []
+    chars = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE)
+    cleaned = " ".join("".join(chars).split())
+    if not cleaned:
+        raise BadQuestion("the question is empty: ask something, e.g. \"What did China propose to India?\"")
+    if not re.search(r"\w", cleaned):
+        raise BadQuestion("the question has no words to search for (only symbols or emoji): ask with words")
+    if len(cleaned) > max_chars:
+        cut = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+        notes.append(f"question truncated from {len(cleaned):,} to {len(cut):,} characters")
+        cleaned = cut
+    return cleaned, notes
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        data: IndexData,
+        encoder: Encoder,
+        params: RetrievalParams = RetrievalParams(),
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.data = data
+        self.encoder = encoder
+        self.params = params
+        self.today = today
+        self.lexical = LexicalSearcher(data.bm25, BM25Settings(**data.manifest["bm25"]))
+        self.dense = DenseSearcher(data.dense)
+        self._article_day = np.array(
+            [date.fromisoformat(d).toordinal() if d else -1 for d in data.articles.date], dtype=np.int64
+        )
+        self._sources = [f"{s or ''} {loc}".lower() for s, loc in zip(data.articles.source, data.articles.location)]
+
+    # -- filters ---------------------------------------------------------------------------
+    def _article_mask(self, win: Window, source: str | None) -> np.ndarray:
+        day = self._article_day
+        undated = day < 0
+        ok = undated | (day <= win.end.toordinal())
+        if win.start is not None:
+            ok &= undated | (day >= win.start.toordinal())
+        if source:
+            needle = source.lower().strip()
+            ok &= np.array([needle in s for s in self._sources], dtype=bool)
+        return ok
+
+    def _passage_mask(self, win: Window, source: str | None, notes: list[str]) -> tuple[np.ndarray | None, Window]:
+        if source and not any(source.lower().strip() in s for s in self._sources):
+            known = sorted({s for s in self.data.articles.source if s})[:8]
+            raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
+        articles = self._article_mask(win, source)
+        if not articles.any() and win.start is not None:
+            notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
+            win = Window(None, win.end)
+            articles = self._article_mask(win, source)
+        if articles.all():
+            return None, win
+        return articles[self.data.passage_article], win
+
+    # -- search ----------------------------------------------------------------------------
+    def search(self, query: Query) -> SearchResult:
+        return self.search_batch([query])[0]
+
+    def search_batch(self, queries: Sequence[Query]) -> list[SearchResult]:
+        """Questions embedded in one call, then searched one by one."""
+        cleaned = []
+        for q in queries:
+            if q.mode not in MODES:
+                raise BadOption(f"unknown mode {q.mode!r}: use one of {', '.join(MODES)}")
+            if not 1 <= q.k <= 100:
+                raise BadOption(f"k must be between 1 and 100, not {q.k}")
+            cleaned.append(clean_question(q.text, self.params.max_question_chars))
+        need_dense = [i for i, q in enumerate(queries) if q.mode != "bm25"]
+        vectors = self.encoder.encode([cleaned[i][0] for i in need_dense]) if need_dense else None
+        vec_of = {i: vectors[j] for j, i in enumerate(need_dense)} if vectors is not None else {}
+        return [self._search_one(q, text, notes, vec_of.get(i)) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
+
+    def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray | None) -> SearchResult:
+        p = self.params
+        as_of = query.as_of or self.today()
+        mask, win = self._passage_mask(window(text, as_of), query.source, notes)
+        terms = self.lexical.terms(text)
+        lists: list[list[tuple[int, float]]] = []
+        weights: list[float] = []
+        bm: list[tuple[int, float]] = []
+        dn: list[tuple[int, float]] = []
+        if query.mode in ("bm25", "hybrid"):
+            bm = self.lexical.search(terms, p.candidates, mask)
+            lists.append(bm)
+            weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
+        if vector is not None:
+            dn = self.dense.search(vector, p.candidates, mask)
+            lists.append(dn)
+            weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
+        if p.fusion == "convex":
+            fused = fusion.convex(lists, weights)
+        else:
+            fused = fusion.rrf(lists, p.rrf_k, weights)
+        if p.recency_weight > 0:
+            fused = self._recency(fused, as_of)
+        hits = self._hits(fusion.ordered(fused), bm, dn, query.k)
+        return SearchResult(query, text, as_of, win, terms, hits, dn[0][1] if dn else 0.0, notes)
+
+    def _recency(self, fused: dict[int, float], as_of: date) -> dict[int, float]:
+        p = self.params
+        items = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        if not items.size:
+            return fused
+        day = self._article_day[self.data.passage_article[items]]
+        age = np.where(day < 0, 3 * p.half_life_days, as_of.toordinal() - day).clip(min=0)
+        prior = 1.0 - p.recency_weight + p.recency_weight * np.power(0.5, age / p.half_life_days)
+        return {int(i): s * float(w) for i, s, w in zip(items, fused.values(), prior)}
+
+    def _hits(self, ranked: list[tuple[int, float]], bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int) -> list[Hit]:
+        rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
+        rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
+        data = self.data
+        kept: list[int] = []
+        also: dict[int, list[str]] = {}
+        kept_vecs: list[np.ndarray] = []
+        for i, _ in ranked:
+            if len(kept) >= k:
+                break
+            vec = np.asarray(data.vectors[i])
+            dup = next((j for j, v in zip(kept, kept_vecs) if float(v @ vec) >= self.params.dedupe_cosine), None)
+            if dup is not None:
+                aid = data.articles.id[int(data.passage_article[i])]
+                if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
+                    also[dup].append(aid)
+                continue
+            kept.append(i)
+            kept_vecs.append(vec)
+            also[i] = []
+        scores = dict(ranked)
+        return [
+            Hit(
+                passage=i,
+                article_id=data.articles.id[int(data.passage_article[i])],
+                passage_id=data.passage_id(i),
+                score=scores[i],
+                rank_bm25=rank_bm.get(i, (None, None))[0],
+                score_bm25=rank_bm.get(i, (None, None))[1],
+                rank_dense=rank_dn.get(i, (None, None))[0],
+                score_dense=rank_dn.get(i, (None, None))[1],
+                also_in=tuple(also[i]),
+            )
+            for i in kept
+        ]

@@ -1,0 +1,146 @@
+"""`sitrep ask` and `sitrep eval`: exit codes, exact one-line errors, --json shape; the REPL through its input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.repl import Repl
+from index.build import update
+from retrieval.engine import Engine
+from tests.conftest import FakeEncoder
+
+
+@pytest.fixture
+def index(seed_corpus: Path, tmp_path: Path) -> str:
+    update(seed_corpus, tmp_path / "idx", FakeEncoder())
+    return str(tmp_path / "idx")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), make_encoder=lambda _s: FakeEncoder())
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_json_shape(capsys, index: str) -> None:
+    code, out, err = run(capsys, "ask", "Shaheen air exercise Pakistan China", "--index", index, "--json", "--k", "3")
+    assert code == 0, err
+    obj = json.loads(out)
+    assert set(obj) >= {"question", "answer", "abstained", "citations", "hits"}
+    assert obj["question"] == "Shaheen air exercise Pakistan China"
+    assert len(obj["hits"]) <= 3
+    for h in obj["hits"]:
+        assert set(h) >= {"article_id", "passage_id", "score", "rank_bm25", "rank_dense"}
+    for c in obj["citations"]:
+        assert set(c) >= {"n", "article_id", "title", "source", "date", "location", "passage", "quote"}
+        assert c["quote"] in c["passage"]
+    if not obj["abstained"]:
+        assert obj["answer"].endswith("]") and obj["citations"]
+
+
+def test_ask_text_output(capsys, index: str) -> None:
+    code, out, _ = run(capsys, "ask", "Shaheen air exercise Pakistan China", "--index", index)
+    assert code == 0
+    assert "The corpus does not answer this." in out or ("Sources" in out and "[1]" in out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "   "], "sitrep: the question is empty"),
+        (["ask", "🙂🙂"], "sitrep: the question has no words to search for"),
+        (["ask", "India?", "--mode", "fast"], "sitrep: unknown mode 'fast': use one of bm25, dense, hybrid"),
+        (["ask", "India?", "--as-of", "soon"], "sitrep: bad date 'soon': use YYYY-MM-DD"),
+        (["ask", "India?", "--source", "nowhere"], "sitrep: no article from source 'nowhere'"),
+    ],
+)
+def test_ask_user_errors(capsys, index: str, argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv, "--index", index)
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_ask_without_index(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "ask", "India?", "--index", str(tmp_path / "none"))
+    assert code == 2 and err == f"sitrep: no index at {tmp_path / 'none'}: run `sitrep index build` first\n"
+
+
+def test_long_question_is_truncated_and_said(capsys, index: str) -> None:
+    code, out, _ = run(capsys, "ask", "India " * 1000, "--index", index, "--json")
+    assert code == 0 and "truncated" in json.loads(out)["notes"][0]
+
+
+def test_eval_dataset_errors(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "eval", "--dataset", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in err
+    (tmp_path / "ds").mkdir()
+    code, _, err = run(capsys, "eval", "--dataset", str(tmp_path / "ds"))
+    assert code == 2 and "has no corpus.jsonl" in err
+    (tmp_path / "ds" / "corpus.jsonl").write_text(json.dumps({"id": "a", "body": "Text."}) + "\n")
+    code, _, err = run(capsys, "eval", "--dataset", str(tmp_path / "ds"))
+    assert code == 2 and "has no queries.jsonl" in err
+
+
+def test_eval_small_dataset_twice(capsys, tmp_path: Path, monkeypatch) -> None:
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    arts = [
+        {"id": "a1", "title": "Floods in Assam", "published_at": "2022-06-10", "body": "Heavy floods displaced thousands in Assam this week. Rescue teams arrived by boat."},
+        {"id": "a2", "title": "Chess final", "published_at": "2022-06-11", "body": "The chess world final ended in a draw after six hours. Both players shook hands."},
+        {"id": "a3", "title": "Old floods", "published_at": "2019-01-01", "body": "Floods in Assam displaced thousands. Boats carried rescue teams."},
+    ]
+    (ds / "corpus.jsonl").write_text("".join(json.dumps(a) + "\n" for a in arts))
+    (ds / "queries.jsonl").write_text(
+        json.dumps({"id": "q1", "question": "Where did floods displace thousands this week?", "gold_article_ids": ["a1"], "question_date": "2022-06-16"}) + "\n"
+        + json.dumps({"id": "q2", "question": "How did the chess final end?", "gold_article_ids": ["a2"], "question_date": "2022-06-16"}) + "\n"
+    )
+    monkeypatch.setenv("SITREP_EVAL_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, err = run(capsys, "eval", "--dataset", str(ds), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
+    assert set(report["modes"]["hybrid"]) >= {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"}
+    assert report["modes"]["bm25"]["recall@1"] == 1.0  # the 2019 article is not "this week"
+    assert set(report["abstention"]) == {"null_abstained", "answerable_abstained"} and report["queries"] == 2
+    update_again = main(["index", "update", "--corpus", str(tmp_path / "cache" / "ds" / "corpus"),
+                         "--index", str(tmp_path / "cache" / "ds" / "index"), "--json"], make_encoder=lambda _s: FakeEncoder())
+    assert update_again == 0 and json.loads(capsys.readouterr().out)["passages_embedded"] == 0
+
+
+def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    out = io.StringIO()
+    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    lines = iter([":help", ":mode bm25", ":k 3", ":as-of 2020-12-31", ":source off", ":explain",
+                  "Shaheen air exercise", ":explain", ":mode warp", ":as-of later", ":k 0", ":bogus", "   "])
+
+    def read(prompt: str) -> str:
+        try:
+            line = next(lines)
+        except StopIteration:
+            raise EOFError from None
+        if line == "   ":
+            raise KeyboardInterrupt  # Ctrl-C cancels the line, the loop goes on
+        return line
+
+    repl.run(read)
+    text = out.getvalue()
+    assert ":mode bm25|dense|hybrid" in text
+    assert "mode: bm25" in text and "k: 3" in text and "as of: 2020-12-31" in text and "source: all" in text
+    assert "ask a question first" in text
+    assert "#1 " in text and "001_d3da3a035377400c.txt#" in text  # :explain shows ranks per hit
+    assert "error: unknown mode 'warp'" in text and "error: bad date 'later'" in text
+    assert "error: k must be a whole number" in text and "error: unknown command :bogus" in text
+
+
+def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    repl = Repl(Engine.open(tmp_path / "idx", enc), out=io.StringIO())
+    assert repl.handle(":quit") is False and repl.handle("") is True

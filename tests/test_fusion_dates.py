@@ -1,0 +1,61 @@
+"""Fusion as pure functions; time expressions as date windows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from retrieval.dates import parse_as_of, window
+from retrieval.errors import BadOption
+from retrieval.fusion import convex, ordered, rrf
+
+
+def test_rrf_known_values() -> None:
+    fused = rrf([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)]], k=60)
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1] == pytest.approx(1 / 61) and fused[3] == pytest.approx(1 / 62)
+    assert [i for i, _ in ordered(fused)] == [2, 1, 3]
+
+
+def test_rrf_weights_and_empty_lists() -> None:
+    assert rrf([[], [(7, 1.0)]], weights=[1.0, 2.0]) == {7: pytest.approx(2 / 61)}
+    assert rrf([]) == {}
+
+
+def test_convex_normalises_each_list() -> None:
+    fused = convex([[(1, 10.0), (2, 0.0)], [(2, 0.5), (1, 0.25)]], weights=[0.5, 0.5])
+    assert fused[1] == pytest.approx(0.5) and fused[2] == pytest.approx(0.5)
+    assert convex([[(4, 3.0)]], [1.0]) == {4: 1.0}  # a single item scores as the best
+
+
+def test_ordered_breaks_ties_by_id() -> None:
+    assert ordered({5: 1.0, 3: 1.0, 9: 2.0}) == [(9, 2.0), (3, 1.0), (5, 1.0)]
+
+
+AS_OF = date(2022, 6, 16)
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("What happened in 2020?", date(2020, 1, 1), date(2020, 12, 31)),
+        ("Who won in December 2020?", date(2020, 12, 1), date(2020, 12, 31)),
+        ("Which show was green lit this week?", date(2022, 6, 7), AS_OF),
+        ("What did he say last week?", date(2022, 5, 31), AS_OF),
+        ("Who resigned yesterday?", date(2022, 6, 14), AS_OF),
+        ("What changed since 2021?", date(2021, 1, 1), AS_OF),
+        ("What did China propose to India?", None, AS_OF),
+        ("What happens in 2030?", date(2030, 1, 1), AS_OF),  # never past the as-of date
+    ],
+)
+def test_windows(question: str, start: date | None, end: date) -> None:
+    w = window(question, AS_OF)
+    assert (w.start, w.end) == (start, end)
+
+
+def test_bad_as_of() -> None:
+    with pytest.raises(BadOption, match="use YYYY-MM-DD"):
+        parse_as_of("next tuesday")
+    assert parse_as_of("2020-01-02") == date(2020, 1, 2)
+    assert parse_as_of(None, today=AS_OF) == AS_OF

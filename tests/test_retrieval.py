@@ -1,0 +1,116 @@
+"""One contract suite for bm25, dense and hybrid; filters; de-duplication; bad questions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index import store
+from index.build import update
+from retrieval.engine import Engine
+from retrieval.errors import BadOption, BadQuestion
+from retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question
+from retrieval.types import MODES, Query
+from tests.conftest import FakeEncoder
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def engine(seed_corpus: Path, tmp_path: Path) -> Engine:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    return Engine.open(tmp_path / "idx", enc, today=lambda: TODAY)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_contract_known_article_first(engine: Engine, mode: str) -> None:
+    hits = engine.search(Query("Shaheen joint air force exercise Pakistan China", mode=mode)).hits
+    assert hits and hits[0].article_id == "001_d3da3a035377400c.txt"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_contract_k_ranks_and_scores(engine: Engine, mode: str) -> None:
+    hits = engine.search(Query("India US defence cooperation", k=4, mode=mode)).hits
+    assert 1 <= len(hits) <= 4
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.passage for h in hits}) == len(hits)
+    for h in hits:
+        assert h.passage_id.startswith(h.article_id + "#")
+        assert (h.rank_bm25 is not None) == (mode != "dense") or h.rank_bm25 is None
+        if mode == "bm25":
+            assert h.rank_dense is None
+        if mode == "dense":
+            assert h.rank_bm25 is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_contract_as_of_excludes_later_articles(engine: Engine, mode: str) -> None:
+    for h in engine.search(Query("India US defence cooperation BECA", mode=mode, as_of=date(2020, 10, 1), k=20)).hits:
+        d = engine.data.articles.date[engine.data.articles.id.index(h.article_id)]
+        assert d is None or d <= "2020-10-01"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_contract_source_filter(engine: Engine, mode: str) -> None:
+    hits = engine.search(Query("India US cooperation", mode=mode, source="theprint", k=20)).hits
+    assert hits and {h.article_id for h in hits} == {"003_66a95eaf13f0a52c.txt"}
+
+
+def test_year_in_question_filters(engine: Engine) -> None:
+    hits = engine.search(Query("defence cooperation in 2020", k=20)).hits
+    dates = {engine.data.articles.date[engine.data.articles.id.index(h.article_id)] for h in hits}
+    assert dates <= {"2020-12-11", "2020-09-03", None}
+
+
+def test_unknown_source_and_mode_and_k(engine: Engine) -> None:
+    with pytest.raises(BadOption, match="no article from source 'nowhere'"):
+        engine.search(Query("India", source="nowhere"))
+    with pytest.raises(BadOption, match="unknown mode 'fast'"):
+        engine.search(Query("India", mode="fast"))
+    with pytest.raises(BadOption, match="k must be between 1 and 100"):
+        engine.search(Query("India", k=0))
+
+
+def test_near_duplicates_are_merged(seed_corpus: Path, tmp_path: Path) -> None:
+    text = (seed_corpus / "000_08773b1c9158e159.txt").read_text()
+    (seed_corpus / "copy_elsewhere.txt").write_text(text)
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    hits = Engine.open(tmp_path / "idx", enc).search(Query("China delegation border troops hotline", k=5)).hits
+    texts = [engine_text for engine_text in (Engine.open(tmp_path / "idx", enc).data.passage_text(h.passage) for h in hits)]
+    assert len(set(texts)) == len(texts)  # each story once
+    twins = {"000_08773b1c9158e159.txt", "copy_elsewhere.txt"}
+    for h in hits:
+        if h.article_id in twins:
+            assert {h.article_id, *h.also_in} == twins  # ... with "also in" naming the other copy
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [("", "empty"), ("   \t\n", "empty"), ("🤔🤔 ?!", "no words"), ("\u200b\u200d\x07", "empty")],
+)
+def test_bad_questions(raw: str, error: str) -> None:
+    with pytest.raises(BadQuestion, match=error):
+        clean_question(raw, 1000)
+
+
+def test_question_cleaning_and_truncation() -> None:
+    assert clean_question("Wh\u200bat did\x00 China\n propose?", 1000) == ("What did China propose?", [])
+    text, notes = clean_question("word " * 1000, 1000)
+    assert len(text) <= 1000 and notes and "truncated from 4,999" in notes[0]
+
+
+def test_question_with_no_indexed_word_abstains(engine: Engine) -> None:
+    answer = engine.ask(Query("xyzzyplugh quuxwobble"))
+    assert answer.abstained and answer.citations == () and answer.text is None
+
+
+def test_batch_equals_single(seed_corpus: Path, tmp_path: Path) -> None:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    r = HybridRetriever(store.load(tmp_path / "idx"), enc, RetrievalParams(recency_weight=0.5))
+    qs = [Query("BECA satellite"), Query("Russia arms Pakistan", mode="bm25"), Query("hotline", mode="dense")]
+    assert [x.hits for x in r.search_batch(qs)] == [r.search(q).hits for q in qs]
