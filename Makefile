@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/sitrep index update
-	$(VENV)/bin/sitrep index status
+	$(VENV)/bin/sitrep ask "$(QUESTION)"
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -26,6 +26,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_index.py
+	$(PY) benchmarks/bench_search.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check index retrieval bot tests benchmarks

@@ -26,7 +26,7 @@ from index import store  # noqa: E402
 from index.embedding import query_encoder  # noqa: E402
 from retrieval import evaluate  # noqa: E402
 from retrieval.answer import Answerer, AnswerParams  # noqa: E402
-from retrieval.hybrid import HybridRetriever, RetrievalParams  # noqa: E402
+from retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question  # noqa: E402
 from retrieval.types import Query  # noqa: E402
 
 
@@ -36,7 +36,8 @@ class CachedEncoder:
     def __init__(self, inner, texts: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         self.name, self.dim, self.fingerprint = inner.name, inner.dim, inner.fingerprint
         self.count_tokens = inner.count_tokens
-        self._vecs = dict(zip(texts, inner.encode(list(texts))))
+        cleaned = [clean_question(t, RetrievalParams().max_question_chars)[0] for t in texts]
+        self._vecs = dict(zip(cleaned, inner.encode(cleaned)))
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         return np.stack([self._vecs[t] for t in texts])
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--index", type=Path, default=ROOT / "var" / "eval" / "realtimeqa" / "index")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "tune.json")
+    ap.add_argument("--calibrate-only", action="store_true")
     args = ap.parse_args()
 
     data = store.load(args.index)
@@ -60,37 +62,43 @@ def main() -> None:
     enc = CachedEncoder(query_encoder(None, ROOT / "var" / "models"), [q.question for q in queries + nulls])
     base = RetrievalParams()
     retriever = HybridRetriever(data, enc, base)
-    table: list[dict[str, object]] = []
-
-    def record(name: str, params: RetrievalParams, mode: str = "hybrid") -> dict[str, float]:
-        retriever.params = params
-        m = run(retriever, queries, mode)
-        table.append({"config": name, "mode": mode, **m})
-        print(f"{name:<58} {mode:<7} R@1 {m['recall@1']:.3f}  R@10 {m['recall@10']:.3f}  MRR@10 {m['mrr@10']:.3f}", flush=True)
-        return m
-
-    for mode in ("bm25", "dense", "hybrid"):
-        record("no prior", base, mode)
-    for hl, w in itertools.product((7, 14, 30), (0.5, 0.8, 1.0)):
-        for mode in ("bm25", "dense", "hybrid"):
-            record(f"recency hl={hl} w={w}", replace(base, half_life_days=hl, recency_weight=w), mode)
-    best_prior = max((r for r in table if r["mode"] == "hybrid"), key=lambda r: (r["mrr@10"], r["recall@10"]))
-    hl_w = str(best_prior["config"])
-    print("best prior:", hl_w)
-    hl = float(hl_w.split("hl=")[1].split()[0]) if "hl=" in hl_w else 14.0
-    w = float(hl_w.split("w=")[1]) if "w=" in hl_w else 0.0
-    prior = replace(base, half_life_days=hl, recency_weight=w)
-    for k in (10, 30, 60, 100):
-        for dw in (0.4, 0.5, 0.6, 0.7):
-            record(f"rrf k={k} dense_weight={dw} + prior", replace(prior, rrf_k=k, dense_weight=dw))
-    for dw in (0.3, 0.5, 0.7):
-        record(f"convex dense_weight={dw} + prior", replace(prior, fusion="convex", dense_weight=dw))
-
-    best = max((r for r in table if r["mode"] == "hybrid"), key=lambda r: (r["mrr@10"], r["recall@10"]))
-    print("best hybrid:", json.dumps(best))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(table, indent=1))
+    if not args.calibrate_only:
+        sweep(retriever, queries, base, args.out)
+    retriever.params = base
     calibrate(data, retriever, queries, nulls)
+
+
+def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: RetrievalParams, out: Path) -> None:
+    """Each lever on its own, then together; every line is all three modes on the same settings."""
+    table: list[dict[str, object]] = []
+    off = replace(base, recency_weight=0.0, hint_weight=0.0, article_boost=0.0, rrf_k=60.0, dense_weight=0.5)
+
+    def record(name: str, params: RetrievalParams) -> None:
+        retriever.params = params
+        line = []
+        for mode in ("bm25", "dense", "hybrid"):
+            m = run(retriever, queries, mode)
+            table.append({"config": name, "mode": mode, **m})
+            line.append(f"{mode} {m['recall@10']:.3f}/{m['mrr@10']:.3f}")
+        print(f"{name:<52} " + " | ".join(line), flush=True)
+
+    print("config (recall@10/MRR@10 per mode)")
+    record("plain: rrf k=60, no dates beyond as-of", off)
+    for hl, w in itertools.product((7, 14, 30), (0.5, 0.8, 1.0)):
+        record(f"+ recency prior hl={hl} w={w}", replace(off, half_life_days=hl, recency_weight=w))
+    prior = replace(off, half_life_days=30, recency_weight=0.5)
+    for k, dw in itertools.product((10, 30, 60, 100), (0.4, 0.5, 0.6, 0.7)):
+        record(f"+ prior, rrf k={k} dense_weight={dw}", replace(prior, rrf_k=k, dense_weight=dw))
+    for dw in (0.3, 0.5, 0.7):
+        record(f"+ prior, convex dense_weight={dw}", replace(prior, fusion="convex", dense_weight=dw))
+    tuned = replace(prior, rrf_k=30, dense_weight=0.6)
+    for hl, w in ((7, 0.8), (14, 0.8), (14, 1.0)):
+        record(f"+ 'this week' hint hl={hl} w={w}", replace(tuned, hint_half_life_days=hl, hint_weight=w))
+    for beta in (0.3, 0.6):
+        record(f"+ hint 14/0.8, article boost {beta}", replace(tuned, hint_half_life_days=14, hint_weight=0.8, article_boost=beta))
+    record("defaults (RetrievalParams())", base)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(table, indent=1))
 
 
 def calibrate(data: store.IndexData, retriever: HybridRetriever, queries: list[evaluate.EvalQuery],
@@ -102,9 +110,7 @@ def calibrate(data: store.IndexData, retriever: HybridRetriever, queries: list[e
     feats, labels = [], []
     for group, label in ((queries, 1), (nulls, 0)):
         for r in retriever.search_batch([Query(q.question, k=10, as_of=q.question_date) for q in group]):
-            weights = {t: retriever.lexical.term_weight(t) for t in set(r.terms)}
-            cands = answerer._candidates(r, weights)
-            coverage = max((c.coverage for c in cands), default=0.0)
+            _, _, coverage = answerer.evidence(r)
             d = data.articles.date[int(data.passage_article[r.hits[0].passage])] if r.hits else None
             age = min(max(0, r.as_of.toordinal() - _ord(d)) / 365.0, 5.0) if d else 0.0
             feats.append([r.top_cosine, coverage, age])

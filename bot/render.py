@@ -102,7 +102,8 @@ def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
 
     rows = [
         f"as of {result.as_of.isoformat()}"
-        + (f", window {result.window.start} .. {result.window.end} ({result.window.reason})" if result.window.start else "")
+        + (f", window {result.window.start} .. {result.window.end} ({result.window.reason})" if result.window.start
+           else f", hint {result.window.reason!r}: ranked by recency" if result.window.reason else "")
         + f"; terms: {' '.join(result.terms) or '-'}",
         f"{'rank':>4}  {'fused':>8}  {'bm25':<12}  {'dense':<12}  passage",
     ]

@@ -37,11 +37,14 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
     eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
     fusion: str = Field("rrf", pattern="^(rrf|convex)$")
-    rrf_k: float = Field(60.0, gt=0)
-    dense_weight: float = Field(0.5, ge=0, le=1)
-    half_life_days: float = Field(14.0, gt=0)
-    recency_weight: float = Field(0.0, ge=0, le=1)
-    abstain_threshold: float = Field(0.5, ge=0, le=1)
+    rrf_k: float = Field(30.0, gt=0)
+    dense_weight: float = Field(0.6, ge=0, le=1)
+    half_life_days: float = Field(30.0, gt=0)
+    recency_weight: float = Field(0.5, ge=0, le=1)
+    hint_half_life_days: float = Field(14.0, gt=0)
+    hint_weight: float = Field(0.8, ge=0, le=1)
+    article_boost: float = Field(0.3, ge=0, le=1)
+    abstain_threshold: float = Field(0.374, ge=0, le=1)
     default_k: int = Field(10, ge=1, le=100)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
@@ -62,7 +65,9 @@ class Settings(BaseSettings):
 
     def retrieval(self) -> RetrievalParams:
         return RetrievalParams(fusion=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
-                               half_life_days=self.half_life_days, recency_weight=self.recency_weight)
+                               half_life_days=self.half_life_days, recency_weight=self.recency_weight,
+                               hint_half_life_days=self.hint_half_life_days, hint_weight=self.hint_weight,
+                               article_boost=self.article_boost)
 
     def answering(self) -> AnswerParams:
         return AnswerParams(threshold=self.abstain_threshold)

@@ -12,12 +12,16 @@ for _name in ("bm25s",):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
+# bm25s's English list (33 words) keeps question words, which then weigh like content.
+QUESTION_WORDS = ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "done", "was", "were", "is", "are", "am", "be", "been", "being", "has", "have", "had", "about", "after", "before", "from", "into", "onto", "over", "under", "than", "then", "there", "their", "they", "them", "this", "that", "these", "those", "its", "it", "he", "she", "his", "her", "him", "we", "our", "you", "your", "i", "me", "my", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "also", "just", "so", "very", "much", "many", "more", "most", "some", "any", "all", "each", "other", "such", "only", "own", "same", "too", "not", "no", "nor"]
+
+
 @dataclass(frozen=True)
 class BM25Settings:
     k1: float = 0.9
     b: float = 0.4
     method: str = "lucene"
-    stopwords: str = "en"
+    stopwords: str = "en+questions"  # "en" (bm25s's list), "en+questions" (plus QUESTION_WORDS) or ""
     stemmer: str = "english"  # Snowball language, or "" for none
 
     def as_dict(self) -> dict[str, object]:
@@ -33,12 +37,21 @@ def _stemmer(language: str) -> Any:
     return Stemmer.Stemmer(language)
 
 
+@cache
+def _stopwords(name: str) -> tuple[str, ...]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    if name == "en+questions":
+        return tuple(sorted(set(STOPWORDS_EN) | set(QUESTION_WORDS)))
+    return tuple(STOPWORDS_EN) if name == "en" else ()
+
+
 def tokenize(texts: Sequence[str], settings: BM25Settings) -> list[list[str]]:
     import bm25s
 
     tokens = bm25s.tokenize(
         list(texts),
-        stopwords=settings.stopwords or None,
+        stopwords=list(_stopwords(settings.stopwords)) or None,
         stemmer=_stemmer(settings.stemmer),
         return_ids=False,
         show_progress=False,

@@ -23,12 +23,16 @@ from retrieval.types import MODES, Hit, Query
 
 @dataclass(frozen=True)
 class RetrievalParams:
+    # Defaults chosen on the dev set (benchmarks/tune_retrieval.py; README "Retrieval quality").
     fusion: str = "rrf"  # "rrf" or "convex"
-    rrf_k: float = 60.0
-    dense_weight: float = 0.5  # share of the dense list in the fusion (bm25 gets the rest)
+    rrf_k: float = 30.0
+    dense_weight: float = 0.6  # share of the dense list in the fusion (bm25 gets the rest)
     candidates: int = 100  # taken from each list before fusing
-    half_life_days: float = 14.0  # recency prior: an article this old counts half as much ...
-    recency_weight: float = 0.0  # ... times this weight (0 = no prior)
+    half_life_days: float = 30.0  # recency prior: an article this old counts half as much ...
+    recency_weight: float = 0.5  # ... times this weight (0 = no prior)
+    hint_half_life_days: float = 14.0  # the prior when the question says "this week", "yesterday" ...
+    hint_weight: float = 0.8
+    article_boost: float = 0.3  # an article's best passage gains this share of its second best
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
@@ -39,10 +43,11 @@ class SearchResult:
     question: str  # cleaned, possibly truncated
     as_of: date
     window: Window
-    terms: list[str]
+    terms: list[str]  # the question's index terms found in the corpus
     hits: list[Hit]
-    top_cosine: float  # best raw vector similarity among allowed passages (0 without dense)
+    top_cosine: float  # best raw vector similarity among allowed passages
     notes: list[str] = field(default_factory=list)
+    all_terms: list[str] = field(default_factory=list)  # including terms the corpus never uses
 
 
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
@@ -99,6 +104,8 @@ class HybridRetriever:
         if source and not any(source.lower().strip() in s for s in self._sources):
             known = sorted({s for s in self.data.articles.source if s})[:8]
             raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
+        if not win.hard:
+            win = Window(None, win.end, win.reason, hard=False)
         articles = self._article_mask(win, source)
         if not articles.any() and win.start is not None:
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
@@ -121,16 +128,18 @@ class HybridRetriever:
             if not 1 <= q.k <= 100:
                 raise BadOption(f"k must be between 1 and 100, not {q.k}")
             cleaned.append(clean_question(q.text, self.params.max_question_chars))
-        need_dense = [i for i, q in enumerate(queries) if q.mode != "bm25"]
-        vectors = self.encoder.encode([cleaned[i][0] for i in need_dense]) if need_dense else None
-        vec_of = {i: vectors[j] for j, i in enumerate(need_dense)} if vectors is not None else {}
-        return [self._search_one(q, text, notes, vec_of.get(i)) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
+        # Every mode embeds the question: bm25 mode does not rank by it, but the answer's
+        # confidence needs the similarity of the best evidence all the same.
+        vectors = self.encoder.encode([text for text, _ in cleaned])
+        return [self._search_one(q, text, notes, vectors[i]) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
 
-    def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray | None) -> SearchResult:
+    def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray) -> SearchResult:
         p = self.params
         as_of = query.as_of or self.today()
-        mask, win = self._passage_mask(window(text, as_of), query.source, notes)
-        terms = self.lexical.terms(text)
+        asked = window(text, as_of)
+        mask, win = self._passage_mask(asked, query.source, notes)
+        all_terms = self.lexical.all_terms(text)
+        terms = [t for t in all_terms if t in self.lexical.vocab]
         lists: list[list[tuple[int, float]]] = []
         weights: list[float] = []
         bm: list[tuple[int, float]] = []
@@ -139,7 +148,7 @@ class HybridRetriever:
             bm = self.lexical.search(terms, p.candidates, mask)
             lists.append(bm)
             weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
-        if vector is not None:
+        if query.mode in ("dense", "hybrid"):
             dn = self.dense.search(vector, p.candidates, mask)
             lists.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
@@ -147,20 +156,40 @@ class HybridRetriever:
             fused = fusion.convex(lists, weights)
         else:
             fused = fusion.rrf(lists, p.rrf_k, weights)
-        if p.recency_weight > 0:
-            fused = self._recency(fused, as_of)
+        hinted = not asked.hard
+        half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
+        if weight > 0:
+            fused = self._recency(fused, as_of, half_life, weight)
+        if p.article_boost > 0:
+            fused = self._boost_articles(fused)
         hits = self._hits(fusion.ordered(fused), bm, dn, query.k)
-        return SearchResult(query, text, as_of, win, terms, hits, dn[0][1] if dn else 0.0, notes)
+        if dn:
+            top_cosine = dn[0][1]
+        else:
+            top_cosine = max((float(np.asarray(self.data.vectors[h.passage]) @ vector) for h in hits), default=0.0)
+        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
 
-    def _recency(self, fused: dict[int, float], as_of: date) -> dict[int, float]:
-        p = self.params
+    def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:
         items = np.fromiter(fused, dtype=np.int64, count=len(fused))
         if not items.size:
             return fused
         day = self._article_day[self.data.passage_article[items]]
-        age = np.where(day < 0, 3 * p.half_life_days, as_of.toordinal() - day).clip(min=0)
-        prior = 1.0 - p.recency_weight + p.recency_weight * np.power(0.5, age / p.half_life_days)
+        age = (as_of.toordinal() - day).clip(min=0)
+        prior = 1.0 - weight + weight * np.where(day < 0, 0.0, np.power(0.5, age / half_life))  # undated: no credit
         return {int(i): s * float(w) for i, s, w in zip(items, fused.values(), prior)}
+
+    def _boost_articles(self, fused: dict[int, float]) -> dict[int, float]:
+        """An article that matches in several passages is likelier the one: lift its best passage."""
+        best: dict[int, list[tuple[float, int]]] = {}
+        for i, s in fused.items():
+            tops = best.setdefault(int(self.data.passage_article[i]), [])
+            tops.append((s, i))
+        out = dict(fused)
+        for tops in best.values():
+            if len(tops) > 1:
+                tops.sort(reverse=True)
+                out[tops[0][1]] = tops[0][0] + self.params.article_boost * tops[1][0]
+        return out
 
     def _hits(self, ranked: list[tuple[int, float]], bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int) -> list[Hit]:
         rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
@@ -169,15 +198,15 @@ class HybridRetriever:
         kept: list[int] = []
         also: dict[int, list[str]] = {}
         kept_vecs: list[np.ndarray] = []
-        for i, _ in ranked:
-            if len(kept) >= k:
-                break
+        for i, _ in ranked:  # past k too: a twin ranked lower still belongs in "also in"
             vec = np.asarray(data.vectors[i])
             dup = next((j for j, v in zip(kept, kept_vecs) if float(v @ vec) >= self.params.dedupe_cosine), None)
             if dup is not None:
                 aid = data.articles.id[int(data.passage_article[i])]
                 if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
                     also[dup].append(aid)
+                continue
+            if len(kept) >= k:
                 continue
             kept.append(i)
             kept_vecs.append(vec)

@@ -46,12 +46,17 @@ AS_OF = date(2022, 6, 16)
         ("Who resigned yesterday?", date(2022, 6, 14), AS_OF),
         ("What changed since 2021?", date(2021, 1, 1), AS_OF),
         ("What did China propose to India?", None, AS_OF),
-        ("What happens in 2030?", date(2030, 1, 1), AS_OF),  # never past the as-of date
+        ("Which stores plan to merge in 2024?", None, AS_OF),  # a future year is no filter
     ],
 )
 def test_windows(question: str, start: date | None, end: date) -> None:
     w = window(question, AS_OF)
     assert (w.start, w.end) == (start, end)
+
+
+def test_relative_expressions_only_hint() -> None:
+    assert window("Who resigned this week?", AS_OF).hard is False
+    assert window("What happened in 2020?", AS_OF).hard is True
 
 
 def test_bad_as_of() -> None:

@@ -1,0 +1,160 @@
+"""Question latency inside a running process: embed, both searches, fusion, answer.
+
+1. The dev index (var/eval/realtimeqa/index, built by `sitrep eval`): every dev question,
+   asked one at a time through Engine.ask with its question_date; p50/p95 end to end,
+   plus the share spent embedding.
+2. A synthetic 1M-passage index (HNSW + bm25s), built once through our own store and cached
+   in var/bench/synth1m: texts are words sampled from the dev corpus's own word frequencies,
+   vectors random unit vectors. The point is the search cost at scale.
+
+    python benchmarks/bench_search.py [--passages 1000000] [--skip-synthetic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index import lexicon, store  # noqa: E402
+from index.build import DenseSettings, make_dense  # noqa: E402
+from index.chunking import ChunkSettings  # noqa: E402
+from index.embedding import query_encoder  # noqa: E402
+from retrieval import evaluate  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
+from retrieval.types import Query  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2)
+
+
+def time_asks(engine: Engine, queries: list[Query], repeat: int = 1) -> dict[str, float]:
+    for q in queries[:20]:
+        engine.ask(q)  # warm caches and lazy imports
+    times: list[float] = []
+    for _ in range(repeat):
+        for q in queries:
+            t = time.perf_counter()
+            engine.ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"questions": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "mean_ms": round(statistics.fmean(times), 2)}
+
+
+def time_embedding(encoder, texts: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    times = []
+    for t in texts:
+        s = time.perf_counter()
+        encoder.encode([t])
+        times.append((time.perf_counter() - s) * 1000)
+    return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+
+
+def build_synthetic(path: Path, passages: int, dataset: Path) -> None:
+    """Sampled-word passages and random unit vectors, saved with the real store code."""
+    rng = np.random.default_rng(0)
+    counts: Counter[str] = Counter()
+    with gzip.open(dataset / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            counts.update(re.findall(r"[A-Za-z]+", json.loads(line)["body"]))
+    words = np.array(list(counts))
+    probs = np.array(list(counts.values()), dtype=np.float64)
+    probs /= probs.sum()
+    per_article, words_per_passage = 10, 60
+    n_articles = passages // per_article
+    print(f"synthetic: sampling {passages:,} passages of {words_per_passage} words ...", flush=True)
+    sampled = words[rng.choice(len(words), size=(passages, words_per_passage), p=probs)]
+    texts = [" ".join(row) for row in sampled]
+    del sampled
+    article_texts, starts, ends = [], np.zeros(passages, np.int32), np.zeros(passages, np.int32)
+    for a in range(n_articles):
+        chunk = texts[a * per_article : (a + 1) * per_article]
+        pos = 0
+        for j, t in enumerate(chunk):
+            starts[a * per_article + j], ends[a * per_article + j] = pos, pos + len(t)
+            pos += len(t) + 1
+        article_texts.append(" ".join(chunk))
+    ids = [f"synth-{a}" for a in range(n_articles)]
+    table = store.ArticleTable(id=ids, title=[None] * n_articles, source=["synthetic"] * n_articles,
+                               date=["2024-01-01"] * n_articles, url=[None] * n_articles, location=ids,
+                               hash=["0"] * n_articles, text=article_texts)
+    pa = np.repeat(np.arange(n_articles, dtype=np.int32), per_article)
+    print("synthetic: BM25 ...", flush=True)
+    t = time.perf_counter()
+    bm = lexicon.build(lexicon.tokenize(texts, lexicon.BM25Settings()), lexicon.BM25Settings())
+    print(f"synthetic: BM25 built in {time.perf_counter() - t:.0f} s; HNSW ...", flush=True)
+    vectors = rng.standard_normal((passages, 384), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    t = time.perf_counter()
+    dense = make_dense(vectors, DenseSettings(hnsw_above=0))
+    print(f"synthetic: HNSW built in {time.perf_counter() - t:.0f} s; saving ...", flush=True)
+    enc_manifest = {"name": "random-unit-vectors", "fingerprint": "synthetic", "dim": 384}
+    manifest = {"model": enc_manifest, "chunking": {**ChunkSettings().as_dict(), "parser_version": 0},
+                "bm25": lexicon.BM25Settings().as_dict(), "faiss": {"kind": "hnsw", "ef_search": 128},
+                "article_count": n_articles, "passage_count": passages, "newest_article_date": "2024-01-01",
+                "built_at": "synthetic", "articles": {}}
+    store.save(path, store.IndexData(manifest, table, pa, starts, ends, vectors, dense, bm), manifest)
+
+
+class RandomQueryEncoder:
+    """Question vectors for the synthetic index: the real encoder's cost, then a random unit vector
+    (random corpus vectors make real ones meaningless there)."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.name, self.dim, self.fingerprint = inner, "random-unit-vectors", 384, "synthetic"
+        self.count_tokens = inner.count_tokens
+        self.rng = np.random.default_rng(1)
+
+    def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.inner.encode(texts)
+        v = self.rng.standard_normal((len(texts), 384)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
+    ap.add_argument("--index", type=Path, default=ROOT / "var" / "eval" / "realtimeqa" / "index")
+    ap.add_argument("--passages", type=int, default=1_000_000)
+    ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "search.json")
+    args = ap.parse_args()
+
+    encoder = query_encoder(None, ROOT / "var" / "models")
+    results: dict[str, object] = {"query_encoder": type(encoder).__name__}
+    queries = evaluate.load_queries(args.dataset / "queries.jsonl") + evaluate.load_queries(args.dataset / "queries_null.jsonl")
+    asks = [Query(q.question, k=10, as_of=q.question_date) for q in queries]
+    results["embed_question"] = time_embedding(encoder, [q.question for q in queries])
+
+    engine = Engine.open(args.index, encoder)
+    results["dev_index"] = {"passages": engine.data.passage_count, **time_asks(engine, asks)}
+    print(json.dumps(results, indent=1), flush=True)
+
+    if not args.skip_synthetic:
+        synth = ROOT / "var" / "bench" / f"synth{args.passages // 1000}k"
+        if not synth.exists():
+            build_synthetic(synth, args.passages, args.dataset)
+        t = time.perf_counter()
+        s_engine = Engine(store.load(synth), RandomQueryEncoder(encoder))
+        load_s = time.perf_counter() - t
+        s_asks = [Query(q.question, k=10) for q in queries]
+        results["synthetic"] = {"passages": s_engine.data.passage_count, "load_s": round(load_s, 2),
+                                "index": "HNSW M=32 efConstruction=200 efSearch=128 + bm25s", **time_asks(s_engine, s_asks)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Known answers on the bundled corpus with the real model (slow: exports and loads the model once)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.build import update
+from index.embedding import SentenceTransformerEncoder, query_encoder
+from retrieval.engine import Engine
+from retrieval.types import Answer, Query
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    tmp = tmp_path_factory.mktemp("known")
+    update(SEEDS, tmp / "idx", SentenceTransformerEncoder())
+    return Engine.open(tmp / "idx", query_encoder(None, Path("var/models")), today=lambda: date(2026, 11, 22))
+
+
+def ask(engine: Engine, question: str) -> Answer:
+    answer = engine.ask(Query(question))
+    for c in answer.citations:
+        assert c.quote in c.passage  # verbatim, always
+    return answer
+
+
+def test_china_proposal(engine: Engine) -> None:
+    a = ask(engine, "What did China propose to India?")
+    assert not a.abstained
+    assert a.citations[0].article_id == "000_08773b1c9158e159.txt"
+
+
+def test_china_pakistan_mou_date(engine: Engine) -> None:
+    a = ask(engine, "When did China and Pakistan sign the defence MoU?")
+    assert not a.abstained
+    assert a.citations[0].article_id == "001_d3da3a035377400c.txt" and a.citations[0].date == "2020-12-11"
+
+
+def test_what_is_beca(engine: Engine) -> None:
+    a = ask(engine, "What is BECA?")
+    assert not a.abstained
+    assert "Basic Exchange and Cooperation Agreement" in (a.text or "")
+
+
+def test_joint_air_exercise_name(engine: Engine) -> None:
+    a = ask(engine, "What is the name of the joint air force exercise of China and Pakistan?")
+    assert not a.abstained and "Shaheen" in (a.text or "")
+
+
+def test_russia_assurance_on_arms(engine: Engine) -> None:
+    a = ask(engine, "What did Russia assure India about arms supplies to Pakistan?")
+    assert not a.abstained
+    assert a.citations[0].article_id == "002_473cd780df3d0ee7.txt"
+    assert "would not supply weapons to Pakistan" in (a.text or "")
+
+
+@pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup final?", "What is the best recipe for banana bread?"])
+def test_unanswerable_abstains(engine: Engine, question: str) -> None:
+    a = ask(engine, question)
+    assert a.abstained and a.text is None and a.citations == ()
+    assert a.hits  # the nearest articles are still offered
