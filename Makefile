@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# This machine keeps the CPU build of torch 2.13.0 in /opt/wheels; use it when present.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 QUESTION ?= What did China propose to India?
 
 .PHONY: run test test-fast bench lint clean
@@ -11,7 +13,7 @@ QUESTION ?= What did China propose to India?
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet $(FIND_LINKS) -e ".[dev]"
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -15,6 +15,12 @@ class DenseSearcher:
         self.index = index
         self.hnsw = hasattr(faiss.downcast_index(index), "hnsw")
 
+    def vectors(self) -> np.ndarray:
+        """The stored vectors, a zero-copy view of FAISS's own memory (flat or HNSW storage)."""
+        flat = self._faiss.downcast_index(self.index.storage if self.hnsw else self.index)
+        n, d = self.index.ntotal, self.index.d
+        return self._faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+
     def search(self, vector: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         n = self.index.ntotal
         k = min(k, n)

@@ -83,6 +83,7 @@ class HybridRetriever:
         self.today = today
         self.lexical = LexicalSearcher(data.bm25, BM25Settings(**data.manifest["bm25"]))
         self.dense = DenseSearcher(data.dense)
+        self._vectors = self.dense.vectors()  # in RAM already; the .npy copy stays on disk
         self._article_day = np.array(
             [date.fromisoformat(d).toordinal() if d else -1 for d in data.articles.date], dtype=np.int64
         )
@@ -166,7 +167,7 @@ class HybridRetriever:
         if dn:
             top_cosine = dn[0][1]
         else:
-            top_cosine = max((float(np.asarray(self.data.vectors[h.passage]) @ vector) for h in hits), default=0.0)
+            top_cosine = max((float(self._vectors[h.passage] @ vector) for h in hits), default=0.0)
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
 
     def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:
@@ -195,22 +196,26 @@ class HybridRetriever:
         rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
         rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
         data = self.data
-        kept: list[int] = []
+        order = [i for i, _ in ranked]
+        kept: list[int] = []  # positions in order
         also: dict[int, list[str]] = {}
-        kept_vecs: list[np.ndarray] = []
-        for i, _ in ranked:  # past k too: a twin ranked lower still belongs in "also in"
-            vec = np.asarray(data.vectors[i])
-            dup = next((j for j, v in zip(kept, kept_vecs) if float(v @ vec) >= self.params.dedupe_cosine), None)
-            if dup is not None:
-                aid = data.articles.id[int(data.passage_article[i])]
-                if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
-                    also[dup].append(aid)
-                continue
-            if len(kept) >= k:
-                continue
-            kept.append(i)
-            kept_vecs.append(vec)
-            also[i] = []
+        if order:
+            vecs = self._vectors[np.array(order)]
+            sims = vecs @ vecs.T
+        for pos, i in enumerate(order):  # past k too: a twin ranked lower still belongs in "also in"
+            if kept:
+                row = sims[pos, kept]
+                best = int(np.argmax(row))
+                if row[best] >= self.params.dedupe_cosine:
+                    dup = order[kept[best]]
+                    aid = data.articles.id[int(data.passage_article[i])]
+                    if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
+                        also[dup].append(aid)
+                    continue
+            if len(kept) < k:
+                kept.append(pos)
+                also[i] = []
+        kept = [order[pos] for pos in kept]
         scores = dict(ranked)
         return [
             Hit(

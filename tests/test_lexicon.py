@@ -1,0 +1,24 @@
+"""Our tokenizer must equal bm25s.tokenize exactly: the index and every query depend on it."""
+
+from __future__ import annotations
+
+import bm25s
+import pytest
+
+from index.lexicon import BM25Settings, _stemmer, _stopwords, tokenize
+from tests.conftest import SEEDS
+
+TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())] + [
+    "What did China propose to India?", "", "  ", "Ünïcode naïve café — 2020's U.S. e-mail x y", "A I 9 99 __init__",
+]
+
+
+@pytest.mark.parametrize("settings", [BM25Settings(), BM25Settings(stopwords="en"), BM25Settings(stopwords="", stemmer="")])
+def test_equals_bm25s(settings: BM25Settings) -> None:
+    theirs = bm25s.tokenize(TEXTS, stopwords=list(_stopwords(settings.stopwords)) or None,
+                            stemmer=_stemmer(settings.stemmer), return_ids=False, show_progress=False)
+    assert tokenize(TEXTS, settings) == theirs
+
+
+def test_question_words_are_stopwords() -> None:
+    assert tokenize(["What did China propose to India?"], BM25Settings()) == [["china", "propos", "india"]]
