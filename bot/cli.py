@@ -188,6 +188,50 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
     return 0
 
 
+def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any],
+            make_index_encoder: Callable[[Settings], Any]) -> int:
+    import asyncio
+    import logging
+
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        raise UserError("DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
+                        "(Bot > Reset Token), then put DISCORD_TOKEN=... in .env or the environment (see README)")
+    import discord
+
+    from bot.client import BotConfig, SitrepBot
+    from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter
+    from index import build
+
+    config = BotConfig(
+        guild_id=settings.discord_guild_id,
+        allowed_channels=settings.ids("discord_allowed_channels"),
+        qa_channels=settings.ids("discord_qa_channels"),
+        max_question_chars=settings.max_question_chars,
+    )
+    admins = AdminPolicy(settings.ids("discord_admin_user_ids"), settings.ids("discord_admin_role_ids"))
+    index_path = Path(args.index or settings.index_dir)
+    engine = _engine(settings, args.index, make_encoder)  # no index: one line now, not a half-working bot
+
+    def run_update() -> Any:
+        return build.update(Path(settings.corpus_dir), index_path, make_index_encoder(settings), settings.chunking(),
+                            settings.bm25(), settings.dense(), max_article_bytes=int(settings.max_article_mb * 1_000_000))
+
+    service = QAService(engine, lambda: _engine(settings, args.index, make_encoder), run_update,
+                        RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
+                        FeedbackLog(Path(settings.feedback_path)), k=settings.default_k)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    bot = SitrepBot(service, config)
+    try:
+        asyncio.run(bot.start(settings.discord_token.get_secret_value()))
+    except discord.LoginFailure:
+        raise UserError("Discord rejected the token: reset it in the developer portal (Bot > Reset Token) and update DISCORD_TOKEN") from None
+    except discord.PrivilegedIntentsRequired:
+        raise UserError("Q&A channels need the Message Content intent: enable it under Bot > Privileged Gateway "
+                        "Intents, or clear SITREP_DISCORD_QA_CHANNELS") from None
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sitrep", description="Cited answers from a corpus of news articles.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -212,6 +256,9 @@ def parser() -> argparse.ArgumentParser:
 
     repl = sub.add_parser("repl", help="ask questions interactively")
     repl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+
+    bot = sub.add_parser("bot", help="run the Discord bot (needs DISCORD_TOKEN)")
+    bot.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
 
     ev = sub.add_parser("eval", help="score retrieval, abstention and latency on a dataset")
     ev.add_argument("--dataset", required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, queries_null.jsonl")
@@ -252,6 +299,8 @@ def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], A
             return cmd_ask(args, settings, question_encoder)
         if args.command == "repl":
             return cmd_repl(args, settings, question_encoder)
+        if args.command == "bot":
+            return cmd_bot(args, settings, question_encoder, index_encoder)
         if args.command == "eval":
             return cmd_eval(args, settings, question_encoder, index_encoder)
         raise UserError(f"unknown command {args.command!r}: see `sitrep --help`")

@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     default_k: int = Field(10, ge=1, le=100)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_id: int | None = None  # sync slash commands to this guild only (instant)
+    discord_allowed_channels: str = ""  # comma-separated channel ids; empty: every channel
+    discord_qa_channels: str = ""  # channels where every message is a question
+    discord_admin_user_ids: str = ""  # who may /reindex; with no ids or roles: Manage Server
+    discord_admin_role_ids: str = ""
+    rate_limit_questions: int = Field(5, ge=1)
+    rate_limit_seconds: float = Field(60.0, gt=0)
+    max_question_chars: int = Field(500, ge=10, le=4000)
+    feedback_path: Path = Path("var/feedback.jsonl")
+
+    def ids(self, name: str) -> frozenset[int]:
+        """A comma-separated id list setting as ints; a bad entry is a SettingsError naming it."""
+        raw = str(getattr(self, name))
+        try:
+            return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
+        except ValueError:
+            raise SettingsError(f"setting SITREP_{name.upper()} must be comma-separated numeric ids, not {raw!r}") from None
 
     def chunking(self) -> ChunkSettings:
         return ChunkSettings(

@@ -153,10 +153,7 @@ class HybridRetriever:
             dn = self.dense.search(vector, p.candidates, mask)
             lists.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
-        if p.fusion == "convex":
-            fused = fusion.convex(lists, weights)
-        else:
-            fused = fusion.rrf(lists, p.rrf_k, weights)
+        fused = fusion.convex(lists, weights) if p.fusion == "convex" else fusion.rrf(lists, p.rrf_k, weights)
         hinted = not asked.hard
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
@@ -164,10 +161,7 @@ class HybridRetriever:
         if p.article_boost > 0:
             fused = self._boost_articles(fused)
         hits = self._hits(fusion.ordered(fused), bm, dn, query.k)
-        if dn:
-            top_cosine = dn[0][1]
-        else:
-            top_cosine = max((float(self._vectors[h.passage] @ vector) for h in hits), default=0.0)
+        top_cosine = dn[0][1] if dn else max((float(self._vectors[h.passage] @ vector) for h in hits), default=0.0)
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
 
     def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:

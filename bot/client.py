@@ -1,0 +1,56 @@
+"""The discord.py bot: settings in, cogs loaded, slash commands synced, never a ping."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import discord
+from discord.ext import commands
+
+from bot.service import QAService
+
+log = logging.getLogger("sitrep.bot")
+NO_PINGS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    guild_id: int | None = None  # sync commands to this guild only (instant, for testing)
+    allowed_channels: frozenset[int] = frozenset()  # empty: every channel
+    qa_channels: frozenset[int] = frozenset()  # every message there is a question
+    max_question_chars: int = 500
+
+
+class SitrepBot(commands.Bot):
+    def __init__(self, service: QAService, config: BotConfig) -> None:
+        intents = discord.Intents.default()
+        # Mentions and DMs arrive with their text anyway; reading every message of a Q&A
+        # channel needs the privileged message content intent, so ask for it only then.
+        intents.message_content = bool(config.qa_channels)
+        super().__init__(command_prefix=(), intents=intents, allowed_mentions=NO_PINGS, help_command=None)
+        self.service = service
+        self.config = config
+
+    async def setup_hook(self) -> None:
+        from bot.cogs import admin, ask
+
+        await ask.setup(self)
+        await admin.setup(self)
+        if self.config.guild_id:
+            guild = discord.Object(id=self.config.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: questions are handled by the ask cog's listener."""
+
+    async def on_ready(self) -> None:
+        s = self.service.status()
+        log.info("sitrep bot ready as %s (id %s) in %d guilds; index: %s articles, %s passages",
+                 self.user, self.user.id if self.user else "?", len(self.guilds), s["articles"], s["passages"])
+
+    def channel_allowed(self, channel_id: int | None, is_dm: bool) -> bool:
+        return is_dm or not self.config.allowed_channels or channel_id in self.config.allowed_channels

@@ -1,0 +1,78 @@
+"""/status for everyone; /reindex for admins only (configured ids or roles, else Manage Server)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.service import ReindexBusy
+from index.errors import IndexStoreError
+
+if TYPE_CHECKING:
+    from bot.client import SitrepBot
+
+log = logging.getLogger("sitrep.bot")
+NO_PINGS = discord.AllowedMentions.none()
+
+
+class AdminCog(commands.Cog):
+    def __init__(self, bot: SitrepBot) -> None:
+        self.bot = bot
+        bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    @app_commands.command(name="status", description="What the index holds: articles, passages, newest article, last build")
+    async def status(self, interaction: discord.Interaction) -> None:
+        s = self.bot.service.status()
+        embed = discord.Embed(title="sitrep index", colour=discord.Colour.blurple())
+        for name, key in (("Articles", "articles"), ("Passages", "passages"), ("Newest article", "newest_article_date"),
+                          ("Last build", "built_at"), ("Model", "model")):
+            embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        manage = bool(interaction.permissions and interaction.permissions.manage_guild)
+        if not self.bot.service.admins.allows(interaction.user.id, roles, manage):
+            await interaction.response.send_message("Only sitrep admins can rebuild the index.", ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+            return
+        if self.bot.service.reindexing:
+            await interaction.response.send_message("A reindex is already running; wait for it to finish.",
+                                                    ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        try:
+            r = await self.bot.service.reindex()
+        except ReindexBusy as exc:
+            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        except IndexStoreError as exc:
+            await interaction.followup.send(f"Reindex failed: {exc}", ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        text = (f"Index updated: {r.added} added, {r.changed} changed, {r.removed} removed, {r.unchanged} unchanged; "
+                f"{r.passages} passages ({r.passages_embedded} embedded) in {r.seconds:.1f} s.")
+        if r.warnings:
+            text += f" {len(r.warnings)} files skipped (see the bot's log)."
+            for w in r.warnings:
+                log.warning("reindex: %s", w)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("command %s failed", interaction.command.name if interaction.command else "?", exc_info=error)
+        message = "Sorry, something went wrong; it has been logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.exception("could not report the failure to the user")
+
+
+async def setup(bot: SitrepBot) -> None:
+    await bot.add_cog(AdminCog(bot))

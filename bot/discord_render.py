@@ -1,0 +1,165 @@
+"""Answer -> Discord embeds, inside Discord's limits exactly. Pure: no client, no network.
+
+Limits: 2,000 message characters; embed title 256, description 4,096, 25 fields of name 256
+and value 1,024, footer 2,048, 6,000 characters in all. Text from articles and questions is
+markdown-escaped and mention-neutralised; the sender also forbids every ping
+(AllowedMentions.none()), so an article saying @everyone can never reach anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import discord
+
+from retrieval.types import Answer, Citation
+
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+SNIPPET_CHARS = 300
+
+Meta = dict[str, tuple[str | None, str | None, str | None, str]]  # article id -> title, source, date, location
+
+
+def clean(text: str) -> str:
+    """Markdown-escaped, mention-neutralised, white space folded."""
+    text = " ".join(text.split())
+    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_mentions(text)
+    return re.sub(r"<(@[!&]?|#)(\d+)>", "<\\1\u200b\\2>", text)
+
+
+MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+
+
+def question_text(content: str) -> str:
+    """The question in a Discord message: user/role/channel mentions and @everyone/@here removed,
+    so they neither ping (they are never echoed raw) nor count as words the answer must cover."""
+    return " ".join(MENTION.sub(" ", content).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most limit characters, cut at a sentence end, else a word, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for stop in (". ", "! ", "? "):
+        i = cut.rfind(stop)
+        if i > limit // 2:
+            return cut[: i + 1] + "…" if i + 2 <= limit else cut[: i + 1]
+    i = cut.rfind(" ")
+    cut = cut[:i] if i > limit // 2 else cut
+    cut = cut.rstrip("\\")  # never leave half an escape
+    return cut + "…"
+
+
+def _link(location: str) -> str:
+    return location if location.startswith(("http://", "https://")) else f"`{location.replace('`', '')}`"
+
+
+def source_line(title: str | None, source: str | None, date: str | None, location: str) -> str:
+    meta = " · ".join(clean(x) for x in (source, date) if x)
+    return (f"{meta} · " if meta else "") + _link(location)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    embed: discord.Embed
+    shown: int  # citations shown in the embed; the rest go behind "More sources"
+
+
+def _embed_size(e: discord.Embed) -> int:
+    return len(e)
+
+
+def answer_embed(answer: Answer, meta: Meta, max_sources: int = 3) -> Rendered:
+    if answer.abstained:
+        return Rendered(abstention_embed(answer, meta), 0)
+    title = shorten(clean(answer.question), TITLE_MAX)
+    parts = [f"{clean(s)} **[{n}]**" for s, n in answer.sentences]
+    for note in answer.notes:
+        parts.append(f"*{clean(note)}*")
+    description = _fit_sentences(parts, DESCRIPTION_MAX)
+    embed = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
+    cited = [c for c in answer.citations if f"**[{c.n}]**" in description]
+    shown = cited[: min(max_sources, FIELDS_MAX)]
+    for c in shown:
+        embed.add_field(name=shorten(f"[{c.n}] {clean(c.title or '(untitled)')}", FIELD_NAME_MAX),
+                        value=_source_value(c, SNIPPET_CHARS), inline=False)
+    embed.set_footer(text=shorten(f"sitrep · confidence {answer.confidence:.0%} · quotes are verbatim from the sources", FOOTER_MAX))
+    # Shrink snippets, then drop trailing sources, until the whole embed fits.
+    snippet = SNIPPET_CHARS
+    while len(embed) > EMBED_TOTAL_MAX and snippet > 60:
+        snippet //= 2
+        for i, c in enumerate(shown):
+            embed.set_field_at(i, name=embed.fields[i].name or "", value=_source_value(c, snippet), inline=False)
+    while len(embed) > EMBED_TOTAL_MAX and len(embed.fields) > 1:
+        embed.remove_field(len(embed.fields) - 1)
+    return Rendered(embed, len(embed.fields))
+
+
+def _fit_sentences(parts: list[str], limit: int) -> str:
+    """Whole sentences (each with its marker) while they fit; a lone over-long one is cut before its marker."""
+    out: list[str] = []
+    used = 0
+    for part in parts:
+        extra = len(part) + (1 if out else 0)
+        if used + extra <= limit:
+            out.append(part)
+            used += extra
+        elif not out:
+            marker = re.search(r" \*\*\[\d+\]\*\*$", part)
+            tail = marker.group(0) if marker else ""
+            out.append(shorten(part[: len(part) - len(tail)], limit - len(tail)) + tail)
+            break
+        else:
+            break
+    return " ".join(out)
+
+
+def _source_value(c: Citation, snippet_chars: int) -> str:
+    head = source_line(c.title, c.source, c.date, c.location)
+    snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
+    value = f"{head}\n> {shorten(snippet, snippet_chars)}"
+    return shorten(value, FIELD_VALUE_MAX)
+
+
+def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Embed:
+    embed = discord.Embed(
+        title=shorten(clean(answer.question), TITLE_MAX),
+        description="The corpus does not answer this." + "".join(f"\n*{clean(n)}*" for n in answer.notes),
+        colour=discord.Colour.light_grey(),
+    )
+    for aid in list(dict.fromkeys(h.article_id for h in answer.hits))[:nearest]:
+        title, source, date, location = meta[aid]
+        embed.add_field(name=shorten(f"Nearest: {clean(title or '(untitled)')}", FIELD_NAME_MAX),
+                        value=shorten(source_line(title, source, date, location), FIELD_VALUE_MAX), inline=False)
+    return embed
+
+
+def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
+    """The citations not shown, then the other hits' articles: one message of at most 2,000 characters."""
+    lines: list[str] = []
+    for c in answer.citations[skip:]:
+        lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.date, c.location)}")
+    cited = {c.article_id for c in answer.citations}
+    for aid in dict.fromkeys(h.article_id for h in answer.hits):
+        if aid not in cited:
+            title, source, date, location = meta[aid]
+            lines.append(f"• {clean(title or '(untitled)')} — {source_line(title, source, date, location)}")
+    if not lines:
+        return "No further sources."
+    out = ""
+    for line in lines:
+        candidate = f"{out}\n{line}" if out else line
+        if len(candidate) > CONTENT_MAX:
+            break
+        out = candidate
+    return out or shorten(lines[0], CONTENT_MAX)

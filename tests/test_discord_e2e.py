@@ -1,0 +1,112 @@
+"""The real, unmodified discord.py client against tests/fake_discord.py over loopback.
+
+Asserts what the bot posted: mention and /ask replies cite the China-proposal article of the
+bundled corpus, the deferral comes before the answer, no message allows a ping, a non-admin
+/reindex is refused. Slow: the real model answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import discord
+import pytest
+import yarl
+from aiohttp import web
+from discord.gateway import DiscordWebSocket
+
+from bot.client import BotConfig, SitrepBot
+from bot.service import QAService
+from index.build import update
+from index.embedding import SentenceTransformerEncoder, query_encoder
+from retrieval.engine import Engine
+from tests.conftest import ROOT, SEEDS
+from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord
+
+pytestmark = pytest.mark.slow
+CHINA = "000_08773b1c9158e159.txt"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    idx = tmp_path_factory.mktemp("e2e") / "idx"
+    update(SEEDS, idx, SentenceTransformerEncoder())
+    return idx
+
+
+async def next_post(fake: FakeDiscord, timeout: float = 30) -> Call:
+    return await asyncio.wait_for(fake.posted.get(), timeout)
+
+
+def no_pings(body: dict) -> None:
+    assert body["allowed_mentions"]["parse"] == []
+    assert body["allowed_mentions"].get("replied_user") in (None, False)
+
+
+async def test_bot_end_to_end(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeDiscord()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway"))
+
+    enc = query_encoder(None, ROOT / "var" / "models")
+    engine = Engine.open(seed_index, enc, today=lambda: date(2026, 11, 22))
+    reindexed: list[bool] = []
+    service = QAService(engine, lambda: engine, lambda: reindexed.append(True))  # type: ignore[arg-type, return-value]
+    bot = SitrepBot(service, BotConfig())
+    runner_task = asyncio.create_task(bot.start("not-a-real-token"))
+    try:
+        await asyncio.wait_for(fake.identified.wait(), 30)
+        await asyncio.wait_for(bot.wait_until_ready(), 30)
+        synced = [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
+        assert {cmd["name"] for cmd in synced[0].body} == {"ask", "status", "reindex"}
+
+        # @mention in a channel -> a reply to that message, citing the right article, pinging no one.
+        await fake.message(f"<@{BOT_ID}> What did China propose to India? @everyone")
+        reply = await next_post(fake)
+        assert reply.path == f"/channels/{CHANNEL_ID}/messages"
+        no_pings(reply.body)
+        assert str(reply.body["message_reference"]["channel_id"]) == CHANNEL_ID
+        embed = reply.body["embeds"][0]
+        assert "**[1]**" in embed["description"] and CHINA in embed["fields"][0]["value"]
+        assert "@everyone" not in embed["title"]
+        buttons = [c for row in reply.body["components"] for c in row["components"]]
+        assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["More sources", "👍", "👎"]
+        assert all(b["custom_id"] for b in buttons)
+
+        # A message that does not mention the bot is ignored.
+        await fake.message("just chatting about China", mentions_bot=False)
+        await asyncio.sleep(0.3)
+        assert fake.posted.empty()
+
+        # /ask: the deferral ("thinking") first, then the answer as a follow-up.
+        await fake.slash("ask", [{"name": "question", "type": 3, "value": "What did China propose to India?"}])
+        deferral = await next_post(fake)
+        assert deferral.path.endswith("/callback") and deferral.body["type"] == 5
+        answer = await next_post(fake)
+        assert answer.path.startswith("/webhooks/")
+        no_pings(answer.body)
+        assert CHINA in answer.body["embeds"][0]["fields"][0]["value"]
+
+        # /reindex by a member without Manage Server, with no admins configured: refused, ephemerally.
+        await fake.slash("reindex", permissions="0")
+        refusal = await next_post(fake)
+        assert refusal.body["type"] == 4 and refusal.body["data"]["flags"] == 64
+        assert refusal.body["data"]["content"].startswith("Only sitrep admins")
+        assert not reindexed
+
+        # /status answers everyone.
+        await fake.slash("status")
+        status = await next_post(fake)
+        fields = {f["name"]: f["value"] for f in status.body["data"]["embeds"][0]["fields"]}
+        assert fields["Articles"] == "5"
+    finally:
+        await bot.close()
+        await asyncio.wait_for(runner_task, 10)
+        await runner.cleanup()

@@ -1,0 +1,118 @@
+"""Discord rendering: every limit, markdown escaping, mention neutralising, long answers."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+
+from bot.discord_render import (
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    TITLE_MAX,
+    answer_embed,
+    clean,
+    more_sources_text,
+    shorten,
+)
+from retrieval.types import Answer, Citation, Hit
+
+
+def citation(n: int, quote: str, title: str = "Title", location: str = "corpus/a.txt") -> Citation:
+    passage = f"Before. {quote} After."
+    return Citation(n, f"a{n}", f"a{n}#0", title, "ThePrint", "2020-12-11", location, passage, quote, 8)
+
+
+def answer(sentences: list[str], titles: list[str] | None = None, question: str = "What happened?") -> Answer:
+    cites = tuple(citation(i + 1, s, (titles or [])[i] if titles else f"Title {i + 1}") for i, s in enumerate(sentences))
+    hits = tuple(Hit(i, f"a{i + 1}", f"a{i + 1}#0", 1.0 / (i + 1)) for i in range(len(sentences)))
+    return Answer(question, tuple((s, i + 1) for i, s in enumerate(sentences)), cites, hits, False, 0.9)
+
+
+META = {f"a{i}": (f"Title {i}", "ThePrint", "2020-12-11", f"corpus/a{i}.txt") for i in range(1, 40)}
+
+
+def check_limits(embed: discord.Embed) -> None:
+    assert len(embed.title or "") <= TITLE_MAX
+    assert len(embed.description or "") <= DESCRIPTION_MAX
+    assert len(embed.fields) <= 25
+    for f in embed.fields:
+        assert len(f.name or "") <= FIELD_NAME_MAX and len(f.value or "") <= FIELD_VALUE_MAX
+    assert len(embed) <= EMBED_TOTAL_MAX
+
+
+def test_plain_answer() -> None:
+    rendered = answer_embed(answer(["China proposed hotlines.", "Beijing suggested visits."]), META)
+    e = rendered.embed
+    assert e.description == "China proposed hotlines. **[1]** Beijing suggested visits. **[2]**"
+    assert [f.name for f in e.fields] == ["[1] Title 1", "[2] Title 2"] and rendered.shown == 2
+    assert "ThePrint · 2020-12-11 · `corpus/a.txt`" in (e.fields[0].value or "")
+    check_limits(e)
+
+
+def test_markdown_and_mentions_are_neutralised() -> None:
+    nasty = "Hi @everyone and @here, <@123> <@&456> <#789> **bold** _it_ `code` ||spoiler|| > quote"
+    e = answer_embed(answer([nasty], titles=["@everyone *title*"], question="@here <@1>?"), META).embed
+    for text in (e.title or "", e.description or "", e.fields[0].name or "", e.fields[0].value or ""):
+        assert "@everyone" not in text and "@here" not in text
+        assert "<@123>" not in text and "<@&456>" not in text
+    assert "\\*\\*bold\\*\\*" in (e.description or "")
+
+
+def test_huge_answer_fits_and_keeps_markers_with_their_sources() -> None:
+    long = ["word " * 600 + "end.", "second " * 500 + "end.", "third " * 400 + "end."]
+    rendered = answer_embed(answer(long, titles=["T" * 400] * 3), META)
+    e = rendered.embed
+    check_limits(e)
+    markers = [m for m in ("**[1]**", "**[2]**", "**[3]**") if m in (e.description or "")]
+    assert markers  # at least the first sentence, with its marker
+    for m in markers:  # every marker in the text has its source among the fields
+        n = m.strip("*[]")
+        assert any((f.name or "").startswith(f"[{n}]") for f in e.fields)
+
+
+def test_one_sentence_longer_than_the_description_is_cut_before_its_marker() -> None:
+    e = answer_embed(answer(["x" * 9000]), META).embed
+    assert (e.description or "").endswith("… **[1]**")
+    check_limits(e)
+
+
+def test_many_citations_fit_total() -> None:
+    sentences = [f"Sentence {i} " + "filler " * 60 + "." for i in range(30)]
+    e = answer_embed(answer(sentences), META).embed
+    check_limits(e)
+
+
+def test_abstention_shows_nearest_articles() -> None:
+    a = Answer("Who won the cup?", (), (), (Hit(0, "a1", "a1#0", 0.1), Hit(1, "a2", "a2#0", 0.05)), True, 0.01)
+    e = answer_embed(a, META).embed
+    assert e.description == "The corpus does not answer this."
+    assert [f.name for f in e.fields] == ["Nearest: Title 1", "Nearest: Title 2"]
+
+
+def test_more_sources_fits_one_message() -> None:
+    a = answer([f"s{i}." for i in range(3)])
+    hits = tuple(Hit(i, f"a{i}", f"a{i}#0", 1.0) for i in range(1, 39))
+    a = Answer(a.question, a.sentences, a.citations, hits, False, 0.9)
+    text = more_sources_text(a, META, skip=1)
+    assert text.startswith("**[2]**") and len(text) <= CONTENT_MAX
+
+
+@pytest.mark.parametrize(("text", "limit"), [("a. b. c. d. e.", 7), ("word " * 100, 50), ("x" * 100, 10)])
+def test_shorten(text: str, limit: int) -> None:
+    out = shorten(text, limit)
+    assert len(out) <= limit and out.endswith("…")
+
+
+def test_clean_escapes_and_folds() -> None:
+    assert clean("a\n\n*b*") == "a \\*b\\*"
+
+
+def test_question_text_drops_mentions() -> None:
+    from bot.discord_render import question_text
+
+    assert question_text("<@123> What did <@!4> China <@&5> propose in <#6>? @everyone @here") == (
+        "What did China propose in ?")
+    assert question_text("email me@example.com") == "email me@example.com"
