@@ -95,6 +95,7 @@ def writer_lock(path: Path) -> Iterator[None]:
             raise IndexBusy(
                 f"another `sitrep index` run is updating {path}; wait for it to finish, then run again"
             ) from None
+        _drop_leftovers(path)  # writers are serialised: any half-written save now is a dead one's
         yield
     finally:
         os.close(fd)
@@ -179,9 +180,18 @@ def _prune(path: Path, keep: set[Path]) -> None:
     versions = [p for p in _version_dirs(path) if not p.name.endswith(".tmp") and p not in keep]
     for old in versions[:-1]:
         shutil.rmtree(old, ignore_errors=True)
-    for stale in _version_dirs(path):
-        if stale.name.endswith(".tmp") and not stale.name.endswith(f"-{os.getpid()}.tmp"):
+    _drop_leftovers(path)
+
+
+def _drop_leftovers(path: Path) -> None:
+    """Remove half-written versions and links of crashed saves (never this process's own)."""
+    for stale in path.parent.glob(f".{path.name}.*"):
+        if stale.name.endswith(f"-{os.getpid()}.tmp") or stale.name.endswith(f".link-{os.getpid()}"):
+            continue
+        if stale.name.endswith(".tmp") and stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
+        elif ".link-" in stale.name and stale.is_symlink():
+            stale.unlink(missing_ok=True)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

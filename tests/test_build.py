@@ -162,5 +162,6 @@ def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: P
         proc.wait()
         data = store.load(idx)  # never a mix, never missing
         assert data.passage_count == data.manifest["passage_count"] > 150
-    update(seed_corpus, idx, fake_encoder)  # and the next writer cleans up after the dead one
+    (tmp_path / ".idx.19990101T000000000000-1.tmp").mkdir()  # as a writer killed mid-save leaves it
+    update(seed_corpus, idx, fake_encoder)  # the next writer cleans up after the dead one, even with nothing to save
     assert not list(tmp_path.glob(".idx.*.tmp"))
