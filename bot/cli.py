@@ -77,17 +77,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
     from retrieval.engine import Engine
     from retrieval.types import MODES
 
-    dataset = Path(args.dataset)
-    if not dataset.is_dir():
-        raise UserError(f"dataset folder {dataset} does not exist: point --dataset at a folder with corpus.jsonl[.gz] and queries.jsonl")
-    source = evaluate.corpus_file(dataset)
-    queries = evaluate.load_queries(dataset / "queries.jsonl")
-    nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
-    if args.limit:
-        queries, nulls = queries[: args.limit], nulls[: args.limit]
-    cache = Path(settings.eval_cache_dir) / dataset.resolve().name
-    index_path = Path(args.index) if args.index else cache / "index"
-    if not args.index:
+    if not args.dataset and not args.feedback:
+        raise UserError("nothing to evaluate: give --dataset DIR, --feedback FILE, or both")
+    queries: list[Any] = []
+    nulls: list[Any] = []
+    if args.dataset:
+        dataset = Path(args.dataset)
+        if not dataset.is_dir():
+            raise UserError(f"dataset folder {dataset} does not exist: point --dataset at a folder with corpus.jsonl[.gz] and queries.jsonl")
+        source = evaluate.corpus_file(dataset)
+        queries = evaluate.load_queries(dataset / "queries.jsonl")
+        nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
+        if args.limit:
+            queries, nulls = queries[: args.limit], nulls[: args.limit]
+        index_path = Path(args.index) if args.index else Path(settings.eval_cache_dir) / dataset.resolve().name / "index"
+    else:  # feedback alone: the bot's own index, whose article ids the votes name
+        index_path = Path(args.index or settings.index_dir)
+    ups, downs = evaluate.load_feedback(Path(args.feedback)) if args.feedback else ([], [])
+    if args.feedback and not (ups or downs):
+        raise UserError(f"feedback file {args.feedback} holds no votes yet: vote with 👍/👎 under the bot's answers")
+    queries = queries + ups
+    if args.dataset and not args.index:
+        cache = index_path.parent
         corpus = cache / "corpus"
         corpus.mkdir(parents=True, exist_ok=True)
         link = corpus / source.name
@@ -102,11 +113,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
                   f"({report.passages_embedded} embedded now)", file=sys.stderr)
     engine = Engine.open(index_path, make_encoder(settings), params=settings.retrieval(), answer_params=settings.answering())
     modes = list(MODES) if args.mode == "all" else [args.mode]
-    result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode="hybrid" if "hybrid" in modes else modes[0])
+    default_mode = "hybrid" if "hybrid" in modes else modes[0]
+    result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode=default_mode)
+    if args.feedback:
+        result["feedback"] = {"up_votes": len(ups), "down_votes": len(downs),
+                              "down_still_first": evaluate.down_votes_still_first(engine.ask, downs, default_mode)}
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"{result['queries']} questions, {result['null_queries']} unanswerable probes")
+    if "feedback" in result:
+        fb = result["feedback"]
+        print(f"feedback: {fb['up_votes']} up-voted questions (scored with the rest), {fb['down_votes']} down-voted; "  # type: ignore[index]
+              f"{fb['down_still_first']:.1%} of those still cite a voted-down article first")  # type: ignore[index]
     cols = ["recall@1", "recall@5", "recall@10", "recall@20", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
     print(f"{'mode':<8}" + "".join(f"{c:>11}" for c in cols))
     for mode, m in result["modes"].items():  # type: ignore[union-attr]
@@ -261,7 +280,8 @@ def parser() -> argparse.ArgumentParser:
     bot.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
 
     ev = sub.add_parser("eval", help="score retrieval, abstention and latency on a dataset")
-    ev.add_argument("--dataset", required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, queries_null.jsonl")
+    ev.add_argument("--dataset", help="folder with corpus.jsonl[.gz], queries.jsonl, queries_null.jsonl")
+    ev.add_argument("--feedback", help="the bot's vote log (SITREP_FEEDBACK_PATH): up-voted answers become extra questions")
     ev.add_argument("--mode", default="all", choices=["bm25", "dense", "hybrid", "all"])
     ev.add_argument("--index", help="use this index instead of building one in the eval cache")
     ev.add_argument("--limit", type=_positive, help="only the first N questions (and N probes)")

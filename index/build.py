@@ -10,6 +10,7 @@ full rebuild's by construction (it costs seconds, not minutes).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -75,7 +76,12 @@ def make_dense(vectors: np.ndarray, settings: DenseSettings) -> Any:
     else:
         index = faiss.IndexFlatIP(dim)
     if vectors.shape[0]:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # a searcher in this process may have set 1
+        try:
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        finally:
+            faiss.omp_set_num_threads(before)
     return index
 
 

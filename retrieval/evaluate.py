@@ -60,6 +60,48 @@ def load_queries(path: Path, required: bool = True) -> list[EvalQuery]:
     return out
 
 
+def load_feedback(path: Path) -> tuple[list[EvalQuery], list[EvalQuery]]:
+    """The bot's 👍/👎 log as extra questions: (up-voted, down-voted).
+
+    Each line is {time, question, answer_ids, vote, user}. A question's latest vote counts. An
+    up-voted answer's articles become its gold articles; a down-voted one's are articles that
+    should no longer be cited first. The vote's day is the question's as-of date.
+    """
+    if not path.is_file():
+        raise DatasetError(f"feedback file {path} does not exist: the bot writes it (SITREP_FEEDBACK_PATH) when users vote")
+    latest: dict[str, EvalQuery] = {}
+    votes: dict[str, str] = {}
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            question, vote, ids = str(rec["question"]).strip(), rec["vote"], tuple(str(i) for i in rec["answer_ids"])
+            when = date.fromisoformat(str(rec["time"])[:10]) if rec.get("time") else None
+            if vote not in ("up", "down"):
+                raise ValueError(f"vote {vote!r} is neither up nor down")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{path} line {lineno}: not a feedback record ({exc}): each line needs question, answer_ids and vote") from None
+        if question and ids:
+            latest[question] = EvalQuery(f"feedback-{lineno}", question, ids, when)
+            votes[question] = vote
+    ups = [q for text, q in latest.items() if votes[text] == "up"]
+    downs = [q for text, q in latest.items() if votes[text] == "down"]
+    return ups, downs
+
+
+def down_votes_still_first(ask: Ask, downs: Sequence[EvalQuery], mode: str = "hybrid") -> float:
+    """Share of down-voted questions whose first cited (or, abstaining, first ranked) article is still one voted down."""
+    if not downs:
+        return 0.0
+    repeated = 0
+    for q in downs:
+        ans = ask(Query(q.question, mode=mode, as_of=q.question_date))
+        first = ans.citations[0].article_id if ans.citations else (ans.hits[0].article_id if ans.hits else None)
+        repeated += first in q.gold
+    return round(repeated / len(downs), 4)
+
+
 def article_ranking(hits: Sequence[Hit]) -> list[str]:
     seen: dict[str, None] = {}
     for h in hits:

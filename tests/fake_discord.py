@@ -9,10 +9,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
+import yarl
 from aiohttp import WSMsgType, web
+from discord.gateway import DiscordWebSocket
 
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID
@@ -35,6 +41,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.perf_counter)  # when the request arrived
 
 
 @dataclass
@@ -43,6 +50,7 @@ class FakeDiscord:
     ws: web.WebSocketResponse | None = None
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     posted: asyncio.Queue[Call] = field(default_factory=asyncio.Queue)
+    sent_at: dict[str, float] = field(default_factory=dict)  # interaction id -> when it was dispatched
     _ids: Any = field(default_factory=lambda: itertools.count(930000000000000001))
     _seq: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -140,6 +148,7 @@ class FakeDiscord:
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, user_id: str = "555",
                     permissions: str = "0") -> str:
         interaction_id = self.next_id()
+        self.sent_at[interaction_id] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"tok-{interaction_id}", "version": 1,
             "data": {"id": "1", "name": name, "type": 1, "options": options or []},
@@ -167,3 +176,21 @@ def guild() -> dict[str, Any]:
                       "nsfw": False, "parent_id": None}],
         "threads": [], "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
     }
+
+
+@asynccontextmanager
+async def serving(fake: FakeDiscord) -> AsyncIterator[FakeDiscord]:
+    """Run the stand-in on a free loopback port and point discord.py's REST and gateway at it."""
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    try:
+        yield fake
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        await runner.cleanup()

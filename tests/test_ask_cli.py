@@ -144,3 +144,30 @@ def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
     update(seed_corpus, tmp_path / "idx", enc)
     repl = Repl(Engine.open(tmp_path / "idx", enc), out=io.StringIO())
     assert repl.handle(":quit") is False and repl.handle("") is True
+
+
+def test_eval_reads_the_bots_feedback_as_extra_questions(capsys, index: str, tmp_path: Path) -> None:
+    from bot.service import FeedbackLog
+
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    china = "000_08773b1c9158e159.txt"
+    log.record("What did China propose to India?", [china], "up", 42)
+    log.record("When was the MoU signed?", ["003_66a95eaf13f0a52c.txt"], "up", 42)
+    log.record("When was the MoU signed?", ["003_66a95eaf13f0a52c.txt"], "down", 43)  # the latest vote counts
+    code, out, err = run(capsys, "eval", "--feedback", str(log.path), "--index", index, "--mode", "bm25", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["queries"] == 1 and report["feedback"]["up_votes"] == 1 and report["feedback"]["down_votes"] == 1
+    assert report["modes"]["bm25"]["recall@10"] == 1.0  # the up-voted article is found again
+    assert 0.0 <= report["feedback"]["down_still_first"] <= 1.0
+
+
+def test_eval_feedback_errors(capsys, index: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "eval")
+    assert code == 2 and "nothing to evaluate" in err
+    code, _, err = run(capsys, "eval", "--feedback", str(tmp_path / "none.jsonl"), "--index", index)
+    assert code == 2 and "does not exist" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "vote": "sideways", "answer_ids": ["a"]}\n')
+    code, _, err = run(capsys, "eval", "--feedback", str(bad), "--index", index)
+    assert code == 2 and "line 1" in err and err.count("\n") == 1

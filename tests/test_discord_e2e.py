@@ -11,11 +11,7 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-import discord
 import pytest
-import yarl
-from aiohttp import web
-from discord.gateway import DiscordWebSocket
 
 from bot.client import BotConfig, SitrepBot
 from bot.service import QAService
@@ -23,7 +19,7 @@ from index.build import update
 from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
 from tests.conftest import ROOT, SEEDS
-from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord, serving
 
 pytestmark = pytest.mark.slow
 CHINA = "000_08773b1c9158e159.txt"
@@ -45,21 +41,18 @@ def no_pings(body: dict) -> None:
     assert body["allowed_mentions"].get("replied_user") in (None, False)
 
 
-async def test_bot_end_to_end(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_bot_end_to_end(seed_index: Path) -> None:
     fake = FakeDiscord()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway"))
-
     enc = query_encoder(None, ROOT / "var" / "models")
     engine = Engine.open(seed_index, enc, today=lambda: date(2026, 11, 22))
     reindexed: list[bool] = []
     service = QAService(engine, lambda: engine, lambda: reindexed.append(True))  # type: ignore[arg-type, return-value]
     bot = SitrepBot(service, BotConfig())
+    async with serving(fake):
+        await talk_to_the_bot(fake, bot, reindexed)
+
+
+async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[bool]) -> None:
     runner_task = asyncio.create_task(bot.start("not-a-real-token"))
     try:
         await asyncio.wait_for(fake.identified.wait(), 30)
@@ -109,4 +102,3 @@ async def test_bot_end_to_end(seed_index: Path, monkeypatch: pytest.MonkeyPatch)
     finally:
         await bot.close()
         await asyncio.wait_for(runner_task, 10)
-        await runner.cleanup()
