@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # This machine keeps the CPU build of torch 2.13.0 in /opt/wheels; use it when present.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 QUESTION ?= What did China propose to India?
+DATASET  ?= ../shared/eval/realtimeqa
 
 .PHONY: run test test-fast bench lint clean
 
@@ -26,9 +27,14 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
+# The search and bot benchmarks need the dev index; `sitrep eval` builds (or updates) it and
+# scores it, so the quality table comes from the same run.
 bench: $(STAMP)
 	$(PY) benchmarks/bench_index.py
+	@mkdir -p var/bench
+	$(VENV)/bin/sitrep eval --dataset $(DATASET) | tee var/bench/eval.txt
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_bot.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check index retrieval bot tests benchmarks
