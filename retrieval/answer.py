@@ -74,11 +74,11 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
             return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes))
-        chosen = [best]
+        chosen = [best]  # then other sentences that answer nearly as well, from this passage or others
         for c in sorted(candidates, key=lambda c: -c.score):
             if len(chosen) >= self.params.max_sentences:
                 break
-            if c.hit.passage in {x.hit.passage for x in chosen} or c.score < 0.6 * best.score or c.coverage < 0.3:
+            if c is best or c.score < 0.6 * best.score or c.coverage < 0.3:
                 continue
             chosen.append(c)
         return self._assemble(result, chosen, weights, confidence)
