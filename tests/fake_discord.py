@@ -50,6 +50,7 @@ class FakeDiscord:
     ws: web.WebSocketResponse | None = None
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     posted: asyncio.Queue[Call] = field(default_factory=asyncio.Queue)
+    token_ok: bool = True  # False: reject the login as Discord does a bad token
     sent_at: dict[str, float] = field(default_factory=dict)  # interaction id -> when it was dispatched
     _ids: Any = field(default_factory=lambda: itertools.count(930000000000000001))
     _seq: Any = field(default_factory=lambda: itertools.count(1))
@@ -75,6 +76,9 @@ class FakeDiscord:
                 body = {"multipart": raw.decode("utf-8", "replace")}
         call = Call(request.method, path, dict(request.query), body)
         self.calls.append(call)
+        if not self.token_ok:
+            return web.Response(status=401, body=b'{"message": "401: Unauthorized", "code": 0}',
+                                headers={"Content-Type": "application/json"})
         data = self.respond(call)
         if data is None:
             return web.Response(status=204)
