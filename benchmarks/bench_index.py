@@ -29,13 +29,15 @@ from index.chunking import ChunkSettings, index_text  # noqa: E402
 from index.embedding import SentenceTransformerEncoder  # noqa: E402
 
 LOAD_PROBE = """
-import resource, sys, time
+import re, sys, time
 t0 = time.perf_counter()
 from index import store
 t1 = time.perf_counter()
 data = store.load(__import__("pathlib").Path(sys.argv[1]))
 t2 = time.perf_counter()
-print(t1 - t0, t2 - t1, data.passage_count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: ru_maxrss survives fork+exec and would report the parent's peak (the model's).
+hwm = int(re.search(r"VmHWM:\s+(\d+) kB", open("/proc/self/status").read()).group(1))
+print(t1 - t0, t2 - t1, data.passage_count, hwm / 1024)
 """
 
 
