@@ -28,7 +28,7 @@ from index.build import update  # noqa: E402
 from index.chunking import ChunkSettings, index_text  # noqa: E402
 from index.embedding import SentenceTransformerEncoder  # noqa: E402
 
-LOAD_PROBE = """
+LOAD_PROBE = r"""
 import re, sys, time
 t0 = time.perf_counter()
 from index import store

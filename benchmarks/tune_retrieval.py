@@ -96,6 +96,9 @@ def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: R
         record(f"+ 'this week' hint hl={hl} w={w}", replace(tuned, hint_half_life_days=hl, hint_weight=w))
     for beta in (0.3, 0.6):
         record(f"+ hint 14/0.8, article boost {beta}", replace(tuned, hint_half_life_days=14, hint_weight=0.8, article_boost=beta))
+    boosted = replace(tuned, hint_half_life_days=14, hint_weight=0.8, article_boost=0.3)
+    for cand, k in ((200, 30), (200, 60), (300, 60)):
+        record(f"+ boost 0.3, {cand} candidates a list, rrf k={k}", replace(boosted, candidates=cand, rrf_k=k))
     record("defaults (RetrievalParams())", base)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, indent=1))

@@ -13,6 +13,8 @@ from index.lexicon import BM25Settings
 from retrieval.answer import AnswerParams
 from retrieval.hybrid import RetrievalParams
 
+_R = RetrievalParams()  # the dev-set-tuned defaults live there, once
+
 
 class SettingsError(Exception):
     """A setting has a value that cannot be used; the message names it."""
@@ -36,15 +38,16 @@ class Settings(BaseSettings):
 
     model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
     eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
-    fusion: str = Field("rrf", pattern="^(rrf|convex)$")
-    rrf_k: float = Field(30.0, gt=0)
-    dense_weight: float = Field(0.6, ge=0, le=1)
-    half_life_days: float = Field(30.0, gt=0)
-    recency_weight: float = Field(0.5, ge=0, le=1)
-    hint_half_life_days: float = Field(14.0, gt=0)
-    hint_weight: float = Field(0.8, ge=0, le=1)
-    article_boost: float = Field(0.3, ge=0, le=1)
-    abstain_threshold: float = Field(0.374, ge=0, le=1)
+    fusion: str = Field(_R.fusion, pattern="^(rrf|convex)$")
+    rrf_k: float = Field(_R.rrf_k, gt=0)
+    dense_weight: float = Field(_R.dense_weight, ge=0, le=1)
+    half_life_days: float = Field(_R.half_life_days, gt=0)
+    recency_weight: float = Field(_R.recency_weight, ge=0, le=1)
+    hint_half_life_days: float = Field(_R.hint_half_life_days, gt=0)
+    hint_weight: float = Field(_R.hint_weight, ge=0, le=1)
+    article_boost: float = Field(_R.article_boost, ge=0, le=1)
+    candidates: int = Field(_R.candidates, ge=10, le=2000)
+    abstain_threshold: float = Field(AnswerParams.threshold, ge=0, le=1)
     default_k: int = Field(10, ge=1, le=100)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
@@ -84,7 +87,7 @@ class Settings(BaseSettings):
         return RetrievalParams(fusion=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
                                half_life_days=self.half_life_days, recency_weight=self.recency_weight,
                                hint_half_life_days=self.hint_half_life_days, hint_weight=self.hint_weight,
-                               article_boost=self.article_boost)
+                               article_boost=self.article_boost, candidates=self.candidates)
 
     def answering(self) -> AnswerParams:
         return AnswerParams(threshold=self.abstain_threshold)

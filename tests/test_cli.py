@@ -60,3 +60,13 @@ def test_bad_setting_is_one_line(capsys, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SITREP_CHUNK_MAX_TOKENS", "lots")
     code, _, err = run(capsys, "index", "status", "--index", str(tmp_path))
     assert code == 2 and err.startswith("sitrep: setting SITREP_CHUNK_MAX_TOKENS is invalid")
+
+
+def test_env_example_lists_every_setting() -> None:
+    from bot.settings import Settings
+
+    text = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    listed = {line.split("=", 1)[0].lstrip("# ").strip() for line in text.splitlines() if "=" in line}
+    for name, field in Settings.model_fields.items():
+        env = field.validation_alias if isinstance(field.validation_alias, str) else f"SITREP_{name.upper()}"
+        assert env in listed, f"{env} missing from .env.example"
