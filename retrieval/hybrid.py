@@ -193,22 +193,28 @@ class HybridRetriever:
         order = [i for i, _ in ranked]
         kept: list[int] = []  # positions in order
         also: dict[int, list[str]] = {}
-        if order:
-            vecs = self._vectors[np.array(order)]
-            sims = vecs @ vecs.T
-        for pos, i in enumerate(order):  # past k too: a twin ranked lower still belongs in "also in"
-            if kept:
-                row = sims[pos, kept]
-                best = int(np.argmax(row))
-                if row[best] >= self.params.dedupe_cosine:
-                    dup = order[kept[best]]
-                    aid = data.articles.id[int(data.passage_article[i])]
-                    if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
-                        also[dup].append(aid)
-                    continue
-            if len(kept) < k:
+        vecs = self._vectors[np.array(order, dtype=np.int64)] if order else np.zeros((0, 1), np.float32)
+        threshold = self.params.dedupe_cosine
+
+        def twin(pos: int, dup_pos: int) -> None:
+            dup, aid = order[dup_pos], data.articles.id[int(data.passage_article[order[pos]])]
+            if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
+                also[dup].append(aid)
+
+        pos = 0
+        while pos < len(order) and len(kept) < k:  # fill the k hits, folding twins into them
+            sims = vecs[kept] @ vecs[pos] if kept else None
+            if sims is not None and sims.max() >= threshold:
+                twin(pos, kept[int(np.argmax(sims))])
+            else:
                 kept.append(pos)
-                also[i] = []
+                also[order[pos]] = []
+            pos += 1
+        if kept and pos < len(order):  # past k: a twin ranked lower still belongs in "also in"
+            block = vecs[pos:] @ vecs[kept].T
+            best = block.argmax(axis=1)
+            for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold):
+                twin(pos + int(r), kept[int(best[r])])
         kept = [order[pos] for pos in kept]
         scores = dict(ranked)
         return [
