@@ -71,7 +71,7 @@ def main() -> None:
 def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: RetrievalParams, out: Path) -> None:
     """Each lever on its own, then together; every line is all three modes on the same settings."""
     table: list[dict[str, object]] = []
-    off = replace(base, recency_weight=0.0, hint_weight=0.0, article_boost=0.0, rrf_k=60.0, dense_weight=0.5)
+    off = replace(base, recency_weight=0.0, hint_weight=0.0, article_boost=0.0, rrf_k=60.0, dense_weight=0.5, candidates=100)
 
     def record(name: str, params: RetrievalParams) -> None:
         retriever.params = params
