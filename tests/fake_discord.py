@@ -24,6 +24,7 @@ APP_ID = "900000000000000001"
 BOT_ID = APP_ID
 GUILD_ID = "910000000000000001"
 CHANNEL_ID = "920000000000000001"
+DM_CHANNEL_ID = "940000000000000001"
 TIMESTAMP = "2026-11-22T12:00:00.000000+00:00"
 
 
@@ -139,11 +140,13 @@ class FakeDiscord:
         await self.ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     # -- events a test injects ---------------------------------------------------------------
-    async def message(self, content: str, author_id: str = "555", mentions_bot: bool = True) -> None:
+    async def message(self, content: str, author_id: str = "555", mentions_bot: bool = True, dm: bool = False) -> None:
         author = user(author_id, "asker")
+        where: dict[str, Any] = {"channel_id": DM_CHANNEL_ID} if dm else {
+            "channel_id": CHANNEL_ID, "guild_id": GUILD_ID,
+            "member": {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0}}
         await self.dispatch("MESSAGE_CREATE", {
-            "id": self.next_id(), "channel_id": CHANNEL_ID, "guild_id": GUILD_ID, "author": author,
-            "member": {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0},
+            "id": self.next_id(), **where, "author": author,
             "content": content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [BOT_USER] if mentions_bot else [], "mention_roles": [],
             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,

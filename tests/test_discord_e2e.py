@@ -19,7 +19,7 @@ from index.build import update
 from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
 from tests.conftest import ROOT, SEEDS
-from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord, serving
+from tests.fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, Call, FakeDiscord, serving
 
 pytestmark = pytest.mark.slow
 CHINA = "000_08773b1c9158e159.txt"
@@ -72,6 +72,13 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         buttons = [c for row in reply.body["components"] for c in row["components"]]
         assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["More sources", "👍", "👎"]
         assert all(b["custom_id"] for b in buttons)
+
+        # A DM needs no mention: the answer goes back to the DM channel.
+        await fake.message("What is BECA?", mentions_bot=False, dm=True)
+        dm_reply = await next_post(fake)
+        assert dm_reply.path == f"/channels/{DM_CHANNEL_ID}/messages"
+        no_pings(dm_reply.body)
+        assert "BECA" in dm_reply.body["embeds"][0]["description"]
 
         # A message that does not mention the bot is ignored.
         await fake.message("just chatting about China", mentions_bot=False)
