@@ -38,8 +38,25 @@ def parse_as_of(value: str | None, today: date | None = None) -> date:
         raise BadOption(f"bad date {value!r}: use YYYY-MM-DD, e.g. --as-of 2022-06-16") from None
 
 
+_RELATIVE = (
+    (r"\b(yesterday|today|tonight)\b", 2),
+    (r"\b(this week|past week|this weekend|past few days)\b", 9),
+    (r"\blast week(end)?\b", 16),
+    (r"\b(this month|past month)\b", 31),
+    (r"\blast month\b", 62),
+    (r"\b(this year|past year)\b", 366),
+)
+
+
 def window(question: str, as_of: date) -> Window:
+    """The question's time window. A relative expression wins over a named past date: in
+    "announced this week that it drops the rules it set in March 2020", March 2020 is
+    background and the news is this week's (filtering to March 2020 lost that dev question)."""
     q = question.lower()
+    for pattern, days in _RELATIVE:
+        m = re.search(pattern, q)
+        if m:
+            return Window(as_of - timedelta(days=days), as_of, m.group(0), hard=False)
     m = re.search(rf"\b(?:in|during|since|from)\s+({_MONTH_RX})\s+(\d{{4}})\b", q)
     if m and int(m.group(2)) <= as_of.year:
         month, year = _MONTHS.index(m.group(1)) + 1, int(m.group(2))
@@ -53,15 +70,4 @@ def window(question: str, as_of: date) -> Window:
         year = int(m.group(1))
         end = as_of if q[m.start():].startswith("since") else min(date(year, 12, 31), as_of)
         return Window(date(year, 1, 1), end, m.group(0))
-    for pattern, days in (
-        (r"\b(yesterday|today|tonight)\b", 2),
-        (r"\b(this week|past week|this weekend|past few days)\b", 9),
-        (r"\blast week(end)?\b", 16),
-        (r"\b(this month|past month)\b", 31),
-        (r"\blast month\b", 62),
-        (r"\b(this year|past year)\b", 366),
-    ):
-        m = re.search(pattern, q)
-        if m:
-            return Window(as_of - timedelta(days=days), as_of, m.group(0), hard=False)
     return Window(None, as_of)
