@@ -201,8 +201,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
         verb = "built" if report.full else "updated"
         print(
             f"{verb} {index_path} from {corpus}: {report.articles} articles ({report.added} added, "
-            f"{report.changed} changed, {report.removed} removed, {report.unchanged} unchanged), "
-            f"{report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f} s"
+            f"{report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
+            + (f", {report.reparsed} of them parsed again by a newer parser" if report.reparsed else "")
+            + f"), {report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f} s"
         )
     return 0
 

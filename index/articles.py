@@ -20,7 +20,7 @@ from typing import Any
 
 from index import boilerplate, metadata
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: datelines are not titles; a missing title comes from the URL slug
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
@@ -209,12 +209,11 @@ def parse(raw: RawArticle) -> Article:
     if date is None:
         date = marked_date or _header_date(lines)
 
-    title = _first(fields, "title", "headline")
-    if title is None:
-        title = _title_from_body(lines, keep)
-
     source = _first(fields, "source", "outlet", "publisher") or metadata.guess_source(text)
     url = _first(fields, "url", "link") or metadata.guess_url(text)
+    title = _first(fields, "title", "headline")
+    if title is None:
+        title = _title_from_body(lines, keep, url)
     runs = boilerplate.blocks(lines, keep)
     return Article(
         id=raw.id,
@@ -238,14 +237,16 @@ def _header_date(lines: list[boilerplate.Line]) -> str | None:
     return None
 
 
-def _title_from_body(lines: list[boilerplate.Line], keep: list[bool]) -> str | None:
-    """The first body line, if short, is the headline and leaves the body (it is indexed as title)."""
+def _title_from_body(lines: list[boilerplate.Line], keep: list[bool], url: str | None) -> str | None:
+    """The first body line, if short, is the headline and leaves the body (it is indexed as title).
+    Else the URL's slug, else the lede's first sentence. A dateline ("Washington CNN —") is skipped."""
     for i, ln in enumerate(lines):
-        if not keep[i]:
+        if not keep[i] or metadata.is_dateline(ln.text):
             continue
         first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])", ln.text, maxsplit=1)[0]
         title, whole_line = metadata.guess_title(ln.text, first_sentence)
         if whole_line and not ln.text.rstrip("\"'”’)").endswith((".", "!", "?")):
             keep[i] = False  # a headline; a one-sentence lede stays quotable
-        return title
-    return None
+            return title
+        return metadata.title_from_url(url) or title
+    return metadata.title_from_url(url)

@@ -1,7 +1,8 @@
 """build() and update(): bring the index in line with the corpus, embedding only what is new.
 
 Articles are compared by content hash. Unchanged articles keep their passages and
-vectors; new and changed ones are parsed and chunked, and a passage whose indexed text
+vectors (unless the index was made by an older parser: then every article is parsed
+again, and only passages whose text the new parser changed are embedded); new and changed ones are parsed and chunked, and a passage whose indexed text
 already has a vector (say, an unchanged paragraph of an edited article) reuses it. BM25
 statistics are recomputed over all passages on every save, so an update's BM25 equals a
 full rebuild's by construction (it costs seconds, not minutes).
@@ -52,6 +53,7 @@ class BuildReport:
     full: bool
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    reparsed: int = 0  # unchanged articles parsed again because the parser is newer than the index
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,14 +94,19 @@ def _settings_manifest(encoder: Encoder, chunking: ChunkSettings) -> dict[str, A
     }
 
 
-def check_compatible(manifest: dict[str, Any], encoder: Encoder, chunking: ChunkSettings, path: Path) -> None:
+def check_compatible(manifest: dict[str, Any], encoder: Encoder, chunking: ChunkSettings, path: Path) -> bool:
+    """Refuse another model or chunking; True when only the parser is newer (update re-parses)."""
     want = _settings_manifest(encoder, chunking)
-    for part in ("model", "chunking"):
-        if manifest.get(part) != want[part]:
+    have_chunking = dict(manifest.get("chunking") or {})
+    old_parser = have_chunking.pop("parser_version", None)
+    for part, have, need in (("model", manifest.get("model"), want["model"]),
+                             ("chunking", have_chunking, chunking.as_dict())):
+        if have != need:
             raise IndexMismatch(
                 f"the index at {path} was built with another {part} setting "
-                f"({manifest.get(part)} vs {want[part]}): run `sitrep index build` to rebuild it"
+                f"({have} vs {need}): run `sitrep index build` to rebuild it"
             )
+    return old_parser != PARSER_VERSION
 
 
 def update(
@@ -127,13 +134,14 @@ def update(
             why = f" ({len(scan.warnings)} files skipped: {scan.warnings[0]})" if scan.warnings else ""
             raise CorpusError(f"no readable articles in {corpus_dir}{why}: add .txt, .md or .jsonl articles")
         old: store.IndexData | None = None
+        reparse = False
         if not full:
             try:
                 old = store.load(index_path)
             except IndexNotBuilt:
                 old = None
             if old is not None:
-                check_compatible(old.manifest, encoder, chunking, index_path)
+                reparse = check_compatible(old.manifest, encoder, chunking, index_path)
 
         old_rows = {aid: i for i, aid in enumerate(old.articles.id)} if old else {}
         old_bounds = (
@@ -146,13 +154,14 @@ def update(
         vec_parts: list[np.ndarray | list[int]] = []  # old vector rows, or positions in `pending`
         pending: list[str] = []
         pending_at: dict[bytes, int] = {}
-        added = changed = unchanged = 0
+        added = changed = unchanged = reparsed = 0
         cache: dict[bytes, int] | None = None  # index text -> old vector row, built on first need
 
         for raw in scan.articles:
             row = len(cols["id"])
             prev = old_rows.get(raw.id)
-            if old is not None and old_bounds is not None and prev is not None and old.articles.hash[prev] == raw.content_hash:
+            same = old is not None and prev is not None and old.articles.hash[prev] == raw.content_hash
+            if same and not reparse and old_bounds is not None:
                 unchanged += 1
                 for f in cols:
                     cols[f].append(getattr(old.articles, f)[prev])
@@ -164,6 +173,9 @@ def update(
                 continue
             if prev is None:
                 added += 1
+            elif same:
+                unchanged += 1
+                reparsed += 1
             else:
                 changed += 1
             article = parse(raw)
@@ -190,7 +202,7 @@ def update(
             vec_parts.append(slots)
 
         removed = len(set(old_rows) - set(cols["id"])) if old else 0
-        if old is not None and not (added or changed or removed) and old.manifest.get("bm25") == bm25.as_dict() \
+        if old is not None and not (added or changed or removed or reparsed) and old.manifest.get("bm25") == bm25.as_dict() \
                 and old.manifest.get("faiss", {}).get("kind") == _dense_kind(old.passage_count, dense):
             return BuildReport(0, 0, 0, unchanged, 0, len(old.articles), old.passage_count, False,
                                round(time.perf_counter() - started, 3), scan.warnings)  # nothing to write
@@ -228,6 +240,7 @@ def update(
             added=added, changed=changed, removed=removed, unchanged=unchanged,
             passages_embedded=len(pending), articles=len(table), passages=int(pa.shape[0]),
             full=old is None, seconds=round(time.perf_counter() - started, 3), warnings=scan.warnings,
+            reparsed=reparsed,
         )
 
 

@@ -118,6 +118,32 @@ def guess_url(text: str) -> str | None:
     return m.group(0).rstrip(".,;") if m else None
 
 
+_DATELINE = re.compile(r"[^.!?\n]{0,60}\s[—–]\s*|\s[A-Z][^.!?\n]{0,60}\(\w+\)\s*[—–-]*\s*")
+# Edition and section codes news sites append to a URL slug ("...-muertos-trnd", "...-intl-hnk").
+_SLUG_CODES = frozenset({"intl", "hnk", "trnd", "scn", "gbr", "cmd", "cec", "latam", "scli", "spt", "cnnphotos", "html", "htm"})
+
+
+def is_dateline(line: str) -> bool:
+    """'CNN —', 'Washington CNN Business —', 'LONDON (Reuters) -': where and who, not a headline."""
+    return len(line.split()) <= 6 and _DATELINE.fullmatch(" " + line.strip()) is not None
+
+
+def title_from_url(url: str | None) -> str | None:
+    """The headline words in a URL's slug (/2021/11/02/us/day-of-the-dead-dia-de-los-muertos-trnd/),
+    for an article stored without a title: an editor's summary, better than the lede's first words."""
+    if not url:
+        return None
+    path = re.sub(r"[?#].*", "", url.split("://", 1)[-1]).split("/")[1:]
+    for segment in reversed(path):
+        words = [w for w in re.split(r"[-_]", re.sub(r"\.html?$|^index$", "", segment.lower())) if w]
+        while words and (words[-1] in _SLUG_CODES or words[-1].isdigit()):
+            words.pop()
+        if len(words) >= 3 and sum(w.isalpha() for w in words) >= 3:
+            text = " ".join(words)
+            return text[0].upper() + text[1:]
+    return None
+
+
 def guess_title(first_line: str, first_sentence: str) -> tuple[str, bool]:
     """(title, whole_line): a short first line is the headline; else its first sentence."""
     if len(first_line.split()) <= 20:

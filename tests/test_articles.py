@@ -137,3 +137,42 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
     scan = scan_corpus(tmp_path, LIMIT)
     assert 0 < len(scan.articles) < 200
     assert any("unreadable after line" in w for w in scan.warnings)
+
+
+def test_missing_title_skips_the_dateline_and_reads_the_url_slug(tmp_path: Path) -> None:
+    lede = "Families are spreading marigold petals for the dead. They light candles."
+    recs = [
+        {"id": "slug", "title": None, "url": "https://www.cnn.com/2021/11/02/us/day-of-the-dead-dia-de-los-muertos-trnd/index.html",
+         "body": f"CNN —\n\n{lede}"},
+        {"id": "noslug", "title": None, "url": "https://cnn.com/x", "body": f"Washington CNN Business —\n\n{lede}"},
+        {"id": "headline", "title": None, "url": "https://a.example/news/some-other-slug-words", "body": f"Storm hits coast\n\n{lede}"},
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    articles = {a.id: parse(a) for a in scan_corpus(tmp_path, LIMIT).articles}
+    assert articles["slug"].title == "Day of the dead dia de los muertos"  # the edition code "trnd" dropped
+    assert articles["noslug"].title == lede  # no slug: the lede (a short one whole), not "Washington CNN Business —"
+    assert articles["headline"].title == "Storm hits coast"  # a headline line still wins over the slug
+    assert lede in body(articles["slug"])  # the lede stays quotable
+
+
+@pytest.mark.parametrize(
+    ("line", "dateline"),
+    [("CNN —", True), ("Colombo, Sri Lanka CNN —", True), ("LONDON (Reuters) -", True), ("WASHINGTON (AP) —", True),
+     ("Storm hits coast", False), ("China — India defence talks resume", False), ("Adele is returning to Las Vegas.", False)],
+)
+def test_dateline(line: str, dateline: bool) -> None:
+    from index.metadata import is_dateline
+
+    assert is_dateline(line) is dateline
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [("https://www.cnn.com/2022/07/05/asia/sri-lanka-bankrupt-fuel-crisis-intl-hnk/index.html", "Sri lanka bankrupt fuel crisis"),
+     ("https://www.cnn.com/europe/live-news/russia-ukraine-war-news-07-12-22/h_c164ac931cc8414108b8", "Russia ukraine war news"),
+     ("https://e.newsletters.cnn.com/click?EYWxleGFuZHJh/CeyJtaW", None), ("https://cnn.com/x", None), (None, None)],
+)
+def test_title_from_url(url: str | None, title: str | None) -> None:
+    from index.metadata import title_from_url
+
+    assert title_from_url(url) == title

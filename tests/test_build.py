@@ -165,3 +165,33 @@ def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: P
     (tmp_path / ".idx.19990101T000000000000-1.tmp").mkdir()  # as a writer killed mid-save leaves it
     update(seed_corpus, idx, fake_encoder)  # the next writer cleans up after the dead one, even with nothing to save
     assert not list(tmp_path.glob(".idx.*.tmp"))
+
+
+def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import index.build as build
+
+    (seed_corpus / "dateline.jsonl").write_text(json.dumps(
+        {"id": "d1", "title": None, "url": "https://cnn.com/2022/07/20/business/baby-formula-farmworkers/index.html",
+         "body": "New York CNN Business —\n\nFor one group of workers the formula shortage hit hard. They waited."}) + "\n")
+    real_parse = build.parse
+
+    def old_parse(raw):  # type: ignore[no-untyped-def]  # parser 1 took the dateline for the title
+        article = real_parse(raw)
+        return dataclasses.replace(article, title="New York CNN Business —") if raw.id == "d1" else article
+
+    monkeypatch.setattr(build, "PARSER_VERSION", 1)
+    monkeypatch.setattr(build, "parse", old_parse)
+    update(seed_corpus, tmp_path / "idx", fake_encoder)
+    monkeypatch.setattr(build, "PARSER_VERSION", 2)
+    monkeypatch.setattr(build, "parse", real_parse)
+    before = fake_encoder.encoded
+    report = update(seed_corpus, tmp_path / "idx", fake_encoder)
+    assert (report.reparsed, report.unchanged, report.changed, report.added) == (6, 6, 0, 0)
+    assert report.passages_embedded == fake_encoder.encoded - before == 1  # only d1's one passage: its title changed
+    data = store.load(tmp_path / "idx")
+    assert data.manifest["chunking"]["parser_version"] == 2
+    assert data.articles.title[data.articles.id.index("d1")] == "Baby formula farmworkers"
+    assert update(seed_corpus, tmp_path / "idx", fake_encoder).reparsed == 0  # once is enough
