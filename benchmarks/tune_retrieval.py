@@ -123,9 +123,10 @@ def calibrate(data: store.IndexData, retriever: HybridRetriever, queries: list[e
         model = LogisticRegression(C=10.0, max_iter=1000).fit(X[:, cols], y)
         p = model.predict_proba(X[:, cols])[:, 1]
         ans, null = np.sort(p[y == 1]), p[y == 0]
-        t = ans[int(0.05 * len(ans))]  # abstain on at most 5% of the answerable
-        print(f"{name:<22} coef {np.round(model.coef_[0], 3).tolist()} bias {model.intercept_[0]:.3f} "
-              f"threshold {t:.3f}: null abstained {np.mean(null < t):.3f}, answerable abstained {np.mean(ans < t):.3f}")
+        cut = int(0.05 * len(ans))  # abstain on at most 5% of the answerable: midway below the first kept
+        t = (ans[cut - 1] + ans[cut]) / 2 if cut else ans[0]
+        print(f"{name:<22} coef {np.round(model.coef_[0], 4).tolist()} bias {model.intercept_[0]:.4f} "
+              f"threshold {t:.4f}: null abstained {np.mean(null < t):.3f}, answerable abstained {np.mean(ans < t):.3f}")
 
 
 def _ord(iso: str) -> int:

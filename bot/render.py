@@ -96,18 +96,21 @@ def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None,
 
 
 def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
-    """One line per hit: fused score, BM25 and vector rank/score."""
+    """One line per hit: fused score, BM25 and vector rank/score, its article's lede rank."""
     def part(rank: int | None, score: float | None) -> str:
         return f"#{rank:<3} {score:7.3f}" if rank is not None and score is not None else "   -        "
+
+    def lede(rank: int | None) -> str:
+        return f"#{rank:<3}" if rank is not None else "  - "
 
     rows = [
         f"as of {result.as_of.isoformat()}"
         + (f", window {result.window.start} .. {result.window.end} ({result.window.reason})" if result.window.start
            else f", hint {result.window.reason!r}: ranked by recency" if result.window.reason else "")
         + f"; terms: {' '.join(result.terms) or '-'}",
-        f"{'rank':>4}  {'fused':>8}  {'bm25':<12}  {'dense':<12}  passage",
+        f"{'rank':>4}  {'fused':>8}  {'bm25':<12}  {'dense':<12}  {'lede':<4}  passage",
     ]
     for i, h in enumerate(result.hits, start=1):
         title = (titles.get(h.article_id) or "")[:50]
-        rows.append(f"{i:>4}  {h.score:8.5f}  {part(h.rank_bm25, h.score_bm25)}  {part(h.rank_dense, h.score_dense)}  {h.passage_id}  {title}")
+        rows.append(f"{i:>4}  {h.score:8.5f}  {part(h.rank_bm25, h.score_bm25)}  {part(h.rank_dense, h.score_dense)}  {lede(h.rank_lede)}  {h.passage_id}  {title}")
     return "\n".join(rows)

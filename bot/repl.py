@@ -20,7 +20,7 @@ HELP = """Type a question and press Enter. Commands:
   :k N                      hits to fetch, 1-100 (now: {k})
   :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
   :source NAME|off          only articles from this outlet (now: {source})
-  :explain                  each hit of the last question: BM25 and vector rank and score, fused score
+  :explain                  each hit of the last question: BM25 and vector rank and score, lede rank, fused score
   :help                     this text
   :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
 

@@ -33,6 +33,8 @@ class RetrievalParams:
     hint_half_life_days: float = 14.0  # the prior when the question says "this week", "yesterday" ...
     hint_weight: float = 0.8
     article_boost: float = 0.3  # an article's best passage gains this share of its second best
+    lede_weight: float = 0.7  # hybrid: a third RRF list, candidate articles ranked by their lede's (title +
+    # first passage) similarity to the question; a news story says what it is about up front
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
@@ -84,6 +86,8 @@ class HybridRetriever:
         self.lexical = LexicalSearcher(data.bm25, BM25Settings(**data.manifest["bm25"]))
         self.dense = DenseSearcher(data.dense)
         self._vectors = self.dense.vectors()  # in RAM already; the .npy copy stays on disk
+        # passages are stored article by article: an article's first passage (its lede, under its title)
+        self._lede = np.searchsorted(data.passage_article, np.arange(len(data.articles)), side="left")
         self._article_day = np.array(
             [date.fromisoformat(d).toordinal() if d else -1 for d in data.articles.date], dtype=np.int64
         )
@@ -154,15 +158,31 @@ class HybridRetriever:
             lists.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
         fused = fusion.convex(lists, weights) if p.fusion == "convex" else fusion.rrf(lists, p.rrf_k, weights)
+        lede_rank: dict[int, int] = {}
+        if query.mode == "hybrid" and p.lede_weight > 0 and fused:
+            fused, lede_rank = self._lede_list(fused, vector)
         hinted = not asked.hard
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
             fused = self._recency(fused, as_of, half_life, weight)
         if p.article_boost > 0:
             fused = self._boost_articles(fused)
-        hits = self._hits(fusion.ordered(fused), bm, dn, query.k)
+        hits = self._hits(fusion.ordered(fused), bm, dn, query.k, lede_rank)
         top_cosine = dn[0][1] if dn else max((float(self._vectors[h.passage] @ vector) for h in hits), default=0.0)
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
+
+    def _lede_list(self, fused: dict[int, float], vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+        """Rank the candidates' articles by their lede's similarity and fuse that list in (RRF, at
+        article level: every passage of an article gains the same). Only candidate articles are
+        scored, so the cost does not grow with the corpus. Returns the fused scores and lede ranks."""
+        items = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        articles = np.unique(self.data.passage_article[items])
+        sims = self._vectors[self._lede[articles]] @ vector
+        order = articles[np.argsort(-sims, kind="stable")]
+        rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
+        w, k = self.params.lede_weight, self.params.rrf_k
+        pa = self.data.passage_article
+        return {i: s + w / (k + rank[int(pa[i])]) for i, s in fused.items()}, rank
 
     def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:
         items = np.fromiter(fused, dtype=np.int64, count=len(fused))
@@ -186,7 +206,8 @@ class HybridRetriever:
                 out[tops[0][1]] = tops[0][0] + self.params.article_boost * tops[1][0]
         return out
 
-    def _hits(self, ranked: list[tuple[int, float]], bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int) -> list[Hit]:
+    def _hits(self, ranked: list[tuple[int, float]], bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int,
+              lede_rank: dict[int, int]) -> list[Hit]:
         rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
         rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
         data = self.data
@@ -227,6 +248,7 @@ class HybridRetriever:
                 score_bm25=rank_bm.get(i, (None, None))[1],
                 rank_dense=rank_dn.get(i, (None, None))[0],
                 score_dense=rank_dn.get(i, (None, None))[1],
+                rank_lede=lede_rank.get(int(data.passage_article[i])),
                 also_in=tuple(also[i]),
             )
             for i in kept

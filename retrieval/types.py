@@ -27,6 +27,7 @@ class Hit:
     score_bm25: float | None = None
     rank_dense: int | None = None
     score_dense: float | None = None
+    rank_lede: int | None = None  # hybrid: its article's rank by lede similarity among the candidates
     also_in: tuple[str, ...] = ()  # near-duplicate passages in these other articles
 
 
