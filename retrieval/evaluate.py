@@ -137,7 +137,8 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
-def _norm(text: str) -> str:
+def norm_text(text: str) -> str:
+    """Lower-cased, quote marks dropped: how an answer string is looked for in a text."""
     return re.sub(r"[\"'“”‘’]", "", text.lower())
 
 
@@ -169,7 +170,7 @@ def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery],
             }
             report["answers"] = {
                 "cites_gold_article": round(sum(any(c.article_id in q.gold for c in a.citations) for a, q in answered) / max(len(answered), 1), 4),
-                "quote_contains_answer": round(sum(bool(q.answer) and _norm(q.answer) in _norm(a.text or "") for a, q in answered) / max(len(answered), 1), 4),
+                "quote_contains_answer": round(sum(bool(q.answer) and norm_text(q.answer) in norm_text(a.text or "") for a, q in answered) / max(len(answered), 1), 4),
                 "quotes_verbatim": all(c.quote in c.passage for a, _ in answered for c in a.citations),
             }
         modes_out[mode] = m

@@ -114,3 +114,33 @@ def test_batch_equals_single(seed_corpus: Path, tmp_path: Path) -> None:
     r = HybridRetriever(store.load(tmp_path / "idx"), enc, RetrievalParams(recency_weight=0.5))
     qs = [Query("BECA satellite"), Query("Russia arms Pakistan", mode="bm25"), Query("hotline", mode="dense")]
     assert [x.hits for x in r.search_batch(qs)] == [r.search(q).hits for q in qs]
+
+
+def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) -> None:
+    import json
+
+    sport = " ".join(f"The league table moved again as team {w} won at home." for w in "abcdefghijklmnopqrst")
+    markets = " ".join(f"Shares of company {w} rose after its quarterly report." for w in "abcdefghijklmnopqrst")
+    storm = "Storm Nicole made landfall in Florida on Thursday."
+    recs = [
+        {"id": "about", "title": "Weekly news", "published_at": "2022-11-10", "body": f"{storm}\n\n{markets}"},
+        {"id": "mention", "title": "Weekly news", "published_at": "2022-11-10",
+         "body": f"{sport}\n\nOfficials said storm Nicole made landfall in Florida."},
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    enc = FakeEncoder()
+    update(corpus, tmp_path / "idx", enc)
+    data = store.load(tmp_path / "idx")
+    q = Query("Where did storm Nicole make landfall?", as_of=date(2022, 11, 11))
+    hits = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.7)).search(q).hits
+    assert hits[0].article_id == "about" and hits[0].rank_lede == 1
+    assert {h.article_id: h.rank_lede for h in hits} == {"about": 1, "mention": 2}  # one rank per article
+    assert data.passage_count >= 4 and not next(h for h in hits if h.article_id == "mention").passage_id.endswith("#0")
+    for mode in ("bm25", "dense"):
+        assert all(h.rank_lede is None for h in HybridRetriever(data, enc).search(Query(q.text, mode=mode, as_of=q.as_of)).hits)
+    unweighted = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.0)).search(q).hits
+    assert all(h.rank_lede is None for h in unweighted)
+    lifted = {h.article_id: h.score for h in hits if h.passage == hits[0].passage}
+    assert lifted["about"] > next(h.score for h in unweighted if h.passage == hits[0].passage)
