@@ -172,12 +172,16 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
             "model": manifest["model"]["name"],
             "newest_article_date": manifest["newest_article_date"],
             "built_at": manifest["built_at"],
+            "parser_version": manifest.get("chunking", {}).get("parser_version"),
         }
         if args.json:
             print(json.dumps(status))
         else:
             for key, value in status.items():
                 print(f"{key.replace('_', ' ')}: {value}")
+            if status["parser_version"] != build.PARSER_VERSION:
+                print(f"note: this sitrep parses articles with parser {build.PARSER_VERSION}: "
+                      "run `sitrep index update` to re-read titles and dates (only changed passages are embedded)")
         return 0
 
     corpus = Path(args.corpus or settings.corpus_dir)

@@ -33,6 +33,9 @@ def test_build_update_status_json(capsys, seed_corpus: Path, tmp_path: Path) -> 
     assert code == 0
     assert status["articles"] == 5 and status["passages"] == built["passages"]
     assert status["model"] == "fake-encoder" and status["newest_article_date"] == "2024-03-19" and status["built_at"]
+    from index.articles import PARSER_VERSION
+
+    assert status["parser_version"] == PARSER_VERSION
 
 
 def test_human_output_and_warnings(capsys, seed_corpus: Path, tmp_path: Path) -> None:
@@ -70,3 +73,18 @@ def test_env_example_lists_every_setting() -> None:
     for name, field in Settings.model_fields.items():
         env = field.validation_alias if isinstance(field.validation_alias, str) else f"SITREP_{name.upper()}"
         assert env in listed, f"{env} missing from .env.example"
+
+
+def test_an_index_from_an_older_parser_is_told_to_update(capsys, seed_corpus: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.build as build
+
+    idx = str(tmp_path / "idx")
+    monkeypatch.setattr(build, "PARSER_VERSION", build.PARSER_VERSION - 1)
+    assert run(capsys, "index", "build", "--corpus", str(seed_corpus), "--index", idx)[0] == 0
+    monkeypatch.undo()
+    code, out, _ = run(capsys, "index", "status", "--index", idx)
+    assert code == 0 and "run `sitrep index update` to re-read titles and dates" in out
+    code, out, _ = run(capsys, "index", "update", "--corpus", str(seed_corpus), "--index", idx)
+    assert code == 0 and "5 of them parsed again by a newer parser" in out and "(0 embedded)" in out
+    assert "note:" not in run(capsys, "index", "status", "--index", idx)[1]
