@@ -105,8 +105,14 @@ def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: R
     for cand, k in ((200, 30), (200, 60), (300, 60)):
         record(f"+ boost 0.3, {cand} candidates a list, rrf k={k}", replace(boosted, candidates=cand, rrf_k=k))
     deeper = replace(boosted, candidates=200, rrf_k=60)
+    uncut = 10**6
     for w in (0.4, 0.7, 1.0):
-        record(f"+ 200/k60, lede list weight {w}", replace(deeper, lede_weight=w))
+        record(f"+ 200/k60, lede list weight {w}", replace(deeper, lede_weight=w, lede_depth=uncut))
+    ledes = replace(deeper, lede_weight=0.7)
+    for depth in (30, 40, 50, 60, 70):
+        record(f"+ lede 0.7, lede list cut at {depth}", replace(ledes, lede_depth=depth))
+    for hl, w in ((14, 0.8), (14, 0.6), (10, 0.7), (10, 0.6), (7, 0.7)):
+        record(f"+ lede cut 50, hint hl={hl} w={w}", replace(ledes, lede_depth=50, hint_half_life_days=hl, hint_weight=w))
     record("defaults (RetrievalParams())", base)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, indent=1))

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     hint_weight: float = Field(_R.hint_weight, ge=0, le=1)
     article_boost: float = Field(_R.article_boost, ge=0, le=1)
     lede_weight: float = Field(_R.lede_weight, ge=0, le=2)
+    lede_depth: int = Field(_R.lede_depth, ge=1, le=2000)
     candidates: int = Field(_R.candidates, ge=10, le=2000)
     abstain_threshold: float = Field(AnswerParams.threshold, ge=0, le=1)
     default_k: int = Field(10, ge=1, le=100)
@@ -89,6 +90,7 @@ class Settings(BaseSettings):
                                half_life_days=self.half_life_days, recency_weight=self.recency_weight,
                                hint_half_life_days=self.hint_half_life_days, hint_weight=self.hint_weight,
                                article_boost=self.article_boost, lede_weight=self.lede_weight,
+                               lede_depth=self.lede_depth,
                                candidates=self.candidates)
 
     def answering(self) -> AnswerParams:

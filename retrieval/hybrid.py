@@ -30,11 +30,13 @@ class RetrievalParams:
     candidates: int = 200  # taken from each list before fusing (100 -> 200: hybrid recall@10 .944 -> .956)
     half_life_days: float = 30.0  # recency prior: an article this old counts half as much ...
     recency_weight: float = 0.5  # ... times this weight (0 = no prior)
-    hint_half_life_days: float = 14.0  # the prior when the question says "this week", "yesterday" ...
-    hint_weight: float = 0.8
+    hint_half_life_days: float = 10.0  # the prior when the question says "this week", "yesterday" ...
+    hint_weight: float = 0.7
     article_boost: float = 0.3  # an article's best passage gains this share of its second best
     lede_weight: float = 0.7  # hybrid: a third RRF list, candidate articles ranked by their lede's (title +
     # first passage) similarity to the question; a news story says what it is about up front
+    lede_depth: int = 50  # ... cut, like the other lists, at a depth: only the 50 best ledes count. Uncut, a
+    # recent article with a middling lede (a daily digest) outscored a months-old gold with the recency prior
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
@@ -172,17 +174,18 @@ class HybridRetriever:
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
 
     def _lede_list(self, fused: dict[int, float], vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
-        """Rank the candidates' articles by their lede's similarity and fuse that list in (RRF, at
-        article level: every passage of an article gains the same). Only candidate articles are
-        scored, so the cost does not grow with the corpus. Returns the fused scores and lede ranks."""
+        """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
+        `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
+        candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
+        scores and the lede ranks that counted."""
         items = np.fromiter(fused, dtype=np.int64, count=len(fused))
         articles = np.unique(self.data.passage_article[items])
         sims = self._vectors[self._lede[articles]] @ vector
-        order = articles[np.argsort(-sims, kind="stable")]
+        order = articles[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
         rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
         w, k = self.params.lede_weight, self.params.rrf_k
         pa = self.data.passage_article
-        return {i: s + w / (k + rank[int(pa[i])]) for i, s in fused.items()}, rank
+        return {i: s + (w / (k + rank[a]) if (a := int(pa[i])) in rank else 0.0) for i, s in fused.items()}, rank
 
     def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:
         items = np.fromiter(fused, dtype=np.int64, count=len(fused))

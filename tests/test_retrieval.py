@@ -116,7 +116,8 @@ def test_batch_equals_single(seed_corpus: Path, tmp_path: Path) -> None:
     assert [x.hits for x in r.search_batch(qs)] == [r.search(q).hits for q in qs]
 
 
-def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) -> None:
+def _storm_index(tmp_path: Path) -> tuple[store.IndexData, FakeEncoder, Query]:
+    """Two articles: one about storm Nicole from its lede on, one that mentions it in a later passage."""
     import json
 
     sport = " ".join(f"The league table moved again as team {w} won at home." for w in "abcdefghijklmnopqrst")
@@ -132,8 +133,11 @@ def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) 
     (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     enc = FakeEncoder()
     update(corpus, tmp_path / "idx", enc)
-    data = store.load(tmp_path / "idx")
-    q = Query("Where did storm Nicole make landfall?", as_of=date(2022, 11, 11))
+    return store.load(tmp_path / "idx"), enc, Query("Where did storm Nicole make landfall?", as_of=date(2022, 11, 11))
+
+
+def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) -> None:
+    data, enc, q = _storm_index(tmp_path)
     hits = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.7)).search(q).hits
     assert hits[0].article_id == "about" and hits[0].rank_lede == 1
     assert {h.article_id: h.rank_lede for h in hits} == {"about": 1, "mention": 2}  # one rank per article
@@ -144,3 +148,16 @@ def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) 
     assert all(h.rank_lede is None for h in unweighted)
     lifted = {h.article_id: h.score for h in hits if h.passage == hits[0].passage}
     assert lifted["about"] > next(h.score for h in unweighted if h.passage == hits[0].passage)
+
+
+def test_lede_list_gives_nothing_past_its_depth(tmp_path: Path) -> None:
+    data, enc, q = _storm_index(tmp_path)
+    cut = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.7, lede_depth=1)).search(q).hits
+    unweighted = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.0)).search(q).hits
+    assert {h.article_id: h.rank_lede for h in cut} == {"about": 1, "mention": None}
+
+    def score(hits: list, article: str) -> float:
+        return next(h.score for h in hits if h.article_id == article)
+
+    assert score(cut, "mention") == pytest.approx(score(unweighted, "mention"))  # past the depth: no credit
+    assert score(cut, "about") > score(unweighted, "about")
