@@ -14,7 +14,7 @@ DATASET  ?= ../shared/eval/realtimeqa
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(FIND_LINKS) -e ".[dev]"
+	$(PY) -m pip install --quiet $(FIND_LINKS) -e ".[dev,milvus]"
 	@touch $(STAMP)
 
 run: $(STAMP)

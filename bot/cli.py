@@ -31,11 +31,23 @@ def _query_encoder(settings: Settings) -> Any:
     return query_encoder(settings.model_dir, settings.model_cache_dir)
 
 
-def _engine(settings: Settings, index: str | None, make_encoder: Callable[[Settings], Any]) -> Any:
+def _config(settings: Settings, args: argparse.Namespace) -> Any:
+    return settings.backend_config(getattr(args, "backend", None), getattr(args, "index", None))
+
+
+def _engine(settings: Settings, config: Any, make_encoder: Callable[[Settings], Any]) -> Any:
     from retrieval.engine import Engine
 
-    return Engine.open(Path(index or settings.index_dir), make_encoder(settings),
-                       params=settings.retrieval(), answer_params=settings.answering())
+    return Engine.open(config, make_encoder(settings), params=settings.retrieval(), answer_params=settings.answering())
+
+
+def _update(settings: Settings, config: Any, corpus: Path, encoder: Any, *, full: bool = False, progress: Any = None) -> Any:
+    from index import build
+    from index.embedcache import EmbeddingCache
+
+    return build.update(corpus, config, encoder, settings.chunking(), settings.bm25(), settings.dense(), full=full,
+                        max_article_bytes=int(settings.max_article_mb * 1_000_000), progress=progress,
+                        cache=EmbeddingCache(Path(settings.embed_cache_dir), encoder.fingerprint, encoder.dim))
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> Any:
@@ -50,21 +62,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     from bot import render
 
     query = _query(args, settings)  # bad options fail before the model loads
-    engine = _engine(settings, args.index, make_encoder)
+    engine = _engine(settings, _config(settings, args), make_encoder)
     answer = engine.ask(query)
     if args.json:
         print(json.dumps(render.as_json(answer), ensure_ascii=False))
     else:
-        a = engine.data.articles
-        meta = {aid: (t, s, d, loc) for aid, t, s, d, loc in zip(a.id, a.title, a.source, a.date, a.location)}
-        print(render.as_text(answer, meta, color=sys.stdout.isatty()))
+        print(render.as_text(answer, engine.answer_meta(answer), color=sys.stdout.isatty()))
     return 0
 
 
 def cmd_repl(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
     from bot.repl import Repl, terminal_reader
 
-    engine = _engine(settings, args.index, make_encoder)
+    engine = _engine(settings, _config(settings, args), make_encoder)
     repl = Repl(engine, color=sys.stdout.isatty(), k=settings.default_k)
     repl.run(terminal_reader(Path(settings.model_cache_dir).parent / "repl_history"))
     return 0
@@ -72,9 +82,7 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
 
 def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any],
              make_index_encoder: Callable[[Settings], Any]) -> int:
-    from index import build
     from retrieval import evaluate
-    from retrieval.engine import Engine
     from retrieval.types import MODES
 
     if not args.dataset and not args.feedback:
@@ -90,28 +98,29 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
         nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
         if args.limit:
             queries, nulls = queries[: args.limit], nulls[: args.limit]
-        index_path = Path(args.index) if args.index else Path(settings.eval_cache_dir) / dataset.resolve().name / "index"
+        cache_dir = Path(settings.eval_cache_dir) / dataset.resolve().name
+        config = _config(settings, args)
+        if not args.index:  # an index of the dataset's own, beside the bot's
+            config = _eval_target(settings, config, cache_dir, dataset.resolve().name)
     else:  # feedback alone: the bot's own index, whose article ids the votes name
-        index_path = Path(args.index or settings.index_dir)
+        config = _config(settings, args)
     ups, downs = evaluate.load_feedback(Path(args.feedback)) if args.feedback else ([], [])
     if args.feedback and not (ups or downs):
         raise UserError(f"feedback file {args.feedback} holds no votes yet: vote with 👍/👎 under the bot's answers")
     queries = queries + ups
     if args.dataset and not args.index:
-        cache = index_path.parent
-        corpus = cache / "corpus"
+        corpus = cache_dir / "corpus"
         corpus.mkdir(parents=True, exist_ok=True)
         link = corpus / source.name
         if not link.is_symlink() or link.resolve() != source.resolve():
             link.unlink(missing_ok=True)
             link.symlink_to(source.resolve())
-        report = build.update(corpus, index_path, make_index_encoder(settings), settings.chunking(), settings.bm25(),
-                              settings.dense(), max_article_bytes=int(settings.max_article_mb * 1_000_000),
-                              progress=_Bar() if not args.json and sys.stderr.isatty() else None)
+        report = _update(settings, config, corpus, make_index_encoder(settings),
+                         progress=_Bar() if not args.json and sys.stderr.isatty() else None)
         if not args.json:
-            print(f"index {index_path}: {report.articles} articles, {report.passages} passages "
+            print(f"index {config.where()}: {report.articles} articles, {report.passages} passages "
                   f"({report.passages_embedded} embedded now)", file=sys.stderr)
-    engine = Engine.open(index_path, make_encoder(settings), params=settings.retrieval(), answer_params=settings.answering())
+    engine = _engine(settings, config, make_encoder)
     modes = list(MODES) if args.mode == "all" else [args.mode]
     default_mode = "hybrid" if "hybrid" in modes else modes[0]
     result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode=default_mode)
@@ -139,6 +148,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
     return 0
 
 
+def _eval_target(settings: Settings, config: Any, cache_dir: Path, name: str) -> Any:
+    """A dataset's index: var/eval/<name>/index locally; on Milvus a collection of its own, in a
+    milvus-lite file under var/eval/<name>/ unless SITREP_MILVUS_URI names a server."""
+    from dataclasses import replace
+
+    if config.kind == "local":
+        return replace(config, path=cache_dir / "index")
+    collection = "eval_" + "".join(c if c.isalnum() else "_" for c in name)
+    uri = config.uri if "://" in config.uri else str(cache_dir / "milvus.db")
+    return replace(config, uri=uri, collection=collection)
+
+
 class _Bar:
     """tqdm progress on a terminal; silent otherwise."""
 
@@ -160,20 +181,11 @@ class _Bar:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
-    from index import build, store
+    from index import build
 
-    index_path = Path(args.index or settings.index_dir)
+    config = _config(settings, args)
     if args.action == "status":
-        manifest = store.read_manifest(index_path.resolve())
-        status = {
-            "index": str(index_path),
-            "articles": manifest["article_count"],
-            "passages": manifest["passage_count"],
-            "model": manifest["model"]["name"],
-            "newest_article_date": manifest["newest_article_date"],
-            "built_at": manifest["built_at"],
-            "parser_version": manifest.get("chunking", {}).get("parser_version"),
-        }
+        status = {"index": config.where(), **config.read_manifest().status()}
         if args.json:
             print(json.dumps(status))
         else:
@@ -186,17 +198,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
 
     corpus = Path(args.corpus or settings.corpus_dir)
     show_bar = not args.json and sys.stderr.isatty()
-    report = build.update(
-        corpus,
-        index_path,
-        make_encoder(settings),
-        settings.chunking(),
-        settings.bm25(),
-        settings.dense(),
-        full=args.action == "build",
-        max_article_bytes=int(settings.max_article_mb * 1_000_000),
-        progress=_Bar() if show_bar else None,
-    )
+    report = _update(settings, config, corpus, make_encoder(settings), full=args.action == "build",
+                     progress=_Bar() if show_bar else None)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
@@ -204,7 +207,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
     else:
         verb = "built" if report.full else "updated"
         print(
-            f"{verb} {index_path} from {corpus}: {report.articles} articles ({report.added} added, "
+            f"{verb} {config.where()} from {corpus}: {report.articles} articles ({report.added} added, "
             f"{report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
             + (f", {report.reparsed} of them parsed again by a newer parser" if report.reparsed else "")
             + f"), {report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f} s"
@@ -224,7 +227,6 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
 
     from bot.client import BotConfig, SitrepBot
     from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter
-    from index import build
 
     config = BotConfig(
         guild_id=settings.discord_guild_id,
@@ -233,14 +235,13 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
         max_question_chars=settings.max_question_chars,
     )
     admins = AdminPolicy(settings.ids("discord_admin_user_ids"), settings.ids("discord_admin_role_ids"))
-    index_path = Path(args.index or settings.index_dir)
-    engine = _engine(settings, args.index, make_encoder)  # no index: one line now, not a half-working bot
+    target = _config(settings, args)
+    engine = _engine(settings, target, make_encoder)  # no index: one line now, not a half-working bot
 
     def run_update() -> Any:
-        return build.update(Path(settings.corpus_dir), index_path, make_index_encoder(settings), settings.chunking(),
-                            settings.bm25(), settings.dense(), max_article_bytes=int(settings.max_article_mb * 1_000_000))
+        return _update(settings, target, Path(settings.corpus_dir), make_index_encoder(settings))
 
-    service = QAService(engine, lambda: _engine(settings, args.index, make_encoder), run_update,
+    service = QAService(engine, lambda: _engine(settings, target, make_encoder), run_update,
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
                         FeedbackLog(Path(settings.feedback_path)), k=settings.default_k)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -271,6 +272,7 @@ def parser() -> argparse.ArgumentParser:
         if action != "status":
             a.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+        _backend_option(a)
         a.add_argument("--json", action="store_true", help="print one JSON object")
 
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
@@ -280,15 +282,18 @@ def parser() -> argparse.ArgumentParser:
 
     repl = sub.add_parser("repl", help="ask questions interactively")
     repl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(repl)
 
     bot = sub.add_parser("bot", help="run the Discord bot (needs DISCORD_TOKEN)")
     bot.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(bot)
 
     ev = sub.add_parser("eval", help="score retrieval, abstention and latency on a dataset")
     ev.add_argument("--dataset", help="folder with corpus.jsonl[.gz], queries.jsonl, queries_null.jsonl")
     ev.add_argument("--feedback", help="the bot's vote log (SITREP_FEEDBACK_PATH): up-voted answers become extra questions")
     ev.add_argument("--mode", default="all", choices=["bm25", "dense", "hybrid", "all"])
     ev.add_argument("--index", help="use this index instead of building one in the eval cache")
+    _backend_option(ev)
     ev.add_argument("--limit", type=_positive, help="only the first N questions (and N probes)")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     return p
@@ -306,6 +311,12 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", help="the date the question is asked on, YYYY-MM-DD (default: today)")
     p.add_argument("--source", help="only articles from this outlet or site")
     p.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(p)
+
+
+def _backend_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=["local", "milvus"],
+                   help="where the index lives (default: SITREP_BACKEND or local); milvus uses SITREP_MILVUS_URI")
 
 
 def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], Any] | None = None) -> int:

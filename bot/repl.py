@@ -32,8 +32,6 @@ class Repl:
         self.color = color
         self.query = Query("", k=k)
         self.last: SearchResult | None = None
-        data = engine.data.articles
-        self._meta = {aid: (t, s, d, loc) for aid, t, s, d, loc in zip(data.id, data.title, data.source, data.date, data.location)}
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
@@ -82,7 +80,8 @@ class Repl:
             if self.last is None:
                 self.say("ask a question first; :explain then shows how its hits were ranked")
             else:
-                self.say(render.explain(self.last, {a: m[0] for a, m in self._meta.items()}))
+                meta = self.engine.meta(h.article_id for h in self.last.hits)
+                self.say(render.explain(self.last, {a: m[0] for a, m in meta.items()}))
         else:
             self.say(f"error: unknown command :{cmd}; :help lists them")
         return True
@@ -95,7 +94,8 @@ class Repl:
             self.say(f"error: {exc}")
             return
         self.last = result
-        self.say(render.as_text(self.engine.answerer.answer(result), self._meta, self.color))
+        answer = self.engine.answerer.answer(result)
+        self.say(render.as_text(answer, self.engine.answer_meta(answer), self.color))
 
     def run(self, read: Callable[[str], str]) -> None:
         """read(prompt) returns a line, raises KeyboardInterrupt (cancel) or EOFError (leave)."""

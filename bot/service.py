@@ -100,10 +100,6 @@ class QAService:
     _model_lock: threading.Lock = field(default_factory=threading.Lock)
     _reindexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def meta(self, engine: Engine | None = None) -> dict[str, tuple[str | None, str | None, str | None, str]]:
-        a = (engine or self.engine).data.articles
-        return {aid: (t, s, d, loc) for aid, t, s, d, loc in zip(a.id, a.title, a.source, a.date, a.location)}
-
     def _ask_sync(self, engine: Engine, question: str) -> Answer:
         with self._model_lock:
             return engine.ask(Query(question, k=self.k))
@@ -115,14 +111,7 @@ class QAService:
         return answer, engine
 
     def status(self) -> dict[str, Any]:
-        m = self.engine.data.manifest
-        return {
-            "articles": m["article_count"],
-            "passages": m["passage_count"],
-            "newest_article_date": m["newest_article_date"],
-            "built_at": m["built_at"],
-            "model": m["model"]["name"],
-        }
+        return self.engine.status()
 
     @property
     def reindexing(self) -> bool:

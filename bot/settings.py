@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.backends import BackendConfig
 from index.build import DenseSettings
 from index.chunking import ChunkSettings
 from index.lexicon import BM25Settings
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     hnsw_above: int = Field(200_000, ge=0)
     bm25_k1: float = Field(0.9, gt=0)
     bm25_b: float = Field(0.4, ge=0, le=1)
+    embed_cache_dir: Path = Path("var/embeddings")  # every passage vector ever computed, by model and text
+
+    backend: str = Field("local", pattern="^(local|milvus)$")  # where the index lives
+    milvus_uri: str = "var/milvus.db"  # a file path: milvus-lite in process; http(s)://host:19530: a server or cluster
+    milvus_token: SecretStr | None = None  # "user:password" or an API key for a server; never printed
+    milvus_collection: str = Field("sitrep", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 
     model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
     eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
@@ -70,6 +77,14 @@ class Settings(BaseSettings):
             return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
         except ValueError:
             raise SettingsError(f"setting SITREP_{name.upper()} must be comma-separated numeric ids, not {raw!r}") from None
+
+    def backend_config(self, backend: str | None = None, index: str | Path | None = None,
+                       collection: str | None = None, uri: str | None = None) -> BackendConfig:
+        """Where the index lives: --backend/--index from the command line win over the settings."""
+        kind = backend or self.backend
+        token = self.milvus_token.get_secret_value() if self.milvus_token else None
+        return BackendConfig(kind=kind, path=Path(index or self.index_dir), uri=uri or self.milvus_uri, token=token,
+                             collection=collection or self.milvus_collection)
 
     def chunking(self) -> ChunkSettings:
         return ChunkSettings(

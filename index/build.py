@@ -1,44 +1,44 @@
-"""build() and update(): bring the index in line with the corpus, embedding only what is new.
+"""build() and update(): bring an index (any backend) in line with the corpus, embedding only what is new.
 
-Articles are compared by content hash. Unchanged articles keep their passages and
-vectors (unless the index was made by an older parser: then every article is parsed
-again, and only passages whose text the new parser changed are embedded); new and changed ones are parsed and chunked, and a passage whose indexed text
-already has a vector (say, an unchanged paragraph of an edited article) reuses it. BM25
-statistics are recomputed over all passages on every save, so an update's BM25 equals a
-full rebuild's by construction (it costs seconds, not minutes).
+Articles are compared by content hash with the hashes the backend holds. Unchanged articles are
+left alone (unless the index was made by an older parser: then every article is parsed again, and
+only passages whose text the new parser changed are embedded); new and changed ones are parsed and
+chunked, and a passage whose indexed text already has a vector (an unchanged paragraph of an
+edited article, or any text in the embedding cache) reuses it. Articles are written in batches as
+their vectors are ready; the backend decides when readers see them (local: one atomic swap at the
+end; Milvus: article by article, hash record last).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from index import lexicon, store
-from index.articles import PARSER_VERSION, parse, scan_corpus
-from index.chunking import ChunkSettings, chunk, index_text
+from index import lexicon
+from index.articles import PARSER_VERSION, Article, RawArticle, parse, scan_corpus
+from index.backends import BackendConfig
+from index.backends.base import Writer, text_key
+from index.backends.local import DenseSettings, make_dense
+from index.chunking import ChunkSettings, Passage, chunk, index_text
+from index.embedcache import EmbeddingCache
 from index.embedding import Encoder
-from index.errors import CorpusError, IndexMismatch, IndexNotBuilt
+from index.errors import CorpusError
+from index.manifest import Manifest
+
+__all__ = ["PARSER_VERSION", "BuildReport", "DenseSettings", "make_dense", "update"]
+
+ENCODE_BATCH = 2048  # passages embedded, then written, at a time: a crash keeps the batches written
 
 
 class ProgressSink(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self, n: int) -> None: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class DenseSettings:
-    hnsw_above: int = 200_000  # exact inner product up to this many passages, HNSW above
-    hnsw_m: int = 32
-    ef_construction: int = 200
-    ef_search: int = 128
 
 
 @dataclass
@@ -59,59 +59,16 @@ class BuildReport:
         return asdict(self)
 
 
-def _key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8")).digest()
-
-
-def _dense_kind(passages: int, settings: DenseSettings) -> str:
-    return "hnsw" if passages > settings.hnsw_above else "flat"
-
-
-def make_dense(vectors: np.ndarray, settings: DenseSettings) -> Any:
-    import faiss
-
-    dim = vectors.shape[1]
-    if _dense_kind(vectors.shape[0], settings) == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = settings.ef_construction
-        index.hnsw.efSearch = settings.ef_search
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if vectors.shape[0]:
-        before = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(os.cpu_count() or 1)  # a searcher in this process may have set 1
-        try:
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        finally:
-            faiss.omp_set_num_threads(before)
-    return index
-
-
-def _settings_manifest(encoder: Encoder, chunking: ChunkSettings) -> dict[str, Any]:
-    return {
-        "model": {"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
-        "chunking": {**chunking.as_dict(), "parser_version": PARSER_VERSION},
-    }
-
-
-def check_compatible(manifest: dict[str, Any], encoder: Encoder, chunking: ChunkSettings, path: Path) -> bool:
-    """Refuse another model or chunking; True when only the parser is newer (update re-parses)."""
-    want = _settings_manifest(encoder, chunking)
-    have_chunking = dict(manifest.get("chunking") or {})
-    old_parser = have_chunking.pop("parser_version", None)
-    for part, have, need in (("model", manifest.get("model"), want["model"]),
-                             ("chunking", have_chunking, chunking.as_dict())):
-        if have != need:
-            raise IndexMismatch(
-                f"the index at {path} was built with another {part} setting "
-                f"({have} vs {need}): run `sitrep index build` to rebuild it"
-            )
-    return old_parser != PARSER_VERSION
+@dataclass
+class _Todo:
+    article: Article
+    passages: list[Passage]
+    slots: list[int]  # >= 0: position in the pending texts; < 0: -1 - position in the reused vectors
 
 
 def update(
     corpus_dir: Path,
-    index_path: Path,
+    target: Path | BackendConfig,
     encoder: Encoder,
     chunking: ChunkSettings = ChunkSettings(),
     bm25: lexicon.BM25Settings = lexicon.BM25Settings(),
@@ -120,141 +77,134 @@ def update(
     full: bool = False,
     max_article_bytes: int = 5_000_000,
     progress: ProgressSink | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> BuildReport:
-    """Bring index_path in line with corpus_dir; full=True ignores what is there (a rebuild)."""
+    """Bring the index in line with corpus_dir; full=True ignores what is there (a rebuild).
+
+    target: a local index path, or a BackendConfig for any backend."""
     started = time.perf_counter()
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"corpus folder {corpus_dir} does not exist: create it and add .txt, .md or .jsonl "
             "articles, or point --corpus / SITREP_CORPUS_DIR at one"
         )
-    with store.writer_lock(index_path):
-        scan = scan_corpus(corpus_dir, max_article_bytes)
-        if not scan.articles:
-            why = f" ({len(scan.warnings)} files skipped: {scan.warnings[0]})" if scan.warnings else ""
-            raise CorpusError(f"no readable articles in {corpus_dir}{why}: add .txt, .md or .jsonl articles")
-        old: store.IndexData | None = None
-        reparse = False
-        if not full:
-            try:
-                old = store.load(index_path)
-            except IndexNotBuilt:
-                old = None
-            if old is not None:
-                reparse = check_compatible(old.manifest, encoder, chunking, index_path)
+    config = target if isinstance(target, BackendConfig) else BackendConfig(path=Path(target))
+    writer = config.writer(full=full, dense=dense)
+    try:
+        return _update(writer, config, corpus_dir, encoder, chunking, bm25, dense, max_article_bytes, progress, cache,
+                       started)
+    finally:
+        writer.close()
 
-        old_rows = {aid: i for i, aid in enumerate(old.articles.id)} if old else {}
-        old_bounds = (
-            np.searchsorted(old.passage_article, np.arange(len(old.articles) + 1), side="left") if old else None
-        )
-        cols: dict[str, list[Any]] = {f: [] for f in ("id", "title", "source", "date", "url", "location", "hash", "text")}
-        p_article: list[np.ndarray] = []
-        p_start: list[np.ndarray] = []
-        p_end: list[np.ndarray] = []
-        vec_parts: list[np.ndarray | list[int]] = []  # old vector rows, or positions in `pending`
-        pending: list[str] = []
-        pending_at: dict[bytes, int] = {}
-        added = changed = unchanged = reparsed = 0
-        cache: dict[bytes, int] | None = None  # index text -> old vector row, built on first need
 
-        for raw in scan.articles:
-            row = len(cols["id"])
-            prev = old_rows.get(raw.id)
-            same = old is not None and prev is not None and old.articles.hash[prev] == raw.content_hash
-            if same and not reparse and old_bounds is not None:
-                unchanged += 1
-                for f in cols:
-                    cols[f].append(getattr(old.articles, f)[prev])
-                lo, hi = int(old_bounds[prev]), int(old_bounds[prev + 1])
-                p_article.append(np.full(hi - lo, row, dtype=np.int32))
-                p_start.append(old.passage_start[lo:hi])
-                p_end.append(old.passage_end[lo:hi])
-                vec_parts.append(np.asarray(old.vectors[lo:hi]))
-                continue
-            if prev is None:
-                added += 1
-            elif same:
-                unchanged += 1
-                reparsed += 1
-            else:
-                changed += 1
-            article = parse(raw)
-            for f, v in (("id", article.id), ("title", article.title), ("source", article.source), ("date", article.date),
-                         ("url", article.url), ("location", article.location), ("hash", article.content_hash), ("text", article.text)):
-                cols[f].append(v)
-            passages = chunk(article, chunking, encoder.count_tokens)
-            p_article.append(np.full(len(passages), row, dtype=np.int32))
-            p_start.append(np.array([p.start for p in passages], dtype=np.int32))
-            p_end.append(np.array([p.end for p in passages], dtype=np.int32))
-            if old is not None and cache is None:
-                cache = _vector_cache(old, chunking)
-            slots: list[int] = []
-            for p in passages:
-                text = index_text(article.title, p.text, chunking)
-                k = _key(text)
-                if cache is not None and k in cache:
-                    slots.append(-1 - cache[k])  # negative: an old vector row
-                    continue
-                if k not in pending_at:
-                    pending_at[k] = len(pending)
-                    pending.append(text)
+def _update(writer: Writer, config: BackendConfig, corpus_dir: Path, encoder: Encoder, chunking: ChunkSettings,
+            bm25: lexicon.BM25Settings, dense: DenseSettings, max_article_bytes: int, progress: ProgressSink | None,
+            cache: EmbeddingCache | None, started: float) -> BuildReport:
+    scan = scan_corpus(corpus_dir, max_article_bytes)
+    if not scan.articles:
+        why = f" ({len(scan.warnings)} files skipped: {scan.warnings[0]})" if scan.warnings else ""
+        raise CorpusError(f"no readable articles in {corpus_dir}{why}: add .txt, .md or .jsonl articles")
+    old = writer.manifest
+    reparse = old.check(encoder, chunking, config.where()) if old is not None else False
+    hashes = writer.article_hashes()
+    todo_raw: list[RawArticle] = []
+    added = changed = unchanged = reparsed = 0
+    for raw in scan.articles:
+        prev = hashes.get(raw.id)
+        if prev == raw.content_hash and not reparse:
+            unchanged += 1
+            continue
+        if prev is None:
+            added += 1
+        elif prev == raw.content_hash:
+            unchanged += 1
+            reparsed += 1
+        else:
+            changed += 1
+        todo_raw.append(raw)
+    scanned = {a.id for a in scan.articles}
+    removed = [aid for aid in hashes if aid not in scanned]
+    same_settings = old is not None and old.bm25 == bm25 and (
+        config.kind != "local" or old.dense.kind == dense.info(old.passage_count).kind)
+    if old is not None and not (todo_raw or removed) and same_settings:
+        return BuildReport(0, 0, 0, unchanged, 0, old.article_count, old.passage_count, False,
+                           round(time.perf_counter() - started, 3), scan.warnings)  # nothing to write
+
+    # Parse and chunk; find a vector for every passage whose indexed text was embedded before.
+    old_keys, old_vectors = writer.old_passages([r.id for r in todo_raw if r.id in hashes])
+    reuse_at = {k: i for i, k in enumerate(old_keys)}
+    reused: list[np.ndarray] = []
+    pending: list[str] = []
+    pending_keys: list[bytes] = []
+    pending_at: dict[bytes, int] = {}
+    todo: list[_Todo] = []
+    for raw in todo_raw:
+        article = parse(raw)
+        passages = chunk(article, chunking, encoder.count_tokens)
+        slots: list[int] = []
+        for p in passages:
+            text = index_text(article.title, p.text, chunking)
+            k = text_key(text)
+            if k in pending_at:
                 slots.append(pending_at[k])
-            vec_parts.append(slots)
+                continue
+            vec = old_vectors[reuse_at[k]] if k in reuse_at else (cache.get(k) if cache is not None else None)
+            if vec is not None:
+                slots.append(-1 - len(reused))
+                reused.append(vec)
+                continue
+            pending_at[k] = len(pending)
+            pending.append(text)
+            pending_keys.append(k)
+            slots.append(pending_at[k])
+        todo.append(_Todo(article, passages, slots))
 
-        removed = len(set(old_rows) - set(cols["id"])) if old else 0
-        if old is not None and not (added or changed or removed or reparsed) and old.manifest.get("bm25") == bm25.as_dict() \
-                and old.manifest.get("faiss", {}).get("kind") == _dense_kind(old.passage_count, dense):
-            return BuildReport(0, 0, 0, unchanged, 0, len(old.articles), old.passage_count, False,
-                               round(time.perf_counter() - started, 3), scan.warnings)  # nothing to write
-
+    manifest = Manifest.new(encoder, chunking, bm25, config.kind)
+    writer.begin(manifest)
+    writer.delete(removed)
+    if progress and pending:
+        progress.start(len(pending))
+    try:
+        _embed_and_write(writer, encoder, todo, pending, pending_keys, reused, progress, cache)
+    finally:
         if progress and pending:
-            progress.start(len(pending))
-        try:
-            fresh = encoder.encode(pending, progress.advance if progress else None)
-        finally:
-            if progress and pending:
-                progress.close()
-
-        vectors = _assemble(vec_parts, fresh, old, encoder.dim)
-        table = store.ArticleTable(**cols)
-        pa = np.concatenate(p_article) if p_article else np.zeros(0, np.int32)
-        ps = np.concatenate(p_start).astype(np.int32) if p_start else np.zeros(0, np.int32)
-        pe = np.concatenate(p_end).astype(np.int32) if p_end else np.zeros(0, np.int32)
-        texts = [index_text(table.title[a], table.text[a][s:e], chunking) for a, s, e in zip(pa.tolist(), ps.tolist(), pe.tolist())]
-        bm = lexicon.build(lexicon.tokenize(texts, bm25), bm25)
-        faiss_index = make_dense(vectors, dense)
-        dates = [d for d in table.date if d]
-        manifest = {
-            **_settings_manifest(encoder, chunking),
-            "bm25": bm25.as_dict(),
-            "faiss": {"kind": _dense_kind(int(pa.shape[0]), dense), "ef_search": dense.ef_search},
-            "article_count": len(table),
-            "passage_count": int(pa.shape[0]),
-            "newest_article_date": max(dates) if dates else None,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "articles": dict(zip(table.id, table.hash)),
-        }
-        data = store.IndexData(manifest, table, pa, ps, pe, vectors, faiss_index, bm)
-        store.save(index_path, data, manifest)
-        return BuildReport(
-            added=added, changed=changed, removed=removed, unchanged=unchanged,
-            passages_embedded=len(pending), articles=len(table), passages=int(pa.shape[0]),
-            full=old is None, seconds=round(time.perf_counter() - started, 3), warnings=scan.warnings,
-            reparsed=reparsed,
-        )
+            progress.close()
+    manifest.articles = {a.id: a.content_hash for a in scan.articles}  # in scan order
+    final = writer.commit(manifest)
+    return BuildReport(
+        added=added, changed=changed, removed=len(removed), unchanged=unchanged,
+        passages_embedded=len(pending), articles=final.article_count, passages=final.passage_count,
+        full=old is None, seconds=round(time.perf_counter() - started, 3), warnings=scan.warnings,
+        reparsed=reparsed,
+    )
 
 
-def _vector_cache(old: store.IndexData, chunking: ChunkSettings) -> dict[bytes, int]:
-    return {_key(index_text(old.articles.title[int(old.passage_article[i])], old.passage_text(i), chunking)): i
-            for i in range(old.passage_count)}
+def _embed_and_write(writer: Writer, encoder: Encoder, todo: Sequence[_Todo], pending: list[str],
+                     pending_keys: list[bytes], reused: list[np.ndarray], progress: ProgressSink | None,
+                     cache: EmbeddingCache | None) -> None:
+    """Embed the pending texts a batch at a time, and write each article once all its vectors exist."""
+    fresh = np.zeros((len(pending), encoder.dim), np.float32)
+    done = 0  # pending texts embedded so far
+    start = 0  # first article not yet written
+    while start < len(todo):
+        # Take articles until the batch holds ENCODE_BATCH new texts (or the rest).
+        end, need = start, done
+        while end < len(todo) and need - done < ENCODE_BATCH:
+            need = max(need, max((s + 1 for s in todo[end].slots if s >= 0), default=need))
+            end += 1
+        if need > done:
+            vecs = encoder.encode(pending[done:need], progress.advance if progress else None)
+            fresh[done:need] = vecs
+            if cache is not None:
+                cache.put(pending_keys[done:need], vecs)
+            done = need
+        batch = todo[start:end]
+        writer.upsert([t.article for t in batch], [t.passages for t in batch],
+                      [_vectors(t.slots, fresh, reused, encoder.dim) for t in batch])
+        start = end
 
 
-def _assemble(parts: list[np.ndarray | list[int]], fresh: np.ndarray, old: store.IndexData | None, dim: int) -> np.ndarray:
-    """Vectors in passage order from kept blocks, fresh rows (>= 0) and old rows (< 0)."""
-    rows: list[np.ndarray] = []
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            rows.append(part)
-        elif part:
-            rows.append(np.stack([fresh[s] if s >= 0 else np.asarray(old.vectors[-1 - s]) for s in part]))  # type: ignore[union-attr]
-    return np.concatenate(rows).astype(np.float32, copy=False) if rows else np.zeros((0, dim), np.float32)
+def _vectors(slots: list[int], fresh: np.ndarray, reused: list[np.ndarray], dim: int) -> np.ndarray:
+    if not slots:
+        return np.zeros((0, dim), np.float32)
+    return np.stack([fresh[s] if s >= 0 else np.asarray(reused[-1 - s], dtype=np.float32) for s in slots])

@@ -7,6 +7,7 @@ Every message says what to do next; front-ends print it as one line.
     ├── IndexCorrupt       a file of the index is missing, truncated or unreadable
     ├── IndexMismatch      built with another model or chunk setting than asked for
     ├── IndexBusy          another process holds the index lock
+    ├── IndexUnavailable   the index's server (Milvus) cannot be reached
     ├── IndexNotWritable   the index folder cannot be written
     └── CorpusError        the corpus folder is missing or holds no readable article
 """
@@ -31,6 +32,10 @@ class IndexMismatch(IndexStoreError):
 
 
 class IndexBusy(IndexStoreError):
+    pass
+
+
+class IndexUnavailable(IndexStoreError):
     pass
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable
+from index.manifest import Manifest
 
-FORMAT_VERSION = 1
 _ARTICLE_FIELDS = ("id", "title", "source", "date", "url", "location", "hash", "text")
 
 
@@ -50,7 +50,7 @@ class ArticleTable:
 class IndexData:
     """Everything one index version holds, ready to search."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     articles: ArticleTable
     passage_article: np.ndarray  # int32: row of the passage's article
     passage_start: np.ndarray  # int32: span in the article's text
@@ -121,7 +121,7 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def save(path: Path, data: IndexData, manifest: dict[str, Any]) -> Path:
+def save(path: Path, data: IndexData) -> Path:
     """Write a new version beside the current one and swap it in atomically."""
     import faiss
 
@@ -146,8 +146,8 @@ def save(path: Path, data: IndexData, manifest: dict[str, Any]) -> Path:
         files = {
             p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
         }
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
-        _fsync_write(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+        data.manifest.files = files
+        _fsync_write(tmp / "manifest.json", data.manifest.dumps().encode())
         os.rename(tmp, final)
         _swap_link(path, final)
     except OSError as exc:
@@ -194,18 +194,16 @@ def _drop_leftovers(path: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def read_manifest(path: Path) -> Manifest:
     if not path.exists():
         raise IndexNotBuilt(f"no index at {path}: run `sitrep index build` first")
     try:
-        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        text = (path / "manifest.json").read_text("utf-8")
     except FileNotFoundError:
         raise IndexCorrupt(f"the index at {path} has no manifest.json: rebuild it with `sitrep index build`") from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise IndexCorrupt(f"the index manifest at {path} is unreadable ({exc}): rebuild it with `sitrep index build`") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorrupt(f"the index at {path} has another format version: rebuild it with `sitrep index build`")
-    return manifest
+    return Manifest.loads(text, str(path))
 
 
 def load(path: Path, mmap: bool = True) -> IndexData:
@@ -215,7 +213,7 @@ def load(path: Path, mmap: bool = True) -> IndexData:
 
     real = path.resolve()
     manifest = read_manifest(real)
-    for name, size in manifest.get("files", {}).items():
+    for name, size in manifest.files.items():
         f = real / name
         actual = f.stat().st_size if f.is_file() else None
         if actual != size:
@@ -229,11 +227,11 @@ def load(path: Path, mmap: bool = True) -> IndexData:
         vectors = np.load(real / "vectors.npy", mmap_mode="r" if mmap else None)
         dense = faiss.read_index(str(real / "dense.faiss"))
         if dense.metric_type == faiss.METRIC_INNER_PRODUCT and hasattr(dense, "hnsw"):
-            faiss.downcast_index(dense).hnsw.efSearch = int(manifest.get("faiss", {}).get("ef_search", 128))
+            faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search
         bm25 = bm25s.BM25.load(str(real / "bm25"), mmap=mmap, show_progress=False)
     except Exception as exc:  # any unreadable part means the same thing to the user
         raise IndexCorrupt(f"the index at {path} is unreadable ({type(exc).__name__}: {exc}): rebuild it with `sitrep index build`") from None
     n = int(pa.shape[0])
-    if not (vectors.shape[0] == n == dense.ntotal == int(manifest.get("passage_count", -1))):
+    if not (vectors.shape[0] == n == dense.ntotal == manifest.passage_count):
         raise IndexCorrupt(f"the index at {path} is inconsistent (passage counts differ): rebuild it with `sitrep index build`")
     return IndexData(manifest, articles, pa, ps, pe, vectors, dense, bm25, real)

@@ -10,11 +10,13 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from index.backends.base import Backend
 from index.chunking import split_sentences
 from index.lexicon import tokenize
-from index.store import IndexData
 from retrieval.hybrid import SearchResult
-from retrieval.lexical import LexicalSearcher
+from retrieval.lexical import TermWeights
 from retrieval.types import Answer, Citation, Hit
 
 
@@ -45,10 +47,16 @@ class _Candidate:
 
 
 class Answerer:
-    def __init__(self, data: IndexData, lexical: LexicalSearcher, params: AnswerParams = AnswerParams()) -> None:
-        self.data = data
+    def __init__(self, backend: Backend, lexical: TermWeights, params: AnswerParams = AnswerParams()) -> None:
+        self.backend = backend
         self.lexical = lexical
         self.params = params
+
+    def _texts(self, result: SearchResult) -> dict[int, str]:
+        """The verbatim text of the passages the answer may quote, in one backend call."""
+        hits = result.hits[: self.params.passages_considered]
+        rows = self.backend.passages(np.array([h.passage for h in hits], dtype=np.int64), text=True)
+        return dict(zip(rows.ids.tolist(), rows.text or []))
 
     def confidence(self, result: SearchResult, coverage: float) -> float:
         p = self.params
@@ -58,11 +66,14 @@ class Answerer:
     def evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float]:
         """Term weights, candidate sentences, and the best sentence's share of the question's terms."""
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        candidates = self._candidates(result, weights)
+        candidates = self._candidates(result, weights, self._texts(result))
         return weights, candidates, max((c.coverage for c in candidates), default=0.0)
 
     def answer(self, result: SearchResult) -> Answer:
-        weights, candidates, coverage = self.evidence(result)
+        texts = self._texts(result)
+        weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
+        candidates = self._candidates(result, weights, texts)
+        coverage = max((c.coverage for c in candidates), default=0.0)
         best = max(candidates, key=lambda c: c.score, default=None)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
@@ -81,13 +92,13 @@ class Answerer:
             if c is best or c.score < 0.6 * best.score or c.coverage < 0.3:
                 continue
             chosen.append(c)
-        return self._assemble(result, chosen, weights, confidence)
+        return self._assemble(result, chosen, weights, confidence, texts)
 
-    def _candidates(self, result: SearchResult, weights: dict[str, float]) -> list[_Candidate]:
+    def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str]) -> list[_Candidate]:
         total = sum(weights.values()) or 1.0
         out: list[_Candidate] = []
         for rank, hit in enumerate(result.hits[: self.params.passages_considered]):
-            text = self.data.passage_text(hit.passage)
+            text = texts[hit.passage]
             spans = [s for line in _lines(text) for s in split_sentences(text, *line)]
             if not spans:
                 continue
@@ -101,20 +112,21 @@ class Answerer:
                 out.append(_Candidate(rank, hit, a, b, coverage * prior + 0.01 * prior, coverage))
         return out
 
-    def _assemble(self, result: SearchResult, chosen: list[_Candidate], weights: dict[str, float], confidence: float) -> Answer:
+    def _assemble(self, result: SearchResult, chosen: list[_Candidate], weights: dict[str, float], confidence: float,
+                  texts: dict[int, str]) -> Answer:
         citations: list[Citation] = []
         sentences: list[tuple[str, int]] = []
+        meta = self.backend.articles(list(dict.fromkeys(c.hit.article_id for c in chosen)))
         for c in sorted(chosen, key=lambda c: (c.hit_rank, c.start)):
-            text = self.data.passage_text(c.hit.passage)
+            text = texts[c.hit.passage]
             quote = text[c.start : c.end]
             assert quote and quote in text  # verbatim by construction; never cite what is not there
-            a = int(self.data.passage_article[c.hit.passage])
-            arts = self.data.articles
+            m = meta[c.hit.article_id]
             n = len(citations) + 1
             citations.append(
                 Citation(
-                    n=n, article_id=arts.id[a], passage_id=c.hit.passage_id, title=arts.title[a], source=arts.source[a],
-                    date=arts.date[a], location=arts.location[a], passage=text, quote=quote, quote_start=c.start,
+                    n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
+                    date=m.date, location=m.location, passage=text, quote=quote, quote_start=c.start,
                     highlights=self.highlights(text, weights),
                 )
             )

@@ -10,14 +10,12 @@ from datetime import date
 
 import numpy as np
 
+from index.backends.base import UNDATED, Backend, Filter, PassageRows
 from index.embedding import Encoder
-from index.lexicon import BM25Settings
-from index.store import IndexData
 from retrieval import fusion
 from retrieval.dates import Window, window
-from retrieval.dense import DenseSearcher
 from retrieval.errors import BadOption, BadQuestion
-from retrieval.lexical import LexicalSearcher
+from retrieval.lexical import TermWeights
 from retrieval.types import MODES, Hit, Query
 
 
@@ -74,53 +72,36 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 class HybridRetriever:
+    """Question -> BM25 and vector lists from the backend -> fusion, lede list, recency prior,
+    article boost, de-duplication. Everything after the two searches is backend-independent."""
+
     def __init__(
         self,
-        data: IndexData,
+        backend: Backend,
         encoder: Encoder,
         params: RetrievalParams = RetrievalParams(),
         today: Callable[[], date] = date.today,
     ) -> None:
-        self.data = data
+        self.backend = backend
         self.encoder = encoder
         self.params = params
         self.today = today
-        self.lexical = LexicalSearcher(data.bm25, BM25Settings(**data.manifest["bm25"]))
-        self.dense = DenseSearcher(data.dense)
-        self._vectors = self.dense.vectors()  # in RAM already; the .npy copy stays on disk
-        # passages are stored article by article: an article's first passage (its lede, under its title)
-        self._lede = np.searchsorted(data.passage_article, np.arange(len(data.articles)), side="left")
-        self._article_day = np.array(
-            [date.fromisoformat(d).toordinal() if d else -1 for d in data.articles.date], dtype=np.int64
-        )
-        self._sources = [f"{s or ''} {loc}".lower() for s, loc in zip(data.articles.source, data.articles.location)]
+        self.terms = TermWeights(backend)
 
     # -- filters ---------------------------------------------------------------------------
-    def _article_mask(self, win: Window, source: str | None) -> np.ndarray:
-        day = self._article_day
-        undated = day < 0
-        ok = undated | (day <= win.end.toordinal())
-        if win.start is not None:
-            ok &= undated | (day >= win.start.toordinal())
-        if source:
-            needle = source.lower().strip()
-            ok &= np.array([needle in s for s in self._sources], dtype=bool)
-        return ok
-
-    def _passage_mask(self, win: Window, source: str | None, notes: list[str]) -> tuple[np.ndarray | None, Window]:
-        if source and not any(source.lower().strip() in s for s in self._sources):
-            known = sorted({s for s in self.data.articles.source if s})[:8]
+    def _filter(self, win: Window, source: str | None, notes: list[str]) -> tuple[Filter | None, Window]:
+        backend = self.backend
+        if source and not backend.count(Filter(source=source)):
+            known = list(backend.stats().outlets)[:8]
             raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
         if not win.hard:
             win = Window(None, win.end, win.reason, hard=False)
-        articles = self._article_mask(win, source)
-        if not articles.any() and win.start is not None:
+        flt = _as_filter(win, source)
+        if win.start is not None and not backend.count(flt):
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
             win = Window(None, win.end)
-            articles = self._article_mask(win, source)
-        if articles.all():
-            return None, win
-        return articles[self.data.passage_article], win
+            flt = _as_filter(win, source)
+        return flt, win
 
     # -- search ----------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResult:
@@ -144,64 +125,70 @@ class HybridRetriever:
         p = self.params
         as_of = query.as_of or self.today()
         asked = window(text, as_of)
-        mask, win = self._passage_mask(asked, query.source, notes)
-        all_terms = self.lexical.all_terms(text)
-        terms = [t for t in all_terms if t in self.lexical.vocab]
+        flt, win = self._filter(asked, query.source, notes)
+        all_terms = self.terms.all_terms(text)
+        terms = self.terms.known(all_terms)
         lists: list[list[tuple[int, float]]] = []
         weights: list[float] = []
         bm: list[tuple[int, float]] = []
         dn: list[tuple[int, float]] = []
         if query.mode in ("bm25", "hybrid"):
-            bm = self.lexical.search(terms, p.candidates, mask)
+            bm = self.backend.lexical([terms], p.candidates, [flt])[0].pairs() if terms else []
             lists.append(bm)
             weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
         if query.mode in ("dense", "hybrid"):
-            dn = self.dense.search(vector, p.candidates, mask)
+            dn = self.backend.dense(vector[None, :], p.candidates, [flt])[0].pairs()
             lists.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
         fused = fusion.convex(lists, weights) if p.fusion == "convex" else fusion.rrf(lists, p.rrf_k, weights)
+        rows = self.backend.passages(np.fromiter(fused, dtype=np.int64, count=len(fused)))
+        at = {int(i): j for j, i in enumerate(rows.ids.tolist())}
         lede_rank: dict[int, int] = {}
         if query.mode == "hybrid" and p.lede_weight > 0 and fused:
-            fused, lede_rank = self._lede_list(fused, vector)
+            fused, lede_rank = self._lede_list(fused, rows, at, vector)
         hinted = not asked.hard
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
-            fused = self._recency(fused, as_of, half_life, weight)
+            fused = self._recency(fused, rows, at, as_of, half_life, weight)
         if p.article_boost > 0:
-            fused = self._boost_articles(fused)
-        hits = self._hits(fusion.ordered(fused), bm, dn, query.k, lede_rank)
-        top_cosine = dn[0][1] if dn else max((float(self._vectors[h.passage] @ vector) for h in hits), default=0.0)
+            fused = self._boost_articles(fused, rows, at)
+        hits = self._hits(fusion.ordered(fused), rows, at, bm, dn, query.k, lede_rank)
+        if dn:
+            top_cosine = dn[0][1]
+        else:
+            ids = np.array([h.passage for h in hits], dtype=np.int64)
+            top_cosine = float((self.backend.vectors(ids) @ vector).max()) if ids.size else 0.0
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
 
-    def _lede_list(self, fused: dict[int, float], vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+    def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
+                   vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
         """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
         `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
         candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
-        scores and the lede ranks that counted."""
-        items = np.fromiter(fused, dtype=np.int64, count=len(fused))
-        articles = np.unique(self.data.passage_article[items])
-        sims = self._vectors[self._lede[articles]] @ vector
-        order = articles[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
+        scores and the lede ranks (by article key) that counted."""
+        keys, first = np.unique(rows.article_key, return_index=True)
+        sims = self.backend.vectors(self.backend.lede_ids([rows.article_id[j] for j in first.tolist()])) @ vector
+        order = keys[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
         rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
         w, k = self.params.lede_weight, self.params.rrf_k
-        pa = self.data.passage_article
-        return {i: s + (w / (k + rank[a]) if (a := int(pa[i])) in rank else 0.0) for i, s in fused.items()}, rank
+        key = rows.article_key
+        return {i: s + (w / (k + rank[a]) if (a := int(key[at[i]])) in rank else 0.0) for i, s in fused.items()}, rank
 
-    def _recency(self, fused: dict[int, float], as_of: date, half_life: float, weight: float) -> dict[int, float]:
-        items = np.fromiter(fused, dtype=np.int64, count=len(fused))
-        if not items.size:
+    def _recency(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], as_of: date, half_life: float,
+                 weight: float) -> dict[int, float]:
+        if not fused:
             return fused
-        day = self._article_day[self.data.passage_article[items]]
+        day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
         age = (as_of.toordinal() - day).clip(min=0)
-        prior = 1.0 - weight + weight * np.where(day < 0, 0.0, np.power(0.5, age / half_life))  # undated: no credit
-        return {int(i): s * float(w) for i, s, w in zip(items, fused.values(), prior)}
+        prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
+        return {i: s * float(w) for i, s, w in zip(fused, fused.values(), prior)}
 
-    def _boost_articles(self, fused: dict[int, float]) -> dict[int, float]:
+    def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
         """An article that matches in several passages is likelier the one: lift its best passage."""
         best: dict[int, list[tuple[float, int]]] = {}
+        key = rows.article_key
         for i, s in fused.items():
-            tops = best.setdefault(int(self.data.passage_article[i]), [])
-            tops.append((s, i))
+            best.setdefault(int(key[at[i]]), []).append((s, i))
         out = dict(fused)
         for tops in best.values():
             if len(tops) > 1:
@@ -209,20 +196,20 @@ class HybridRetriever:
                 out[tops[0][1]] = tops[0][0] + self.params.article_boost * tops[1][0]
         return out
 
-    def _hits(self, ranked: list[tuple[int, float]], bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int,
-              lede_rank: dict[int, int]) -> list[Hit]:
+    def _hits(self, ranked: list[tuple[int, float]], rows: PassageRows, at: dict[int, int],
+              bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int, lede_rank: dict[int, int]) -> list[Hit]:
         rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
         rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
-        data = self.data
         order = [i for i, _ in ranked]
+        article = [rows.article_id[at[i]] for i in order]
         kept: list[int] = []  # positions in order
         also: dict[int, list[str]] = {}
-        vecs = self._vectors[np.array(order, dtype=np.int64)] if order else np.zeros((0, 1), np.float32)
+        vecs = self.backend.vectors(np.array(order, dtype=np.int64)) if order else np.zeros((0, 1), np.float32)
         threshold = self.params.dedupe_cosine
 
         def twin(pos: int, dup_pos: int) -> None:
-            dup, aid = order[dup_pos], data.articles.id[int(data.passage_article[order[pos]])]
-            if aid != data.articles.id[int(data.passage_article[dup])] and aid not in also[dup]:
+            dup, aid = order[dup_pos], article[pos]
+            if aid != article[dup_pos] and aid not in also[dup]:
                 also[dup].append(aid)
 
         pos = 0
@@ -239,20 +226,27 @@ class HybridRetriever:
             best = block.argmax(axis=1)
             for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold):
                 twin(pos + int(r), kept[int(best[r])])
-        kept = [order[pos] for pos in kept]
         scores = dict(ranked)
-        return [
-            Hit(
+        out = []
+        for p in kept:
+            i = order[p]
+            j = at[i]
+            out.append(Hit(
                 passage=i,
-                article_id=data.articles.id[int(data.passage_article[i])],
-                passage_id=data.passage_id(i),
+                article_id=rows.article_id[j],
+                passage_id=rows.passage_id(j),
                 score=scores[i],
                 rank_bm25=rank_bm.get(i, (None, None))[0],
                 score_bm25=rank_bm.get(i, (None, None))[1],
                 rank_dense=rank_dn.get(i, (None, None))[0],
                 score_dense=rank_dn.get(i, (None, None))[1],
-                rank_lede=lede_rank.get(int(data.passage_article[i])),
+                rank_lede=lede_rank.get(int(rows.article_key[j])),
                 also_in=tuple(also[i]),
-            )
-            for i in kept
-        ]
+            ))
+        return out
+
+
+def _as_filter(win: Window, source: str | None) -> Filter | None:
+    flt = Filter(day_from=win.start.toordinal() if win.start else None, day_to=win.end.toordinal(),
+                 source=source or None)
+    return flt

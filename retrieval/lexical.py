@@ -1,53 +1,52 @@
-"""BM25 search over the saved bm25s index, with an optional passage mask."""
+"""The question's terms and how much each weighs, from any backend's document frequencies."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+import math
+from collections.abc import Sequence
 
 from index import lexicon
+from index.backends.base import Backend
 
 
-class LexicalSearcher:
-    def __init__(self, bm25: Any, settings: lexicon.BM25Settings) -> None:
-        self.bm25 = bm25
-        self.settings = settings
-        self.vocab: dict[str, int] = bm25.vocab_dict
-        indptr = np.asarray(bm25.scores["indptr"])
-        n = max(int(bm25.scores.get("num_docs", 0) or 0), 1)
-        df = np.diff(indptr).astype(np.float64)  # passages containing each term
-        self.df = df
-        self.passages = n
-        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        self.max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))
+class TermWeights:
+    """Tokenises questions like the indexer did and weighs terms by idf (BM25's, Lucene form)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.settings = backend.manifest.bm25
+        self.passages = max(backend.stats().passages, 1)
+        self.max_idf = math.log(1.0 + (self.passages + 0.5) / 0.5)
+        self._df: dict[str, int] = {}
 
     def all_terms(self, text: str) -> list[str]:
         """The question's index terms (same tokenizer as indexing), in the corpus or not."""
         return lexicon.tokenize([text], self.settings)[0]
 
-    def terms(self, text: str) -> list[str]:
-        """The question's index terms that occur in the corpus."""
-        return [t for t in self.all_terms(text) if t in self.vocab]
+    def df(self, terms: Sequence[str]) -> dict[str, int]:
+        """Passages holding each term; asked of the backend once per term and remembered
+        (the engine is re-opened after every update)."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._df]
+        if missing:
+            self._df.update(self.backend.term_stats(missing))
+            if len(self._df) > 200_000:
+                self._df.clear()
+        return {t: self._df.get(t, 0) for t in terms}
+
+    def known(self, terms: Sequence[str]) -> list[str]:
+        """The terms that occur in the corpus, in order."""
+        df = self.df(terms)
+        return [t for t in terms if df[t] > 0]
 
     def term_weight(self, term: str) -> float:
         """idf + 1: rare terms weigh most, a term in every passage still counts, and a term the
         corpus never uses weighs most of all (its absence is evidence the corpus cannot answer)."""
-        i = self.vocab.get(term)
-        return 1.0 + float(self.idf[i] if i is not None else self.max_idf)
+        d = self.df([term])[term]
+        if d <= 0:
+            return 1.0 + self.max_idf
+        return 1.0 + math.log(1.0 + (self.passages - d + 0.5) / (d + 0.5))
 
     def is_rare(self, term: str) -> bool:
         """In at most 5% of passages (or 3, in a small corpus): a name, an acronym, a specific word."""
-        i = self.vocab.get(term)
-        return i is not None and self.df[i] <= max(3.0, 0.05 * self.passages)
-
-    def search(self, terms: list[str], k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        if not terms or k <= 0:
-            return []
-        scores = np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        k = min(k, scores.shape[0])
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        d = self.df([term])[term]
+        return 0 < d <= max(3.0, 0.05 * self.passages)

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.backends import BackendConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 
@@ -40,6 +42,31 @@ class FakeEncoder:
         if progress:
             progress(len(texts))
         return out
+
+
+BACKENDS = ("local", "milvus")
+
+
+def target(kind: str, folder: Path) -> BackendConfig:
+    """Where a test's index lives on each backend: a folder, or a milvus-lite file (real Milvus, no mock)."""
+    if kind == "local":
+        return BackendConfig(path=folder / "idx")
+    return BackendConfig(kind="milvus", uri=str(folder / "milvus.db"), collection="test")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BackendConfig:
+    """The bundled corpus indexed once per backend with the fake encoder (read-only for tests)."""
+    from index.build import update
+
+    config = target(str(request.param), tmp_path_factory.mktemp(f"seed-{request.param}"))
+    update(SEEDS, config, FakeEncoder())
+    return config
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from index import lexicon, store
 from index.build import update
 from index.chunking import ChunkSettings
 from index.errors import CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, IndexNotWritable
+from index.manifest import ModelInfo
 from tests.conftest import ROOT, FakeEncoder
 
 QUERIES = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan"]
@@ -41,10 +42,12 @@ def test_build_then_load(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEn
     data = store.load(tmp_path / "idx")
     assert data.passage_count == report.passages
     m = data.manifest
-    assert m["model"] == {"name": "fake-encoder", "fingerprint": "fake-1", "dim": 64}
-    assert m["newest_article_date"] == "2024-03-19"
-    assert set(m["articles"]) == {p.name for p in seed_corpus.iterdir()}
-    assert m["chunking"]["max_tokens"] == 200 and "built_at" in m
+    assert m.model == ModelInfo("fake-encoder", "fake-1", 64)
+    assert m.newest_article_date == "2024-03-19"
+    assert set(m.articles) == {p.name for p in seed_corpus.iterdir()}
+    assert m.chunking.max_tokens == 200 and m.built_at and m.backend == "local"
+    assert {"faiss-cpu", "bm25s"} <= set(m.versions)
+    assert m.outlets == sorted({s for s in data.articles.source if s})
     assert (tmp_path / "idx").is_symlink()
 
 
@@ -161,7 +164,7 @@ def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: P
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         data = store.load(idx)  # never a mix, never missing
-        assert data.passage_count == data.manifest["passage_count"] > 150
+        assert data.passage_count == data.manifest.passage_count > 150
     (tmp_path / ".idx.19990101T000000000000-1.tmp").mkdir()  # as a writer killed mid-save leaves it
     update(seed_corpus, idx, fake_encoder)  # the next writer cleans up after the dead one, even with nothing to save
     assert not list(tmp_path.glob(".idx.*.tmp"))
@@ -172,6 +175,7 @@ def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Pat
     import dataclasses
 
     import index.build as build
+    import index.manifest as manifest
 
     (seed_corpus / "dateline.jsonl").write_text(json.dumps(
         {"id": "d1", "title": None, "url": "https://cnn.com/2022/07/20/business/baby-formula-farmworkers/index.html",
@@ -182,16 +186,16 @@ def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Pat
         article = real_parse(raw)
         return dataclasses.replace(article, title="New York CNN Business —") if raw.id == "d1" else article
 
-    monkeypatch.setattr(build, "PARSER_VERSION", 1)
+    monkeypatch.setattr(manifest, "PARSER_VERSION", 1)
     monkeypatch.setattr(build, "parse", old_parse)
     update(seed_corpus, tmp_path / "idx", fake_encoder)
-    monkeypatch.setattr(build, "PARSER_VERSION", 2)
+    monkeypatch.setattr(manifest, "PARSER_VERSION", 2)
     monkeypatch.setattr(build, "parse", real_parse)
     before = fake_encoder.encoded
     report = update(seed_corpus, tmp_path / "idx", fake_encoder)
     assert (report.reparsed, report.unchanged, report.changed, report.added) == (6, 6, 0, 0)
     assert report.passages_embedded == fake_encoder.encoded - before == 1  # only d1's one passage: its title changed
     data = store.load(tmp_path / "idx")
-    assert data.manifest["chunking"]["parser_version"] == 2
+    assert data.manifest.parser_version == 2
     assert data.articles.title[data.articles.id.index("d1")] == "Baby formula farmworkers"
     assert update(seed_corpus, tmp_path / "idx", fake_encoder).reparsed == 0  # once is enough

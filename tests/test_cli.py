@@ -77,10 +77,10 @@ def test_env_example_lists_every_setting() -> None:
 
 def test_an_index_from_an_older_parser_is_told_to_update(capsys, seed_corpus: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.build as build
+    import index.manifest as manifest
 
     idx = str(tmp_path / "idx")
-    monkeypatch.setattr(build, "PARSER_VERSION", build.PARSER_VERSION - 1)
+    monkeypatch.setattr(manifest, "PARSER_VERSION", manifest.PARSER_VERSION - 1)
     assert run(capsys, "index", "build", "--corpus", str(seed_corpus), "--index", idx)[0] == 0
     monkeypatch.undo()
     code, out, _ = run(capsys, "index", "status", "--index", idx)

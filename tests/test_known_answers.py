@@ -1,4 +1,5 @@
-"""Known answers on the bundled corpus with the real model (slow: exports and loads the model once)."""
+"""Known answers on the bundled corpus with the real model, on every backend (slow: exports and loads
+the model once; the second backend takes its vectors from the embedding cache)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,37 @@ from pathlib import Path
 import pytest
 
 from index.build import update
+from index.embedcache import EmbeddingCache
 from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
 from retrieval.types import Answer, Query
-from tests.conftest import SEEDS
+from tests.conftest import BACKENDS, SEEDS, target
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    tmp = tmp_path_factory.mktemp("known")
-    update(SEEDS, tmp / "idx", SentenceTransformerEncoder())
-    return Engine.open(tmp / "idx", query_encoder(None, Path("var/models")), today=lambda: date(2026, 11, 22))
+def encoders(tmp_path_factory: pytest.TempPathFactory) -> tuple[SentenceTransformerEncoder, EmbeddingCache]:
+    enc = SentenceTransformerEncoder()
+    return enc, EmbeddingCache(tmp_path_factory.mktemp("embeddings"), enc.fingerprint, enc.dim)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           encoders: tuple[SentenceTransformerEncoder, EmbeddingCache]) -> Engine:
+    enc, cache = encoders
+    config = target(str(request.param), tmp_path_factory.mktemp(f"known-{request.param}"))
+    report = update(SEEDS, config, enc, cache=cache)
+    assert report.passages > 20
+    return Engine.open(config, query_encoder(None, Path("var/models")), today=lambda: date(2026, 11, 22))
+
+
+def test_the_second_backend_embedded_nothing(encoders: tuple[SentenceTransformerEncoder, EmbeddingCache],
+                                             tmp_path: Path) -> None:
+    enc, cache = encoders
+    update(SEEDS, target("local", tmp_path), enc, cache=cache)  # the cache is warm from the engine fixtures or not:
+    report = update(SEEDS, target("milvus", tmp_path), enc, cache=cache)  # ... either way this embeds nothing
+    assert report.passages_embedded == 0 and report.passages > 20
 
 
 def ask(engine: Engine, question: str) -> Answer:

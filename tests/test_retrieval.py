@@ -1,28 +1,33 @@
-"""One contract suite for bm25, dense and hybrid; filters; de-duplication; bad questions."""
+"""One contract suite for bm25, dense and hybrid, on every backend (local and milvus-lite); filters;
+de-duplication; bad questions."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from index import store
+from index.backends import BackendConfig
+from index.backends.base import Backend
 from index.build import update
 from retrieval.engine import Engine
 from retrieval.errors import BadOption, BadQuestion
 from retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question
 from retrieval.types import MODES, Query
-from tests.conftest import FakeEncoder
+from tests.conftest import FakeEncoder, target
 
 TODAY = date(2026, 11, 22)
 
 
 @pytest.fixture
-def engine(seed_corpus: Path, tmp_path: Path) -> Engine:
-    enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    return Engine.open(tmp_path / "idx", enc, today=lambda: TODAY)
+def engine(seed_target: BackendConfig) -> Engine:
+    return Engine.open(seed_target, FakeEncoder(), today=lambda: TODAY)
+
+
+def article_date(engine: Engine, article_id: str) -> str | None:
+    return engine.backend.articles([article_id])[article_id].date
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -48,8 +53,10 @@ def test_contract_k_ranks_and_scores(engine: Engine, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_contract_as_of_excludes_later_articles(engine: Engine, mode: str) -> None:
-    for h in engine.search(Query("India US defence cooperation BECA", mode=mode, as_of=date(2020, 10, 1), k=20)).hits:
-        d = engine.data.articles.date[engine.data.articles.id.index(h.article_id)]
+    hits = engine.search(Query("India US defence cooperation BECA", mode=mode, as_of=date(2020, 10, 1), k=20)).hits
+    assert hits
+    for h in hits:
+        d = article_date(engine, h.article_id)
         assert d is None or d <= "2020-10-01"
 
 
@@ -61,7 +68,7 @@ def test_contract_source_filter(engine: Engine, mode: str) -> None:
 
 def test_year_in_question_filters(engine: Engine) -> None:
     hits = engine.search(Query("defence cooperation in 2020", k=20)).hits
-    dates = {engine.data.articles.date[engine.data.articles.id.index(h.article_id)] for h in hits}
+    dates = {article_date(engine, h.article_id) for h in hits}
     assert dates <= {"2020-12-11", "2020-09-03", None}
 
 
@@ -74,14 +81,16 @@ def test_unknown_source_and_mode_and_k(engine: Engine) -> None:
         engine.search(Query("India", k=0))
 
 
-def test_near_duplicates_are_merged(seed_corpus: Path, tmp_path: Path) -> None:
+def test_near_duplicates_are_merged(seed_corpus: Path, tmp_path: Path, backend_kind: str) -> None:
     text = (seed_corpus / "000_08773b1c9158e159.txt").read_text()
     (seed_corpus / "copy_elsewhere.txt").write_text(text)
     enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    hits = Engine.open(tmp_path / "idx", enc).search(Query("China delegation border troops hotline", k=5)).hits
-    texts = [engine_text for engine_text in (Engine.open(tmp_path / "idx", enc).data.passage_text(h.passage) for h in hits)]
-    assert len(set(texts)) == len(texts)  # each story once
+    config = target(backend_kind, tmp_path)
+    update(seed_corpus, config, enc)
+    engine = Engine.open(config, enc)
+    hits = engine.search(Query("China delegation border troops hotline", k=5)).hits
+    rows = engine.backend.passages(np.array([h.passage for h in hits]), text=True)
+    assert rows.text is not None and len(set(rows.text)) == len(rows.text) == len(hits)  # each story once
     twins = {"000_08773b1c9158e159.txt", "copy_elsewhere.txt"}
     for h in hits:
         if h.article_id in twins:
@@ -108,15 +117,14 @@ def test_question_with_no_indexed_word_abstains(engine: Engine) -> None:
     assert answer.abstained and answer.citations == () and answer.text is None
 
 
-def test_batch_equals_single(seed_corpus: Path, tmp_path: Path) -> None:
+def test_batch_equals_single(seed_target: BackendConfig) -> None:
     enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    r = HybridRetriever(store.load(tmp_path / "idx"), enc, RetrievalParams(recency_weight=0.5))
+    r = HybridRetriever(seed_target.open(), enc, RetrievalParams(recency_weight=0.5))
     qs = [Query("BECA satellite"), Query("Russia arms Pakistan", mode="bm25"), Query("hotline", mode="dense")]
     assert [x.hits for x in r.search_batch(qs)] == [r.search(q).hits for q in qs]
 
 
-def _storm_index(tmp_path: Path) -> tuple[store.IndexData, FakeEncoder, Query]:
+def _storm_index(tmp_path: Path, kind: str) -> tuple[Backend, FakeEncoder, Query]:
     """Two articles: one about storm Nicole from its lede on, one that mentions it in a later passage."""
     import json
 
@@ -132,16 +140,17 @@ def _storm_index(tmp_path: Path) -> tuple[store.IndexData, FakeEncoder, Query]:
     corpus.mkdir()
     (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     enc = FakeEncoder()
-    update(corpus, tmp_path / "idx", enc)
-    return store.load(tmp_path / "idx"), enc, Query("Where did storm Nicole make landfall?", as_of=date(2022, 11, 11))
+    config = target(kind, tmp_path)
+    update(corpus, config, enc)
+    return config.open(), enc, Query("Where did storm Nicole make landfall?", as_of=date(2022, 11, 11))
 
 
-def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) -> None:
-    data, enc, q = _storm_index(tmp_path)
+def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path, backend_kind: str) -> None:
+    data, enc, q = _storm_index(tmp_path, backend_kind)
     hits = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.7)).search(q).hits
     assert hits[0].article_id == "about" and hits[0].rank_lede == 1
     assert {h.article_id: h.rank_lede for h in hits} == {"about": 1, "mention": 2}  # one rank per article
-    assert data.passage_count >= 4 and not next(h for h in hits if h.article_id == "mention").passage_id.endswith("#0")
+    assert data.stats().passages >= 4 and not next(h for h in hits if h.article_id == "mention").passage_id.endswith("#0")
     for mode in ("bm25", "dense"):
         assert all(h.rank_lede is None for h in HybridRetriever(data, enc).search(Query(q.text, mode=mode, as_of=q.as_of)).hits)
     unweighted = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.0)).search(q).hits
@@ -150,8 +159,8 @@ def test_lede_list_ranks_the_article_that_is_about_the_question(tmp_path: Path) 
     assert lifted["about"] > next(h.score for h in unweighted if h.passage == hits[0].passage)
 
 
-def test_lede_list_gives_nothing_past_its_depth(tmp_path: Path) -> None:
-    data, enc, q = _storm_index(tmp_path)
+def test_lede_list_gives_nothing_past_its_depth(tmp_path: Path, backend_kind: str) -> None:
+    data, enc, q = _storm_index(tmp_path, backend_kind)
     cut = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.7, lede_depth=1)).search(q).hits
     unweighted = HybridRetriever(data, enc, RetrievalParams(lede_weight=0.0)).search(q).hits
     assert {h.article_id: h.rank_lede for h in cut} == {"about": 1, "mention": None}

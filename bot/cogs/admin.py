@@ -29,7 +29,7 @@ class AdminCog(commands.Cog):
         s = self.bot.service.status()
         embed = discord.Embed(title="sitrep index", colour=discord.Colour.blurple())
         for name, key in (("Articles", "articles"), ("Passages", "passages"), ("Newest article", "newest_article_date"),
-                          ("Last build", "built_at"), ("Model", "model")):
+                          ("Last build", "built_at"), ("Model", "model"), ("Backend", "backend")):
             embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
 

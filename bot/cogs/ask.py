@@ -69,7 +69,7 @@ class AskCog(commands.Cog):
 
     async def _answer(self, question: str) -> tuple[discord.Embed, AnswerView]:
         answer, engine = await self.bot.service.ask(question)
-        meta = self.bot.service.meta(engine)
+        meta = engine.answer_meta(answer)
         rendered = answer_embed(answer, meta)
         return rendered.embed, AnswerView(self.bot, answer, meta, rendered.shown)
 

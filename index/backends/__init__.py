@@ -1,0 +1,57 @@
+"""Backends behind one interface (base.py): `local` (the default) and `milvus`.
+
+BackendConfig says which one and where; index/ never reads the environment, so the
+front-ends build it from their settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.backends.base import Backend, Writer
+from index.backends.local import DenseSettings
+from index.manifest import Manifest
+
+BACKENDS = ("local", "milvus")
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    kind: str = "local"
+    path: Path = Path("var/index")  # local: the index symlink
+    uri: str = "var/milvus.db"  # milvus: a file path (milvus-lite) or http(s)://host:port (server, cluster)
+    token: str | None = field(default=None, repr=False)  # milvus: "user:password" or an API key; a secret
+    collection: str = "sitrep"  # milvus: the prefix of the collections
+
+    def where(self) -> str:
+        """Where the index lives, for messages (never the token)."""
+        return str(self.path) if self.kind == "local" else f"{self.uri} (collection {self.collection})"
+
+    def open(self) -> Backend:
+        if self.kind == "milvus":
+            from index.backends.milvus import MilvusBackend
+
+            return MilvusBackend(self.uri, self.collection, self.token)
+        from index.backends.local import open_local
+
+        return open_local(self.path)
+
+    def read_manifest(self) -> Manifest:
+        """The manifest alone, without loading the index (for `sitrep index status`)."""
+        if self.kind == "milvus":
+            from index.backends.milvus import read_manifest
+
+            return read_manifest(self.uri, self.collection, self.token)
+        from index.store import read_manifest as read_local
+
+        return read_local(self.path.resolve())
+
+    def writer(self, full: bool = False, dense: DenseSettings = DenseSettings()) -> Writer:
+        if self.kind == "milvus":
+            from index.backends.milvus import MilvusWriter
+
+            return MilvusWriter(self.uri, self.collection, self.token, dense, full=full)
+        from index.backends.local import LocalWriter
+
+        return LocalWriter(self.path, dense, full=full)

@@ -1,0 +1,606 @@
+"""The Milvus backend: the same index in Milvus — milvus-lite (a local file), standalone or a cluster.
+
+Only the URI changes: a path such as var/milvus.db runs milvus-lite in this process; an
+http(s)://host:19530 address talks to a server or cluster. Four collections share a prefix:
+
+    <c>_passages  pk (int64 hash of "<article id>#<ordinal>"), article_id, ordinal, text (verbatim),
+                  key (SHA-1 of the embedded text: reuse), terms (the analysed index text: BM25
+                  Function -> sparse), vector (HNSW, inner product), day (published day ordinal,
+                  -1 unknown), source (outlet + location, lower case: substring filter), outlet,
+                  start/end (span in the article)
+    <c>_articles  article_id, title, source, date, url, location, hash, passages
+    <c>_terms     term, df: passages holding each analysed term (idf for the answer's term weights)
+    <c>_meta      the manifest (one JSON record) and the writers' lock
+
+The BM25 field gets sitrep's own analysed terms (lower-cased, stopwords dropped, Snowball-stemmed,
+exactly what bm25s indexes locally) joined by spaces, and Milvus's `standard` analyzer splits them
+again: server-side BM25 then scores the same tokens as the local backend (milvus-lite refuses the
+`english` stemming analyzer).
+
+Crash safety: an article is written passages first and its hash record last, so an article
+whose record is missing or stale is simply redone by the next `update`; removals delete the
+passages before the record. The meta record says "writing" while an update runs; an update that
+finds it so (a crash) recounts the term statistics from the passages before going on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import lexicon
+from index.articles import Article
+from index.backends.base import UNDATED, ArticleMeta, Filter, PassageRows, Ranked, Stats, text_key
+from index.backends.local import DenseSettings
+from index.chunking import Passage, index_text
+from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexUnavailable
+from index.manifest import DenseInfo, Manifest
+
+logging.getLogger("pymilvus").setLevel(logging.ERROR)  # it warns on every milvus-lite query iterator
+
+_DUMMY = "_v"  # Milvus wants a vector field in every collection; the side collections carry a 2-d one
+_BATCH = 512  # rows a call
+_IN_CHUNK = 256  # ids in one `in [...]` expression
+_CACHE_ROWS = 50_000  # passages (with vectors) kept from recent look-ups
+_STALE_LOCK_S = 6 * 3600
+
+
+def _hash63(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little") & ((1 << 63) - 1)
+
+
+def passage_pk(article_id: str, ordinal: int) -> int:
+    return _hash63(f"{article_id}#{ordinal}")
+
+
+def _day(iso: str | None) -> int:
+    return date.fromisoformat(iso).toordinal() if iso else UNDATED
+
+
+def _quote(value: str) -> str:
+    """A string literal for a Milvus expression."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _like(needle: str) -> str:
+    # LIKE wildcards in a user's outlet name would widen the match; they never occur in one
+    cleaned = needle.lower().strip().replace("%", "").replace("\\", "")
+    return _quote(f"%{cleaned}%")
+
+
+def filter_expr(flt: Filter | None) -> str:
+    """A Filter as a Milvus boolean expression ("" lets everything through)."""
+    if flt is None:
+        return ""
+    parts = []
+    if flt.day_to is not None:
+        parts.append(f"(day == {UNDATED} or day <= {int(flt.day_to)})")
+    if flt.day_from is not None:
+        parts.append(f"(day == {UNDATED} or day >= {int(flt.day_from)})")
+    if flt.source:
+        parts.append(f"source like {_like(flt.source)}")
+    if flt.outlet is not None:
+        parts.append(f"outlet == {_quote(flt.outlet)}")
+    if flt.article_ids is not None:
+        parts.append(f"article_id in {json.dumps(list(flt.article_ids), ensure_ascii=False)}")
+    return " and ".join(parts)
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+class _Conn:
+    """One client and the names of the four collections."""
+
+    def __init__(self, uri: str, collection: str, token: str | None) -> None:
+        from pymilvus import MilvusClient
+
+        self.uri, self.prefix = uri, collection
+        self.where = f"{uri} (collection {collection})"
+        local_file = "://" not in uri
+        if local_file:
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.client = MilvusClient(uri=uri, token=token or "", timeout=10 if not local_file else None)
+            self.client.list_collections()
+        except Exception as exc:
+            raise IndexUnavailable(
+                f"cannot reach Milvus at {uri} ({type(exc).__name__}): start the server or fix SITREP_MILVUS_URI "
+                "(a file path such as var/milvus.db runs milvus-lite in this process)"
+            ) from None
+        self.passages = f"{collection}_passages"
+        self.articles = f"{collection}_articles"
+        self.terms = f"{collection}_terms"
+        self.meta = f"{collection}_meta"
+
+    def exists(self) -> bool:
+        return all(self.client.has_collection(c) for c in (self.passages, self.articles, self.terms, self.meta))
+
+    def read_meta(self, name: str) -> dict[str, Any] | None:
+        rows = self.client.query(self.meta, filter=f"name == {_quote(name)}", output_fields=["json"])
+        return json.loads(rows[0]["json"]) if rows else None
+
+    def write_meta(self, name: str, value: dict[str, Any]) -> None:
+        self.client.upsert(self.meta, [{"name": name, "json": json.dumps(value, ensure_ascii=False), _DUMMY: [0.0, 1.0]}])
+        self.client.flush(self.meta)
+
+    def manifest(self) -> Manifest | None:
+        raw = self.read_meta("manifest")
+        return Manifest.from_json(raw, self.where) if raw is not None else None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+
+def read_manifest(uri: str, collection: str, token: str | None) -> Manifest:
+    conn = _Conn(uri, collection, token)
+    try:
+        if not conn.exists():
+            raise IndexNotBuilt(f"no sitrep index in Milvus at {conn.where}: run `sitrep index update --backend milvus`")
+        conn.client.load_collection(conn.meta)
+        manifest = conn.manifest()
+        if manifest is None:
+            raise IndexNotBuilt(f"the sitrep index in Milvus at {conn.where} was never completed: "
+                                "run `sitrep index update --backend milvus`")
+        return manifest
+    finally:
+        conn.close()
+
+
+class MilvusBackend:
+    """Read side."""
+
+    name = "milvus"
+
+    def __init__(self, uri: str, collection: str, token: str | None = None) -> None:
+        self._conn = _Conn(uri, collection, token)
+        c = self._conn
+        try:
+            if not c.exists():
+                raise IndexNotBuilt(f"no sitrep index in Milvus at {c.where}: run `sitrep index update --backend milvus`")
+            for name in (c.passages, c.articles, c.terms, c.meta):
+                c.client.load_collection(name)
+            manifest = c.manifest()
+        except IndexNotBuilt:
+            c.close()
+            raise
+        except Exception as exc:
+            c.close()
+            raise IndexUnavailable(f"cannot read the sitrep index in Milvus at {c.where} ({exc}): "
+                                   "check the server, or rebuild with `sitrep index build --backend milvus`") from None
+        if manifest is None:
+            c.close()
+            raise IndexNotBuilt(f"the sitrep index in Milvus at {c.where} was never completed: "
+                                "run `sitrep index update --backend milvus`")
+        self.manifest = manifest
+        self._rows: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
+
+    # -- search ----------------------------------------------------------------------------
+    def _search(self, data: list[Any], field: str, k: int, filters: Sequence[Filter | None],
+                params: dict[str, Any]) -> list[Ranked]:
+        k = min(k, self.manifest.passage_count)
+        if k <= 0 or not data:
+            return [_EMPTY for _ in data]
+        out: list[Ranked] = []
+        fields = ["article_id", "ordinal", "day", "start", "end"]
+        for item, flt in zip(data, filters):
+            res = self._conn.client.search(self._conn.passages, data=[item], anns_field=field, limit=k,
+                                           filter=filter_expr(flt), output_fields=fields, search_params=params)[0]
+            ids = np.array([h["pk"] for h in res], dtype=np.int64)
+            # BM25 comes back as negative distances from milvus-lite, positive scores from a server
+            scores = np.array([abs(h["distance"]) if field == "sparse" else h["distance"] for h in res], dtype=np.float32)
+            for h in res:
+                e = h["entity"]
+                self._remember(int(h["pk"]), (e["article_id"], e["ordinal"], e["day"], e["start"], e["end"]))
+            keep = scores > 0 if field == "sparse" else np.ones(len(ids), dtype=bool)
+            out.append(Ranked(ids[keep], scores[keep]))
+        return out
+
+    def lexical(self, queries: Sequence[Sequence[str]], k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
+        texts = [" ".join(q) for q in queries]
+        ranked = self._search([t for t in texts if t], "sparse", k, [f for t, f in zip(texts, filters) if t],
+                              {"metric_type": "BM25"})
+        it = iter(ranked)
+        return [next(it) if t else _EMPTY for t in texts]
+
+    def dense(self, vectors: np.ndarray, k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
+        ef = max(k, self.manifest.dense.ef_search)
+        return self._search([np.asarray(v, dtype=np.float32).tolist() for v in vectors], "vector", k, filters,
+                            {"metric_type": "IP", "params": {"ef": ef}})
+
+    # -- look-ups --------------------------------------------------------------------------
+    def _remember(self, pk: int, meta: tuple[Any, ...], vector: np.ndarray | None = None, text: str | None = None) -> None:
+        old = self._rows.get(pk)
+        if old is not None:
+            vector = vector if vector is not None else old[5]
+            text = text if text is not None else old[6]
+            self._rows.move_to_end(pk)
+        self._rows[pk] = (*meta[:5], vector, text)
+        if len(self._rows) > _CACHE_ROWS:
+            self._rows.popitem(last=False)
+
+    def _fetch(self, ids: Sequence[int], text: bool) -> None:
+        """Bring these passages (with vectors, and text if asked) into the look-up cache."""
+        need = [i for i in dict.fromkeys(ids) if (r := self._rows.get(i)) is None or r[5] is None or (text and r[6] is None)]
+        fields = ["pk", "article_id", "ordinal", "day", "start", "end", "vector"] + (["text"] if text else [])
+        for part in _chunks(need, _IN_CHUNK):
+            for r in self._conn.client.query(self._conn.passages, filter=f"pk in {list(part)}", output_fields=fields):
+                self._remember(int(r["pk"]), (r["article_id"], r["ordinal"], r["day"], r["start"], r["end"]),
+                               np.asarray(r["vector"], dtype=np.float32), r.get("text"))
+
+    def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows:
+        ids = np.asarray(ids, dtype=np.int64)
+        plain = ids.tolist()
+        self._fetch(plain, text)
+        missing = [i for i in plain if i not in self._rows]
+        if missing:
+            raise IndexCorrupt(f"passages {missing[:3]} vanished from Milvus at {self._conn.where}: "
+                               "an update may be running; ask again, or run `sitrep index update --backend milvus`")
+        rows = [self._rows[i] for i in plain]
+        return PassageRows(
+            ids=ids, article_id=[r[0] for r in rows],
+            article_key=np.array([_hash63(r[0]) for r in rows], dtype=np.int64),
+            ordinal=np.array([r[1] for r in rows], dtype=np.int32), day=np.array([r[2] for r in rows], dtype=np.int64),
+            start=np.array([r[3] for r in rows], dtype=np.int32), end=np.array([r[4] for r in rows], dtype=np.int32),
+            text=[r[6] for r in rows] if text else None,
+        )
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        plain = np.asarray(ids, dtype=np.int64).tolist()
+        self._fetch(plain, False)
+        dim = self.manifest.model.dim
+        return np.stack([self._rows[i][5] for i in plain]) if plain else np.zeros((0, dim), np.float32)
+
+    def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
+        return np.array([passage_pk(a, 0) for a in article_ids], dtype=np.int64)
+
+    def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
+        out: dict[str, ArticleMeta] = {}
+        fields = ["article_id", "title", "source", "date", "url", "location", "hash"]
+        for part in _chunks(list(dict.fromkeys(article_ids)), _IN_CHUNK):
+            expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
+            for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=fields):
+                out[r["article_id"]] = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None,
+                                                   r["date"] or None, r["url"] or None, r["location"], r["hash"])
+        return out
+
+    def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
+        out = {t: 0 for t in terms}
+        for part in _chunks(list(out), _IN_CHUNK):
+            expr = f"term in {json.dumps(list(part), ensure_ascii=False)}"
+            for r in self._conn.client.query(self._conn.terms, filter=expr, output_fields=["term", "df"]):
+                out[r["term"]] = int(r["df"])
+        return out
+
+    def count(self, flt: Filter) -> int:
+        expr = filter_expr(flt)
+        if not expr:
+            return self.manifest.passage_count
+        rows = self._conn.client.query(self._conn.passages, filter=expr, output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def stats(self) -> Stats:
+        m = self.manifest
+        return Stats(m.article_count, m.passage_count, tuple(m.outlets), m)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+_EMPTY = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+
+class MilvusWriter:
+    """Write side: articles go in as they are embedded, each one's hash record last."""
+
+    name = "milvus"
+
+    def __init__(self, uri: str, collection: str, token: str | None = None, dense: DenseSettings = DenseSettings(),
+                 full: bool = False) -> None:
+        self._conn = _Conn(uri, collection, token)
+        self.dense_settings = dense
+        self._df: Counter[str] = Counter()
+        self._new_dates: list[str] = []
+        self._dropped_dates: set[str] = set()
+        self._new_outlets: set[str] = set()
+        self._dim: int | None = None
+        self._locked = False
+        try:
+            self._open(full)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, full: bool) -> None:
+        c = self._conn
+        if not c.client.has_collection(c.meta):
+            self._create_meta()
+        c.client.load_collection(c.meta)
+        self._lock()
+        if full:
+            for name in (c.passages, c.articles, c.terms):
+                if c.client.has_collection(name):
+                    c.client.drop_collection(name)
+        old = c.manifest() if not full else None
+        if full and c.read_meta("manifest") is not None:
+            c.client.delete(c.meta, filter='name == "manifest"')
+        self.manifest: Manifest | None = old
+        self._bm25 = old.bm25 if old else None
+        self._chunking = old.chunking if old else None
+        if c.client.has_collection(c.passages):
+            for name in (c.passages, c.articles, c.terms):
+                c.client.load_collection(name)
+            state = c.read_meta("state") or {}
+            if state.get("writing"):
+                self._recount_terms()  # an update died mid-way: term statistics may be off
+        self._created = c.client.has_collection(c.passages)
+
+    # -- lock ------------------------------------------------------------------------------
+    def _lock(self) -> None:
+        c = self._conn
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "time": time.time()}
+        held = c.read_meta("lock")
+        if held and held.get("pid"):
+            alive = not (held.get("host") == me["host"] and not _pid_alive(int(held["pid"])))
+            fresh = time.time() - float(held.get("time", 0)) < _STALE_LOCK_S
+            if alive and fresh and (held.get("host"), held.get("pid")) != (me["host"], me["pid"]):
+                raise IndexBusy(f"another `sitrep index` run (pid {held['pid']} on {held['host']}) is updating "
+                                f"{c.where}; wait for it to finish, then run again")
+        c.write_meta("lock", me)
+        self._locked = True
+
+    # -- schema ----------------------------------------------------------------------------
+    def _create_meta(self) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        c = self._conn
+        s = MilvusClient.create_schema(auto_id=False)
+        s.add_field("name", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("json", DataType.VARCHAR, max_length=65535)
+        s.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
+        ip = c.client.prepare_index_params()
+        ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
+        c.client.create_collection(c.meta, schema=s, index_params=ip)
+
+    def _create(self, dim: int, bm25: lexicon.BM25Settings) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        c = self._conn
+        s = MilvusClient.create_schema(auto_id=False)
+        s.add_field("pk", DataType.INT64, is_primary=True)
+        s.add_field("article_id", DataType.VARCHAR, max_length=2048)
+        s.add_field("ordinal", DataType.INT32)
+        s.add_field("text", DataType.VARCHAR, max_length=65535)
+        s.add_field("key", DataType.VARCHAR, max_length=40)
+        s.add_field("terms", DataType.VARCHAR, max_length=65535, enable_analyzer=True,
+                    analyzer_params={"tokenizer": "standard"})
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        s.add_field("day", DataType.INT64)
+        s.add_field("source", DataType.VARCHAR, max_length=4096)
+        s.add_field("outlet", DataType.VARCHAR, max_length=1024)
+        s.add_field("start", DataType.INT32)
+        s.add_field("end", DataType.INT32)
+        s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                                output_field_names=["sparse"]))
+        ip = c.client.prepare_index_params()
+        ip.add_index("vector", index_type="HNSW", metric_type="IP",
+                     params={"M": self.dense_settings.hnsw_m, "efConstruction": self.dense_settings.ef_construction})
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                     params={"bm25_k1": bm25.k1, "bm25_b": bm25.b})
+        ip.add_index("article_id", index_type="INVERTED")
+        c.client.create_collection(c.passages, schema=s, index_params=ip)
+
+        a = MilvusClient.create_schema(auto_id=False)
+        a.add_field("article_id", DataType.VARCHAR, is_primary=True, max_length=2048)
+        for name in ("title", "source", "date", "url", "location"):
+            a.add_field(name, DataType.VARCHAR, max_length=4096)
+        a.add_field("hash", DataType.VARCHAR, max_length=128)
+        a.add_field("passages", DataType.INT32)
+        a.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
+        ip = c.client.prepare_index_params()
+        ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
+        c.client.create_collection(c.articles, schema=a, index_params=ip)
+
+        t = MilvusClient.create_schema(auto_id=False)
+        t.add_field("term", DataType.VARCHAR, is_primary=True, max_length=512)
+        t.add_field("df", DataType.INT64)
+        t.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
+        ip = c.client.prepare_index_params()
+        ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
+        c.client.create_collection(c.terms, schema=t, index_params=ip)
+        for name in (c.passages, c.articles, c.terms):
+            c.client.load_collection(name)
+        self._created = True
+
+    # -- Writer protocol -------------------------------------------------------------------
+    def _iterate(self, collection: str, fields: list[str], expr: str = "") -> Iterator[dict[str, Any]]:
+        it = self._conn.client.query_iterator(collection, batch_size=1000, filter=expr, output_fields=fields)
+        try:
+            while True:
+                batch = it.next()
+                if not batch:
+                    return
+                yield from batch
+        finally:
+            it.close()
+
+    def article_hashes(self) -> dict[str, str]:
+        if not self._created:
+            return {}
+        return {r["article_id"]: r["hash"] for r in self._iterate(self._conn.articles, ["article_id", "hash"])}
+
+    def _passages_of(self, article_ids: Sequence[str], fields: list[str]) -> Iterator[dict[str, Any]]:
+        if not self._created:
+            return
+        for part in _chunks(list(article_ids), _IN_CHUNK // 4):
+            expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
+            yield from self._iterate(self._conn.passages, fields, expr)
+
+    def old_passages(self, article_ids: Sequence[str]) -> tuple[list[bytes], np.ndarray]:
+        keys: list[bytes] = []
+        vecs: list[np.ndarray] = []
+        for r in self._passages_of(article_ids, ["key", "vector"]):
+            keys.append(bytes.fromhex(r["key"]))
+            vecs.append(np.asarray(r["vector"], dtype=np.float32))
+        return keys, (np.stack(vecs) if vecs else np.zeros((0, 1), np.float32))
+
+    def _set_writing(self) -> None:
+        self._conn.write_meta("state", {"writing": True})
+
+    def _remove(self, article_ids: Sequence[str]) -> None:
+        """Delete these articles' passages (counting their terms out); records are the caller's."""
+        for r in self._passages_of(article_ids, ["terms"]):
+            self._df.subtract(set(r["terms"].split()))
+        for part in _chunks(list(article_ids), _IN_CHUNK // 4):
+            self._conn.client.delete(self._conn.passages, filter=f"article_id in {json.dumps(list(part), ensure_ascii=False)}")
+
+    def delete(self, article_ids: Sequence[str]) -> None:
+        if not article_ids or not self._created:
+            return
+        self._set_writing()
+        for part in _chunks(list(article_ids), _IN_CHUNK):
+            expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
+            for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=["date"]):
+                self._dropped_dates.add(r["date"] or "?")
+        self._remove(article_ids)  # passages first, then the records
+        for part in _chunks(list(article_ids), _IN_CHUNK):
+            self._conn.client.delete(self._conn.articles, filter=f"article_id in {json.dumps(list(part), ensure_ascii=False)}")
+
+    def upsert(self, articles: Sequence[Article], passages: Sequence[Sequence[Passage]], vectors: Sequence[np.ndarray]) -> None:
+        if not articles:
+            return
+        assert self._pending is not None, "begin(manifest) comes before upsert"
+        self._set_writing()
+        chunking, bm25 = self._pending.chunking, self._pending.bm25
+        self._remove([a.id for a in articles])
+        rows: list[dict[str, Any]] = []
+        for a, ps, vs in zip(articles, passages, vectors):
+            day = _day(a.date)
+            where = f"{a.source or ''} {a.location}".lower()
+            texts = [index_text(a.title, p.text, chunking) for p in ps]
+            for p, text, terms, v in zip(ps, texts, lexicon.tokenize(texts, bm25), vs):
+                self._df.update(set(terms))
+                rows.append({"pk": passage_pk(a.id, p.ordinal), "article_id": a.id, "ordinal": p.ordinal, "text": p.text,
+                             "key": text_key(text).hex(), "terms": " ".join(terms),
+                             "vector": np.asarray(v, dtype=np.float32).tolist(), "day": day, "source": where,
+                             "outlet": a.source or "", "start": p.start, "end": p.end})
+            if a.date:
+                self._new_dates.append(a.date)
+            if a.source:
+                self._new_outlets.add(a.source)
+        for part in _chunks(rows, _BATCH):
+            self._conn.client.insert(self._conn.passages, list(part))
+        records = [{"article_id": a.id, "title": a.title or "", "source": a.source or "", "date": a.date or "",
+                    "url": a.url or "", "location": a.location, "hash": a.content_hash, "passages": len(ps),
+                    _DUMMY: [0.0, 1.0]} for a, ps in zip(articles, passages)]
+        for part in _chunks(records, _BATCH):
+            self._conn.client.upsert(self._conn.articles, list(part))  # last: the article now counts as indexed
+
+    _pending: Manifest | None = None
+
+    def begin(self, manifest: Manifest) -> None:
+        """The settings the coming upserts use (model dimension, chunking, BM25); creates the collections
+        on the first build."""
+        self._pending = manifest
+        if not self._created:
+            self._create(manifest.model.dim, manifest.bm25)
+
+    def _count(self, collection: str) -> int:
+        rows = self._conn.client.query(collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def _apply_terms(self) -> None:
+        c = self._conn
+        touched = [t for t, d in self._df.items() if d]
+        for part in _chunks(touched, _IN_CHUNK):
+            have = {r["term"]: int(r["df"]) for r in c.client.query(
+                c.terms, filter=f"term in {json.dumps(list(part), ensure_ascii=False)}", output_fields=["term", "df"])}
+            rows, gone = [], []
+            for t in part:
+                df = have.get(t, 0) + self._df[t]
+                if df > 0:
+                    rows.append({"term": t, "df": df, _DUMMY: [0.0, 1.0]})
+                elif t in have:
+                    gone.append(t)
+            if rows:
+                c.client.upsert(c.terms, rows)
+            if gone:
+                c.client.delete(c.terms, filter=f"term in {json.dumps(gone, ensure_ascii=False)}")
+        self._df.clear()
+
+    def _recount_terms(self) -> None:
+        """Term statistics from the passages themselves (after a crash)."""
+        c = self._conn
+        counts: Counter[str] = Counter()
+        for r in self._iterate(c.passages, ["terms"]):
+            counts.update(set(r["terms"].split()))
+        c.client.delete(c.terms, filter='term != ""')
+        rows = [{"term": t, "df": n, _DUMMY: [0.0, 1.0]} for t, n in counts.items()]
+        for part in _chunks(rows, 5000):
+            c.client.insert(c.terms, list(part))
+        c.client.flush(c.terms)
+
+    def _newest(self) -> str | None:
+        old = self.manifest.newest_article_date if self.manifest else None
+        if old and (old in self._dropped_dates or "?" in self._dropped_dates):  # the newest article may be gone: look again
+            dates = [r["date"] for r in self._iterate(self._conn.articles, ["date"]) if r["date"]]
+            return max(dates) if dates else None
+        dates = [d for d in [old, *self._new_dates] if d]
+        return max(dates) if dates else None
+
+    def commit(self, manifest: Manifest) -> Manifest:
+        c = self._conn
+        if not self._created:
+            self.begin(manifest)
+        self._apply_terms()
+        for name in (c.passages, c.articles, c.terms):
+            c.client.flush(name)
+        if self._dropped_dates:  # an outlet may be gone with the removed articles: list them again
+            outlets = self._outlets()
+        else:
+            outlets = sorted(set(self.manifest.outlets if self.manifest else []) | self._new_outlets)
+        final = manifest.stamped(
+            backend=self.name, dense=DenseInfo("hnsw", self.dense_settings.ef_search),
+            article_count=self._count(c.articles), passage_count=self._count(c.passages),
+            newest_article_date=self._newest(), articles={}, outlets=outlets,
+        )
+        c.write_meta("manifest", final.to_json())
+        c.write_meta("state", {"writing": False})
+        self.manifest = final
+        return final
+
+    def _outlets(self) -> list[str]:
+        return sorted({r["source"] for r in self._iterate(self._conn.articles, ["source"]) if r["source"]})
+
+    def close(self) -> None:
+        if self._locked:
+            with contextlib.suppress(Exception):
+                self._conn.client.delete(self._conn.meta, filter='name == "lock"')
+                self._conn.client.flush(self._conn.meta)
+        self._conn.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
