@@ -10,8 +10,9 @@ import pytest
 
 from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, ReindexBusy, hash_user
 from index.build import update
+from index.errors import IndexUnavailable
 from retrieval.engine import Engine
-from tests.conftest import FakeEncoder
+from tests.conftest import FakeEncoder, target
 
 
 def test_rate_limiter_window() -> None:
@@ -43,9 +44,9 @@ def test_feedback_log(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def service(seed_corpus: Path, tmp_path: Path) -> QAService:
+def service(seed_corpus: Path, tmp_path: Path, backend_kind: str) -> QAService:
     enc = FakeEncoder()
-    idx = tmp_path / "idx"
+    idx = target(backend_kind, tmp_path)
     update(seed_corpus, idx, enc)
     return QAService(Engine.open(idx, enc), lambda: Engine.open(idx, enc), lambda: update(seed_corpus, idx, enc))
 
@@ -64,6 +65,19 @@ async def test_reindex_swaps_engine_and_in_flight_questions_finish(service: QASe
     assert report.added == 1 and service.engine is not old
     assert used in (old, service.engine) and answer.hits  # finished on whichever engine it started with
     assert service.status()["articles"] == 6
+    assert service.status()["backend"] == service.engine.backend.name
+
+
+async def test_a_failed_reindex_keeps_answering_from_the_old_index(service: QAService) -> None:
+    def unreachable() -> None:
+        raise IndexUnavailable("cannot reach Milvus at http://127.0.0.1:1: start the server or fix SITREP_MILVUS_URI")
+
+    old = service.engine
+    service.run_update = unreachable  # type: ignore[assignment]
+    with pytest.raises(IndexUnavailable, match="cannot reach Milvus"):
+        await service.reindex()
+    answer, used = await service.ask("Shaheen air exercise")
+    assert service.engine is old and used is old and answer.hits and not service.reindexing
 
 
 async def test_second_reindex_is_told_to_wait(service: QAService) -> None:
