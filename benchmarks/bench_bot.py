@@ -83,7 +83,7 @@ async def measure(fake: FakeDiscord, bot: SitrepBot, service: QAService, questio
         await bot.close()
         await asyncio.wait_for(task, 10)
     return {
-        "index_passages": service.engine.data.passage_count,
+        "index_passages": service.engine.backend.stats().passages,
         "questions": len(answer),
         "concurrent": concurrent,
         "deferral_ms": {"p50": pct(deferral, 50), "p95": pct(deferral, 95), "max": round(max(deferral), 1)},

@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import lexicon, store  # noqa: E402
-from index.build import DenseSettings, make_dense  # noqa: E402
+from index.backends.local import DenseSettings, LocalBackend, make_dense  # noqa: E402
 from index.chunking import ChunkSettings  # noqa: E402
 from index.embedding import query_encoder  # noqa: E402
+from index.manifest import DenseInfo, Manifest, ModelInfo  # noqa: E402
 from retrieval import evaluate  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.types import Query  # noqa: E402
@@ -61,16 +62,20 @@ def time_embedding(encoder, texts: list[str]) -> dict[str, float]:  # type: igno
     return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
 
 
-def build_synthetic(path: Path, passages: int, dataset: Path, ef_construction: int) -> None:
-    """Sampled-word passages and random unit vectors, saved with the real store code."""
-    rng = np.random.default_rng(0)
+def word_frequencies(dataset: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The dev corpus's words and their probabilities, to sample synthetic passages from."""
     counts: Counter[str] = Counter()
     with gzip.open(dataset / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             counts.update(re.findall(r"[A-Za-z]+", json.loads(line)["body"]))
-    words = np.array(list(counts))
     probs = np.array(list(counts.values()), dtype=np.float64)
-    probs /= probs.sum()
+    return np.array(list(counts)), probs / probs.sum()
+
+
+def build_synthetic(path: Path, passages: int, dataset: Path, ef_construction: int) -> None:
+    """Sampled-word passages and random unit vectors, saved with the real store code."""
+    rng = np.random.default_rng(0)
+    words, probs = word_frequencies(dataset)
     per_article, words_per_passage = 10, 60
     n_articles = passages // per_article
     print(f"synthetic: sampling {passages:,} passages of {words_per_passage} words ...", flush=True)
@@ -99,18 +104,16 @@ def build_synthetic(path: Path, passages: int, dataset: Path, ef_construction: i
     t = time.perf_counter()
     dense = make_dense(vectors, DenseSettings(hnsw_above=0, ef_construction=ef_construction))
     print(f"synthetic: HNSW built in {time.perf_counter() - t:.0f} s; saving ...", flush=True)
-    enc_manifest = {"name": "random-unit-vectors", "fingerprint": "synthetic", "dim": 384}
-    manifest = {"model": enc_manifest, "chunking": {**ChunkSettings().as_dict(), "parser_version": 0},
-                "bm25": lexicon.BM25Settings().as_dict(), "faiss": {"kind": "hnsw", "ef_search": 128},
-                "article_count": n_articles, "passage_count": passages, "newest_article_date": "2024-01-01",
-                "built_at": "synthetic", "articles": {}}
-    store.save(path, store.IndexData(manifest, table, pa, starts, ends, vectors, dense, bm), manifest)
+    manifest = Manifest(ModelInfo("random-unit-vectors", "synthetic", 384), ChunkSettings(), 0, lexicon.BM25Settings(),
+                        DenseInfo("hnsw", 128), article_count=n_articles, passage_count=passages,
+                        newest_article_date="2024-01-01", built_at="synthetic", outlets=["synthetic"])
+    store.save(path, store.IndexData(manifest, table, pa, starts, ends, vectors, dense, bm))
 
 
 def hnsw_on_real_vectors(engine: Engine, questions: list[str], encoder) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
     """Recall of HNSW against exact search where neighbourhoods mean something: the dev index's
     real passage vectors, queried with the real dev questions (random vectors have none)."""
-    vectors = np.ascontiguousarray(engine.data.vectors, dtype=np.float32)
+    vectors = np.ascontiguousarray(engine.backend.data.vectors, dtype=np.float32)  # type: ignore[attr-defined]
     q = np.ascontiguousarray(encoder.encode(questions), dtype=np.float32)
     exact = np.argsort(-(q @ vectors.T), axis=1)[:, :10]
     out = []
@@ -160,7 +163,7 @@ def main() -> None:
     results["embed_question"] = time_embedding(encoder, [q.question for q in queries])
 
     engine = Engine.open(args.index, encoder)
-    results["dev_index"] = {"passages": engine.data.passage_count, **time_asks(engine, asks)}
+    results["dev_index"] = {"passages": engine.backend.stats().passages, **time_asks(engine, asks)}
     print(json.dumps(results, indent=1), flush=True)
     results["hnsw_on_dev_vectors"] = hnsw_on_real_vectors(engine, [q.question for q in queries], encoder)
     print(json.dumps(results["hnsw_on_dev_vectors"], indent=1), flush=True)
@@ -170,7 +173,8 @@ def main() -> None:
         if not synth.exists():
             build_synthetic(synth, args.passages, args.dataset, args.ef_construction)
         t = time.perf_counter()
-        s_engine = Engine(store.load(synth), RandomQueryEncoder(encoder))
+        s_backend = LocalBackend(store.load(synth))
+        s_engine = Engine(s_backend, RandomQueryEncoder(encoder))
         load_s = time.perf_counter() - t
         s_asks = [Query(q.question, k=10) for q in queries]
         # How much the graph gives up against exact search on random unit queries: little structure
@@ -178,10 +182,10 @@ def main() -> None:
         rng = np.random.default_rng(2)
         probe = rng.standard_normal((100, 384)).astype(np.float32)
         probe /= np.linalg.norm(probe, axis=1, keepdims=True)
-        exact = np.argsort(-(probe @ s_engine.data.vectors.T), axis=1)[:, :10]
-        found = [{i for i, _ in s_engine.retriever.dense.search(v, 10, None)} for v in probe]
+        exact = np.argsort(-(probe @ s_backend.data.vectors.T), axis=1)[:, :10]
+        found = [set(r.ids.tolist()) for r in s_backend.dense(probe, 10, [None] * len(probe))]
         hnsw_recall = float(np.mean([len(f & set(e.tolist())) / 10 for f, e in zip(found, exact)]))
-        results["synthetic"] = {"passages": s_engine.data.passage_count, "load_s": round(load_s, 2), "hnsw_recall@10": round(hnsw_recall, 3),
+        results["synthetic"] = {"passages": s_backend.stats().passages, "load_s": round(load_s, 2), "hnsw_recall@10": round(hnsw_recall, 3),
                                 "index": f"HNSW M=32 efConstruction={args.ef_construction} efSearch=128 + bm25s", **time_asks(s_engine, s_asks)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

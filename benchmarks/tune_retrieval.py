@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import store  # noqa: E402
+from index.backends.local import LocalBackend  # noqa: E402
 from index.embedding import query_encoder  # noqa: E402
 from retrieval import evaluate  # noqa: E402
 from retrieval.answer import Answerer, AnswerParams  # noqa: E402
@@ -62,7 +63,7 @@ def main() -> None:
     nulls = evaluate.load_queries(args.dataset / "queries_null.jsonl")
     enc = CachedEncoder(query_encoder(None, ROOT / "var" / "models"), [q.question for q in queries + nulls])
     base = RetrievalParams()
-    retriever = HybridRetriever(data, enc, base)
+    retriever = HybridRetriever(LocalBackend(data), enc, base)
     if args.misses:
         misses(data, retriever, queries)
         return
@@ -151,7 +152,7 @@ def calibrate(data: store.IndexData, retriever: HybridRetriever, queries: list[e
     """Fit the abstention score on answerable (1) vs unanswerable (0) questions; print the trade-off."""
     from sklearn.linear_model import LogisticRegression
 
-    answerer = Answerer(data, retriever.lexical, AnswerParams())
+    answerer = Answerer(retriever.backend, retriever.terms, AnswerParams())
     feats, labels = [], []
     for group, label in ((queries, 1), (nulls, 0)):
         for r in retriever.search_batch([Query(q.question, k=10, as_of=q.question_date) for q in group]):

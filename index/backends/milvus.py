@@ -319,8 +319,8 @@ class MilvusWriter:
         self._new_dates: list[str] = []
         self._dropped_dates: set[str] = set()
         self._new_outlets: set[str] = set()
-        self._dim: int | None = None
         self._locked = False
+        self._fresh = False
         try:
             self._open(full)
         except BaseException:
@@ -406,6 +406,7 @@ class MilvusWriter:
                      params={"bm25_k1": bm25.k1, "bm25_b": bm25.b})
         ip.add_index("article_id", index_type="INVERTED")
         c.client.create_collection(c.passages, schema=s, index_params=ip)
+        self._fresh = True  # created by this writer: no passage of any article exists yet
 
         a = MilvusClient.create_schema(auto_id=False)
         a.add_field("article_id", DataType.VARCHAR, is_primary=True, max_length=2048)
@@ -489,7 +490,8 @@ class MilvusWriter:
         assert self._pending is not None, "begin(manifest) comes before upsert"
         self._set_writing()
         chunking, bm25 = self._pending.chunking, self._pending.bm25
-        self._remove([a.id for a in articles])
+        if not self._fresh:  # also clears passages a crashed update wrote without their article record
+            self._remove([a.id for a in articles])
         rows: list[dict[str, Any]] = []
         for a, ps, vs in zip(articles, passages, vectors):
             day = _day(a.date)
