@@ -28,12 +28,15 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
 # The search and bot benchmarks need the dev index; `sitrep eval` builds (or updates) it and
-# scores it, so the quality table comes from the same run.
+# scores it, so the quality table comes from the same run. The Milvus eval reuses its vectors
+# (embedding cache) and builds the milvus-lite dev index that bench_backends compares.
 bench: $(STAMP)
 	$(PY) benchmarks/bench_index.py
 	@mkdir -p var/bench
 	$(VENV)/bin/sitrep eval --dataset $(DATASET) | tee var/bench/eval.txt
+	$(VENV)/bin/sitrep eval --dataset $(DATASET) --backend milvus | tee var/bench/eval-milvus.txt
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py
 
 lint: $(STAMP)

@@ -89,15 +89,15 @@ class HybridRetriever:
         self.terms = TermWeights(backend)
 
     # -- filters ---------------------------------------------------------------------------
-    def _filter(self, win: Window, source: str | None, notes: list[str]) -> tuple[Filter | None, Window]:
+    def _filter(self, win: Window, source: str | None, notes: list[str]) -> tuple[Filter, Window]:
         backend = self.backend
-        if source and not backend.count(Filter(source=source)):
+        if source and not backend.exists(Filter(source=source)):
             known = list(backend.stats().outlets)[:8]
             raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
         if not win.hard:
             win = Window(None, win.end, win.reason, hard=False)
         flt = _as_filter(win, source)
-        if win.start is not None and not backend.count(flt):
+        if win.start is not None and not backend.exists(flt):
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
             win = Window(None, win.end)
             flt = _as_filter(win, source)
@@ -246,7 +246,6 @@ class HybridRetriever:
         return out
 
 
-def _as_filter(win: Window, source: str | None) -> Filter | None:
-    flt = Filter(day_from=win.start.toordinal() if win.start else None, day_to=win.end.toordinal(),
-                 source=source or None)
-    return flt
+def _as_filter(win: Window, source: str | None) -> Filter:
+    return Filter(day_from=win.start.toordinal() if win.start else None, day_to=win.end.toordinal(),
+                  source=source or None)

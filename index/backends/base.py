@@ -16,7 +16,7 @@ a single question is a batch of one.
       lede_ids(article_ids)               begin(manifest)
                                           upsert(articles, passages, vectors)
       articles(article_ids)               commit(manifest)
-      term_stats(terms) / count(filter)
+      term_stats(terms) / exists(filter)
       stats()
 """
 
@@ -135,8 +135,9 @@ class Backend(Protocol):
         """Passages containing each term (0 for a term the corpus never uses)."""
         ...
 
-    def count(self, flt: Filter) -> int:
-        """Passages the filter lets through."""
+    def exists(self, flt: Filter) -> bool:
+        """Whether the filter lets any passage through (a name or a window that matches nothing
+        is told to the user rather than searched)."""
         ...
 
     def stats(self) -> Stats: ...

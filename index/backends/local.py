@@ -44,6 +44,7 @@ def make_dense(vectors: np.ndarray, settings: DenseSettings) -> Any:
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if settings.info(vectors.shape[0]).kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = settings.ef_construction
@@ -79,7 +80,7 @@ class LocalBackend:
         self.data = data
         self.manifest = data.manifest
         self._hnsw = hasattr(faiss.downcast_index(data.dense), "hnsw")
-        flat = faiss.downcast_index(data.dense.storage if self._hnsw else data.dense)
+        flat: Any = faiss.downcast_index(data.dense.storage if self._hnsw else data.dense)
         n, d = data.dense.ntotal, data.dense.d
         self._vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # FAISS's own RAM, zero-copy
         self._vocab: dict[str, int] = data.bm25.vocab_dict
@@ -198,9 +199,9 @@ class LocalBackend:
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
         return {t: int(self._df[self._vocab[t]]) if t in self._vocab else 0 for t in terms}
 
-    def count(self, flt: Filter) -> int:
+    def exists(self, flt: Filter) -> bool:
         m = self.mask(flt)
-        return self.data.passage_count if m is None else int(m.sum())
+        return bool(self.data.passage_count) if m is None else bool(m.any())
 
     def stats(self) -> Stats:
         outlets = tuple(sorted({s for s in self.data.articles.source if s}))

@@ -99,6 +99,13 @@ def filter_expr(flt: Filter | None) -> str:
     return " and ".join(parts)
 
 
+def _index_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Index parameters in both wire forms: pymilvus 3 sends each as its own key, which milvus-lite
+    ignores (it read k1 1.5 / b 0.75, M and efConstruction defaults: the dev set's BM25 ranking then
+    differed from bm25s's); milvus-lite reads them from one JSON "params" key, as older clients sent."""
+    return {"params": json.dumps(params), **params}
+
+
 def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
@@ -288,12 +295,11 @@ class MilvusBackend:
                 out[r["term"]] = int(r["df"])
         return out
 
-    def count(self, flt: Filter) -> int:
+    def exists(self, flt: Filter) -> bool:
         expr = filter_expr(flt)
         if not expr:
-            return self.manifest.passage_count
-        rows = self._conn.client.query(self._conn.passages, filter=expr, output_fields=["count(*)"])
-        return int(rows[0]["count(*)"]) if rows else 0
+            return self.manifest.passage_count > 0
+        return bool(self._conn.client.query(self._conn.passages, filter=expr, output_fields=["pk"], limit=1))
 
     def stats(self) -> Stats:
         m = self.manifest
@@ -401,9 +407,9 @@ class MilvusWriter:
                                 output_field_names=["sparse"]))
         ip = c.client.prepare_index_params()
         ip.add_index("vector", index_type="HNSW", metric_type="IP",
-                     params={"M": self.dense_settings.hnsw_m, "efConstruction": self.dense_settings.ef_construction})
+                     params=_index_params({"M": self.dense_settings.hnsw_m, "efConstruction": self.dense_settings.ef_construction}))
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": bm25.k1, "bm25_b": bm25.b})
+                     params=_index_params({"bm25_k1": bm25.k1, "bm25_b": bm25.b}))
         ip.add_index("article_id", index_type="INVERTED")
         c.client.create_collection(c.passages, schema=s, index_params=ip)
         self._fresh = True  # created by this writer: no passage of any article exists yet
