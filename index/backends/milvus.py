@@ -327,6 +327,7 @@ class MilvusWriter:
         self._new_outlets: set[str] = set()
         self._locked = False
         self._fresh = False
+        self._writing = False
         try:
             self._open(full)
         except BaseException:
@@ -469,7 +470,9 @@ class MilvusWriter:
         return keys, (np.stack(vecs) if vecs else np.zeros((0, 1), np.float32))
 
     def _set_writing(self) -> None:
-        self._conn.write_meta("state", {"writing": True})
+        if not self._writing:  # once per update: the flag is cleared by commit()
+            self._conn.write_meta("state", {"writing": True})
+            self._writing = True
 
     def _remove(self, article_ids: Sequence[str]) -> None:
         """Delete these articles' passages (counting their terms out); records are the caller's."""
@@ -591,6 +594,7 @@ class MilvusWriter:
         )
         c.write_meta("manifest", final.to_json())
         c.write_meta("state", {"writing": False})
+        self._writing = False
         self.manifest = final
         return final
 
