@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py
+	benchmarks/bench_setup.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check index retrieval bot tests benchmarks

@@ -20,13 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import store  # noqa: E402
 from index.build import update  # noqa: E402
 from index.chunking import ChunkSettings, index_text  # noqa: E402
-from index.embedding import SentenceTransformerEncoder  # noqa: E402
+from index.embedding import SentenceTransformerEncoder, query_encoder  # noqa: E402
 
 LOAD_PROBE = r"""
 import re, sys, time
@@ -55,6 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--articles", type=int, default=400)
+    ap.add_argument("--compare", type=int, default=2000, help="passages embedded by each encoder (ONNX fp32, torch, int8)")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "index.json")
     args = ap.parse_args()
 
@@ -62,9 +65,9 @@ def main() -> None:
         records = sorted((json.loads(line) for line in fh), key=lambda r: r["id"])
     base, extra = records[: args.articles], records[args.articles : args.articles + 10]
 
-    encoder = SentenceTransformerEncoder()
+    encoder = query_encoder(None, ROOT / "var" / "models")  # what `sitrep index` uses: the ONNX export
     encoder.encode(["warm up the model once, outside every timing"])
-    results: dict[str, object] = {"articles": args.articles, "model": encoder.name}
+    results: dict[str, object] = {"articles": args.articles, "model": encoder.name, "encoder": type(encoder).__name__}
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
@@ -81,6 +84,22 @@ def main() -> None:
         t = time.perf_counter()
         encoder.encode(texts)
         raw_s = time.perf_counter() - t
+
+        sample = texts[: args.compare]  # the same passages through each encoder, one at a time
+        rates: dict[str, object] = {}
+        ref = None
+        for name, enc in (("onnx_fp32", encoder), ("torch", SentenceTransformerEncoder()),
+                          ("onnx_int8", query_encoder(None, ROOT / "var" / "models", int8=True))):
+            enc.encode(["warm up"])
+            t = time.perf_counter()
+            vecs = enc.encode(sample)
+            s = time.perf_counter() - t
+            ref = vecs if name == "torch" else ref
+            rates[name] = {"passages": len(sample), "seconds": round(s, 2), "passages_per_s": round(len(sample) / s, 1), "vectors": vecs}
+        for r in rates.values():
+            vecs = r.pop("vectors")  # type: ignore[union-attr]
+            r["min_cosine_vs_torch"] = round(float(np.min(np.sum(vecs * ref, axis=1))), 6)  # type: ignore[index,operator]
+        results["encoders"] = rates
 
         (corpus / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in extra))
         t = time.perf_counter()

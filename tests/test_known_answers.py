@@ -1,44 +1,31 @@
-"""Known answers on the bundled corpus with the real model, on every backend (slow: exports and loads
-the model once; the second backend takes its vectors from the embedding cache)."""
+"""Known answers on the bundled corpus with the real model, on every backend (slow: the model's ONNX
+export is made once per machine; the second backend takes its vectors from the embedding cache)."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from index.backends import BackendConfig
 from index.build import update
-from index.embedcache import EmbeddingCache
-from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
 from retrieval.types import Answer, Query
-from tests.conftest import BACKENDS, SEEDS, target
+from tests.conftest import SEEDS, target
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def encoders(tmp_path_factory: pytest.TempPathFactory) -> tuple[SentenceTransformerEncoder, EmbeddingCache]:
-    enc = SentenceTransformerEncoder()
-    return enc, EmbeddingCache(tmp_path_factory.mktemp("embeddings"), enc.fingerprint, enc.dim)
+def engine(real_seed_target: BackendConfig, real_encoder: Any) -> Engine:
+    return Engine.open(real_seed_target, real_encoder, today=lambda: date(2026, 11, 22))
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-           encoders: tuple[SentenceTransformerEncoder, EmbeddingCache]) -> Engine:
-    enc, cache = encoders
-    config = target(str(request.param), tmp_path_factory.mktemp(f"known-{request.param}"))
-    report = update(SEEDS, config, enc, cache=cache)
-    assert report.passages > 20
-    return Engine.open(config, query_encoder(None, Path("var/models")), today=lambda: date(2026, 11, 22))
-
-
-def test_the_second_backend_embedded_nothing(encoders: tuple[SentenceTransformerEncoder, EmbeddingCache],
-                                             tmp_path: Path) -> None:
-    enc, cache = encoders
-    update(SEEDS, target("local", tmp_path), enc, cache=cache)  # the cache is warm from the engine fixtures or not:
-    report = update(SEEDS, target("milvus", tmp_path), enc, cache=cache)  # ... either way this embeds nothing
+def test_the_second_backend_embedded_nothing(real_encoder: Any, real_cache: Any, tmp_path: Path) -> None:
+    update(SEEDS, target("local", tmp_path), real_encoder, cache=real_cache)  # warm already, or now
+    report = update(SEEDS, target("milvus", tmp_path), real_encoder, cache=real_cache)
     assert report.passages_embedded == 0 and report.passages > 20
 
 

@@ -7,11 +7,11 @@ import json
 import random
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 
 from index.build import update
-from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
 from retrieval.types import MODES, Query
 from tests.conftest import ROOT, SEEDS
@@ -36,10 +36,10 @@ def questions() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(tmp_path_factory: pytest.TempPathFactory, real_encoder: Any, real_cache: Any) -> Engine:
     tmp = tmp_path_factory.mktemp("prop")
-    update(SEEDS, tmp / "idx", SentenceTransformerEncoder())
-    return Engine.open(tmp / "idx", query_encoder(None, ROOT / "var" / "models"), today=lambda: date(2026, 11, 22))
+    update(SEEDS, tmp / "idx", real_encoder, cache=real_cache)
+    return Engine.open(tmp / "idx", real_encoder, today=lambda: date(2026, 11, 22))
 
 
 def test_every_quote_is_verbatim(engine: Engine) -> None:

@@ -10,6 +10,7 @@ import pytest
 from index import store
 from index.build import update
 from index.embedding import SentenceTransformerEncoder
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -29,3 +30,21 @@ def test_real_model_embeds_and_retrieves_the_china_proposal(encoder, seed_corpus
     top_articles = {data.articles.id[int(data.passage_article[i])] for i in ids[0]}
     assert "000_08773b1c9158e159.txt" in top_articles
     assert all(n <= 200 for n in encoder.count_tokens([data.passage_text(i) for i in range(data.passage_count)]))
+
+
+def test_onnx_encoder_matches_the_torch_reference_on_every_bundled_passage(encoder, tmp_path: Path) -> None:
+    """Indexing runs on the ONNX export; sentence-transformers on torch stays the reference it must equal."""
+    from index.articles import parse, scan_corpus
+    from index.chunking import ChunkSettings, chunk, index_text
+    from index.embedding import OnnxEncoder, query_encoder
+    from tests.conftest import SEEDS
+
+    onnx = query_encoder(None, ROOT / "var" / "models", batch_size=8)
+    assert isinstance(onnx, OnnxEncoder) and onnx.fingerprint == encoder.fingerprint  # old indexes stay valid
+    texts = []
+    for raw in scan_corpus(SEEDS, 5_000_000).articles:
+        article = parse(raw)
+        texts += [index_text(article.title, p.text, ChunkSettings()) for p in chunk(article, ChunkSettings(), encoder.count_tokens)]
+    assert len(texts) > 20
+    cosine = np.sum(onnx.encode(texts) * encoder.encode(texts), axis=1)
+    assert cosine.min() >= 0.9999, f"worst passage {int(cosine.argmin())}: cosine {cosine.min():.6f}"

@@ -48,6 +48,7 @@ from index.chunking import Passage, index_text
 from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexUnavailable
 from index.manifest import DenseInfo, Manifest
 
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC core logs keepalive chatter with milvus-lite; errors still raise
 for _name in ("pymilvus", "pymilvus.client.iterator.query_iterator"):  # warns on every milvus-lite query iterator
     logging.getLogger(_name).setLevel(logging.ERROR)
 
