@@ -65,15 +65,16 @@ class Answerer:
 
     def evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float]:
         """Term weights, candidate sentences, and the best sentence's share of the question's terms."""
-        weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        candidates = self._candidates(result, weights, self._texts(result))
-        return weights, candidates, max((c.coverage for c in candidates), default=0.0)
+        return self._evidence(result)[:3]
 
-    def answer(self, result: SearchResult) -> Answer:
+    def _evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float, dict[int, str]]:
         texts = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
         candidates = self._candidates(result, weights, texts)
-        coverage = max((c.coverage for c in candidates), default=0.0)
+        return weights, candidates, max((c.coverage for c in candidates), default=0.0), texts
+
+    def answer(self, result: SearchResult) -> Answer:
+        weights, candidates, coverage, texts = self._evidence(result)
         best = max(candidates, key=lambda c: c.score, default=None)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
