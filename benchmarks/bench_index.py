@@ -53,11 +53,40 @@ def load_probe(index: Path) -> dict[str, float]:
     return {"passages": int(passages), "load_s": round(load, 3), "imports_s": round(imp, 3), "peak_rss_mb": round(rss, 1)}
 
 
+def compare_encoders(sample: list[str]) -> dict[str, dict[str, float]]:
+    """The same passages through each way of running the model. torch at batch 32 was the indexer's
+    default before the ONNX export indexed (issue 11's baseline); the last one is today's default."""
+    fp32 = query_encoder(None, ROOT / "var" / "models", batch_size=4)
+    threads = query_encoder(None, ROOT / "var" / "models", batch_size=4)
+    threads.workers = 1  # type: ignore[attr-defined]  # one call at a time, intra-op threads = cores
+    runs = (("torch_b32 (old default)", SentenceTransformerEncoder(batch_size=32)),
+            ("torch_b4", SentenceTransformerEncoder(batch_size=4)),
+            ("onnx_fp32_b4_intra_op_threads", threads),
+            ("onnx_int8_b4_parallel", query_encoder(None, ROOT / "var" / "models", batch_size=4, int8=True)),
+            ("onnx_fp32_b4_parallel (default)", fp32))
+    rates: dict[str, dict[str, float]] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for name, enc in runs:
+        enc.encode(["warm up"] * 8)
+        t = time.perf_counter()
+        vectors[name] = enc.encode(sample)
+        s = time.perf_counter() - t
+        rates[name] = {"passages": len(sample), "seconds": round(s, 2), "passages_per_s": round(len(sample) / s, 1)}
+        print(name, rates[name], flush=True)
+    ref = vectors["torch_b32 (old default)"]
+    base = rates["torch_b32 (old default)"]["passages_per_s"]
+    for name, r in rates.items():
+        r["min_cosine_vs_torch"] = round(float(np.min(np.sum(vectors[name] * ref, axis=1))), 6)
+        r["speed_vs_old_default"] = round(r["passages_per_s"] / base, 2)
+    return rates
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--articles", type=int, default=400)
-    ap.add_argument("--compare", type=int, default=2000, help="passages embedded by each encoder (ONNX fp32, torch, int8)")
+    ap.add_argument("--compare", type=int, default=1000, help="passages embedded by each way of running the model")
+    ap.add_argument("--encoders-only", action="store_true", help="only the encoder comparison (on the dev index's passages)")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "index.json")
     args = ap.parse_args()
 
@@ -65,7 +94,16 @@ def main() -> None:
         records = sorted((json.loads(line) for line in fh), key=lambda r: r["id"])
     base, extra = records[: args.articles], records[args.articles : args.articles + 10]
 
-    encoder = query_encoder(None, ROOT / "var" / "models")  # what `sitrep index` uses: the ONNX export
+    if args.encoders_only:
+        data = store.load(ROOT / "var" / "eval" / "realtimeqa" / "index")
+        picks = np.random.default_rng(0).choice(data.passage_count, args.compare, replace=False)
+        texts = [index_text(data.articles.title[int(data.passage_article[i])], data.passage_text(int(i)), ChunkSettings())
+                 for i in picks]
+        out = compare_encoders(texts)
+        args.out.with_name("encoders.json").write_text(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2))
+        return
+    encoder = query_encoder(None, ROOT / "var" / "models", batch_size=4)  # what `sitrep index` uses: the ONNX export
     encoder.encode(["warm up the model once, outside every timing"])
     results: dict[str, object] = {"articles": args.articles, "model": encoder.name, "encoder": type(encoder).__name__}
 
@@ -86,20 +124,7 @@ def main() -> None:
         raw_s = time.perf_counter() - t
 
         sample = texts[: args.compare]  # the same passages through each encoder, one at a time
-        rates: dict[str, object] = {}
-        ref = None
-        for name, enc in (("onnx_fp32", encoder), ("torch", SentenceTransformerEncoder()),
-                          ("onnx_int8", query_encoder(None, ROOT / "var" / "models", int8=True))):
-            enc.encode(["warm up"])
-            t = time.perf_counter()
-            vecs = enc.encode(sample)
-            s = time.perf_counter() - t
-            ref = vecs if name == "torch" else ref
-            rates[name] = {"passages": len(sample), "seconds": round(s, 2), "passages_per_s": round(len(sample) / s, 1), "vectors": vecs}
-        for r in rates.values():
-            vecs = r.pop("vectors")  # type: ignore[union-attr]
-            r["min_cosine_vs_torch"] = round(float(np.min(np.sum(vecs * ref, axis=1))), 6)  # type: ignore[index,operator]
-        results["encoders"] = rates
+        results["encoders"] = compare_encoders(sample)
 
         (corpus / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in extra))
         t = time.perf_counter()

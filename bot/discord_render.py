@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.render import answer_parts
 from retrieval.types import Answer, Citation
 
 CONTENT_MAX = 2000
@@ -34,6 +35,18 @@ def clean(text: str) -> str:
     text = discord.utils.escape_markdown(text)
     text = discord.utils.escape_mentions(text)
     return re.sub(r"<(@[!&]?|#)(\d+)>", "<\\1\u200b\\2>", text)
+
+
+def _clean_part(text: str) -> str:
+    """clean() for a piece of a sentence: keeps one space at either edge if there was one."""
+    if not text.strip():
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + clean(text) + (" " if text[-1].isspace() else "")
+
+
+def bold_answer(sentence: str, c: Citation | None) -> str:
+    """The cleaned sentence with the answer phrase (if the reader marked one) in bold."""
+    return "".join(f"**{clean(t)}**" if m else _clean_part(t) for t, m in answer_parts(sentence, c)).strip()
 
 
 MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -83,7 +96,8 @@ def answer_embed(answer: Answer, meta: Meta, max_sources: int = 3) -> Rendered:
     if answer.abstained:
         return Rendered(abstention_embed(answer, meta), 0)
     title = shorten(clean(answer.question), TITLE_MAX)
-    parts = [f"{clean(s)} **[{n}]**" for s, n in answer.sentences]
+    by_n = {c.n: c for c in answer.citations}
+    parts = [f"{bold_answer(s, by_n.get(n))} **[{n}]**" for s, n in answer.sentences]
     for note in answer.notes:
         parts.append(f"*{clean(note)}*")
     description = _fit_sentences(parts, DESCRIPTION_MAX)

@@ -30,6 +30,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "quote": c.quote,
                 "quote_start": c.quote_start,
                 "highlights": [list(s) for s in c.highlights],
+                "answer_spans": [list(s) for s in c.answer_spans],  # the answer phrase, offsets in passage
             }
             for c in answer.citations
         ],
@@ -66,6 +67,26 @@ def snippet(c: Citation, color: bool, width: int = 320) -> str:
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
+def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
+    """The sentence cut into (text, is the answer phrase) parts; joined, the parts are the sentence."""
+    spans = sorted((a - c.quote_start, b - c.quote_start) for a, b in c.answer_spans) if c else []
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for a, b in spans:
+        if 0 <= a < b <= len(sentence) and a >= pos:
+            parts += [(sentence[pos:a], False), (sentence[a:b], True)]
+            pos = b
+    parts.append((sentence[pos:], False))
+    return [(t, m) for t, m in parts if t]
+
+
+def marked(sentence: str, c: Citation | None, color: bool) -> str:
+    """The sentence with its answer phrase in bold on a terminal; verbatim either way."""
+    if not color:
+        return sentence
+    return "".join(f"{BOLD}{t}{RESET}" if m else t for t, m in answer_parts(sentence, c))
+
+
 def describe(title: str | None, source: str | None, date: str | None) -> str:
     meta = ", ".join(x for x in (source, date) if x)
     return f"{title or '(untitled)'}" + (f" — {meta}" if meta else "")
@@ -84,7 +105,8 @@ def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None,
                 title, source, date, location = data_titles[aid]
                 lines.append(f"  - {describe(title, source, date)} ({location})")
         return "\n".join(lines)
-    body = " ".join(f"{s} [{n}]" for s, n in answer.sentences)
+    by_n = {c.n: c for c in answer.citations}
+    body = " ".join(f"{marked(s, by_n.get(n), color)} [{n}]" for s, n in answer.sentences)
     lines.extend(textwrap.wrap(body, 100) or [body])
     lines.append("")
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")

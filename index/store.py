@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +121,17 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+# Crash tests set this to stop a writer at a named point of save() (then kill it there):
+# "vectors" (mid-write of the new version), "written" (complete, not yet renamed), "swap" (renamed,
+# link not yet swapped). None in normal runs.
+checkpoint: Callable[[str], None] | None = None
+
+
+def _reached(point: str) -> None:
+    if checkpoint is not None:
+        checkpoint(point)
+
+
 def save(path: Path, data: IndexData) -> Path:
     """Write a new version beside the current one and swap it in atomically."""
     import faiss
@@ -141,6 +152,7 @@ def save(path: Path, data: IndexData) -> Path:
             np.save(fh, np.ascontiguousarray(data.vectors, dtype=np.float32))
             fh.flush()
             os.fsync(fh.fileno())
+        _reached("vectors")
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         data.bm25.save(str(tmp / "bm25"), show_progress=False)
         files = {
@@ -148,7 +160,9 @@ def save(path: Path, data: IndexData) -> Path:
         }
         data.manifest.files = files
         _fsync_write(tmp / "manifest.json", data.manifest.dumps().encode())
+        _reached("written")
         os.rename(tmp, final)
+        _reached("swap")
         _swap_link(path, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -2,19 +2,26 @@
 
 Extractive on purpose: every quote is a slice of the cited passage's text (checked
 before returning), so a citation can never put words in a source's mouth.
+
+The sentence reader scores every sentence of the best passages with a linear model over a few
+features (retrieval/reader.py), fitted on the dev set as a softmax over each question's
+sentences (benchmarks/tune_reader.py). A question's words alone pick the sentence that restates
+the question; the answer is in the sentence that also says something new of the kind asked for
+(a name for "who", a number for "how many"), which other passages repeat.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.backends.base import Backend
 from index.chunking import split_sentences
 from index.lexicon import tokenize
+from retrieval import reader
 from retrieval.hybrid import SearchResult
 from retrieval.lexical import TermWeights
 from retrieval.types import Answer, Citation, Hit
@@ -23,7 +30,17 @@ from retrieval.types import Answer, Citation, Hit
 @dataclass(frozen=True)
 class AnswerParams:
     max_sentences: int = 3
-    passages_considered: int = 4
+    passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
+    # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
+    confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
+    # A further sentence must be this likely (reader softmax) relative to the best one: dev sweep in
+    # benchmarks/tune_reader.py (README "Answer quality").
+    extra_ratio: float = 0.1
+    other_article_ratio: float = 0.1  # the same, for a sentence from another article than the best one's
+    extra_min_coverage: float = 0.3  # ... and hold this share of the question's weight (the old reader's rule)
+    # Sentences come only from articles whose title and retrieved passages hold this share of the
+    # question's weight that the best-covered article holds (others are another story).
+    subject_share: float = 0.6
     # Abstention: a logistic score over the best vector similarity and the question-term
     # coverage of the best sentence, fitted on the dev set's 286 answerable questions vs its
     # 200 unanswerable probes (benchmarks/tune_retrieval.py --calibrate-only). The threshold
@@ -42,8 +59,13 @@ class _Candidate:
     hit: Hit
     start: int  # span within the passage text
     end: int
-    score: float
-    coverage: float
+    score: float  # the reader's
+    coverage: float  # share of the question's term weight in this sentence
+    phrases: tuple[reader.Phrase, ...] = ()  # what the sentence says that the question does not
+    usable: bool = True  # False: a question or a dateline, never quoted (still context for its neighbours)
+    key: str = ""  # the sentence, lower-cased, white space folded: duplicates across articles share it
+    counts: dict[str, int] = field(default_factory=dict)  # candidate sentences saying each of its phrases
+    features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
 
 
 class Answerer:
@@ -52,11 +74,13 @@ class Answerer:
         self.lexical = lexical
         self.params = params
 
-    def _texts(self, result: SearchResult) -> dict[int, str]:
-        """The verbatim text of the passages the answer may quote, in one backend call."""
+    def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int]]:
+        """The verbatim text of the passages the answer may quote, and each one's position in its
+        article, in one backend call."""
         hits = result.hits[: self.params.passages_considered]
         rows = self.backend.passages(np.array([h.passage for h in hits], dtype=np.int64), text=True)
-        return dict(zip(rows.ids.tolist(), rows.text or []))
+        ids = rows.ids.tolist()
+        return dict(zip(ids, rows.text or [])), dict(zip(ids, rows.ordinal.tolist()))
 
     def confidence(self, result: SearchResult, coverage: float) -> float:
         p = self.params
@@ -68,17 +92,23 @@ class Answerer:
         return self._evidence(result)[:3]
 
     def _evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float, dict[int, str]]:
-        texts = self._texts(result)
+        texts, ordinals = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        candidates = self._candidates(result, weights, texts)
-        return weights, candidates, max((c.coverage for c in candidates), default=0.0), texts
+        candidates = self._candidates(result, weights, texts, ordinals)
+        # As calibrated: the best coverage among the sentences of the first passages.
+        coverage = max((c.coverage for c in candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
+        return weights, candidates, coverage, texts
 
     def answer(self, result: SearchResult) -> Answer:
         weights, candidates, coverage, texts = self._evidence(result)
-        best = max(candidates, key=lambda c: c.score, default=None)
+        # Only articles about the question's subject answer: their title and retrieved passages hold at
+        # least subject_share of what the best-covered article holds.
+        top = max(self._subject.values(), default=0.0)
+        usable = _distinct([c for c in candidates if c.usable and self._subject[c.hit.article_id] >= self.params.subject_share * top])
+        best = max(usable, key=lambda c: c.score, default=None)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
-        if best is not None and 0 < len(content) <= 2 and best.coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
+        if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
             # "What is BECA?": too short for the vector similarity to mean much (a bare acronym
             # embeds poorly), but one sentence holds every rare word asked about. No dev question
             # is this short, so this cannot move the calibrated rates.
@@ -86,31 +116,70 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
             return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes))
-        chosen = [best]  # then other sentences that answer nearly as well, from this passage or others
-        for c in sorted(candidates, key=lambda c: -c.score):
+        return self._assemble(result, self._choose(best, usable, texts, weights), weights, confidence, texts)
+
+    def _choose(self, best: _Candidate, usable: list[_Candidate], texts: dict[int, str],
+                weights: dict[str, float]) -> list[_Candidate]:
+        """The best sentence, then at most two more that each add an answer: likely enough (reader
+        softmax >= extra_ratio of the best's), saying something the chosen ones do not, and from a
+        passage about the question's subject (its words cover at least half of what the best
+        sentence's passage covers)."""
+        chosen = [best]
+        said = {ph.key for ph in best.phrases}
+        for c in sorted(usable, key=lambda c: -c.score):
             if len(chosen) >= self.params.max_sentences:
                 break
-            if c is best or c.score < 0.6 * best.score or c.coverage < 0.3:
+            other_story = c.hit.article_id != best.hit.article_id
+            ratio = self.params.other_article_ratio if other_story else self.params.extra_ratio
+            if c is best or math.exp(c.score - best.score) < ratio or c.coverage < self.params.extra_min_coverage:
                 continue
+            new = {ph.key for ph in c.phrases if ph.typed} - said
+            if not new:
+                continue  # nothing the answer does not already say: padding
             chosen.append(c)
-        return self._assemble(result, chosen, weights, confidence, texts)
+            said |= new
+        return chosen
 
-    def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str]) -> list[_Candidate]:
+    def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
+                    ordinals: dict[int, int]) -> list[_Candidate]:
         total = sum(weights.values()) or 1.0
-        out: list[_Candidate] = []
-        for rank, hit in enumerate(result.hits[: self.params.passages_considered]):
+        question = reader.QuestionKind.of(result.question)
+        ranked = result.hits[: self.params.passages_considered]
+        dense_top = max(((h.score_dense or 0.0) for h in ranked), default=0.0)
+        spans = {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
+                 for h in ranked}
+        flat = [texts[p][a:b] for p, ss in spans.items() for a, b in ss]
+        titles = {aid: m.title or "" for aid, m in self.backend.articles(list({h.article_id for h in ranked})).items()}
+        tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
+        title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
+        sentence_tokens = iter(tokens[: len(flat)])
+        rows: list[tuple[int, Hit, int, int, float, list[float], tuple[reader.Phrase, ...]]] = []
+        words: dict[str, set[str]] = {aid: set(ws) for aid, ws in title_words.items()}  # what each article is about
+        for rank, hit in enumerate(ranked):
             text = texts[hit.passage]
-            spans = [s for line in _lines(text) for s in split_sentences(text, *line)]
-            if not spans:
-                continue
-            token_lists = tokenize([text[a:b] for a, b in spans], self.lexical.settings)
-            for (a, b), tokens in zip(spans, token_lists):
-                if len(text[a:b].split()) < 4:
-                    continue  # headings and fragments do not answer
-                present = set(tokens)
-                coverage = sum(w for t, w in weights.items() if t in present) / total
-                prior = 1.0 / (1.0 + 0.35 * rank)  # higher-ranked passages are more trustworthy
-                out.append(_Candidate(rank, hit, a, b, coverage * prior + 0.01 * prior, coverage))
+            kept: list[tuple[int, int, float]] = []
+            for a, b in spans[hit.passage]:
+                present = set(next(sentence_tokens))
+                words.setdefault(hit.article_id, set()).update(present)
+                if len(text[a:b].split()) >= 4:  # headings and fragments do not answer
+                    kept.append((a, b, sum(w for t, w in weights.items() if t in present) / total))
+            for i, (a, b, cov) in enumerate(kept):
+                sentence = text[a:b]
+                neighbour = max(kept[i - 1][2] if i > 0 else 0.0, kept[i + 1][2] if i + 1 < len(kept) else 0.0)
+                feats = reader.features(sentence, question, cov, rank, neighbour,
+                                        lede=ordinals[hit.passage] == 0 and i == 0,
+                                        dense_gap=(hit.score_dense or 0.0) - dense_top)
+                rows.append((rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question)))
+        # An article's subject: the share of the question's weight in its title and retrieved passages.
+        self._subject = {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
+        counts = reader.repetition([r[6] for r in rows])
+        out: list[_Candidate] = []
+        for rank, hit, a, b, cov, feats, phrases in rows:
+            sentence = texts[hit.passage][a:b]
+            repeated = max((counts[p.key] for p in phrases if p.kind != "date"), default=0)
+            out.append(_Candidate(rank, hit, a, b, reader.score(feats, repeated), cov, phrases, reader.quotable(sentence),
+                                  " ".join(sentence.lower().split()), {p.key: counts[p.key] for p in phrases},
+                                  (*feats, min(repeated, 6) / 6)))
         return out
 
     def _assemble(self, result: SearchResult, chosen: list[_Candidate], weights: dict[str, float], confidence: float,
@@ -128,7 +197,7 @@ class Answerer:
                 Citation(
                     n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
                     date=m.date, location=m.location, passage=text, quote=quote, quote_start=c.start,
-                    highlights=self.highlights(text, weights),
+                    highlights=self.highlights(text, weights), answer_spans=reader.answer_spans(c.phrases, c.counts),
                 )
             )
             sentences.append((quote, n))
@@ -141,6 +210,15 @@ class Answerer:
             return ()
         stems = tokenize([text[a:b] for a, b in words], self.lexical.settings)
         return tuple(span for span, stem in zip(words, stems) if stem and stem[0] in weights)
+
+
+def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per sentence text: near-duplicate articles repeat sentences word for word."""
+    best: dict[str, _Candidate] = {}
+    for c in candidates:
+        if c.key not in best or c.score > best[c.key].score:
+            best[c.key] = c
+    return list(best.values())
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

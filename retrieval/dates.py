@@ -23,7 +23,7 @@ _MONTH_RX = "|".join(_MONTHS)
 
 @dataclass(frozen=True)
 class Window:
-    start: date | None
+    start: date | None  # None: no lower bound (a relative hint has none either)
     end: date  # inclusive
     reason: str = ""  # the expression that set start, for :explain
     hard: bool = True  # False: a hint ("this week") that ranks, but never excludes, older articles
@@ -38,14 +38,10 @@ def parse_as_of(value: str | None, today: date | None = None) -> date:
         raise BadOption(f"bad date {value!r}: use YYYY-MM-DD, e.g. --as-of 2022-06-16") from None
 
 
-_RELATIVE = (
-    (r"\b(yesterday|today|tonight)\b", 2),
-    (r"\b(this week|past week|this weekend|past few days)\b", 9),
-    (r"\blast week(end)?\b", 16),
-    (r"\b(this month|past month)\b", 31),
-    (r"\blast month\b", 62),
-    (r"\b(this year|past year)\b", 366),
-)
+# Relative expressions: hints for the recency prior (RetrievalParams.hint_*), never a filter,
+# so they carry no day count of their own.
+_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this week|past week|this weekend|past few days|last week(?:end)?"
+                       r"|this month|past month|last month|this year|past year)\b")
 
 
 def window(question: str, as_of: date) -> Window:
@@ -53,10 +49,9 @@ def window(question: str, as_of: date) -> Window:
     "announced this week that it drops the rules it set in March 2020", March 2020 is
     background and the news is this week's (filtering to March 2020 lost that dev question)."""
     q = question.lower()
-    for pattern, days in _RELATIVE:
-        m = re.search(pattern, q)
-        if m:
-            return Window(as_of - timedelta(days=days), as_of, m.group(0), hard=False)
+    m = _RELATIVE.search(q)
+    if m:
+        return Window(None, as_of, m.group(0), hard=False)
     m = re.search(rf"\b(?:in|during|since|from)\s+({_MONTH_RX})\s+(\d{{4}})\b", q)
     if m and int(m.group(2)) <= as_of.year:
         month, year = _MONTHS.index(m.group(1)) + 1, int(m.group(2))

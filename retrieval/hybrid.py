@@ -94,8 +94,6 @@ class HybridRetriever:
         if source and not backend.exists(Filter(source=source)):
             known = list(backend.stats().outlets)[:8]
             raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
-        if not win.hard:
-            win = Window(None, win.end, win.reason, hard=False)
         flt = _as_filter(win, source)
         if win.start is not None and not backend.exists(flt):
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")

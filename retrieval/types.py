@@ -44,6 +44,7 @@ class Citation:
     quote: str  # the quoted sentence(s) from it, verbatim
     quote_start: int  # offset of the quote within passage
     highlights: tuple[tuple[int, int], ...] = ()  # spans of question words within passage
+    answer_spans: tuple[tuple[int, int], ...] = ()  # the answer phrase within passage (inside the quote), if told
 
 
 @dataclass(frozen=True)

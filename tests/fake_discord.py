@@ -53,6 +53,7 @@ class FakeDiscord:
     posted: asyncio.Queue[Call] = field(default_factory=asyncio.Queue)
     token_ok: bool = True  # False: reject the login as Discord does a bad token
     sent_at: dict[str, float] = field(default_factory=dict)  # interaction id -> when it was dispatched
+    message_ids: dict[int, str] = field(default_factory=dict)  # id() of a posting Call -> the message id it got
     _ids: Any = field(default_factory=lambda: itertools.count(930000000000000001))
     _seq: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -104,10 +105,11 @@ class FakeDiscord:
             self.posted.put_nowait(call)
             return {"interaction": {"id": p.split("/")[2], "type": 2}}
         if m == "POST" and (p.startswith("/webhooks/") or (p.startswith("/channels/") and p.endswith("/messages"))):
-            self.posted.put_nowait(call)
             body = call.body or {}
             channel = p.split("/")[2] if p.startswith("/channels/") else CHANNEL_ID
-            return {"id": self.next_id(), "channel_id": channel, "author": BOT_USER, "content": body.get("content") or "",
+            self.message_ids[id(call)] = message_id = self.next_id()
+            self.posted.put_nowait(call)
+            return {"id": message_id, "channel_id": channel, "author": BOT_USER, "content": body.get("content") or "",
                     "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False, "mention_everyone": False,
                     "mentions": [], "mention_roles": [], "attachments": [], "embeds": body.get("embeds") or [],
                     "pinned": False, "type": 0, "flags": body.get("flags", 0), "components": []}
@@ -140,17 +142,20 @@ class FakeDiscord:
         await self.ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     # -- events a test injects ---------------------------------------------------------------
-    async def message(self, content: str, author_id: str = "555", mentions_bot: bool = True, dm: bool = False) -> None:
+    async def message(self, content: str, author_id: str = "555", mentions_bot: bool = True, dm: bool = False) -> str:
+        """A user's message arrives; returns its id (replies reference it)."""
         author = user(author_id, "asker")
+        message_id = self.next_id()
         where: dict[str, Any] = {"channel_id": DM_CHANNEL_ID} if dm else {
             "channel_id": CHANNEL_ID, "guild_id": GUILD_ID,
             "member": {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0}}
         await self.dispatch("MESSAGE_CREATE", {
-            "id": self.next_id(), **where, "author": author,
+            "id": message_id, **where, "author": author,
             "content": content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [BOT_USER] if mentions_bot else [], "mention_roles": [],
             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
         })
+        return message_id
 
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, user_id: str = "555",
                     permissions: str = "0") -> str:
@@ -167,6 +172,27 @@ class FakeDiscord:
             "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
             "attachment_size_limit": 10485760,
+        })
+        return interaction_id
+
+
+    async def click(self, message: Call, custom_id: str, user_id: str = "555") -> str:
+        """A user presses a button under a message the bot posted (the Call that posted it)."""
+        interaction_id = self.next_id()
+        body = message.body or {}
+        await self.dispatch("INTERACTION_CREATE", {
+            "id": interaction_id, "application_id": APP_ID, "type": 3, "token": f"tok-{interaction_id}", "version": 1,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": {"id": self.message_ids[id(message)], "channel_id": CHANNEL_ID, "author": BOT_USER,
+                        "content": body.get("content") or "", "timestamp": TIMESTAMP, "edited_timestamp": None,
+                        "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+                        "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
+                        "components": body.get("components") or []},
+            "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
+            "member": {"user": user(user_id, "asker"), "roles": [], "permissions": "0", "joined_at": TIMESTAMP,
+                       "deaf": False, "mute": False, "flags": 0},
+            "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0, "attachment_size_limit": 10485760,
         })
         return interaction_id
 

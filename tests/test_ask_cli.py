@@ -46,7 +46,44 @@ def test_ask_json_shape(capsys, index: str) -> None:
 def test_ask_text_output(capsys, index: str) -> None:
     code, out, _ = run(capsys, "ask", "Shaheen air exercise Pakistan China", "--index", index)
     assert code == 0
-    assert "The corpus does not answer this." in out or ("Sources" in out and "[1]" in out)
+    body, sources = out.split("\nSources\n")
+    assert body.startswith("A batch of Chinese air force personnel left for Pakistan on Monday") and "[1]" in body
+    assert '"Shaheen (Eagle)-IX"' in " ".join(body.split())  # the exercise's name, quoted verbatim
+    assert sources.startswith("[1] China and Pakistan have signed an agreement") and "001_d3da3a035377400c.txt" in sources
+
+
+GOLDEN = Path(__file__).parent / "golden"
+KNOWN = "Shaheen air exercise Pakistan China"
+
+
+def same(got: object, want: object) -> bool:
+    """Equal, floats to 1e-5 (FAISS and bm25s may sum in another order on another CPU)."""
+    if isinstance(want, float):
+        return isinstance(got, int | float) and abs(got - want) <= 1e-5 * max(1.0, abs(want))
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(same(g, w) for g, w in zip(got, want))
+    return got == want
+
+
+def test_ask_json_exact_for_a_known_question(capsys, index: str) -> None:
+    """The whole --json answer for one question on the bundled corpus (fake encoder), field by field.
+    After an intended change: regenerate tests/golden/ask_known.json and read the diff."""
+    code, out, err = run(capsys, "ask", KNOWN, "--index", index, "--json", "--k", "4", "--as-of", "2021-01-01")
+    assert code == 0, err
+    assert same(json.loads(out), json.loads((GOLDEN / "ask_known.json").read_text()))
+
+
+def test_repl_explain_exact_for_a_known_question(index: str) -> None:
+    out = io.StringIO()
+    repl = Repl(Engine.open(Path(index), FakeEncoder()), out=out)
+    for line in (":as-of 2021-01-01", ":k 4", KNOWN):
+        repl.handle(line)
+    out.seek(0)
+    out.truncate()
+    repl.handle(":explain")
+    assert out.getvalue() == (GOLDEN / "explain_known.txt").read_text()
 
 
 @pytest.mark.parametrize(
@@ -159,7 +196,11 @@ def test_eval_reads_the_bots_feedback_as_extra_questions(capsys, index: str, tmp
     report = json.loads(out)
     assert report["queries"] == 1 and report["feedback"]["up_votes"] == 1 and report["feedback"]["down_votes"] == 1
     assert report["modes"]["bm25"]["recall@10"] == 1.0  # the up-voted article is found again
-    assert 0.0 <= report["feedback"]["down_still_first"] <= 1.0
+    assert report["feedback"]["down_still_first"] == 0.0  # 003 was voted down; 001 is cited first now
+    log.record("When was the MoU signed?", ["001_d3da3a035377400c.txt"], "down", 44)  # the article still first
+    code, out, err = run(capsys, "eval", "--feedback", str(log.path), "--index", index, "--mode", "bm25", "--json")
+    assert code == 0, err
+    assert json.loads(out)["feedback"]["down_still_first"] == 1.0
 
 
 def test_eval_feedback_errors(capsys, index: str, tmp_path: Path) -> None:

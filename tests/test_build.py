@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -138,36 +137,48 @@ def test_second_writer_is_refused(seed_corpus: Path, tmp_path: Path, fake_encode
 
 
 KILLER = """
-import sys
+import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from tests.conftest import FakeEncoder
+from index import store
 from index.build import update
-corpus, idx = Path(sys.argv[1]), Path(sys.argv[2])
-print("ready", flush=True)
-while True:
-    update(corpus, idx, FakeEncoder(), full=True)
+corpus, idx, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+
+def stop_here(reached):
+    if reached == point:
+        print("at", reached, flush=True)
+        time.sleep(3600)  # the test kills us here
+
+store.checkpoint = stop_here
+update(corpus, idx, FakeEncoder(), full=True)
+print("finished without reaching", point, flush=True)
 """
 
 
-def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
-    big = seed_corpus / "feed.jsonl"
-    big.write_text("".join(json.dumps({"id": f"r{i}", "body": f"Report {i} on trade talks. " * 40}) + "\n" for i in range(150)))
+@pytest.mark.parametrize("point", ["vectors", "written", "swap"])
+def test_kill_during_save_leaves_a_loadable_index(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder,
+                                                   point: str) -> None:
+    """A writer SIGKILLed at each point of save() (mid-write, written but not renamed, renamed but
+    not swapped in): readers still load the previous version whole, and the next writer cleans up."""
     idx = tmp_path / "idx"
     update(seed_corpus, idx, fake_encoder)
+    before = store.load(idx)
+    (seed_corpus / "feed.jsonl").write_text("".join(json.dumps({"id": f"r{i}", "body": f"Report {i} on trade talks. " * 40}) + "\n"
+                                                  for i in range(150)))
     script = tmp_path / "killer.py"
     script.write_text(KILLER.format(root=str(ROOT)))
-    for delay in (0.3, 0.7, 1.1, 1.6, 2.2):
-        proc = subprocess.Popen([sys.executable, str(script), str(seed_corpus), str(idx)], stdout=subprocess.PIPE)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        data = store.load(idx)  # never a mix, never missing
-        assert data.passage_count == data.manifest.passage_count > 150
-    (tmp_path / ".idx.19990101T000000000000-1.tmp").mkdir()  # as a writer killed mid-save leaves it
-    update(seed_corpus, idx, fake_encoder)  # the next writer cleans up after the dead one, even with nothing to save
-    assert not list(tmp_path.glob(".idx.*.tmp"))
+    proc = subprocess.Popen([sys.executable, str(script), str(seed_corpus), str(idx), point], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().decode().strip() == f"at {point}"  # blocks until the writer is there
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    data = store.load(idx)  # the old version, whole: never a mix, never missing
+    assert data.path == before.path and data.passage_count == before.passage_count == data.manifest.passage_count
+    assert [p for p in tmp_path.glob(".idx.*") if p.resolve() != data.path]  # the dead writer's half-made version
+    report = update(seed_corpus, idx, fake_encoder)  # the next writer finishes the job and cleans up
+    assert report.added == 150 and store.load(idx).passage_count > before.passage_count + 150
+    assert not list(tmp_path.glob(".idx.*.tmp")) and not list(tmp_path.glob(".idx.link-*"))
 
 
 def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder,

@@ -8,13 +8,14 @@ bundled corpus, the deferral comes before the answer, no message allows a ping, 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.client import BotConfig, SitrepBot
-from bot.service import QAService
+from bot.service import FeedbackLog, QAService, hash_user
 from index.build import update
 from index.embedding import SentenceTransformerEncoder, query_encoder
 from retrieval.engine import Engine
@@ -41,18 +42,19 @@ def no_pings(body: dict) -> None:
     assert body["allowed_mentions"].get("replied_user") in (None, False)
 
 
-async def test_bot_end_to_end(seed_index: Path) -> None:
+async def test_bot_end_to_end(seed_index: Path, tmp_path: Path) -> None:
     fake = FakeDiscord()
     enc = query_encoder(None, ROOT / "var" / "models")
     engine = Engine.open(seed_index, enc, today=lambda: date(2026, 11, 22))
     reindexed: list[bool] = []
-    service = QAService(engine, lambda: engine, lambda: reindexed.append(True))  # type: ignore[arg-type, return-value]
+    service = QAService(engine, lambda: engine, lambda: reindexed.append(True),  # type: ignore[arg-type, return-value]
+                        feedback=FeedbackLog(tmp_path / "feedback.jsonl"))
     bot = SitrepBot(service, BotConfig())
     async with serving(fake):
-        await talk_to_the_bot(fake, bot, reindexed)
+        await talk_to_the_bot(fake, bot, reindexed, service)
 
 
-async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[bool]) -> None:
+async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[bool], service: QAService) -> None:
     runner_task = asyncio.create_task(bot.start("not-a-real-token"))
     try:
         await asyncio.wait_for(fake.identified.wait(), 30)
@@ -73,6 +75,21 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["More sources", "👍", "👎"]
         assert all(b["custom_id"] for b in buttons)
 
+        # The buttons under it: "More sources" answers only the clicker; 👍 is written to the feedback log.
+        more, up, _down = (b["custom_id"] for b in buttons)
+        await fake.click(reply, more)
+        extra = await next_post(fake)
+        assert extra.body["type"] == 4 and extra.body["data"]["flags"] == 64  # ephemeral
+        no_pings(extra.body["data"])
+        assert "Nearest" not in extra.body["data"]["content"] and extra.body["data"]["content"]
+        await fake.click(reply, up, user_id="777")
+        thanks = await next_post(fake)
+        assert thanks.body["data"]["content"] == "Thanks, noted." and thanks.body["data"]["flags"] == 64
+        assert service.feedback is not None
+        vote = json.loads(service.feedback.path.read_text().splitlines()[-1])
+        assert vote["vote"] == "up" and vote["question"] == "What did China propose to India?" and CHINA in vote["answer_ids"]
+        assert vote["user"] == hash_user(777)
+
         # A DM needs no mention: the answer goes back to the DM channel.
         await fake.message("What is BECA?", mentions_bot=False, dm=True)
         dm_reply = await next_post(fake)
@@ -80,10 +97,12 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         no_pings(dm_reply.body)
         assert "BECA" in dm_reply.body["embeds"][0]["description"]
 
-        # A message that does not mention the bot is ignored.
+        # A message that does not mention the bot is ignored: the next thing the bot posts answers the
+        # mention sent after it.
         await fake.message("just chatting about China", mentions_bot=False)
-        await asyncio.sleep(0.3)
-        assert fake.posted.empty()
+        asked = await fake.message(f"<@{BOT_ID}> What is BECA?")
+        after = await next_post(fake)
+        assert str(after.body["message_reference"]["message_id"]) == asked
 
         # /ask: the deferral ("thinking") first, then the answer as a follow-up.
         await fake.slash("ask", [{"name": "question", "type": 3, "value": "What did China propose to India?"}])
@@ -106,6 +125,19 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         status = await next_post(fake)
         fields = {f["name"]: f["value"] for f in status.body["data"]["embeds"][0]["fields"]}
         assert fields["Articles"] == "5"
+
+        # A command that fails unexpectedly: the tree's error handler tells the user (ephemerally) and the
+        # bot keeps serving.
+        def broken() -> dict:
+            raise RuntimeError("disk on fire")
+        service.status = broken  # type: ignore[method-assign]
+        await fake.slash("status")
+        failure = await next_post(fake)
+        assert failure.body["data"]["content"] == "Sorry, something went wrong; it has been logged."
+        assert failure.body["data"]["flags"] == 64
+        del service.status
+        await fake.slash("status")
+        assert (await next_post(fake)).body["data"]["embeds"]
     finally:
         await bot.close()
         await asyncio.wait_for(runner_task, 10)

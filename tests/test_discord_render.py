@@ -116,3 +116,27 @@ def test_question_text_drops_mentions() -> None:
     assert question_text("<@123> What did <@!4> China <@&5> propose in <#6>? @everyone @here") == (
         "What did China propose in ?")
     assert question_text("email me@example.com") == "email me@example.com"
+
+
+def test_the_answer_phrase_is_bold_and_the_rest_escaped() -> None:
+    quote = "More than 2.5 million *homes* lost power."
+    c = citation(1, quote)
+    start = c.passage.index("2.5 million")
+    c = Citation(**{**c.__dict__, "answer_spans": ((start, start + len("2.5 million")),)})
+    a = Answer("How many lost power?", ((quote, 1),), (c,), (Hit(0, "a1", "a1#0", 1.0),), False, 0.9)
+    description = answer_embed(a, META).embed.description
+    assert description == r"More than **2.5 million** \*homes\* lost power. **[1]**"
+
+
+def test_terminal_bolds_the_answer_phrase_only_in_colour() -> None:
+    from bot.render import BOLD, RESET, as_json, as_text
+
+    quote = "More than 2.5 million homes lost power."
+    c = citation(1, quote)
+    start = c.passage.index("2.5 million")
+    c = Citation(**{**c.__dict__, "answer_spans": ((start, start + len("2.5 million")),)})
+    a = Answer("How many lost power?", ((quote, 1),), (c,), (Hit(0, "a1", "a1#0", 1.0),), False, 0.9)
+    assert as_text(a).splitlines()[0] == f"{quote} [1]"  # piped: verbatim
+    assert as_text(a, color=True).splitlines()[0] == f"More than {BOLD}2.5 million{RESET} homes lost power. [1]"
+    span = as_json(a)["citations"][0]["answer_spans"][0]
+    assert c.passage[span[0]:span[1]] == "2.5 million"

@@ -37,23 +37,26 @@ AS_OF = date(2022, 6, 16)
 
 
 @pytest.mark.parametrize(
-    ("question", "start", "end"),
+    ("question", "start", "end", "hint"),
     [
-        ("What happened in 2020?", date(2020, 1, 1), date(2020, 12, 31)),
-        ("Who won in December 2020?", date(2020, 12, 1), date(2020, 12, 31)),
-        ("Which show was green lit this week?", date(2022, 6, 7), AS_OF),
-        ("What did he say last week?", date(2022, 5, 31), AS_OF),
-        ("Who resigned yesterday?", date(2022, 6, 14), AS_OF),
-        ("What changed since 2021?", date(2021, 1, 1), AS_OF),
-        ("What did China propose to India?", None, AS_OF),
-        ("Which stores plan to merge in 2024?", None, AS_OF),  # a future year is no filter
+        ("What happened in 2020?", date(2020, 1, 1), date(2020, 12, 31), ""),
+        ("Who won in December 2020?", date(2020, 12, 1), date(2020, 12, 31), ""),
+        ("Which show was green lit this week?", None, AS_OF, "this week"),
+        ("What did he say last week?", None, AS_OF, "last week"),
+        ("Who resigned yesterday?", None, AS_OF, "yesterday"),
+        ("What changed since 2021?", date(2021, 1, 1), AS_OF, ""),
+        ("What did China propose to India?", None, AS_OF, ""),
+        ("Which stores plan to merge in 2024?", None, AS_OF, ""),  # a future year is no filter
         # the news is this week's; March 2020 is background, not a filter
-        ("Which country dropped this week the rules it set in March 2020?", date(2022, 6, 7), AS_OF),
+        ("Which country dropped this week the rules it set in March 2020?", None, AS_OF, "this week"),
     ],
 )
-def test_windows(question: str, start: date | None, end: date) -> None:
+def test_windows(question: str, start: date | None, end: date, hint: str) -> None:
+    """Named dates filter (start..end); relative expressions are only a hint (no start) that
+    switches the recency prior to its short half-life."""
     w = window(question, AS_OF)
     assert (w.start, w.end) == (start, end)
+    assert w.hard == (not hint) and (not hint or w.reason == hint)
 
 
 def test_relative_expressions_only_hint() -> None:

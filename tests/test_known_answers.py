@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from index.backends import BackendConfig
@@ -32,14 +33,31 @@ def test_the_second_backend_embedded_nothing(real_encoder: Any, real_cache: Any,
 def ask(engine: Engine, question: str) -> Answer:
     answer = engine.ask(Query(question))
     for c in answer.citations:
-        assert c.quote in c.passage  # verbatim, always
+        # verbatim, always: the quote sits at quote_start in the cited passage, and the passage is what
+        # the backend stores for that passage id, and the quote is word for word in the article's file
+        assert c.passage[c.quote_start : c.quote_start + len(c.quote)] == c.quote
+        hit = next(h for h in answer.hits if h.passage_id == c.passage_id)
+        assert engine.backend.passages(np.array([hit.passage]), text=True).text == [c.passage]
+        assert c.quote in (SEEDS / c.article_id).read_text("utf-8")
     return answer
+
+
+# What China proposed or asked of India, as the article lists it (000_08773b1c9158e159.txt).
+PROPOSALS = (
+    "China wants to send a delegation of senior armed forces officials to India",
+    "China has suggested that the Indian Defence Minister visit China in 2020",
+    "In the note verbale to India, China says that there should be a visit to China by Indian border troops",
+    "The Chinese have also called for visits by Indian warships",
+    "In Doklam, in 2017, the two armies were eyeball-to-eyeball",  # ... "now the Chinese are asking for" hotlines
+)
 
 
 def test_china_proposal(engine: Engine) -> None:
     a = ask(engine, "What did China propose to India?")
     assert not a.abstained
     assert a.citations[0].article_id == "000_08773b1c9158e159.txt"
+    for quote, _ in a.sentences:  # every sentence quoted states a proposal; none is padding from another story
+        assert quote.startswith(PROPOSALS), quote
 
 
 def test_china_pakistan_mou_date(engine: Engine) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.backends import BackendConfig
-from index.backends.base import Backend
+from index.backends.base import Backend, Filter
 from index.build import update
 from retrieval.engine import Engine
 from retrieval.errors import BadOption, BadQuestion
@@ -44,11 +44,12 @@ def test_contract_k_ranks_and_scores(engine: Engine, mode: str) -> None:
     assert len({h.passage for h in hits}) == len(hits)
     for h in hits:
         assert h.passage_id.startswith(h.article_id + "#")
-        assert (h.rank_bm25 is not None) == (mode != "dense") or h.rank_bm25 is None
         if mode == "bm25":
-            assert h.rank_dense is None
+            assert h.rank_bm25 is not None and h.rank_dense is None
         if mode == "dense":
-            assert h.rank_bm25 is None
+            assert h.rank_dense is not None and h.rank_bm25 is None
+        if mode == "hybrid":  # fused from the lists it came from
+            assert h.rank_bm25 is not None or h.rank_dense is not None
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -170,3 +171,26 @@ def test_lede_list_gives_nothing_past_its_depth(tmp_path: Path, backend_kind: st
 
     assert score(cut, "mention") == pytest.approx(score(unweighted, "mention"))  # past the depth: no credit
     assert score(cut, "about") > score(unweighted, "about")
+
+
+def test_hnsw_index_builds_loads_and_filters_like_exact(seed_corpus: Path, tmp_path: Path) -> None:
+    """Above `hnsw_above` passages the local backend builds HNSW; loaded back it keeps efSearch, and a
+    filtered search (FAISS selector) returns only allowed passages, the same ones exact search does."""
+    from index import store
+    from index.backends.local import DenseSettings, LocalBackend
+
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "flat", enc)
+    update(seed_corpus, tmp_path / "hnsw", enc, dense=DenseSettings(hnsw_above=5, ef_search=64))
+    flat, hnsw = store.load(tmp_path / "flat"), store.load(tmp_path / "hnsw")
+    assert (flat.manifest.dense.kind, hnsw.manifest.dense.kind) == ("flat", "hnsw")
+    assert type(hnsw.dense).__name__ == "IndexHNSWFlat" and hnsw.dense.hnsw.efSearch == 64
+    exact, approx = LocalBackend(flat), LocalBackend(hnsw)
+    q = enc.encode(["China Pakistan joint air force exercise Shaheen"])
+    only = Filter(article_ids=("001_d3da3a035377400c.txt", "002_473cd780df3d0ee7.txt"))
+    for flt in (None, only):
+        want, got = exact.dense(q, 5, [flt])[0], approx.dense(q, 5, [flt])[0]
+        assert got.ids.tolist() == want.ids.tolist()  # a tiny graph is searched exhaustively
+        np.testing.assert_allclose(got.scores, want.scores, rtol=1e-5)
+    allowed = approx.passages(approx.dense(q, 50, [only])[0].ids)
+    assert set(allowed.article_id) == set(only.article_ids)
