@@ -31,10 +31,12 @@ test-fast: $(STAMP)
 # scores it, so the quality table comes from the same run. The Milvus eval reuses its vectors
 # (embedding cache) and builds the milvus-lite dev index that bench_backends compares.
 bench: $(STAMP)
-	$(PY) benchmarks/bench_index.py
+	$(PY) benchmarks/bench_index.py --compare 0
 	@mkdir -p var/bench
 	$(VENV)/bin/sitrep eval --dataset $(DATASET) | tee var/bench/eval.txt
 	$(VENV)/bin/sitrep eval --dataset $(DATASET) --backend milvus | tee var/bench/eval-milvus.txt
+	$(PY) benchmarks/bench_index.py --encoders-only
+	$(PY) benchmarks/tune_reader.py --sentence-vectors
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py

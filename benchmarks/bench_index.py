@@ -123,8 +123,8 @@ def main() -> None:
         encoder.encode(texts)
         raw_s = time.perf_counter() - t
 
-        sample = texts[: args.compare]  # the same passages through each encoder, one at a time
-        results["encoders"] = compare_encoders(sample)
+        if args.compare:  # the same passages through each encoder, one at a time
+            results["encoders"] = compare_encoders(texts[: args.compare])
 
         (corpus / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in extra))
         t = time.perf_counter()
