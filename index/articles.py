@@ -1,6 +1,7 @@
 """Articles: the only code that knows corpus file formats, metadata and boilerplate.
 
-A corpus folder holds .txt and .md files (one article each, found recursively) and
+A corpus folder holds .txt and .md files (one article each, found recursively), .html / .htm
+news pages (main text, title, date, outlet and canonical URL extracted by trafilatura), and
 .jsonl / .jsonl.gz files of records {id, title, source, published_at, url, body}.
 Scanning reads and hashes everything cheaply; parsing (metadata, boilerplate) is done
 only for articles whose content hash is new, which keeps updates fast.
@@ -22,6 +23,7 @@ from index import boilerplate, metadata
 
 PARSER_VERSION = 2  # 2: datelines are not titles; a missing title comes from the URL slug
 TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 Span = tuple[int, int]
@@ -67,7 +69,7 @@ def _corpus_files(root: Path) -> Iterator[Path]:
         name = path.name.lower()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
-        if path.is_file() and name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+        if path.is_file() and name.endswith(TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES):
             yield path
 
 
@@ -102,7 +104,8 @@ def scan_corpus(root: Path, max_bytes: int) -> Scan:
         except OSError as exc:
             warnings.append(f"{rel}: cannot read ({exc.strerror}), skipped")
             continue
-        text = _decode(data, rel, warnings)
+        html = path.name.lower().endswith(HTML_SUFFIXES)
+        text = _decode_html(data, rel, warnings) if html else _decode(data, rel, warnings)
         if text is None:
             continue
         add(RawArticle(rel, _hash(data), rel, text, suffix=path.suffix.lower()), rel)
@@ -117,6 +120,31 @@ def _decode(data: bytes, where: str, warnings: list[str]) -> str | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         warnings.append(f"{where}: not UTF-8 (byte {exc.start}), skipped: re-save it as UTF-8")
+        return None
+    if not text.strip():
+        warnings.append(f"{where}: empty, skipped")
+        return None
+    return text
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _decode_html(data: bytes, where: str, warnings: list[str]) -> str | None:
+    """A page in the charset it declares (<meta charset>), else UTF-8, else cp1252 (what browsers
+    assume for undeclared Western pages)."""
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        warnings.append(f"{where}: binary file, skipped (not an HTML page)")
+        return None
+    declared = _CHARSET.search(data[:4096])
+    for charset in ([declared.group(1).decode("ascii", "replace")] if declared else []) + ["utf-8-sig", "cp1252"]:
+        try:
+            text = data.decode(charset)
+            break
+        except (LookupError, UnicodeDecodeError):
+            continue
+    else:
+        warnings.append(f"{where}: undecodable page, skipped: declare its charset in a <meta charset> tag")
         return None
     if not text.strip():
         warnings.append(f"{where}: empty, skipped")
@@ -190,6 +218,8 @@ def _first(fields: dict[str, Any], *keys: str) -> str | None:
 
 def parse(raw: RawArticle) -> Article:
     """Metadata and body regions of one article."""
+    if raw.suffix in HTML_SUFFIXES:
+        return _parse_html(raw)
     text = raw.text
     fields: dict[str, Any] = dict(raw.fields)
     offset = 0
@@ -250,3 +280,31 @@ def _title_from_body(lines: list[boilerplate.Line], keep: list[bool], url: str |
             return title
         return metadata.title_from_url(url) or title
     return metadata.title_from_url(url)
+
+
+def _parse_html(raw: RawArticle) -> Article:
+    """A news page through trafilatura: the stored text is exactly what it extracted (passages are
+    slices of it); its first line is dropped from the body when it repeats the title. A page with
+    no article text (a section front, a login wall) becomes an article with no passages."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(raw.text, with_metadata=True, include_comments=False, include_tables=False,
+                                      favor_precision=True,
+                                      # the page's own date markup only: no guessing from "© 2024" or URLs of links
+                                      date_extraction_params={"extensive_search": False, "original_date": True})
+    meta = (doc.as_dict() if hasattr(doc, "as_dict") else doc) if doc else {}
+    text = (meta.get("text") or "").strip()
+    if not any(len(line.split()) >= 8 for line in text.splitlines()):
+        text = ""  # menus and teasers ("Home World"), not a story: nothing to index
+    title = _first(meta, "title")
+    url = _first(meta, "url")
+    lines = boilerplate.lines_of(text, 0)
+    keep = [True] * len(lines)
+    if lines and title and lines[0].text.strip() == title.strip():
+        keep[0] = False  # the headline: indexed as the title, not as body
+    return Article(
+        id=raw.id, text=text, title=title or metadata.title_from_url(url),
+        source=_first(meta, "sitename", "hostname"), date=metadata.parse_date(meta.get("date") or "") or None,
+        url=url, location=url or raw.location, content_hash=raw.content_hash,
+        blocks=tuple(tuple((ln.start, ln.end) for ln in run) for run in boilerplate.blocks(lines, keep)),
+    )

@@ -103,7 +103,7 @@ def _update(writer: Writer, config: BackendConfig, corpus_dir: Path, encoder: En
     scan = scan_corpus(corpus_dir, max_article_bytes)
     if not scan.articles:
         why = f" ({len(scan.warnings)} files skipped: {scan.warnings[0]})" if scan.warnings else ""
-        raise CorpusError(f"no readable articles in {corpus_dir}{why}: add .txt, .md or .jsonl articles")
+        raise CorpusError(f"no readable articles in {corpus_dir}{why}: add .txt, .md, .html or .jsonl articles")
     old = writer.manifest
     reparse = old.check(encoder, chunking, config.where()) if old is not None else False
     hashes = writer.article_hashes()
@@ -141,6 +141,8 @@ def _update(writer: Writer, config: BackendConfig, corpus_dir: Path, encoder: En
     for raw in todo_raw:
         article = parse(raw)
         passages = chunk(article, chunking, encoder.count_tokens)
+        if not passages:
+            scan.warnings.append(f"{raw.location}: no article text found (nothing to index until it changes)")
         slots: list[int] = []
         for p in passages:
             text = index_text(article.title, p.text, chunking)
