@@ -261,6 +261,55 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
+    from index import feeds
+
+    listed = feeds.FeedList(Path(settings.feeds))
+    if args.action == "add":
+        added = listed.add(args.url)
+        print(f"{'added' if added else 'already listed'}: {args.url.strip()} ({listed.path})")
+        return 0
+    if args.action == "remove":
+        if not listed.remove(args.url):
+            raise UserError(f"{args.url.strip()} is not in {listed.path}: `sitrep feeds list` shows what is")
+        print(f"removed: {args.url.strip()}")
+        return 0
+    if args.action == "list":
+        urls = listed.urls()
+        print("\n".join(urls) if urls else f"no feeds yet: `sitrep feeds add URL` (they are kept in {listed.path})")
+        return 0
+    urls = listed.urls()
+    if not urls:
+        raise UserError(f"no feeds to pull: add one with `sitrep feeds add URL` (kept in {listed.path})")
+    corpus = Path(args.corpus or settings.corpus_dir)
+    fetcher = feeds.Fetcher(feeds.FetchSettings(timeout=settings.feed_timeout_s, host_delay=settings.feed_host_delay_s,
+                                                max_bytes=int(settings.max_article_mb * 1e6)))
+    try:
+        report = feeds.pull(urls, corpus, Path(settings.feeds_state), fetcher)
+    finally:
+        fetcher.close()
+    for line in report.failures:
+        print(f"failed: {line}", file=sys.stderr)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    summary = {"feeds": report.feeds, "items": report.items, "saved": report.saved, "unchanged": report.unchanged,
+               "duplicates": report.duplicates, "failures": report.failures, "warnings": report.warnings}
+    if not args.no_update and report.saved:
+        config = _config(settings, args)
+        built = _update(settings, config, corpus, make_encoder(settings))
+        summary["update"] = built.as_dict()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        line = (f"pulled {report.feeds} feeds: {report.items} items, {len(report.saved)} saved to {corpus}, "
+                f"{report.unchanged} unchanged, {report.duplicates} duplicates, {len(report.failures)} failed")
+        if "update" in summary:
+            u = summary["update"]
+            line += f"; index: {u['added']} added, {u['changed']} changed, {u['passages_embedded']} passages embedded"
+        print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sitrep", description="Cited answers from a corpus of news articles.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -278,6 +327,18 @@ def parser() -> argparse.ArgumentParser:
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
         _backend_option(a)
         a.add_argument("--json", action="store_true", help="print one JSON object")
+
+    fd = sub.add_parser("feeds", help="RSS/Atom feeds: add, list, remove, pull new items into the corpus")
+    fd_sub = fd.add_subparsers(dest="action", required=True)
+    for action, text in (("add", "add a feed URL"), ("remove", "remove a feed URL")):
+        fd_sub.add_parser(action, help=text).add_argument("url")
+    fd_sub.add_parser("list", help="the feeds pulled (SITREP_FEEDS)")
+    pl = fd_sub.add_parser("pull", help="fetch new items' pages into the corpus, then update the index")
+    pl.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
+    pl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(pl)
+    pl.add_argument("--no-update", action="store_true", help="only save the pages; do not update the index")
+    pl.add_argument("--json", action="store_true", help="print one JSON object")
 
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
     ask.add_argument("question")
@@ -342,6 +403,8 @@ def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], A
             return cmd_bot(args, settings, question_encoder, index_encoder)
         if args.command == "eval":
             return cmd_eval(args, settings, question_encoder, index_encoder)
+        if args.command == "feeds":
+            return cmd_feeds(args, settings, index_encoder)
         raise UserError(f"unknown command {args.command!r}: see `sitrep --help`")
     except (IndexStoreError, SettingsError, UserError, RetrievalError) as exc:
         print(f"sitrep: {exc}", file=sys.stderr)

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
 
     model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
     eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
+    feeds: Path = Path("var/feeds.txt")  # the RSS/Atom feeds `sitrep feeds pull` reads, one URL a line
+    feeds_state: Path = Path("var/feeds-state.json")  # what was fetched: items are not fetched twice
+    feed_timeout_s: float = Field(10.0, gt=0, le=300)  # per request
+    feed_host_delay_s: float = Field(1.0, ge=0, le=60)  # between two requests to one host
     fusion: str = Field(_R.fusion, pattern="^(rrf|convex)$")
     rrf_k: float = Field(_R.rrf_k, gt=0)
     dense_weight: float = Field(_R.dense_weight, ge=0, le=1)

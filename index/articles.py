@@ -130,22 +130,25 @@ def _decode(data: bytes, where: str, warnings: list[str]) -> str | None:
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
+def decode_page(data: bytes, charset: str | None = None) -> str:
+    """A page in the charset its server or its <meta charset> declares, else UTF-8, else cp1252
+    (what browsers assume for undeclared Western pages; it decodes any byte)."""
+    declared = _CHARSET.search(data[:4096])
+    tries = [charset] if charset else []
+    tries += [declared.group(1).decode("ascii", "replace")] if declared else []
+    for name in [*tries, "utf-8-sig"]:
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
 def _decode_html(data: bytes, where: str, warnings: list[str]) -> str | None:
-    """A page in the charset it declares (<meta charset>), else UTF-8, else cp1252 (what browsers
-    assume for undeclared Western pages)."""
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         warnings.append(f"{where}: binary file, skipped (not an HTML page)")
         return None
-    declared = _CHARSET.search(data[:4096])
-    for charset in ([declared.group(1).decode("ascii", "replace")] if declared else []) + ["utf-8-sig", "cp1252"]:
-        try:
-            text = data.decode(charset)
-            break
-        except (LookupError, UnicodeDecodeError):
-            continue
-    else:
-        warnings.append(f"{where}: undecodable page, skipped: declare its charset in a <meta charset> tag")
-        return None
+    text = decode_page(data)
     if not text.strip():
         warnings.append(f"{where}: empty, skipped")
         return None
@@ -286,16 +289,8 @@ def _parse_html(raw: RawArticle) -> Article:
     """A news page through trafilatura: the stored text is exactly what it extracted (passages are
     slices of it); its first line is dropped from the body when it repeats the title. A page with
     no article text (a section front, a login wall) becomes an article with no passages."""
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(raw.text, with_metadata=True, include_comments=False, include_tables=False,
-                                      favor_precision=True,
-                                      # the page's own date markup only: no guessing from "© 2024" or URLs of links
-                                      date_extraction_params={"extensive_search": False, "original_date": True})
-    meta = (doc.as_dict() if hasattr(doc, "as_dict") else doc) if doc else {}
-    text = (meta.get("text") or "").strip()
-    if not any(len(line.split()) >= 8 for line in text.splitlines()):
-        text = ""  # menus and teasers ("Home World"), not a story: nothing to index
+    meta = extract_html(raw.text)
+    text = meta.get("text") or ""
     title = _first(meta, "title")
     url = _first(meta, "url")
     lines = boilerplate.lines_of(text, 0)
@@ -304,7 +299,25 @@ def _parse_html(raw: RawArticle) -> Article:
         keep[0] = False  # the headline: indexed as the title, not as body
     return Article(
         id=raw.id, text=text, title=title or metadata.title_from_url(url),
-        source=_first(meta, "sitename", "hostname"), date=metadata.parse_date(meta.get("date") or "") or None,
+        source=_first(meta, "sitename", "hostname"), date=meta.get("date"),
         url=url, location=url or raw.location, content_hash=raw.content_hash,
         blocks=tuple(tuple((ln.start, ln.end) for ln in run) for run in boilerplate.blocks(lines, keep)),
     )
+
+
+def extract_html(page: str) -> dict[str, Any]:
+    """trafilatura's main text and metadata of a news page; text is "" when the page holds no story."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False, include_tables=False,
+                                      favor_precision=True,
+                                      # the page's own date markup only: no guessing from "© 2024" or URLs of links
+                                      date_extraction_params={"extensive_search": False, "original_date": True})
+    meta: dict[str, Any] = dict((doc.as_dict() if hasattr(doc, "as_dict") else doc) if doc else {})
+    text = (meta.get("text") or "").strip()
+    if not any(len(line.split()) >= 8 for line in text.splitlines()):
+        text = ""  # menus and teasers ("Home World"), not a story: nothing to index
+    meta["text"] = text
+    if meta.get("date"):
+        meta["date"] = metadata.parse_date(str(meta["date"]))
+    return meta

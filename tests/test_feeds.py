@@ -1,0 +1,240 @@
+"""`sitrep feeds`: real RSS/Atom feeds and news pages served over HTTP on 127.0.0.1 (no network
+beyond loopback), pulled into a corpus, then indexed incrementally."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from index import feeds, store
+from index.articles import parse, scan_corpus
+from index.build import update
+from tests.conftest import FakeEncoder
+
+PAGES = Path(__file__).parent / "pages"
+
+
+class Site:
+    """Routes path -> (status, headers, body); records every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.requests: list[str] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                site.requests.append(self.path)
+                if self.path == "/slow.xml":
+                    time.sleep(1.5)
+                if self.path.startswith("/loop"):
+                    self.send_response(302)
+                    self.send_header("Location", "/loop")
+                    self.end_headers()
+                    return
+                status, headers, body = site.routes.get(self.path, (404, {"Content-Type": "text/html"}, b"not found"))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if "Content-Length" not in headers and "X-No-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def page(self, path: str, body: bytes | str, kind: str = "text/html; charset=utf-8", status: int = 200,
+             **headers: str) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = (status, {"Content-Type": kind, **headers}, data)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    thread = threading.Thread(target=s.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield s
+    finally:
+        s.server.shutdown()
+        s.server.server_close()
+
+
+def rss(base: str, items: list[dict[str, str]], title: str = "The Daily Ledger — World") -> str:
+    def item(i: dict[str, str]) -> str:
+        date = f"<pubDate>{i['date']}</pubDate>" if "date" in i else ""
+        return (f"<item><title>{i['title']}</title><link>{i['link']}</link><guid>{i['link']}</guid>{date}"
+                f"<description>{i.get('summary', '')}</description></item>")
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title><link>{base}/</link>'
+            f"<description>news</description>{''.join(item(i) for i in items)}</channel></rss>")
+
+
+def atom(base: str, entries: list[dict[str, str]]) -> str:
+    body = "".join(f"<entry><title>{e['title']}</title><link href=\"{e['link']}\"/><id>{e['link']}</id>"
+                   f"<updated>{e['updated']}</updated></entry>" for e in entries)
+    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Courrier wire</title>'
+            f"<id>{base}/atom</id><updated>2024-07-04T00:00:00Z</updated>{body}</feed>")
+
+
+NO_DATE_PAGE = """<html><head><meta charset="utf-8"><title>Markets steady as rates hold</title></head><body>
+<article><h1>Markets steady as rates hold</h1>
+<p>Stock markets across Asia held steady on Thursday after the central bank kept interest rates unchanged for a third month.</p>
+<p>Analysts said investors were waiting for next week's inflation figures before making large bets on the currency.</p>
+</article></body></html>"""
+FRONT_PAGE = (PAGES / "world-front.html").read_bytes()
+RFC822 = format_datetime(datetime(2024, 7, 3, 9, 0, tzinfo=UTC))
+
+
+def serve_news(site: Site) -> None:
+    b = site.base
+    site.page("/world/assam-floods", (PAGES / "assam-floods.html").read_bytes())
+    site.page("/eco/lyon", (PAGES / "lyon-terraces.htm").read_bytes(), kind="text/html")  # charset only in <meta>
+    site.page("/markets", NO_DATE_PAGE)
+    site.page("/assam-amp", (PAGES / "assam-floods.html").read_bytes())  # the same story at another URL
+    site.page("/rss.xml", rss(b, [
+        {"title": "Floods displace thousands in Assam", "link": f"{b}/world/assam-floods", "date": RFC822},
+        {"title": "Lyon terrace tax", "link": f"{b}/eco/lyon", "date": RFC822},
+        {"title": "Markets steady", "link": f"{b}/markets"},  # no date in the feed, none on the page
+        {"title": "Click me", "link": "javascript:alert(1)"},
+    ]), kind="application/rss+xml")
+    site.page("/atom.xml", atom(b, [
+        {"title": "Assam floods (AMP)", "link": f"{b}/assam-amp", "updated": "2024-07-03T10:00:00Z"},
+    ]), kind="application/atom+xml")
+
+
+def fetcher(timeout: float = 1.0, max_bytes: int = 5_000_000) -> feeds.Fetcher:
+    return feeds.Fetcher(feeds.FetchSettings(timeout=timeout, max_bytes=max_bytes, host_delay=0.0))
+
+
+def test_pull_saves_each_story_once_with_its_metadata_and_a_second_pull_adds_nothing(site: Site, tmp_path: Path) -> None:
+    serve_news(site)
+    corpus, state = tmp_path / "corpus", tmp_path / "state.json"
+    f = fetcher()
+    report = feeds.pull([f"{site.base}/rss.xml", f"{site.base}/atom.xml"], corpus, state, f)
+    assert (report.feeds, report.items, len(report.saved), report.duplicates) == (2, 5, 3, 1)
+    assert report.failures == [f"{site.base}/rss.xml: item 'Click me': 'javascript:alert(1)' refused: "
+                               "feeds and pages must be http:// or https:// URLs"]
+    assert report.warnings == [f"{site.base}/markets: no publication date in the feed or the page; saved undated"]
+    articles = {a.title: a for a in (parse(r) for r in scan_corpus(corpus, 10**7).articles)}
+    assam = articles["Floods displace thousands in Assam"]
+    assert (assam.date, assam.source, assam.url) == ("2024-07-03", "The Daily Ledger",
+                                                     "https://ledger.example/world/2024/07/03/assam-floods")
+    assert "40,000 people" in assam.text and "cookies" not in assam.text
+    lyon = articles["Café owners in Lyon fight “terrace tax”"]
+    assert (lyon.date, lyon.source) == ("2023-05-12", "Le Courrier Européen") and "€60" in lyon.text
+    markets = articles["Markets steady as rates hold"]
+    assert markets.date is None and markets.source == "The Daily Ledger — World"  # the feed names the outlet
+
+    fetched = len(site.requests)
+    again = feeds.pull([f"{site.base}/rss.xml", f"{site.base}/atom.xml"], corpus, state, f)
+    assert (again.saved, again.unchanged) == ([], 4) and len(site.requests) == fetched + 2  # the two feeds only
+
+
+def test_a_changed_item_is_fetched_again_and_re_embedded(site: Site, tmp_path: Path) -> None:
+    serve_news(site)
+    corpus, state, enc = tmp_path / "corpus", tmp_path / "state.json", FakeEncoder()
+    feeds.pull([f"{site.base}/rss.xml"], corpus, state, fetcher())
+    update(corpus, tmp_path / "idx", enc)
+    page = (PAGES / "assam-floods.html").read_text().replace("more than 40,000 people", "more than 55,000 people")
+    site.page("/world/assam-floods", page)
+    site.page("/rss.xml", rss(site.base, [{"title": "Floods displace thousands in Assam (updated)",
+                                          "link": f"{site.base}/world/assam-floods", "date": RFC822}]),
+              kind="application/rss+xml")
+    report = feeds.pull([f"{site.base}/rss.xml"], corpus, state, fetcher())
+    assert len(report.saved) == 1
+    built = update(corpus, tmp_path / "idx", enc)
+    assert (built.changed, built.added, built.unchanged) == (1, 0, 2) and built.passages_embedded >= 1
+    data = store.load(tmp_path / "idx")
+    assert any("55,000" in t for t in data.articles.text)
+
+
+@pytest.mark.parametrize(("path", "setup", "reason"), [
+    ("/notafeed.html", lambda s: s.page("/notafeed.html", NO_DATE_PAGE), "not an RSS or Atom feed"),
+    ("/missing.xml", lambda s: None, "HTTP 404"),
+    ("/broken.xml", lambda s: s.page("/broken.xml", "oops", status=500), "HTTP 500"),
+    ("/slow.xml", lambda s: s.page("/slow.xml", "<rss/>"), "no answer within 0.5 s"),
+    ("/loop", lambda s: None, "more than 5 redirects (a redirect loop?)"),
+])
+def test_a_failing_feed_is_one_line_and_does_not_stop_the_others(site: Site, tmp_path: Path, path: str, setup, reason: str) -> None:
+    serve_news(site)
+    setup(site)
+    report = feeds.pull([f"{site.base}{path}", f"{site.base}/rss.xml"], tmp_path / "corpus", tmp_path / "s.json",
+                        fetcher(timeout=0.5))
+    assert report.failures[0].startswith(f"{site.base}{path}: ") and reason in report.failures[0]
+    assert "\n" not in report.failures[0] and len(report.saved) == 3  # the good feed still came in
+
+
+@pytest.mark.parametrize(("setup", "reason"), [
+    (lambda s: s.page("/item", b"%PDF-1.4", kind="application/pdf"), "not an HTML page (application/pdf)"),
+    (lambda s: s.page("/item", b"<p>" + b"x" * 300_000), "0.3 MB is over the 0 MB limit"),
+    (lambda s: s.page("/item", b"<p>" + b"x" * 300_000, **{"X-No-Length": "1"}), "over the 0 MB limit"),
+    (lambda s: s.page("/item", FRONT_PAGE), "no article text found on the page"),
+])
+def test_a_bad_page_is_one_line_and_nothing_is_saved_for_it(site: Site, tmp_path: Path, setup, reason: str) -> None:
+    setup(site)
+    site.page("/feed.xml", rss(site.base, [{"title": "x", "link": f"{site.base}/item", "date": RFC822}]),
+              kind="application/rss+xml")
+    report = feeds.pull([f"{site.base}/feed.xml"], tmp_path / "corpus", tmp_path / "s.json", fetcher(max_bytes=200_000))
+    assert report.saved == [] and len(report.failures) == 1 and reason in report.failures[0]
+    assert not (tmp_path / "corpus").exists() or not any((tmp_path / "corpus").rglob("*.md"))
+
+
+def test_requests_to_one_host_are_spaced() -> None:
+    slept: list[float] = []
+    now = [100.0]
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=1.0), sleep=lambda s: slept.append(s), clock=lambda: now[0])
+    with pytest.raises(feeds.FetchError):
+        f.get("http://127.0.0.1:9/a")  # nothing listens on the discard port: fails fast
+    now[0] += 0.25
+    with pytest.raises(feeds.FetchError):
+        f.get("http://127.0.0.1:9/b")
+    assert slept == [pytest.approx(0.75)]
+
+
+def test_cli_feeds_add_list_remove_and_refusals(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
+    assert main(["feeds", "list"]) == 0 and "no feeds yet" in capsys.readouterr().out
+    assert main(["feeds", "add", "https://news.example/rss"]) == 0
+    assert main(["feeds", "add", "https://news.example/rss"]) == 0 and "already listed" in capsys.readouterr().out
+    assert main(["feeds", "list"]) == 0 and capsys.readouterr().out == "https://news.example/rss\n"
+    for bad in ("file:///etc/passwd", "javascript:alert(1)", "news.example/rss"):
+        assert main(["feeds", "add", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("sitrep: ") and "refused: feeds and pages must be http:// or https:// URLs" in err
+        assert err.count("\n") == 1
+    assert main(["feeds", "remove", "https://other.example/rss"]) == 2 and "not in" in capsys.readouterr().err
+    assert main(["feeds", "remove", "https://news.example/rss"]) == 0
+    assert main(["feeds", "pull"]) == 2 and "no feeds to pull" in capsys.readouterr().err
+
+
+def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_news(site)
+    monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
+    monkeypatch.setenv("SITREP_FEEDS_STATE", str(tmp_path / "state.json"))
+    monkeypatch.setenv("SITREP_FEED_HOST_DELAY_S", "0")
+    monkeypatch.setenv("SITREP_EMBED_CACHE_DIR", str(tmp_path / "emb"))
+    (tmp_path / "feeds.txt").write_text(f"{site.base}/rss.xml\n")
+    code = main(["feeds", "pull", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "idx")],
+                make_encoder=lambda _s: FakeEncoder())
+    out, err = capsys.readouterr()
+    assert code == 0 and "3 saved" in out and "index: 3 added" in out
+    assert "failed: " in err and "javascript:alert(1)" in err
+    assert store.load(tmp_path / "idx").manifest.article_count == 3
