@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py
+	$(PY) benchmarks/bench_feeds.py
 	benchmarks/bench_setup.sh
 
 lint: $(STAMP)

@@ -201,6 +201,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
         return 0
 
     corpus = Path(args.corpus or settings.corpus_dir)
+    if args.action == "watch":
+        return _watch(settings, config, corpus, make_encoder, args)
     show_bar = not args.json and sys.stderr.isatty()
     report = _update(settings, config, corpus, make_encoder(settings), full=args.action == "build",
                      progress=_Bar() if show_bar else None)
@@ -216,6 +218,35 @@ def cmd_index(args: argparse.Namespace, settings: Settings, make_encoder: Callab
             + (f", {report.reparsed} of them parsed again by a newer parser" if report.reparsed else "")
             + f"), {report.passages} passages ({report.passages_embedded} embedded) in {report.seconds:.1f} s"
         )
+    return 0
+
+
+def _watch(settings: Settings, config: Any, corpus: Path, make_encoder: Callable[[Settings], Any],
+           args: argparse.Namespace) -> int:
+    from index.watch import watch
+
+    if not corpus.is_dir():
+        raise UserError(f"corpus folder {corpus} does not exist: create it or pass --corpus")
+    encoder = make_encoder(settings)
+
+    def report(result: Any) -> None:
+        if isinstance(result, (IndexStoreError, OSError)):
+            print(f"sitrep: update failed: {result} (still watching)", file=sys.stderr, flush=True)
+        elif isinstance(result, Exception):
+            raise result
+        else:
+            for warning in result.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            print(f"updated {config.where()}: {result.added} added, {result.changed} changed, {result.removed} removed; "
+                  f"{result.passages_embedded} passages embedded in {result.seconds:.1f} s", flush=True)
+
+    print(f"watching {corpus} (every {args.interval:g} s, updating after {args.debounce:g} s of quiet); Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    try:
+        watch(corpus, lambda: _update(settings, config, corpus, encoder), report,
+              interval=args.interval, debounce=args.debounce)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
     return 0
 
 
@@ -237,6 +268,7 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
         allowed_channels=settings.ids("discord_allowed_channels"),
         qa_channels=settings.ids("discord_qa_channels"),
         max_question_chars=settings.max_question_chars,
+        refresh_minutes=settings.refresh_minutes,
     )
     admins = AdminPolicy(settings.ids("discord_admin_user_ids"), settings.ids("discord_admin_role_ids"))
     target = _config(settings, args)
@@ -245,9 +277,20 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     def run_update() -> Any:
         return _update(settings, target, Path(settings.corpus_dir), make_index_encoder(settings))
 
+    def pull_feeds() -> Any:
+        from index import feeds
+
+        urls = feeds.FeedList(Path(settings.feeds)).urls()
+        fetcher = feeds.Fetcher(feeds.FetchSettings(timeout=settings.feed_timeout_s, host_delay=settings.feed_host_delay_s,
+                                                    max_bytes=int(settings.max_article_mb * 1e6)))
+        try:
+            return feeds.pull(urls, Path(settings.corpus_dir), Path(settings.feeds_state), fetcher)
+        finally:
+            fetcher.close()
+
     service = QAService(engine, lambda: _engine(settings, target, make_encoder), run_update,
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
-                        FeedbackLog(Path(settings.feedback_path)), k=settings.default_k)
+                        FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=pull_feeds)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.WARNING)
     bot = SitrepBot(service, config)
@@ -320,10 +363,14 @@ def parser() -> argparse.ArgumentParser:
         ("build", "rebuild the index from scratch"),
         ("update", "embed only new and changed articles, drop removed ones"),
         ("status", "show what the index holds"),
+        ("watch", "update whenever files in the corpus folder change (debounced)"),
     ):
         a = idx_sub.add_parser(action, help=text)
         if action != "status":
             a.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
+        if action == "watch":
+            a.add_argument("--interval", type=float, default=2.0, help="seconds between looks at the folder (default 2)")
+            a.add_argument("--debounce", type=float, default=3.0, help="seconds of quiet before updating (default 3)")
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
         _backend_option(a)
         a.add_argument("--json", action="store_true", help="print one JSON object")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ class BotConfig:
     allowed_channels: frozenset[int] = frozenset()  # empty: every channel
     qa_channels: frozenset[int] = frozenset()  # every message there is a question
     max_question_chars: int = 500
+    refresh_minutes: float = 0.0  # > 0: pull feeds and update the index this often (SITREP_REFRESH_MINUTES)
 
 
 class SitrepBot(commands.Bot):
@@ -35,6 +37,9 @@ class SitrepBot(commands.Bot):
     async def setup_hook(self) -> None:
         from bot.cogs import admin, ask
 
+        if self.config.refresh_minutes > 0:
+            self._refresher = asyncio.create_task(self.refresh_loop(), name="sitrep-refresh")
+
         await ask.setup(self)
         await admin.setup(self)
         if self.config.guild_id:
@@ -43,6 +48,20 @@ class SitrepBot(commands.Bot):
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    async def refresh_loop(self) -> None:
+        """Every refresh_minutes: feeds, then the incremental update, then the swap (bot/service.py)."""
+        while True:
+            await asyncio.sleep(self.config.refresh_minutes * 60)
+            info = await self.service.refresh()
+            if info is not None:
+                log.info("scheduled refresh: %s", info)
+
+    async def close(self) -> None:
+        task = getattr(self, "_refresher", None)
+        if task is not None:
+            task.cancel()
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask cog's listener."""

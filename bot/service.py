@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -25,6 +26,8 @@ from typing import Any
 from index.build import BuildReport
 from retrieval.engine import Engine
 from retrieval.types import Answer, Query
+
+log = logging.getLogger("sitrep.bot")
 
 
 class RateLimiter:
@@ -97,6 +100,8 @@ class QAService:
     admins: AdminPolicy = field(default_factory=AdminPolicy)
     feedback: FeedbackLog | None = None
     k: int = 10
+    pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
+    last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     _model_lock: threading.Lock = field(default_factory=threading.Lock)
     _reindexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -111,7 +116,7 @@ class QAService:
         return answer, engine
 
     def status(self) -> dict[str, Any]:
-        return self.engine.status()
+        return {**self.engine.status(), "last_refresh": self.last_refresh}
 
     @property
     def reindexing(self) -> bool:
@@ -126,3 +131,26 @@ class QAService:
             if report.added or report.changed or report.removed or report.full:
                 self.engine = await asyncio.to_thread(self.open_engine)
             return report
+
+    async def refresh(self) -> dict[str, Any] | None:
+        """The scheduled refresh: pull the feeds (if any), update the index, swap the engine in, as
+        /reindex does. Never raises: a failure is recorded for /status and the old index keeps
+        answering. Skipped (None) while a reindex or the previous refresh still runs."""
+        if self._reindexing.locked():
+            return None
+        async with self._reindexing:
+            info: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds")}
+            try:
+                if self.pull_feeds is not None:
+                    pulled = await asyncio.to_thread(self.pull_feeds)
+                    info["saved_from_feeds"] = len(pulled.saved)
+                    info["feed_failures"] = len(pulled.failures)
+                report = await asyncio.to_thread(self.run_update)
+                info.update(added=report.added, changed=report.changed, removed=report.removed)
+                if report.added or report.changed or report.removed or report.full:
+                    self.engine = await asyncio.to_thread(self.open_engine)
+            except Exception as exc:  # the bot must keep answering from the index it has
+                log.exception("scheduled refresh failed")
+                info["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.last_refresh = info
+            return info

@@ -64,7 +64,7 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _corpus_files(root: Path) -> Iterator[Path]:
+def corpus_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         name = path.name.lower()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
@@ -86,7 +86,7 @@ def scan_corpus(root: Path, max_bytes: int) -> Scan:
         seen.add(raw.id)
         articles.append(raw)
 
-    for path in _corpus_files(root):
+    for path in corpus_files(root):
         rel = path.relative_to(root).as_posix()
         if path.name.lower().endswith(JSONL_SUFFIXES):
             for raw, where in _scan_jsonl(path, rel, max_bytes, warnings):

@@ -31,6 +31,7 @@ class AdminCog(commands.Cog):
         for name, key in (("Articles", "articles"), ("Passages", "passages"), ("Newest article", "newest_article_date"),
                           ("Last build", "built_at"), ("Model", "model"), ("Backend", "backend")):
             embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
+        embed.add_field(name="Last refresh", value=refresh_line(s.get("last_refresh")), inline=False)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
@@ -72,6 +73,16 @@ class AdminCog(commands.Cog):
                 await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.exception("could not report the failure to the user")
+
+
+def refresh_line(info: dict | None) -> str:
+    """What the last scheduled refresh did, in one line for /status."""
+    if not info:
+        return "none yet (SITREP_REFRESH_MINUTES turns it on)"
+    if "error" in info:
+        return f"{info['at']}: failed ({info['error']}); still answering from the previous index"
+    feeds = f", {info['saved_from_feeds']} saved from feeds" if "saved_from_feeds" in info else ""
+    return f"{info['at']}: {info['added']} added, {info['changed']} changed, {info['removed']} removed{feeds}"
 
 
 async def setup(bot: SitrepBot) -> None:
