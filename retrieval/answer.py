@@ -161,7 +161,8 @@ class Answerer:
             for a, b in spans[hit.passage]:
                 present = set(next(sentence_tokens))
                 words.setdefault(hit.article_id, set()).update(present)
-                if len(text[a:b].split()) >= 4:  # headings and fragments do not answer
+                if len(text[a:b].split()) >= 4:  # headings and fragments do not answer (the old reader's
+                    # rule, kept: the sweep and the fit were run with it)
                     kept.append((a, b, sum(w for t, w in weights.items() if t in present) / total))
             for i, (a, b, cov) in enumerate(kept):
                 sentence = text[a:b]

@@ -104,6 +104,8 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
     """The features in Weights' order, less repetition (it needs every candidate; see score)."""
     del dense_gap  # measured (weight +0.5) but left out: no cross-validated gain
     prior = 1.0 / (1.0 + 0.35 * rank)
+    # The caps (4 names, 6 repeats; score()) were set before fitting, to keep one long sentence of
+    # names from dominating; they were not swept.
     names = sum(1 for m in _CAPITALISED.finditer(sentence) if m.group(0).lower() not in q.text)
     return [
         coverage,
