@@ -350,7 +350,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings, make_encoder: Callab
             u = summary["update"]
             line += f"; index: {u['added']} added, {u['changed']} changed, {u['passages_embedded']} passages embedded"
         print(line)
-    return 0
+    return 1 if report.feeds_failed == report.feeds else 0  # every feed unreadable: a cron job should notice
 
 
 def parser() -> argparse.ArgumentParser:

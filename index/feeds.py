@@ -45,6 +45,7 @@ class PullReport:
     saved: list[str] = field(default_factory=list)  # corpus-relative files written (new or changed)
     unchanged: int = 0  # items already fetched, entry unchanged
     duplicates: int = 0  # the same story from another feed or link
+    feeds_failed: int = 0  # feeds that could not be read at all
     failures: list[str] = field(default_factory=list)  # one line each: a feed or page that could not be used
     warnings: list[str] = field(default_factory=list)  # saved, but something was missing (a date)
 
@@ -155,10 +156,12 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                 body, _, _ = fetcher.get(feed_url)
             except (FetchError, CorpusError) as exc:
                 report.failures.append(f"{feed_url}: {exc}")
+                report.feeds_failed += 1
                 continue
             parsed = feedparser.parse(body)
             if not parsed.entries and (parsed.bozo or not parsed.get("version")):
                 report.failures.append(f"{feed_url}: not an RSS or Atom feed (no items could be read): check the URL")
+                report.feeds_failed += 1
                 continue
             outlet = (parsed.feed.get("title") or "").strip() or None
             for entry in parsed.entries:

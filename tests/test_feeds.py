@@ -238,3 +238,9 @@ def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: p
     assert code == 0 and "3 saved" in out and "index: 3 added" in out
     assert "failed: " in err and "javascript:alert(1)" in err
     assert store.load(tmp_path / "idx").manifest.article_count == 3
+
+    (tmp_path / "feeds.txt").write_text(f"{site.base}/missing.xml\n")  # every feed fails: exit 1, one line
+    code = main(["feeds", "pull", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "idx")],
+                make_encoder=lambda _s: FakeEncoder())
+    out, err = capsys.readouterr()
+    assert code == 1 and err == f"failed: {site.base}/missing.xml: HTTP 404\n" and "1 failed" in out
