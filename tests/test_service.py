@@ -46,12 +46,22 @@ def test_feedback_log(tmp_path: Path) -> None:
     assert entry["user"] == hash_user(1234) and "1234" not in entry["user"]
 
 
-@pytest.fixture
-def service(seed_corpus: Path, tmp_path: Path, backend_kind: str) -> QAService:
+def make_service(seed_corpus: Path, tmp_path: Path, backend_kind: str) -> QAService:
     enc = FakeEncoder()
     idx = target(backend_kind, tmp_path)
     update(seed_corpus, idx, enc)
     return QAService(Engine.open(idx, enc), lambda: Engine.open(idx, enc), lambda: update(seed_corpus, idx, enc))
+
+
+@pytest.fixture
+def service(seed_corpus: Path, tmp_path: Path, backend_kind: str) -> QAService:
+    return make_service(seed_corpus, tmp_path, backend_kind)
+
+
+@pytest.fixture
+def local_service(seed_corpus: Path, tmp_path: Path) -> QAService:
+    """For the refresh schedule, which sits above the swap the backend tests already cover."""
+    return make_service(seed_corpus, tmp_path, "local")
 
 
 class CountingEngine:
@@ -136,7 +146,7 @@ async def test_second_reindex_is_told_to_wait(service: QAService) -> None:
     await first
 
 
-async def test_scheduled_refresh_pulls_updates_and_swaps(service: QAService, seed_corpus: Path) -> None:
+async def test_scheduled_refresh_pulls_updates_and_swaps(local_service: QAService, seed_corpus: Path) -> None:
     from index.feeds import PullReport
 
     def pull() -> PullReport:  # a feed pull that saved one story into the corpus
@@ -146,41 +156,41 @@ async def test_scheduled_refresh_pulls_updates_and_swaps(service: QAService, see
             "Heavy floods displaced thousands of people in Assam on Monday, officials said.\n")
         return PullReport(feeds=1, items=1, saved=["feeds/floods.md"])
 
-    old = service.engine
-    service.pull_feeds = pull
-    info = await service.refresh()
+    old = local_service.engine
+    local_service.pull_feeds = pull
+    info = await local_service.refresh()
     assert info is not None and (info["added"], info["saved_from_feeds"], info["feed_failures"]) == (1, 1, 0)
-    assert service.engine is not old and service.status()["articles"] == 6
-    assert service.status()["last_refresh"] == info
-    again = await service.refresh()  # nothing new: no swap
-    assert again is not None and again["added"] == 0 and service.engine is not old
+    assert local_service.engine is not old and local_service.status()["articles"] == 6
+    assert local_service.status()["last_refresh"] == info
+    again = await local_service.refresh()  # nothing new: no swap
+    assert again is not None and again["added"] == 0 and local_service.engine is not old
 
 
-async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(service: QAService) -> None:
+async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(local_service: QAService) -> None:
     from bot.cogs.admin import refresh_line
 
     def unreachable() -> None:
         raise IndexUnavailable("cannot reach Milvus at http://127.0.0.1:1: start the server or fix SITREP_MILVUS_URI")
 
-    old = service.engine
-    service.run_update = unreachable  # type: ignore[assignment]
-    info = await service.refresh()
-    assert info is not None and info["error"].startswith("cannot reach Milvus") and service.engine is old
-    assert refresh_line(service.status()["last_refresh"]).endswith("still answering from the previous index")
-    answer, used = await service.ask("Shaheen air exercise")
+    old = local_service.engine
+    local_service.run_update = unreachable  # type: ignore[assignment]
+    info = await local_service.refresh()
+    assert info is not None and info["error"].startswith("cannot reach Milvus") and local_service.engine is old
+    assert refresh_line(local_service.status()["last_refresh"]).endswith("still answering from the previous index")
+    answer, used = await local_service.ask("Shaheen air exercise")
     assert used is old and answer.hits
 
 
-async def test_the_bot_refreshes_on_its_schedule(service: QAService) -> None:
+async def test_the_bot_refreshes_on_its_schedule(local_service: QAService) -> None:
     from bot.client import BotConfig, SitrepBot
 
-    bot = SitrepBot(service, BotConfig(refresh_minutes=0.001))  # every 0.06 s
+    bot = SitrepBot(local_service, BotConfig(refresh_minutes=0.001))  # every 0.06 s
     loop = asyncio.create_task(bot.refresh_loop())
     try:
         for _ in range(200):
-            if service.last_refresh is not None:
+            if local_service.last_refresh is not None:
                 break
             await asyncio.sleep(0.05)
-        assert service.last_refresh is not None and "error" not in service.last_refresh
+        assert local_service.last_refresh is not None and "error" not in local_service.last_refresh
     finally:
         loop.cancel()
