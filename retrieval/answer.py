@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.backends.base import Backend
+from index.backends.base import ArticleMeta, Backend
 from index.chunking import split_sentences
 from index.lexicon import tokenize
 from retrieval import reader
@@ -68,6 +68,16 @@ class _Candidate:
     features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
 
 
+@dataclass
+class _Evidence:
+    weights: dict[str, float]  # the question's terms, idf + 1
+    candidates: list[_Candidate]
+    coverage: float  # the best share of the question's weight in one sentence of the first passages
+    texts: dict[int, str]  # passage id -> verbatim text
+    subject: dict[str, float]  # article id -> share of the question's weight in its title + retrieved passages
+    meta: dict[str, ArticleMeta]  # article id -> what a citation shows
+
+
 class Answerer:
     def __init__(self, backend: Backend, lexical: TermWeights, params: AnswerParams = AnswerParams()) -> None:
         self.backend = backend
@@ -89,22 +99,24 @@ class Answerer:
 
     def evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float]:
         """Term weights, candidate sentences, and the best sentence's share of the question's terms."""
-        return self._evidence(result)[:3]
+        ev = self._evidence(result)
+        return ev.weights, ev.candidates, ev.coverage
 
-    def _evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float, dict[int, str]]:
+    def _evidence(self, result: SearchResult) -> _Evidence:
         texts, ordinals = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        candidates = self._candidates(result, weights, texts, ordinals)
+        ev = self._candidates(result, weights, texts, ordinals)
         # As calibrated: the best coverage among the sentences of the first passages.
-        coverage = max((c.coverage for c in candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
-        return weights, candidates, coverage, texts
+        ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
+        return ev
 
     def answer(self, result: SearchResult) -> Answer:
-        weights, candidates, coverage, texts = self._evidence(result)
+        ev = self._evidence(result)
+        candidates, coverage = ev.candidates, ev.coverage
         # Only articles about the question's subject answer: their title and retrieved passages hold at
         # least subject_share of what the best-covered article holds.
-        top = max(self._subject.values(), default=0.0)
-        usable = _distinct([c for c in candidates if c.usable and self._subject[c.hit.article_id] >= self.params.subject_share * top])
+        top = max(ev.subject.values(), default=0.0)
+        usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
         best = max(usable, key=lambda c: c.score, default=None)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
@@ -116,14 +128,12 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
             return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes))
-        return self._assemble(result, self._choose(best, usable, texts, weights), weights, confidence, texts)
+        return self._assemble(result, self._choose(best, usable), ev, confidence)
 
-    def _choose(self, best: _Candidate, usable: list[_Candidate], texts: dict[int, str],
-                weights: dict[str, float]) -> list[_Candidate]:
+    def _choose(self, best: _Candidate, usable: list[_Candidate]) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
-        softmax >= extra_ratio of the best's), saying something the chosen ones do not, and from a
-        passage about the question's subject (its words cover at least half of what the best
-        sentence's passage covers)."""
+        softmax >= extra_ratio of the best's), covering enough of the question, and saying something
+        of the kind asked for that the chosen ones do not."""
         chosen = [best]
         said = {ph.key for ph in best.phrases}
         for c in sorted(usable, key=lambda c: -c.score):
@@ -141,7 +151,7 @@ class Answerer:
         return chosen
 
     def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
-                    ordinals: dict[int, int]) -> list[_Candidate]:
+                    ordinals: dict[int, int]) -> _Evidence:
         total = sum(weights.values()) or 1.0
         question = reader.QuestionKind.of(result.question)
         ranked = result.hits[: self.params.passages_considered]
@@ -149,7 +159,8 @@ class Answerer:
         spans = {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
                  for h in ranked}
         flat = [texts[p][a:b] for p, ss in spans.items() for a, b in ss]
-        titles = {aid: m.title or "" for aid, m in self.backend.articles(list({h.article_id for h in ranked})).items()}
+        meta = self.backend.articles(list(dict.fromkeys(h.article_id for h in ranked)))
+        titles = {aid: m.title or "" for aid, m in meta.items()}
         tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
         title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
         sentence_tokens = iter(tokens[: len(flat)])
@@ -172,7 +183,7 @@ class Answerer:
                                         dense_gap=(hit.score_dense or 0.0) - dense_top)
                 rows.append((rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question)))
         # An article's subject: the share of the question's weight in its title and retrieved passages.
-        self._subject = {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
+        subject = {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
         counts = reader.repetition([r[6] for r in rows])
         out: list[_Candidate] = []
         for rank, hit, a, b, cov, feats, phrases in rows:
@@ -181,15 +192,14 @@ class Answerer:
             out.append(_Candidate(rank, hit, a, b, reader.score(feats, repeated), cov, phrases, reader.quotable(sentence),
                                   " ".join(sentence.lower().split()), {p.key: counts[p.key] for p in phrases},
                                   (*feats, min(repeated, 6) / 6)))
-        return out
+        return _Evidence(weights, out, 0.0, texts, subject, meta)
 
-    def _assemble(self, result: SearchResult, chosen: list[_Candidate], weights: dict[str, float], confidence: float,
-                  texts: dict[int, str]) -> Answer:
+    def _assemble(self, result: SearchResult, chosen: list[_Candidate], ev: _Evidence, confidence: float) -> Answer:
         citations: list[Citation] = []
         sentences: list[tuple[str, int]] = []
-        meta = self.backend.articles(list(dict.fromkeys(c.hit.article_id for c in chosen)))
+        meta, weights = ev.meta, ev.weights  # the cited articles' metadata came with the candidates
         for c in sorted(chosen, key=lambda c: (c.hit_rank, c.start)):
-            text = texts[c.hit.passage]
+            text = ev.texts[c.hit.passage]
             quote = text[c.start : c.end]
             assert quote and quote in text  # verbatim by construction; never cite what is not there
             m = meta[c.hit.article_id]
