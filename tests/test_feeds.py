@@ -70,7 +70,7 @@ class Site:
 @pytest.fixture
 def site() -> Iterator[Site]:
     s = Site()
-    thread = threading.Thread(target=s.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=s.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # shutdown waits a poll
     thread.start()
     try:
         yield s

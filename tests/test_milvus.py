@@ -56,7 +56,6 @@ def edit(corpus: Path) -> None:
     (corpus / "000_08773b1c9158e159.txt").unlink()
 
 
-@pytest.mark.slow  # three milvus-lite builds: ~8 s here
 def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_path: Path) -> None:
     enc = FakeEncoder()
     inc = target("milvus", tmp_path / "inc")
@@ -72,7 +71,6 @@ def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_pa
     assert snapshot(inc) == snapshot(full)
 
 
-@pytest.mark.slow  # three milvus-lite builds: ~8 s here
 def test_a_crash_mid_update_is_repaired_by_the_next_update(seed_corpus: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     config = target("milvus", tmp_path / "m")
@@ -184,7 +182,7 @@ def milvus_server(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-@pytest.mark.slow  # starts a server process: ~7 s here
+@pytest.mark.slow  # starts a server process: ~3 s here
 def test_a_server_over_the_network_answers_like_the_file(seed_corpus: Path, tmp_path: Path, milvus_server: str) -> None:
     remote = BackendConfig(kind="milvus", uri=milvus_server, collection="net")
     update(seed_corpus, remote, FakeEncoder())

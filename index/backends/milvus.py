@@ -384,7 +384,7 @@ class MilvusWriter:
         s.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
         ip = c.client.prepare_index_params()
         ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
-        c.client.create_collection(c.meta, schema=s, index_params=ip)
+        _create_collection(c.client, c.meta, s, ip)
 
     def _create(self, dim: int, bm25: lexicon.BM25Settings) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -413,7 +413,7 @@ class MilvusWriter:
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                      params=_index_params({"bm25_k1": bm25.k1, "bm25_b": bm25.b}))
         ip.add_index("article_id", index_type="INVERTED")
-        c.client.create_collection(c.passages, schema=s, index_params=ip)
+        _create_collection(c.client, c.passages, s, ip)
         self._fresh = True  # created by this writer: no passage of any article exists yet
 
         a = MilvusClient.create_schema(auto_id=False)
@@ -425,7 +425,7 @@ class MilvusWriter:
         a.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
         ip = c.client.prepare_index_params()
         ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
-        c.client.create_collection(c.articles, schema=a, index_params=ip)
+        _create_collection(c.client, c.articles, a, ip)
 
         t = MilvusClient.create_schema(auto_id=False)
         t.add_field("term", DataType.VARCHAR, is_primary=True, max_length=512)
@@ -433,9 +433,7 @@ class MilvusWriter:
         t.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
         ip = c.client.prepare_index_params()
         ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
-        c.client.create_collection(c.terms, schema=t, index_params=ip)
-        for name in (c.passages, c.articles, c.terms):
-            c.client.load_collection(name)
+        _create_collection(c.client, c.terms, t, ip)
         self._created = True
 
     # -- Writer protocol -------------------------------------------------------------------
@@ -618,3 +616,13 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _create_collection(client: Any, name: str, schema: Any, index_params: Any) -> None:
+    """Create, index and load an empty collection. `create_collection(index_params=...)` polls each
+    index's state after a fixed 0.5 s sleep (pymilvus' wait_for_creating_index): 3 s for a new
+    index's six indexes, most of a small build. An empty collection has no segment to build an
+    index on, so the index is declared without the wait; load_collection then serves it."""
+    client.create_collection(name, schema=schema)
+    client.create_index(name, index_params, sync=False)
+    client.load_collection(name)
