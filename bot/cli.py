@@ -65,9 +65,16 @@ def _query(args: argparse.Namespace, settings: Settings) -> Any:
 def cmd_ask(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
     from bot import render
 
+    from dataclasses import replace
+
+    from retrieval.conversation import Conversation
+
     query = _query(args, settings)  # bad options fail before the model loads
     engine = _engine(settings, _config(settings, args), make_encoder)
-    answer = engine.ask(query)
+    conversation = Conversation() if args.after else None
+    for earlier in args.after or ():  # the conversation so far, asked in order; their answers are not printed
+        engine.ask(replace(query, text=earlier), conversation)
+    answer = engine.ask(query, conversation)
     if args.json:
         print(json.dumps(render.as_json(answer), ensure_ascii=False))
     else:
@@ -91,6 +98,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
 
     if not args.dataset and not args.feedback:
         raise UserError("nothing to evaluate: give --dataset DIR, --feedback FILE, or both")
+    if args.conversations and not args.dataset:
+        raise UserError("--conversations needs --dataset: its turns name the dataset's questions and articles")
     queries: list[Any] = []
     nulls: list[Any] = []
     if args.dataset:
@@ -100,7 +109,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
         source = evaluate.corpus_file(dataset)
         queries = evaluate.load_queries(dataset / "queries.jsonl")
         nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
-        if args.limit:
+        if args.limit and not args.conversations:
             queries, nulls = queries[: args.limit], nulls[: args.limit]
         cache_dir = Path(settings.eval_cache_dir) / dataset.resolve().name
         config = _config(settings, args)
@@ -125,6 +134,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
             print(f"index {config.where()}: {report.articles} articles, {report.passages} passages "
                   f"({report.passages_embedded} embedded now)", file=sys.stderr)
     engine = _engine(settings, config, make_encoder)
+    if args.conversations:
+        return _eval_conversations(args, engine, evaluate.load_conversations(Path(args.conversations), queries))
     modes = list(MODES) if args.mode == "all" else [args.mode]
     default_mode = "hybrid" if "hybrid" in modes else modes[0]
     result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode=default_mode)
@@ -149,6 +160,37 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
         an = result["answers"]
         print(f"answers: {an['cites_gold_article']:.1%} cite a gold article, {an['quote_contains_answer']:.1%} quote the answer text, "  # type: ignore[index]
               f"quotes verbatim: {an['quotes_verbatim']}")  # type: ignore[index]
+    return 0
+
+
+def _eval_conversations(args: argparse.Namespace, engine: Any, conversations: list[Any]) -> int:
+    from retrieval import evaluate
+    from retrieval.conversation import Conversation
+
+    if args.limit:
+        conversations = conversations[: args.limit]
+    result = evaluate.evaluate_conversations(engine.ask, Conversation, conversations)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['conversations']} conversations")
+    print(f"{'turns':<10}{'n':>5}  {'asked':<18}{'recall@10':>10}{'mrr@10':>10}{'p50_ms':>9}")
+    for group in ("first", "followup", "switch"):
+        entry = result.get(group)
+        if not isinstance(entry, dict):
+            continue
+        for way in ("with_conversation", "alone", "rewrite"):
+            if way in entry:
+                m = entry[way]
+                lat = f"{entry['p50_ms']:>9}" if way == "with_conversation" else ""
+                print(f"{group:<10}{entry['turns']:>5}  {way:<18}{m['recall@10']:>10}{m['mrr@10']:>10}{lat}")
+    fu, sw = result.get("followup"), result.get("switch")
+    if isinstance(fu, dict) and "share_of_ceiling" in fu:
+        share = fu["share_of_ceiling"]
+        print(f"follow-ups with the conversation reach {share['recall@10']:.1%} of the full rewrite's recall@10 "
+              f"and {share['mrr@10']:.1%} of its MRR@10")
+    if isinstance(sw, dict):
+        print(f"subject changes lose {sw['recall@10_lost']:+.4f} recall@10 against being asked alone")
     return 0
 
 
@@ -389,6 +431,9 @@ def parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
     ask.add_argument("question")
+    ask.add_argument("--after", action="append", metavar="QUESTION",
+                     help="an earlier question of the conversation (repeatable, oldest first): the question is "
+                          "answered as a follow-up of these")
     _search_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -406,7 +451,9 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--mode", default="all", choices=["bm25", "dense", "hybrid", "all"])
     ev.add_argument("--index", help="use this index instead of building one in the eval cache")
     _backend_option(ev)
-    ev.add_argument("--limit", type=_positive, help="only the first N questions (and N probes)")
+    ev.add_argument("--limit", type=_positive, help="only the first N questions (and N probes), or N conversations")
+    ev.add_argument("--conversations", help="a conversation set (benchmarks/conversations.jsonl): score follow-up turns "
+                    "asked alone, with the conversation, and as full rewrites")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 

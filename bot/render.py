@@ -11,9 +11,33 @@ from retrieval.types import Answer, Citation
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
+def asked_json(answer: Answer) -> dict[str, Any]:
+    """How the question was understood: what was searched, and what came from earlier turns."""
+    a = answer.asked_as
+    if a is None:
+        return {"text": answer.question, "terms": [], "carried": [], "swapped": [], "prior_articles": [], "reason": ""}
+    return {"text": a.text, "terms": list(a.terms), "carried": list(a.carried), "swapped": [list(p) for p in a.swapped],
+            "prior_articles": list(a.prior_articles), "reason": a.reason}
+
+
+def understood(answer: Answer) -> str | None:
+    """"understood as: ..." when what was searched is not what was typed (a follow-up), else None."""
+    a = answer.asked_as
+    if a is None or not a.followup:
+        return None
+    from retrieval.conversation import surface
+
+    if a.swapped:
+        return f"understood as: {a.text} ({a.reason})"
+    carried = surface(a.carried, a.text)
+    shown = answer.question + (f" + {', '.join(carried)}" if carried else "")
+    return f"understood as: {shown} ({a.reason}" + ("; favouring the last answer's sources)" if a.prior_articles else ")")
+
+
 def as_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
+        "asked_as": asked_json(answer),
         "answer": answer.text,
         "abstained": answer.abstained,
         "confidence": round(answer.confidence, 4),
@@ -96,6 +120,9 @@ def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None,
             color: bool = False) -> str:
     """data_titles maps article id -> (title, source, date, location), for abstentions' nearest articles."""
     lines = [f"note: {n}" for n in answer.notes]
+    told = understood(answer)
+    if told:
+        lines.append(f"{DIM}{told}{RESET}" if color else told)
     if answer.abstained:
         lines.append("The corpus does not answer this.")
         nearest = list(dict.fromkeys(h.article_id for h in answer.hits))[:3]

@@ -9,18 +9,21 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import render
+from retrieval.conversation import Conversation
 from retrieval.dates import parse_as_of
 from retrieval.engine import Engine
 from retrieval.errors import RetrievalError
 from retrieval.hybrid import SearchResult
-from retrieval.types import MODES, Query
+from retrieval.types import MODES, Answer, Query
 
 HELP = """Type a question and press Enter. Commands:
   :mode bm25|dense|hybrid   search mode (now: {mode})
   :k N                      hits to fetch, 1-100 (now: {k})
   :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
   :source NAME|off          only articles from this outlet (now: {source})
-  :explain                  each hit of the last question: BM25 and vector rank and score, lede rank, fused score
+  :explain                  how the last question was understood (a follow-up: what came from earlier
+                            questions), then each hit: BM25 and vector rank and score, lede rank, fused score
+  :new                      start a new conversation (questions so far are no longer followed up)
   :help                     this text
   :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
 
@@ -32,6 +35,8 @@ class Repl:
         self.color = color
         self.query = Query("", k=k)
         self.last: SearchResult | None = None
+        self.last_answer: Answer | None = None
+        self.conversation = Conversation()  # a REPL session is one conversation; :new starts another
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
@@ -76,10 +81,19 @@ class Repl:
         elif cmd == "source":
             self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
             self.say(f"source: {self.query.source or 'all'}")
+        elif cmd == "new":
+            self.conversation.clear()
+            self.last = self.last_answer = None
+            self.say("new conversation: the next question stands on its own")
         elif cmd == "explain":
-            if self.last is None:
+            if self.last is None or self.last_answer is None:
                 self.say("ask a question first; :explain then shows how its hits were ranked")
             else:
+                asked = self.last_answer.asked_as
+                self.say(render.understood(self.last_answer) or "understood as typed (no earlier question was needed)")
+                if asked is not None:
+                    self.say(f"searched: {asked.text!r}; terms: {' '.join(asked.terms) or '-'}"
+                             + (f" (from earlier turns: {' '.join(asked.carried)})" if asked.carried else ""))
                 meta = self.engine.meta(h.article_id for h in self.last.hits)
                 self.say(render.explain(self.last, {a: m[0] for a, m in meta.items()}))
         else:
@@ -89,12 +103,11 @@ class Repl:
     def _ask(self, text: str) -> None:
         query = replace(self.query, text=text)
         try:
-            result = self.engine.search(query)
+            result, answer = self.engine.converse(query, self.conversation)
         except RetrievalError as exc:
             self.say(f"error: {exc}")
             return
-        self.last = result
-        answer = self.engine.answerer.answer(result)
+        self.last, self.last_answer = result, answer
         self.say(render.as_text(answer, self.engine.answer_meta(answer), self.color))
 
     def run(self, read: Callable[[str], str]) -> None:

@@ -24,12 +24,16 @@ from index.lexicon import tokenize
 from retrieval import reader
 from retrieval.hybrid import SearchResult
 from retrieval.lexical import TermWeights
-from retrieval.types import Answer, Citation, Hit
+from retrieval.types import Answer, AskedAs, Citation, Hit
 
 
 @dataclass(frozen=True)
 class AnswerParams:
     max_sentences: int = 3
+    # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
+    # they find the story, the follow-up's own words find the sentence (README "Conversations").
+    carried_weight: float = 0.5
+    word_families: bool = True  # coverage counts "response" for "respond" (see _families)
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
@@ -105,6 +109,8 @@ class Answerer:
     def _evidence(self, result: SearchResult) -> _Evidence:
         texts, ordinals = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
+        for t in _context_terms(result) & weights.keys():  # a follow-up: the earlier turns' terms find
+            weights[t] *= self.params.carried_weight  # the story, the follow-up's new words the sentence
         ev = self._candidates(result, weights, texts, ordinals)
         # As calibrated: the best coverage among the sentences of the first passages.
         ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
@@ -127,7 +133,7 @@ class Answerer:
             confidence = max(confidence, self.params.threshold)
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
-            return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes))
+            return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes), _asked(result))
         return self._assemble(result, self._choose(best, usable), ev, confidence)
 
     def _choose(self, best: _Candidate, usable: list[_Candidate]) -> list[_Candidate]:
@@ -153,7 +159,7 @@ class Answerer:
     def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
                     ordinals: dict[int, int]) -> _Evidence:
         total = sum(weights.values()) or 1.0
-        question = reader.QuestionKind.of(result.question)
+        question = reader.QuestionKind.of(result.reader_question)
         ranked = result.hits[: self.params.passages_considered]
         dense_top = max(((h.score_dense or 0.0) for h in ranked), default=0.0)
         spans = {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
@@ -165,12 +171,16 @@ class Answerer:
         title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
         sentence_tokens = iter(tokens[: len(flat)])
         rows: list[tuple[int, Hit, int, int, float, list[float], tuple[reader.Phrase, ...]]] = []
+        family = _family_index(weights) if self.params.word_families else {}
+        # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
+        # states the story's main news) does not apply.
+        followup = bool(_context_terms(result))
         words: dict[str, set[str]] = {aid: set(ws) for aid, ws in title_words.items()}  # what each article is about
         for rank, hit in enumerate(ranked):
             text = texts[hit.passage]
             kept: list[tuple[int, int, float]] = []
             for a, b in spans[hit.passage]:
-                present = set(next(sentence_tokens))
+                present = _families(set(next(sentence_tokens)), family) if family else set(next(sentence_tokens))
                 words.setdefault(hit.article_id, set()).update(present)
                 if len(text[a:b].split()) >= 4:  # headings and fragments do not answer (the old reader's
                     # rule, kept: the sweep and the fit were run with it)
@@ -179,7 +189,7 @@ class Answerer:
                 sentence = text[a:b]
                 neighbour = max(kept[i - 1][2] if i > 0 else 0.0, kept[i + 1][2] if i + 1 < len(kept) else 0.0)
                 feats = reader.features(sentence, question, cov, rank, neighbour,
-                                        lede=ordinals[hit.passage] == 0 and i == 0,
+                                        lede=ordinals[hit.passage] == 0 and i == 0 and not followup,
                                         dense_gap=(hit.score_dense or 0.0) - dense_top)
                 rows.append((rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question)))
         # An article's subject: the share of the question's weight in its title and retrieved passages.
@@ -212,7 +222,8 @@ class Answerer:
                 )
             )
             sentences.append((quote, n))
-        return Answer(result.question, tuple(sentences), tuple(citations), tuple(result.hits), False, confidence, tuple(result.notes))
+        return Answer(result.question, tuple(sentences), tuple(citations), tuple(result.hits), False, confidence,
+                      tuple(result.notes), _asked(result))
 
     def highlights(self, text: str, weights: dict[str, float]) -> tuple[tuple[int, int], ...]:
         """Spans of the words in text that match a question term (same stemming as search)."""
@@ -221,6 +232,43 @@ class Answerer:
             return ()
         stems = tokenize([text[a:b] for a, b in words], self.lexical.settings)
         return tuple(span for span, stem in zip(words, stems) if stem and stem[0] in weights)
+
+
+def _context_terms(result: SearchResult) -> set[str]:
+    """A follow-up's terms that earlier turns also searched: those carried, and its own that repeat them."""
+    asked = result.asked
+    if asked is None or not asked.followup or asked.swapped:
+        return set()
+    return set(asked.carried) | (set(asked.context) & set(asked.terms))
+
+
+def _asked(result: SearchResult) -> AskedAs:
+    """What was searched: the follow-up's plan, or the question and its terms."""
+    return result.asked if result.asked is not None else AskedAs(result.question, tuple(result.all_terms))
+
+
+FAMILY_PREFIX = 5
+
+
+def _family_index(weights: dict[str, float]) -> dict[str, list[str]]:
+    """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters."""
+    out: dict[str, list[str]] = {}
+    for t in weights:
+        if len(t) >= FAMILY_PREFIX:
+            out.setdefault(t[:FAMILY_PREFIX], []).append(t)
+    return out
+
+
+def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
+    """A sentence's stems plus the question stems of the same word family: the stemmer leaves
+    "respond" and "response" ("respons") apart; stems that differ only in their last letter (and
+    share at least FAMILY_PREFIX) are one family."""
+    extra = set()
+    for u in present:
+        for t in family.get(u[:FAMILY_PREFIX], ()):
+            if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:
+                extra.add(t)
+    return present | extra if extra else present
 
 
 def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:

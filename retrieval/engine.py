@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from index.backends import BackendConfig
 from index.backends.base import Backend
 from index.embedding import Encoder
 from retrieval.answer import Answerer, AnswerParams
-from retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult
+from retrieval.conversation import Conversation, Turn, plan
+from retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from retrieval.types import Answer, Query
 
 Meta = dict[str, tuple[str | None, str | None, str | None, str]]  # article id -> (title, outlet, date, location)
@@ -44,8 +48,40 @@ class Engine:
     def search(self, query: Query) -> SearchResult:
         return self.retriever.search(query)
 
-    def ask(self, query: Query) -> Answer:
-        return self.ask_batch([query])[0]
+    def ask(self, query: Query, conversation: Conversation | None = None) -> Answer:
+        """Answer a question; in a conversation, as a follow-up of its earlier turns when it points
+        back to them (or finds too little alone), and the turn is added to the conversation."""
+        if conversation is None:
+            return self.ask_batch([query])[0]
+        return self.converse(query, conversation)[1]
+
+    def converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
+        """ask() in a conversation, with the search result behind the answer (for :explain)."""
+        first = self.understand(query, conversation)
+        result = self.retriever.search(first)
+        answer = self.answerer.answer(result)
+        if answer.abstained and first.asked is None and len(conversation):
+            again = self.understand(query, conversation, force=True)  # found too little alone
+            if again.asked is not None:
+                second = self.retriever.search(again)
+                reply = self.answerer.answer(second)
+                if not reply.abstained:
+                    result, answer = second, reply
+        conversation.add(Turn.of(answer))
+        return result, answer
+
+    def understand(self, query: Query, conversation: Conversation | None, force: bool = False) -> Query:
+        """The query as it will be searched: with `asked` set when the conversation takes part."""
+        if conversation is None or not len(conversation):
+            return query
+        text, _ = clean_question(query.text, self.retriever.params.max_question_chars)
+        terms = self.retriever.terms
+        asked = plan(text, terms.all_terms(text), conversation, terms.strength, self._similar, force=force)
+        return replace(query, asked=asked) if asked.followup else query
+
+    def _similar(self, name: str, others: Sequence[str]) -> np.ndarray:
+        vectors = self.retriever.encoder.encode([name, *others])
+        return vectors[1:] @ vectors[0]
 
     def ask_batch(self, queries: Sequence[Query]) -> list[Answer]:
         return [self.answerer.answer(r) for r in self.retriever.search_batch(queries)]

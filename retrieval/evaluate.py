@@ -176,3 +176,117 @@ def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery],
         modes_out[mode] = m
     report["modes"] = modes_out
     return report
+
+
+@dataclass(frozen=True)
+class ConvTurn:
+    question: str
+    gold: tuple[str, ...]
+    as_of: date | None
+    rewrite: str | None = None  # the follow-up written out in full (the ceiling)
+
+
+@dataclass(frozen=True)
+class EvalConversation:
+    id: str
+    kind: str  # "followup" (later turns point back) or "switch" (the second question changes subject)
+    turns: tuple[ConvTurn, ...]
+
+
+def load_conversations(path: Path, queries: Sequence[EvalQuery]) -> list[EvalConversation]:
+    """A conversation set (benchmarks/conversations.jsonl): one conversation a line, {id, kind, as_of?,
+    turns: [{ref} | {q, gold, rewrite?, as_of?}]}. A `ref` names a dataset question by id (its text,
+    gold and date come from the dataset, read at run time); other turns are written out."""
+    if not path.is_file():
+        raise DatasetError(f"conversation file {path} does not exist: see benchmarks/conversations.jsonl for the format")
+    by_id = {q.id: q for q in queries}
+    out: list[EvalConversation] = []
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            default = date.fromisoformat(rec["as_of"]) if rec.get("as_of") else None
+            turns: list[ConvTurn] = []
+            for t in rec["turns"]:
+                if "ref" in t:
+                    q = by_id[t["ref"]]
+                    turns.append(ConvTurn(q.question, q.gold, q.question_date))
+                    default = default or q.question_date
+                else:
+                    when = date.fromisoformat(t["as_of"]) if t.get("as_of") else default
+                    turns.append(ConvTurn(str(t["q"]), tuple(t["gold"]), when, t.get("rewrite")))
+            if rec["kind"] not in ("followup", "switch") or len(turns) < 2:
+                raise ValueError("kind must be followup or switch, with two turns or more")
+            out.append(EvalConversation(str(rec["id"]), rec["kind"], tuple(turns)))
+        except KeyError as exc:
+            raise DatasetError(f"{path} line {lineno}: unknown dataset question or missing field {exc}: "
+                               "a ref must name a question of --dataset") from None
+        except (ValueError, TypeError) as exc:
+            raise DatasetError(f"{path} line {lineno}: not a conversation record ({exc})") from None
+    return out
+
+
+AskIn = Callable[[Query, object], Answer]  # (query, conversation) -> answer
+
+
+def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object],
+                           conversations: Sequence[EvalConversation], k: int = 10) -> dict[str, object]:
+    """Each conversation asked in order, every later turn three ways: alone (a new conversation), with
+    the conversation so far (built from sitrep's own earlier answers), and, where written, as its
+    full rewrite (the ceiling). Retrieval metrics per group; latency of the turns asked in context."""
+    groups: dict[str, dict[str, list[list[str]]]] = {}
+    golds: dict[str, list[tuple[str, ...]]] = {}
+    latencies: dict[str, list[float]] = {"first": [], "followup": [], "switch": []}
+    understood: list[dict[str, object]] = []
+
+    def record(group: str, way: str, answer: Answer) -> None:
+        groups.setdefault(group, {}).setdefault(way, []).append(article_ranking(answer.hits))
+
+    for conv in conversations:
+        context = new_conversation()
+        for i, turn in enumerate(conv.turns):
+            query = Query(turn.question, k=k, as_of=turn.as_of)
+            t = time.perf_counter()
+            answer = ask_in(query, context)
+            elapsed = (time.perf_counter() - t) * 1000
+            group = "first" if i == 0 else conv.kind
+            latencies[group].append(elapsed)
+            golds.setdefault(group, []).append(turn.gold)
+            record(group, "with_conversation", answer)
+            if i == 0:
+                continue
+            record(group, "alone", ask_in(query, new_conversation()))
+            if turn.rewrite:
+                record(group, "rewrite", ask_in(Query(turn.rewrite, k=k, as_of=turn.as_of), new_conversation()))
+            asked = answer.asked_as
+            understood.append({"id": conv.id, "turn": i + 1, "question": turn.question,
+                               "asked_as": asked.text if asked else turn.question,
+                               "carried": list(asked.carried) if asked else [], "reason": asked.reason if asked else "",
+                               "gold_in_top10": bool(set(article_ranking(answer.hits)[:10]) & set(turn.gold))})
+    report: dict[str, object] = {"conversations": len(conversations)}
+    for group, ways in groups.items():
+        gold = golds[group]
+        entry: dict[str, object] = {"turns": len(gold)}
+        for way, rankings in ways.items():
+            # The rewrite exists for follow-ups only; score it on those turns.
+            g = gold if way != "rewrite" else [x for x, c in zip(gold, _has_rewrite(conversations, group)) if c]
+            m = retrieval_metrics(rankings, g)
+            entry[way] = {"recall@10": m["recall@10"], "mrr@10": m["mrr@10"], "hit@10": m["hit@10"]}
+        entry["p50_ms"] = round(_percentile(latencies[group], 0.5), 2)
+        entry["p95_ms"] = round(_percentile(latencies[group], 0.95), 2)
+        report[group] = entry
+    fu = report.get("followup")
+    if isinstance(fu, dict) and "rewrite" in fu:
+        ceiling, got = fu["rewrite"], fu["with_conversation"]
+        fu["share_of_ceiling"] = {m: round(got[m] / ceiling[m], 4) if ceiling[m] else None for m in ("recall@10", "mrr@10")}
+    sw = report.get("switch")
+    if isinstance(sw, dict):
+        sw["recall@10_lost"] = round(sw["alone"]["recall@10"] - sw["with_conversation"]["recall@10"], 4)
+    report["understood"] = understood
+    return report
+
+
+def _has_rewrite(conversations: Sequence[EvalConversation], group: str) -> list[bool]:
+    return [t.rewrite is not None for c in conversations for i, t in enumerate(c.turns)
+            if i > 0 and c.kind == group]

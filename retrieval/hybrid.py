@@ -13,10 +13,11 @@ import numpy as np
 from index.backends.base import UNDATED, Backend, Filter, PassageRows
 from index.embedding import Encoder
 from retrieval import fusion
+from retrieval.conversation import article_key
 from retrieval.dates import Window, window
 from retrieval.errors import BadOption, BadQuestion
 from retrieval.lexical import TermWeights
-from retrieval.types import MODES, Hit, Query
+from retrieval.types import MODES, AskedAs, Hit, Query
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class RetrievalParams:
     # first passage) similarity to the question; a news story says what it is about up front
     lede_depth: int = 50  # ... cut, like the other lists, at a depth: only the 50 best ledes count. Uncut, a
     # recent article with a middling lede (a daily digest) outscored a months-old gold with the recency prior
+    followup_prior: float = 0.5  # a follow-up: the passages of the articles the last answer cited x (1 + this)
+    # (benchmarks/conversations.jsonl, README "Conversations")
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
@@ -50,6 +53,13 @@ class SearchResult:
     top_cosine: float  # best raw vector similarity among allowed passages
     notes: list[str] = field(default_factory=list)
     all_terms: list[str] = field(default_factory=list)  # including terms the corpus never uses
+    asked: AskedAs | None = None  # what was searched, when it was not the question alone (a follow-up)
+
+    @property
+    def reader_question(self) -> str:
+        """The question the reader reads for its kind: a rewrite when a name was swapped in
+        ("What about Pakistan?" reads as the earlier question about Pakistan), else what was typed."""
+        return self.asked.text if self.asked is not None and self.asked.swapped else self.question
 
 
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
@@ -116,15 +126,20 @@ class HybridRetriever:
             cleaned.append(clean_question(q.text, self.params.max_question_chars))
         # Every mode embeds the question: bm25 mode does not rank by it, but the answer's
         # confidence needs the similarity of the best evidence all the same.
-        vectors = self.encoder.encode([text for text, _ in cleaned])
+        vectors = self.encoder.encode([q.asked.text if q.asked else text for q, (text, _) in zip(queries, cleaned)])
         return [self._search_one(q, text, notes, vectors[i]) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
 
     def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray) -> SearchResult:
         p = self.params
         as_of = query.as_of or self.today()
         asked = window(text, as_of)
+        if query.asked is not None and asked.start is None and not asked.reason:
+            asked = window(query.asked.text, as_of)  # a follow-up keeps the earlier question's dates
+        hinted = not asked.hard
+        if query.since is not None and (asked.start is None or asked.start < query.since):
+            asked = Window(min(query.since, as_of), as_of, f"since {query.since.isoformat()}")
         flt, win = self._filter(asked, query.source, notes)
-        all_terms = self.terms.all_terms(text)
+        all_terms = list(query.asked.terms) if query.asked is not None else self.terms.all_terms(text)
         terms = self.terms.known(all_terms)
         lists: list[list[tuple[int, float]]] = []
         weights: list[float] = []
@@ -144,7 +159,8 @@ class HybridRetriever:
         lede_rank: dict[int, int] = {}
         if query.mode == "hybrid" and p.lede_weight > 0 and fused:
             fused, lede_rank = self._lede_list(fused, rows, at, vector)
-        hinted = not asked.hard
+        if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
+            fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
             fused = self._recency(fused, rows, at, as_of, half_life, weight)
@@ -156,7 +172,13 @@ class HybridRetriever:
         else:
             ids = np.array([h.passage for h in hits], dtype=np.int64)
             top_cosine = float((self.backend.vectors(ids) @ vector).max()) if ids.size else 0.0
-        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms)
+        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+
+    def _prior(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], articles: set[str]) -> dict[int, float]:
+        """The last answer's cited articles (ids, or their short keys) favoured: x (1 + followup_prior)."""
+        lift = 1.0 + self.params.followup_prior
+        favoured = {a for a in set(rows.article_id) if a in articles or article_key(a) in articles}
+        return {i: s * lift if rows.article_id[at[i]] in favoured else s for i, s in fused.items()}
 
     def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
                    vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:

@@ -18,6 +18,7 @@ class TermWeights:
         self.passages = max(backend.stats().passages, 1)
         self.max_idf = math.log(1.0 + (self.passages + 0.5) / 0.5)
         self._df: dict[str, int] = {}
+        self._strength: dict[str, float] = {}
 
     def all_terms(self, text: str) -> list[str]:
         """The question's index terms (same tokenizer as indexing), in the corpus or not."""
@@ -50,3 +51,17 @@ class TermWeights:
         """In at most 5% of passages (or 3, in a small corpus): a name, an acronym, a specific word."""
         d = self.df([term])[term]
         return 0 < d <= max(3.0, 0.05 * self.passages)
+
+    def strength(self, terms: Sequence[str]) -> dict[str, float]:
+        """How well each term alone retrieves: its best single-term BM25 score over the corpus, over
+        the best a term could score here (in one passage only, saturated: max idf x (k1 + 1)). HQE's
+        keyword measure (retrieval/conversation.py). One batched search for the terms not yet seen."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._strength]
+        if missing:
+            ranked = self.backend.lexical([[t] for t in missing], 1, [None] * len(missing))
+            ceiling = self.max_idf * (self.settings.k1 + 1.0)
+            for t, r in zip(missing, ranked):
+                self._strength[t] = float(r.scores[0]) / ceiling if len(r.scores) else 0.0
+            if len(self._strength) > 200_000:
+                self._strength.clear()
+        return {t: self._strength.get(t, 0.0) for t in terms}

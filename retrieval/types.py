@@ -15,6 +15,26 @@ class Query:
     mode: str = "hybrid"
     as_of: date | None = None  # None: today
     source: str | None = None  # outlet / source filter (case-insensitive substring)
+    since: date | None = None  # nothing published before this day (a question's own dates may narrow it)
+    asked: AskedAs | None = None  # set by the engine for a question in a conversation: what to search instead
+
+
+@dataclass(frozen=True)
+class AskedAs:
+    """How a question was understood: what was searched. For a question on its own, the question and
+    its terms; for a follow-up, the conversation's part in it (retrieval/conversation.py)."""
+
+    text: str  # what was embedded: the question, the earlier question with it, or a rewrite
+    terms: tuple[str, ...]  # the index terms BM25 searched with
+    carried: tuple[str, ...] = ()  # ... of which these came from earlier turns
+    swapped: tuple[tuple[str, str], ...] = ()  # (earlier name, the new one put in its place)
+    prior_articles: tuple[str, ...] = ()  # the last answer's cited articles, favoured
+    reason: str = ""  # why the conversation was used; "" when the question stood alone
+    context: tuple[str, ...] = ()  # every term the remembered earlier turns searched with
+
+    @property
+    def followup(self) -> bool:
+        return bool(self.carried or self.swapped or self.prior_articles or self.reason)
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class Answer:
     abstained: bool
     confidence: float
     notes: tuple[str, ...] = field(default=())  # e.g. "question truncated to 1,000 characters"
+    asked_as: AskedAs | None = None  # what was searched (None only for answers made outside the engine)
 
     @property
     def text(self) -> str | None:
