@@ -63,10 +63,9 @@ def _query(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
-    from bot import render
-
     from dataclasses import replace
 
+    from bot import render
     from retrieval.conversation import Conversation
 
     query = _query(args, settings)  # bad options fail before the model loads
@@ -303,7 +302,8 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     import discord
 
     from bot.client import BotConfig, SitrepBot
-    from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter
+    from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, parse_scopes
+    from retrieval.errors import RetrievalError
 
     config = BotConfig(
         guild_id=settings.discord_guild_id,
@@ -311,7 +311,15 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
         qa_channels=settings.ids("discord_qa_channels"),
         max_question_chars=settings.max_question_chars,
         refresh_minutes=settings.refresh_minutes,
+        threads=settings.discord_threads,
     )
+    try:
+        scopes = parse_scopes(settings.discord_channel_scopes)
+    except ValueError as exc:
+        raise UserError(f"setting SITREP_DISCORD_CHANNEL_SCOPES is invalid: {exc}; use CHANNEL_ID=SOURCE[@SINCE], "
+                        "e.g. 920000000000000001=cnn.com@30d") from None
+    except RetrievalError as exc:
+        raise UserError(f"setting SITREP_DISCORD_CHANNEL_SCOPES is invalid: {exc}") from None
     admins = AdminPolicy(settings.ids("discord_admin_user_ids"), settings.ids("discord_admin_role_ids"))
     target = _config(settings, args)
     engine = _engine(settings, target, make_encoder)  # no index: one line now, not a half-working bot
@@ -332,7 +340,8 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
 
     service = QAService(engine, lambda: _engine(settings, target, make_encoder), run_update,
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
-                        FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=pull_feeds)
+                        FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=pull_feeds,
+                        scopes=scopes)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.WARNING)
     bot = SitrepBot(service, config)
@@ -341,8 +350,9 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     except discord.LoginFailure:
         raise UserError("Discord rejected the token: reset it in the developer portal (Bot > Reset Token) and update DISCORD_TOKEN") from None
     except discord.PrivilegedIntentsRequired:
-        raise UserError("Q&A channels need the Message Content intent: enable it under Bot > Privileged Gateway "
-                        "Intents, or clear SITREP_DISCORD_QA_CHANNELS") from None
+        raise UserError("Q&A channels and follow-ups in threads need the Message Content intent: enable it under "
+                        "Bot > Privileged Gateway Intents, or set SITREP_DISCORD_THREADS=false and clear "
+                        "SITREP_DISCORD_QA_CHANNELS") from None
     return 0
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 from discord.ext import commands
 
 from bot.service import QAService
+from retrieval.conversation import ConversationParams
 
 log = logging.getLogger("sitrep.bot")
 NO_PINGS = discord.AllowedMentions.none()
@@ -22,14 +23,21 @@ class BotConfig:
     qa_channels: frozenset[int] = frozenset()  # every message there is a question
     max_question_chars: int = 500
     refresh_minutes: float = 0.0  # > 0: pull feeds and update the index this often (SITREP_REFRESH_MINUTES)
+    threads: bool = True  # a question asked in a channel is answered in a thread started from it
+    conversation_params: ConversationParams = field(default_factory=ConversationParams)
+
+    @property
+    def conversation_turns(self) -> int:
+        return self.conversation_params.max_turns
 
 
 class SitrepBot(commands.Bot):
     def __init__(self, service: QAService, config: BotConfig) -> None:
         intents = discord.Intents.default()
-        # Mentions and DMs arrive with their text anyway; reading every message of a Q&A
-        # channel needs the privileged message content intent, so ask for it only then.
-        intents.message_content = bool(config.qa_channels)
+        # Mentions and DMs arrive with their text anyway; reading every message of a Q&A channel, or a
+        # follow-up in a thread that does not mention the bot, needs the privileged message content
+        # intent, so ask for it only then.
+        intents.message_content = bool(config.qa_channels) or config.threads
         super().__init__(command_prefix=(), intents=intents, allowed_mentions=NO_PINGS, help_command=None)
         self.service = service
         self.config = config

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.render import answer_parts
+from bot.render import UNDERSTOOD, answer_parts, understood, why
+from retrieval.conversation import Turn, article_key
 from retrieval.types import Answer, Citation
 
 CONTENT_MAX = 2000
@@ -107,7 +108,7 @@ def answer_embed(answer: Answer, meta: Meta, max_sources: int = 3) -> Rendered:
     for c in shown:
         embed.add_field(name=shorten(f"[{c.n}] {clean(c.title or '(untitled)')}", FIELD_NAME_MAX),
                         value=_source_value(c, SNIPPET_CHARS), inline=False)
-    embed.set_footer(text=shorten(f"sitrep · confidence {answer.confidence:.0%} · quotes are verbatim from the sources", FOOTER_MAX))
+    embed.set_footer(text=footer(answer, f"sitrep · confidence {answer.confidence:.0%} · quotes are verbatim from the sources"))
     # Shrink snippets, then drop trailing sources, until the whole embed fits.
     snippet = SNIPPET_CHARS
     while len(embed) > EMBED_TOTAL_MAX and snippet > 60:
@@ -151,11 +152,53 @@ def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Em
         description="The corpus does not answer this." + "".join(f"\n*{clean(n)}*" for n in answer.notes),
         colour=discord.Colour.light_grey(),
     )
+    embed.set_footer(text=footer(answer, "sitrep · nothing in the corpus answers this"))
     for aid in list(dict.fromkeys(h.article_id for h in answer.hits))[:nearest]:
         title, source, date, location = meta[aid]
         embed.add_field(name=shorten(f"Nearest: {clean(title or '(untitled)')}", FIELD_NAME_MAX),
                         value=shorten(source_line(title, source, date, location), FIELD_VALUE_MAX), inline=False)
     return embed
+
+
+def footer(answer: Answer, tail: str) -> str:
+    """The embed's footer (small text): for a follow-up, "understood as: ..." on its own first line
+    (exact: read back by turn_from_message), then why, then `tail`. Footers render no markdown and
+    ping no one, so the text goes in as it is."""
+    told = understood(answer)
+    if not told:
+        return shorten(tail, FOOTER_MAX)
+    second = f"{why(answer) or ''} · {tail}".lstrip(" ·")
+    return shorten(f"{shorten(told, FOOTER_MAX - len(second) - 1)}\n{second}", FOOTER_MAX)
+
+
+MORE_PREFIX = "sitrep:more:"
+MAX_KEYS = 8  # 12 + 8 x 9 characters: within Discord's 100 for a custom id
+
+
+def more_custom_id(answer: Answer) -> str:
+    """The "More sources" button's id carries the cited articles' short keys, so a thread can be
+    rebuilt from its messages after a restart (Discord keeps components with the message)."""
+    keys = [article_key(a) for a in dict.fromkeys(c.article_id for c in answer.citations)][:MAX_KEYS]
+    return MORE_PREFIX + ",".join(keys)
+
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def turn_from_message(title: str | None, footer_text: str | None, custom_ids: list[str], at: float) -> Turn | None:
+    """An earlier turn read back from one of sitrep's answers (its embed and buttons), or None if the
+    message is not one. The question is the title (markdown escapes undone); what was searched is
+    the footer's "understood as:" line if there is one, else the question."""
+    more = next((c for c in custom_ids if c.startswith(MORE_PREFIX)), None)
+    if more is None or not title:
+        return None
+    question = _ESCAPE.sub(r"\1", title.replace("\u200b", "")).rstrip("…")
+    asked = question
+    first = (footer_text or "").split("\n", 1)[0]
+    if first.startswith(UNDERSTOOD):
+        asked = first[len(UNDERSTOOD):].rstrip("…")
+    cited = tuple(k for k in more[len(MORE_PREFIX):].split(",") if k)
+    return Turn(question, asked, cited, at)
 
 
 def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:

@@ -20,18 +20,25 @@ def asked_json(answer: Answer) -> dict[str, Any]:
             "prior_articles": list(a.prior_articles), "reason": a.reason}
 
 
-def understood(answer: Answer) -> str | None:
-    """"understood as: ..." when what was searched is not what was typed (a follow-up), else None."""
-    a = answer.asked_as
-    if a is None or not a.followup:
-        return None
-    from retrieval.conversation import surface
+UNDERSTOOD = "understood as: "
 
-    if a.swapped:
-        return f"understood as: {a.text} ({a.reason})"
-    carried = surface(a.carried, a.text)
-    shown = answer.question + (f" + {', '.join(carried)}" if carried else "")
-    return f"understood as: {shown} ({a.reason}" + ("; favouring the last answer's sources)" if a.prior_articles else ")")
+
+def understood(answer: Answer) -> str | None:
+    """"understood as: <what was searched>" when that is not what was typed (a follow-up), else None.
+    The searched text is shown whole (the earlier question with this one, or the rewrite): exact, so
+    a Discord thread can be read back from it (bot/discord_render.py)."""
+    a = answer.asked_as
+    if a is None or not a.followup or a.text == answer.question:
+        return None
+    return UNDERSTOOD + a.text
+
+
+def why(answer: Answer) -> str | None:
+    """Why the earlier turns took part, in brackets, for showing beside understood()."""
+    a = answer.asked_as
+    if a is None or not a.reason:
+        return None
+    return f"({a.reason}" + ("; favouring the last answer's sources)" if a.prior_articles else ")")
 
 
 def as_json(answer: Answer) -> dict[str, Any]:
@@ -122,6 +129,7 @@ def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None,
     lines = [f"note: {n}" for n in answer.notes]
     told = understood(answer)
     if told:
+        told = f"{told} {why(answer) or ''}".rstrip()
         lines.append(f"{DIM}{told}{RESET}" if color else told)
     if answer.abstained:
         lines.append("The corpus does not answer this.")

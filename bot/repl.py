@@ -90,10 +90,11 @@ class Repl:
                 self.say("ask a question first; :explain then shows how its hits were ranked")
             else:
                 asked = self.last_answer.asked_as
-                self.say(render.understood(self.last_answer) or "understood as typed (no earlier question was needed)")
-                if asked is not None:
-                    self.say(f"searched: {asked.text!r}; terms: {' '.join(asked.terms) or '-'}"
-                             + (f" (from earlier turns: {' '.join(asked.carried)})" if asked.carried else ""))
+                if asked is not None and asked.followup:  # a follow-up: what the conversation added
+                    self.say(f"{render.understood(self.last_answer) or 'understood as typed'} {render.why(self.last_answer) or ''}".rstrip())
+                    self.say(f"terms from earlier turns: {' '.join(asked.carried) or '-'}"
+                             + "".join(f"; '{new}' in place of '{old}'" for old, new in asked.swapped)
+                             + (f"; favouring {', '.join(asked.prior_articles)}" if asked.prior_articles else ""))
                 meta = self.engine.meta(h.article_id for h in self.last.hits)
                 self.say(render.explain(self.last, {a: m[0] for a, m in meta.items()}))
         else:

@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from index.build import BuildReport
+from retrieval.conversation import Conversation
 from retrieval.engine import Engine
 from retrieval.types import Answer, Query
 
@@ -91,6 +92,73 @@ class ReindexBusy(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A channel's defaults (SITREP_DISCORD_CHANNEL_SCOPES): only this source, only since this long ago."""
+
+    source: str | None = None
+    since: str | None = None  # "30d", "2w", or a date
+
+    def describe(self) -> str:
+        parts = ([f"source {self.source}"] if self.source else []) + ([f"since {self.since}"] if self.since else [])
+        return ", ".join(parts) or "everything"
+
+
+def parse_scopes(raw: str) -> dict[int, Scope]:
+    """"CHANNEL=SOURCE[@SINCE],CHANNEL=@SINCE" -> {channel id: Scope}; ValueError names a bad entry."""
+    from retrieval.dates import parse_since
+
+    out: dict[int, Scope] = {}
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry:
+            continue
+        channel, sep, rest = entry.partition("=")
+        source, _, since = rest.partition("@")
+        if not sep or not channel.strip().isdigit() or not (source.strip() or since.strip()):
+            raise ValueError(f"{entry!r} is not CHANNEL_ID=SOURCE[@SINCE]")
+        if since.strip():
+            parse_since(since.strip(), datetime.now(UTC).date())  # a bad span fails at start-up, not per question
+        out[int(channel)] = Scope(source.strip() or None, since.strip() or None)
+    return out
+
+
+class ConversationStore:
+    """Conversations by Discord channel (a thread the bot started, or a DM), so a follow-up does not
+    re-read the channel's history. Bounded: at most `size` kept (least recently used dropped), none
+    idle longer than `idle_s`, a deleted thread's dropped at once. A miss is rebuilt from the
+    channel's history (the bot's answers carry their turns), so a restart loses nothing."""
+
+    def __init__(self, size: int = 500, idle_s: float = 24 * 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.idle_s, self.clock = size, idle_s, clock
+        self._items: OrderedDict[int, tuple[Conversation, float]] = OrderedDict()
+
+    def get(self, key: int) -> Conversation | None:
+        self._expire()
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: int, conversation: Conversation) -> None:
+        self._items[key] = (conversation, self.clock())
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def drop(self, key: int) -> None:
+        self._items.pop(key, None)
+
+    def _expire(self) -> None:
+        now = self.clock()
+        for key in [k for k, (_, seen) in self._items.items() if now - seen > self.idle_s]:
+            del self._items[key]
+
+    def __len__(self) -> int:
+        self._expire()
+        return len(self._items)
+
+
 @dataclass
 class QAService:
     engine: Engine
@@ -102,21 +170,41 @@ class QAService:
     k: int = 10
     pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
+    conversations: ConversationStore = field(default_factory=ConversationStore)
+    scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
     _model_lock: threading.Lock = field(default_factory=threading.Lock)
     _reindexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def _ask_sync(self, engine: Engine, question: str) -> Answer:
+    def _ask_sync(self, engine: Engine, query: Query, conversation: Conversation | None) -> Answer:
         with self._model_lock:
-            return engine.ask(Query(question, k=self.k))
+            return engine.ask(query, conversation)
 
-    async def ask(self, question: str) -> tuple[Answer, Engine]:
-        """Answer off the event loop; returns the engine used, so rendering matches it."""
+    async def ask(self, question: str | Query, conversation: Conversation | None = None) -> tuple[Answer, Engine]:
+        """Answer off the event loop (in a conversation: as its next turn); returns the engine used,
+        so rendering matches it."""
         engine = self.engine  # captured: a swap during the question does not affect it
-        answer = await asyncio.to_thread(self._ask_sync, engine, question)
+        query = question if isinstance(question, Query) else Query(question, k=self.k)
+        answer = await asyncio.to_thread(self._ask_sync, engine, query, conversation)
         return answer, engine
+
+    def query(self, question: str, channel_id: int | None, *, source: str | None = None, since: str | None = None,
+              as_of: str | None = None, k: int | None = None) -> Query:
+        """The question with the channel's scope under the asker's own options; a bad date or span
+        raises BadOption (one line for the user)."""
+        from retrieval.dates import parse_as_of, parse_since
+
+        scope = self.scopes.get(channel_id or 0, Scope())
+        day = parse_as_of(as_of) if as_of else None
+        since = since or scope.since
+        start = parse_since(since, day or datetime.now(UTC).date()) if since else None
+        return Query(question, k=k or self.k, source=source or scope.source, as_of=day, since=start)
 
     def status(self) -> dict[str, Any]:
         return {**self.engine.status(), "last_refresh": self.last_refresh}
+
+    def outlets(self) -> tuple[str, ...]:
+        """The index's outlets, for /ask's source autocomplete."""
+        return self.engine.backend.stats().outlets
 
     @property
     def reindexing(self) -> bool:

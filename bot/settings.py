@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     discord_qa_channels: str = ""  # channels where every message is a question
     discord_admin_user_ids: str = ""  # who may /reindex; with no ids or roles: Manage Server
     discord_admin_role_ids: str = ""
+    discord_threads: bool = True  # answer channel questions in a thread; follow-ups there need no mention
+    discord_channel_scopes: str = ""  # "CHANNEL_ID=SOURCE[@SINCE],...": a channel's default source filter / window
     rate_limit_questions: int = Field(5, ge=1)
     rate_limit_seconds: float = Field(60.0, gt=0)
     max_question_chars: int = Field(500, ge=10, le=4000)

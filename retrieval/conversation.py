@@ -62,16 +62,18 @@ class ConversationParams:
 
 @dataclass(frozen=True)
 class Turn:
+    """What a later question needs of an earlier one. Everything else (its terms, its names) is
+    derived from `asked`, so a turn read back from a Discord message is the turn that was made."""
+
     question: str  # as typed (cleaned)
-    asked: str  # the text that was searched (the question itself, or its rewrite)
-    terms: tuple[str, ...]  # the index terms searched with
+    asked: str  # the text that was searched: the question itself, the earlier question with it, or a rewrite
     cited: tuple[str, ...]  # article ids (or their short keys, see article_key) the answer cited
     at: float = field(default_factory=time.time)
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
         asked = answer.asked_as
-        return cls(answer.question, asked.text if asked else answer.question, asked.terms if asked else (),
+        return cls(answer.question, asked.text if asked else answer.question,
                    tuple(dict.fromkeys(c.article_id for c in answer.citations)))
 
 
@@ -178,13 +180,15 @@ def _only_names(question: str, found: Sequence[str]) -> bool:
     return not [w for w in _WORD.findall(rest) if w.lower() not in {"then", "too", "now", "instead", "please"}]
 
 
-def plan(question: str, own_terms: Sequence[str], conversation: Conversation | None,
+def plan(question: str, conversation: Conversation | None, tokenize: Callable[[str], list[str]],
          strength: Callable[[Sequence[str]], dict[str, float]], similar: Callable[[str, Sequence[str]], np.ndarray],
          force: bool = False) -> AskedAs:
-    """How to search `question` (cleaned) given the conversation. `strength(terms)` is each term's
+    """How to search `question` (cleaned) given the conversation. `tokenize(text)` gives the index
+    terms of a text (the index's own analyser); `strength(terms)` is each term's
     best single-term BM25 score over the corpus's best possible (0..~1); `similar(name, others)` the
     cosine of a name's vector to each other name's. `force`: the question found too little alone,
     search it with the conversation's subject even without a cue."""
+    own_terms = tokenize(question)
     alone = AskedAs(question, tuple(own_terms))
     turns = conversation.recent() if conversation is not None else []
     if not turns:
@@ -199,32 +203,33 @@ def plan(question: str, own_terms: Sequence[str], conversation: Conversation | N
         swapped = _swap(last.asked, c.word, [n for n in names(last.asked)], similar, p.swap_min_cosine)
         if swapped is not None:
             text, old = swapped
-            rest = [t for t in own_terms if t not in lexicon.tokenize([c.word], _BM25)[0]]
+            rest = [t for t in own_terms if t not in tokenize(c.word)]
             if rest and not _SWAP_CUE.search(question):
                 text = f"{text} {question}"
-            terms = tuple(dict.fromkeys(lexicon.tokenize([text], _BM25)[0]))
+            terms = tuple(dict.fromkeys(tokenize(text)))
             return AskedAs(text, terms, tuple(t for t in terms if t not in own_terms), ((old, c.word),), (),
                            f"'{c.word}' in place of '{old}' in the earlier question")
-    carried = _carried(turns, own_terms, strength, p, ambiguous=bool(c) and c.kind != "names")
+    terms_of = [tuple(dict.fromkeys(tokenize(t.asked))) for t in turns]
+    carried = _carried(terms_of, own_terms, strength, p, ambiguous=bool(c) and c.kind != "names")
     text = f"{last.asked} {question}"
     if len(text) > p.max_text_chars:
         text = text[len(text) - p.max_text_chars:].split(" ", 1)[-1]
     reason = {"pronoun": f"'{c.word}' refers to the earlier question", "ellipsis": f"'{c.word}' continues the earlier question",
               "short": "too short to stand alone", "names": "names only what was already asked about",
               "swap": f"'{c.word}' added to the earlier question", "": "found too little alone"}[c.kind]
-    context = tuple(dict.fromkeys(t for turn in turns for t in turn.terms))
+    context = tuple(dict.fromkeys(t for terms in terms_of for t in terms))
     return AskedAs(text, tuple(own_terms) + tuple(carried), tuple(carried), (), last.cited, reason, context)
 
 
-def _carried(turns: Sequence[Turn], own_terms: Sequence[str], strength: Callable[[Sequence[str]], dict[str, float]],
+def _carried(turns: Sequence[Sequence[str]], own_terms: Sequence[str], strength: Callable[[Sequence[str]], dict[str, float]],
              p: ConversationParams, ambiguous: bool) -> list[str]:
-    """HQE: the topic terms of every remembered turn, and the last turn's sub-topic terms when the
-    question is ambiguous, strongest first, none the question already has."""
-    pool = list(dict.fromkeys(t for turn in turns for t in turn.terms if t not in own_terms))
+    """HQE: the topic terms of every remembered turn (each turn's terms), and the last turn's
+    sub-topic terms when the question is ambiguous, strongest first, none the question already has."""
+    pool = list(dict.fromkeys(t for terms in turns for t in terms if t not in own_terms))
     if not pool:
         return []
     score = strength(pool)
-    last = set(turns[-1].terms)
+    last = set(turns[-1])
     keep = [t for t in pool if score[t] >= p.topic_strength or (ambiguous and t in last and score[t] >= p.subtopic_strength)]
     return sorted(keep, key=lambda t: -score[t])
 

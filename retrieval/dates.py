@@ -66,3 +66,19 @@ def window(question: str, as_of: date) -> Window:
         end = as_of if q[m.start():].startswith("since") else min(date(year, 12, 31), as_of)
         return Window(date(year, 1, 1), end, m.group(0))
     return Window(None, as_of)
+
+
+_SPAN = re.compile(r"^\s*(\d{1,5})\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)\s*$", re.I)
+
+
+def parse_since(value: str, today: date) -> date:
+    """A window's start: "30d", "2w", "6m", "1y" before `today`, or a date YYYY-MM-DD."""
+    m = _SPAN.match(value or "")
+    if m:
+        n, unit = int(m.group(1)), m.group(2)[0].lower()
+        days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
+        return today - timedelta(days=min(days, 365 * 200))
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise BadOption(f"bad 'since' {value!r}: use a span like 30d, 2w, 6m, or a date YYYY-MM-DD") from None

@@ -76,7 +76,7 @@ class Engine:
             return query
         text, _ = clean_question(query.text, self.retriever.params.max_question_chars)
         terms = self.retriever.terms
-        asked = plan(text, terms.all_terms(text), conversation, terms.strength, self._similar, force=force)
+        asked = plan(text, conversation, terms.all_terms, terms.strength, self._similar, force=force)
         return replace(query, asked=asked) if asked.followup else query
 
     def _similar(self, name: str, others: Sequence[str]) -> np.ndarray:

@@ -75,7 +75,7 @@ class CountingEngine:
         self.release.set()
         self._lock = threading.Lock()
 
-    def ask(self, query):  # type: ignore[no-untyped-def]
+    def ask(self, query, conversation=None):  # type: ignore[no-untyped-def]
         with self._lock:
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
@@ -83,7 +83,7 @@ class CountingEngine:
         try:
             time.sleep(0.002)  # long enough for a second thread to get in, if the service let it
             self.release.wait(10)
-            return self.inner.ask(query)
+            return self.inner.ask(query, conversation)
         finally:
             with self._lock:
                 self.running -= 1

@@ -32,6 +32,11 @@ class AdminCog(commands.Cog):
                           ("Last build", "built_at"), ("Model", "model"), ("Backend", "backend")):
             embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
         embed.add_field(name="Last refresh", value=refresh_line(s.get("last_refresh")), inline=False)
+        channel = interaction.channel
+        scope_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
+        scope = self.bot.service.scopes.get(scope_id or 0)
+        embed.add_field(name="This channel searches", value=scope.describe() if scope else "everything (no scope set)",
+                        inline=False)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
