@@ -33,7 +33,7 @@ class AnswerParams:
     # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
     # they find the story, the follow-up's own words find the sentence (README "Conversations").
     carried_weight: float = 0.5
-    word_families: bool = True  # coverage counts "response" for "respond" (see _families)
+    word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
@@ -171,10 +171,12 @@ class Answerer:
         title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
         sentence_tokens = iter(tokens[: len(flat)])
         rows: list[tuple[int, Hit, int, int, float, list[float], tuple[reader.Phrase, ...]]] = []
-        family = _family_index(weights) if self.params.word_families else {}
         # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
-        # states the story's main news) does not apply.
+        # states the story's main news) does not apply, and its few words of its own must find their
+        # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
+        # word families moved the README's own answer (an "Indian" sentence joined "India"'s).
         followup = bool(_context_terms(result))
+        family = _family_index(weights) if self.params.word_families and followup else {}
         words: dict[str, set[str]] = {aid: set(ws) for aid, ws in title_words.items()}  # what each article is about
         for rank, hit in enumerate(ranked):
             text = texts[hit.passage]

@@ -236,7 +236,10 @@ def _carried(turns: Sequence[Sequence[str]], own_terms: Sequence[str], strength:
 
 def _swap(text: str, new: str, old_names: Sequence[str], similar: Callable[[str, Sequence[str]], np.ndarray],
           min_cosine: float) -> tuple[str, str] | None:
-    """The earlier question with the name most like `new` replaced by it; None when no name is alike."""
+    """The earlier question with the name most like `new` replaced by it; None when no name is alike.
+    When the earlier turn was itself a follow-up (its searched text is several questions), the first
+    question naming that entity is the one re-asked: "What about Pakistan?" re-asks the conversation's
+    question about India, not its latest detail."""
     candidates = [n for n in dict.fromkeys(old_names) if n.lower() != new.lower()]
     if not candidates:
         return None
@@ -245,4 +248,6 @@ def _swap(text: str, new: str, old_names: Sequence[str], similar: Callable[[str,
     if float(sims[best]) < min_cosine:
         return None
     old = candidates[best]
-    return re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", new, text), old
+    pattern = re.compile(rf"(?<!\w){re.escape(old)}(?!\w)")
+    base = next((q for q in re.split(r"(?<=[?.!])\s+", text) if pattern.search(q)), text)
+    return pattern.sub(new, base), old

@@ -18,6 +18,7 @@ from bot.client import BotConfig, SitrepBot
 from bot.service import FeedbackLog, QAService, hash_user
 from index.build import update
 from index.embedding import SentenceTransformerEncoder, query_encoder
+from retrieval.conversation import article_key
 from retrieval.engine import Engine
 from tests.conftest import ROOT, SEEDS
 from tests.fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, Call, FakeDiscord, serving
@@ -35,6 +36,17 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 async def next_post(fake: FakeDiscord, timeout: float = 30) -> Call:
     return await asyncio.wait_for(fake.posted.get(), timeout)
+
+
+async def wait_for_call(fake: FakeDiscord, path: str, timeout: float = 10) -> Call:
+    """The first request to `path` (one that posts nothing the test reads from the queue)."""
+    async def poll() -> Call:
+        while True:
+            found = [c for c in fake.calls if c.path == path]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.01)
+    return await asyncio.wait_for(poll(), timeout)
 
 
 def no_pings(body: dict) -> None:
@@ -62,18 +74,21 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         synced = [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
         assert {cmd["name"] for cmd in synced[0].body} == {"ask", "status", "reindex"}
 
-        # @mention in a channel -> a reply to that message, citing the right article, pinging no one.
-        await fake.message(f"<@{BOT_ID}> What did China propose to India? @everyone")
+        # @mention in a channel -> a thread started from the question, named after it (mentions gone), and the
+        # answer in it, citing the right article, pinging no one.
+        asked = await fake.message(f"<@{BOT_ID}> What did China propose to India? @everyone")
         reply = await next_post(fake)
-        assert reply.path == f"/channels/{CHANNEL_ID}/messages"
+        assert reply.path == f"/channels/{asked}/messages"
+        started = [c for c in fake.calls if c.path == f"/channels/{CHANNEL_ID}/messages/{asked}/threads"]
+        assert [c.body["name"] for c in started] == ["What did China propose to India?"]
         no_pings(reply.body)
-        assert str(reply.body["message_reference"]["channel_id"]) == CHANNEL_ID
         embed = reply.body["embeds"][0]
         assert "**[1]**" in embed["description"] and CHINA in embed["fields"][0]["value"]
         assert "@everyone" not in embed["title"]
         buttons = [c for row in reply.body["components"] for c in row["components"]]
         assert [b.get("label") or b["emoji"]["name"] for b in buttons] == ["More sources", "👍", "👎"]
         assert all(b["custom_id"] for b in buttons)
+        assert buttons[0]["custom_id"] == "sitrep:more:" + article_key(CHINA)  # the cited article, for follow-ups
 
         # The buttons under it: "More sources" answers only the clicker; 👍 is written to the feedback log.
         more, up, _down = (b["custom_id"] for b in buttons)
@@ -98,11 +113,11 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         assert "BECA" in dm_reply.body["embeds"][0]["description"]
 
         # A message that does not mention the bot is ignored: the next thing the bot posts answers the
-        # mention sent after it.
+        # mention sent after it (in the thread started from that mention).
         await fake.message("just chatting about China", mentions_bot=False)
         asked = await fake.message(f"<@{BOT_ID}> What is BECA?")
         after = await next_post(fake)
-        assert str(after.body["message_reference"]["message_id"]) == asked
+        assert after.path == f"/channels/{asked}/messages"
 
         # /ask: the deferral ("thinking") first, then the answer as a follow-up.
         await fake.slash("ask", [{"name": "question", "type": 3, "value": "What did China propose to India?"}])
@@ -112,6 +127,9 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         assert answer.path.startswith("/webhooks/")
         no_pings(answer.body)
         assert CHINA in answer.body["embeds"][0]["fields"][0]["value"]
+        # ... and a thread started from the answer, where follow-ups go.
+        answer_id = fake.message_ids[id(answer)]
+        await wait_for_call(fake, f"/channels/{CHANNEL_ID}/messages/{answer_id}/threads")
 
         # /reindex by a member without Manage Server, with no admins configured: refused, ephemerally.
         await fake.slash("reindex", permissions="0")

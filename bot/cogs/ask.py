@@ -126,14 +126,14 @@ class AskCog(commands.Cog):
         channel = interaction.channel
         thread = channel if isinstance(channel, discord.Thread) else None
         scope_id = thread.parent_id if thread else interaction.channel_id
+        try:
+            query = self.bot.service.query(question, scope_id, source=source, since=since, as_of=as_of, k=k)
+        except RetrievalError as exc:  # a bad date or span: told before anything runs or counts
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
+            return
         why = refusal(self.bot, interaction.user.id, question, scope_id, interaction.guild_id is None)
         if why:
             await interaction.response.send_message(why, ephemeral=True, allowed_mentions=NO_PINGS)
-            return
-        try:
-            query = self.bot.service.query(question, scope_id, source=source, since=since, as_of=as_of, k=k)
-        except RetrievalError as exc:  # a bad date or span: told before anything runs
-            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
             return
         await interaction.response.defer(thinking=True, ephemeral=private)  # within Discord's 3 s, before any work
         me = self.bot.user.id if self.bot.user else 0
@@ -149,9 +149,10 @@ class AskCog(commands.Cog):
         if ours and thread:
             self.bot.service.conversations.put(thread.id, conversation)
         elif self.bot.config.threads and not private and isinstance(channel, discord.TextChannel):
-            await self._open_thread(sent, question, conversation)
+            # The follow-up message a webhook returns carries no guild; the channel's own handle on it does.
+            await self._open_thread(channel.get_partial_message(sent.id), question, conversation)
 
-    async def _open_thread(self, message: discord.Message, question: str, conversation: Conversation) -> discord.Thread | None:
+    async def _open_thread(self, message: discord.Message | discord.PartialMessage, question: str, conversation: Conversation) -> discord.Thread | None:
         """A thread started from `message`, named after the question, where follow-ups need no mention."""
         try:
             thread = await message.create_thread(name=thread_name(question))

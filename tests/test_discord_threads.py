@@ -1,0 +1,197 @@
+"""Conversations in Discord, end to end: the real discord.py client against tests/fake_discord.py.
+
+A question in a channel opens a thread; a follow-up there needs no mention; a user replying to
+another user is left alone; after a restart (new process state, same Discord) the thread's context
+is read back from the bot's own answers; a reply to an answer in the channel is its follow-up;
+/ask's options, their bad values and a channel's scope. Slow: the real model answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import BotConfig, SitrepBot
+from bot.service import QAService, RateLimiter, Scope
+from index.build import update
+from retrieval.engine import Engine
+from tests.conftest import SEEDS
+from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord, serving
+from tests.test_discord_e2e import next_post, no_pings, wait_for_call
+
+pytestmark = pytest.mark.slow
+CHINA = "000_08773b1c9158e159.txt"
+PAKISTAN = "001_d3da3a035377400c.txt"
+THEPRINT = "003_66a95eaf13f0a52c.txt"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_encoder: Any, real_cache: Any) -> Path:
+    idx = tmp_path_factory.mktemp("threads") / "idx"
+    update(SEEDS, idx, real_encoder, cache=real_cache)
+    return idx
+
+
+def new_bot(seed_index: Path, encoder: Any) -> tuple[SitrepBot, QAService]:
+    engine = Engine.open(seed_index, encoder, today=lambda: date(2026, 11, 22))
+    service = QAService(engine, lambda: engine, lambda: None,  # type: ignore[arg-type, return-value]
+                        limiter=RateLimiter(limit=100))
+    return SitrepBot(service, BotConfig()), service
+
+
+async def started(fake: FakeDiscord, bot: SitrepBot) -> asyncio.Task[None]:
+    fake.identified.clear()
+    task = asyncio.create_task(bot.start("not-a-real-token"))
+    await asyncio.wait_for(fake.identified.wait(), 30)
+    await asyncio.wait_for(bot.wait_until_ready(), 30)
+    return task
+
+
+async def stopped(bot: SitrepBot, task: asyncio.Task[None]) -> None:
+    await bot.close()
+    await asyncio.wait_for(task, 10)
+
+
+def footer(post: Call) -> str:
+    body = post.body.get("data", post.body)
+    return body["embeds"][0].get("footer", {}).get("text", "")
+
+
+def first_source(post: Call) -> str:
+    body = post.body.get("data", post.body)
+    return body["embeds"][0]["fields"][0]["value"]
+
+
+async def thread_known(bot: SitrepBot, thread: str) -> None:
+    """THREAD_CREATE has reached the client's cache (Discord sends it right after the thread starts)."""
+    async def poll() -> None:
+        while bot.get_channel(int(thread)) is None:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(poll(), 10)
+
+
+async def test_thread_follow_ups_survive_a_restart(seed_index: Path, real_encoder: Any) -> None:
+    fake = FakeDiscord()
+    async with serving(fake):
+        bot, service = new_bot(seed_index, real_encoder)
+        task = await started(fake, bot)
+        try:
+            thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            first = await next_post(fake)
+            assert first.path == f"/channels/{thread}/messages" and CHINA in first_source(first)
+            assert not footer(first).startswith("understood as")  # a first question is searched as typed
+            await thread_known(bot, thread)
+
+            # A follow-up in the thread needs no mention; it is searched with the earlier question.
+            follow = await fake.message("And how did India respond?", mentions_bot=False, channel=thread)
+            second = await next_post(fake)
+            assert second.path == f"/channels/{thread}/messages"
+            assert str(second.body["message_reference"]["message_id"]) == follow
+            no_pings(second.body)
+            assert footer(second).startswith("understood as: What did China propose to India? And how did India respond?\n")
+            assert "suitable response" in second.body["embeds"][0]["description"] and CHINA in first_source(second)
+
+            # People talking to each other in the thread: a reply to another user is not for the bot. The next
+            # thing the bot posts answers the message after it.
+            await fake.message("I doubt they will say yes", author_id="777", mentions_bot=False, channel=thread,
+                               reply_to=follow)
+            swap = await fake.message("What about Pakistan?", mentions_bot=False, channel=thread)
+            third = await next_post(fake)
+            assert str(third.body["message_reference"]["message_id"]) == swap
+            assert footer(third).startswith("understood as: What did China propose to Pakistan?")
+            assert PAKISTAN in first_source(third)
+        finally:
+            await stopped(bot, task)
+
+        # A restart: nothing in memory, the same Discord. The thread's context comes back from its history.
+        bot, service = new_bot(seed_index, real_encoder)
+        task = await started(fake, bot)
+        try:
+            assert len(service.conversations) == 0
+            later = await fake.message("When was it signed?", mentions_bot=False, channel=thread)
+            fourth = await next_post(fake)
+            assert str(fourth.body["message_reference"]["message_id"]) == later
+            assert any(c.method == "GET" and c.path == f"/channels/{thread}/messages" for c in fake.calls)
+            assert footer(fourth).startswith("understood as: What did China propose to Pakistan?")
+            assert PAKISTAN in first_source(fourth)
+        finally:
+            await stopped(bot, task)
+
+
+async def test_replies_ask_options_and_scopes(seed_index: Path, real_encoder: Any) -> None:
+    fake = FakeDiscord()
+    async with serving(fake):
+        bot, service = new_bot(seed_index, real_encoder)
+        task = await started(fake, bot)
+        try:
+            # /ask in the channel: the answer there, a thread started from it.
+            await fake.slash("ask", [{"name": "question", "type": 3, "value": "What did China propose to India?"}])
+            assert (await next_post(fake)).body["type"] == 5
+            answer = await next_post(fake)
+            answer_id = fake.message_ids[id(answer)]
+            await wait_for_call(fake, f"/channels/{CHANNEL_ID}/messages/{answer_id}/threads")
+            await thread_known(bot, answer_id)
+
+            # A reply to that answer in the channel is its follow-up, answered in place.
+            reply = await fake.message("And how did India respond?", mentions_bot=False, reply_to=answer_id)
+            followed = await next_post(fake)
+            assert followed.path == f"/channels/{CHANNEL_ID}/messages"
+            assert str(followed.body["message_reference"]["message_id"]) == reply
+            assert footer(followed).startswith("understood as: What did China propose to India? And how did India respond?")
+
+            # /ask inside the thread started from the /ask answer: a follow-up of that answer (its starter message).
+            service.conversations.drop(int(answer_id))  # read it back from Discord, as after a restart
+            await fake.slash("ask", [{"name": "question", "type": 3, "value": "What about Pakistan?"}], channel=answer_id)
+            assert (await next_post(fake)).body["type"] == 5
+            in_thread = await next_post(fake)
+            assert footer(in_thread).startswith("understood as: What did China propose to Pakistan?")
+            assert not [c for c in fake.calls if c.path.endswith(f"/messages/{fake.message_ids[id(in_thread)]}/threads")]
+
+            # Options: source, since, as_of, k, private; bad values are one ephemeral line, before any work.
+            options = [{"name": "question", "type": 3, "value": "What did India and the US agree?"},
+                       {"name": "source", "type": 3, "value": "ThePrint"}, {"name": "k", "type": 4, "value": 3},
+                       {"name": "private", "type": 5, "value": True}]
+            await fake.slash("ask", options)
+            deferral = await next_post(fake)
+            assert deferral.body["type"] == 5 and deferral.body["data"]["flags"] == 64  # private: only the asker
+            private = await next_post(fake)
+            assert THEPRINT in first_source(private) and private.body["flags"] == 64
+            await asyncio.sleep(0.1)
+            assert not [c for c in fake.calls if c.path.endswith(f"/messages/{fake.message_ids[id(private)]}/threads")]
+            for name, value, told in (("since", "soon", "bad 'since' 'soon'"), ("as_of", "22/11/2026", "bad date '22/11/2026'")):
+                await fake.slash("ask", [{"name": "question", "type": 3, "value": "What is BECA?"},
+                                         {"name": name, "type": 3, "value": value}])
+                bad = await next_post(fake)
+                assert bad.body["type"] == 4 and bad.body["data"]["flags"] == 64
+                assert bad.body["data"]["content"].startswith(told)
+            await fake.slash("ask", [{"name": "question", "type": 3, "value": "What did China propose to India?"},
+                                     {"name": "as_of", "type": 3, "value": "2020-10-01"},
+                                     {"name": "since", "type": 3, "value": "2020-09-01"}])
+            assert (await next_post(fake)).body["type"] == 5
+            dated = await next_post(fake)
+            dates = [f["value"] for f in dated.body["embeds"][0].get("fields", [])]
+            assert dates and all("2020-09" in d or "2020-10" in d or "·" not in d for d in dates)
+
+            # source autocomplete lists the index's outlets.
+            await fake.slash("ask", [{"name": "question", "type": 3, "value": "x"},
+                                     {"name": "source", "type": 3, "value": "print", "focused": True}], kind=4)
+            choices = await next_post(fake)
+            assert choices.body["type"] == 8
+            assert [c["value"] for c in choices.body["data"]["choices"]] == ["ThePrint"]
+
+            # A channel scope: /status shows it, and questions there search only that source.
+            service.scopes = {int(CHANNEL_ID): Scope(source="ThePrint")}
+            await fake.slash("status")
+            fields = {f["name"]: f["value"] for f in (await next_post(fake)).body["data"]["embeds"][0]["fields"]}
+            assert fields["This channel searches"] == "source ThePrint"
+            scoped = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            post = await next_post(fake)
+            assert post.path == f"/channels/{scoped}/messages"
+            cited = [f["value"] for f in post.body["embeds"][0].get("fields", [])]
+            assert cited and all(THEPRINT in v for v in cited)
+        finally:
+            await stopped(bot, task)
