@@ -89,3 +89,53 @@ def test_unanswerable_abstains(engine: Engine, question: str) -> None:
     a = ask(engine, question)
     assert a.abstained and a.text is None and a.citations == ()
     assert a.hits  # the nearest articles are still offered
+
+
+# -- follow-ups (issue 18): a conversation carried by retrieval ------------------------------------
+
+def converse(engine: Engine, *questions: str) -> list[Answer]:
+    from retrieval.conversation import Conversation
+
+    conversation = Conversation()
+    answers = []
+    for q in questions:
+        answer = engine.ask(Query(q), conversation)
+        ask_checks(engine, answer)
+        answers.append(answer)
+    return answers
+
+
+def ask_checks(engine: Engine, answer: Answer) -> None:
+    for c in answer.citations:
+        assert c.passage[c.quote_start : c.quote_start + len(c.quote)] == c.quote
+        assert c.quote in (SEEDS / c.article_id).read_text("utf-8")
+
+
+def test_follow_up_india_response(engine: Engine) -> None:
+    """Alone, "And how did India respond?" finds nothing to quote; after the China question it quotes the
+    article's answer: "Then, there will be a suitable response"."""
+    assert engine.ask(Query("And how did India respond?")).abstained
+    first, follow = converse(engine, "What did China propose to India?", "And how did India respond?")
+    assert not follow.abstained and follow.asked_as is not None
+    assert follow.asked_as.text == "What did China propose to India? And how did India respond?"
+    assert follow.asked_as.prior_articles == ("000_08773b1c9158e159.txt",)
+    assert follow.citations[0].article_id == "000_08773b1c9158e159.txt"
+    assert follow.sentences[0][0] == "Then, there will be a suitable response, sources said."
+    assert first.asked_as is not None and not first.asked_as.followup
+
+
+def test_follow_up_swaps_a_name(engine: Engine) -> None:
+    """ "What about Pakistan?" re-asks the China question about Pakistan: the China-Pakistan MoU."""
+    _, swap = converse(engine, "What did China propose to India?", "What about Pakistan?")
+    assert swap.asked_as is not None and swap.asked_as.swapped == (("India", "Pakistan"),)
+    assert swap.asked_as.text == "What did China propose to Pakistan?"
+    assert swap.citations[0].article_id == "001_d3da3a035377400c.txt"
+
+
+def test_a_new_subject_is_not_dragged_back(engine: Engine) -> None:
+    """A question on another subject, asked after the China one, is searched and answered as it is alone."""
+    _, other = converse(engine, "What did China propose to India?", "What is BECA?")
+    alone = engine.ask(Query("What is BECA?"))
+    assert other.asked_as is not None and not other.asked_as.followup
+    assert [h.passage_id for h in other.hits] == [h.passage_id for h in alone.hits]
+    assert other.text == alone.text and "Basic Exchange and Cooperation Agreement" in (other.text or "")
