@@ -231,10 +231,11 @@ AskIn = Callable[[Query, object], Answer]  # (query, conversation) -> answer
 
 
 def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object],
-                           conversations: Sequence[EvalConversation], k: int = 10) -> dict[str, object]:
+                           conversations: Sequence[EvalConversation], k: int = 10, compare: bool = True) -> dict[str, object]:
     """Each conversation asked in order, every later turn three ways: alone (a new conversation), with
     the conversation so far (built from sitrep's own earlier answers), and, where written, as its
-    full rewrite (the ceiling). Retrieval metrics per group; latency of the turns asked in context."""
+    full rewrite (the ceiling). Retrieval metrics per group; latency of the turns asked in context.
+    compare=False: only the way with the conversation (for sweeps)."""
     groups: dict[str, dict[str, list[list[str]]]] = {}
     golds: dict[str, list[tuple[str, ...]]] = {}
     latencies: dict[str, list[float]] = {"first": [], "followup": [], "switch": []}
@@ -256,9 +257,10 @@ def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object]
             record(group, "with_conversation", answer)
             if i == 0:
                 continue
-            record(group, "alone", ask_in(query, new_conversation()))
-            if turn.rewrite:
-                record(group, "rewrite", ask_in(Query(turn.rewrite, k=k, as_of=turn.as_of), new_conversation()))
+            if compare:
+                record(group, "alone", ask_in(query, new_conversation()))
+                if turn.rewrite:
+                    record(group, "rewrite", ask_in(Query(turn.rewrite, k=k, as_of=turn.as_of), new_conversation()))
             asked = answer.asked_as
             understood.append({"id": conv.id, "turn": i + 1, "question": turn.question,
                                "asked_as": asked.text if asked else turn.question,
@@ -281,7 +283,7 @@ def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object]
         ceiling, got = fu["rewrite"], fu["with_conversation"]
         fu["share_of_ceiling"] = {m: round(got[m] / ceiling[m], 4) if ceiling[m] else None for m in ("recall@10", "mrr@10")}
     sw = report.get("switch")
-    if isinstance(sw, dict):
+    if isinstance(sw, dict) and "alone" in sw:
         sw["recall@10_lost"] = round(sw["alone"]["recall@10"] - sw["with_conversation"]["recall@10"], 4)
     report["understood"] = understood
     return report

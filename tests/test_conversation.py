@@ -31,7 +31,8 @@ def tokenize(text: str) -> list[str]:
     return lexicon.tokenize([text], SETTINGS)[0]
 
 
-STRENGTH = {"china": 0.5, "propos": 0.3, "india": 0.15, "respond": 0.4, "border": 0.05}
+STRENGTH = {"china": 0.5, "propos": 0.3, "india": 0.15, "respond": 0.4, "border": 0.05, "bankrupt": 0.3, "beca": 0.6,
+            "peopl": 0.07, "die": 0.1}
 
 
 def strength(terms):  # type: ignore[no-untyped-def]
@@ -68,10 +69,18 @@ def planned(question: str, conv: Conversation | None, force: bool = False) -> As
     ("What is BECA?", ""),  # a new name, asked about on its own: a new subject
     ("Why did Elon Musk say he would buy Twitter?", ""),  # "he" is Musk, named before it
     ("What happened this week at the border?", ""),  # "this week" is no pronoun
+    ("How will the FDA respond to it?", "pronoun"),  # "it" is not the FDA
+    ("Over how many years?", "short"),
 ])
 def test_cues(question: str, kind: str) -> None:
     earlier = {n.lower() for n in names("What did China propose to India?")}
     assert cue(question, tokenize(question), earlier).kind == kind
+
+
+def test_a_generic_question_follows_the_conversation() -> None:
+    asked = planned("How many people died?", conversation("How strong was Hurricane Nicole?"))
+    assert asked.reason == "too general to stand alone"
+    assert not planned("Which country is now bankrupt?", conversation("What did China propose to India?")).followup
 
 
 def test_names() -> None:
