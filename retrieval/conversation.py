@@ -94,35 +94,26 @@ def article_key(article_id: str) -> str:
     return hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8]
 
 
+_NOT_NAMES = frozenset(lexicon.QUESTION_WORDS) | {"and", "but", "or", "so", "the", "a", "an", "of", "de", "in", "on",
+                                                  "at", "to", "for", "if", "as", "please", "tell", "show", "give"}
+
+
 def names(text: str) -> list[str]:
     """Capitalised names in a question ("India", "Rajnath Singh", "Bank of England"). A question's
     first word counts only when the question is short ("Pakistan?"), else it is capitalised anyway."""
-    stop = lexicon._stopset("en+questions")
     out: list[str] = []
     short = len(_WORD.findall(text)) <= 3
     for m in _CAPITALISED.finditer(text):
         words = m.group(0).split()
         if m.start() == len(text) - len(text.lstrip()) and not short:
             words = words[1:]
-        while words and words[0].lower() in stop | {"of", "de", "the"}:
+        while words and words[0].lower() in _NOT_NAMES:
             words = words[1:]
         while words and words[-1].lower() in {"of", "de", "the"}:
             words = words[:-1]
         if words:
             out.append(" ".join(words))
     return out
-
-
-def surface(terms: Sequence[str], text: str) -> list[str]:
-    """The words of `text` that the index terms came from ("propos" -> "propose"), for showing
-    people what was carried; a term not found there is shown as it is."""
-    words = _WORD.findall(text)
-    stems = lexicon.tokenize(words, _BM25)
-    first: dict[str, str] = {}
-    for word, stem in zip(words, stems):
-        if stem:
-            first.setdefault(stem[0], word)
-    return [first.get(t, t) for t in terms]
 
 
 class Conversation:
@@ -161,9 +152,12 @@ class Cue:
 _PERSONAL = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
 
 
-def cue(question: str, own_terms: Sequence[str], earlier_names: set[str], generic: bool = False) -> Cue:
+def cue(question: str, own_terms: Sequence[str], earlier_names: set[str], generic: bool = False,
+        tokenize: Callable[[str], list[str]] | None = None) -> Cue:
     """What in the question points back to the conversation, if anything. `generic`: none of its
-    words is specific enough to find a story alone (ConversationParams.generic_strength)."""
+    words is specific enough to find a story alone (ConversationParams.generic_strength);
+    `tokenize`: the index's analyser (default: sitrep's default BM25 settings)."""
+    tokenize = tokenize or _default_tokenize
     found = names(question)
     new = [n for n in found if n.lower() not in earlier_names]
     if new and (_SWAP_CUE.search(question) or _only_names(question, new)):
@@ -179,7 +173,7 @@ def cue(question: str, own_terms: Sequence[str], earlier_names: set[str], generi
             return Cue("pronoun", word)
     if _BARE_QUESTION.search(question) or (len(own_terms) <= 1 and not found):
         return Cue("short", question.strip().rstrip("?").lower())
-    if found and not new and len(own_terms) <= len(lexicon.tokenize([" ".join(found)], _BM25)[0]) + 1:
+    if found and not new and len(own_terms) <= len(tokenize(" ".join(found))) + 1:
         return Cue("names", found[0])  # only names already spoken of, and at most one word more
     if generic and not found:
         return Cue("generic", "")
@@ -187,6 +181,10 @@ def cue(question: str, own_terms: Sequence[str], earlier_names: set[str], generi
 
 
 _BM25 = lexicon.BM25Settings()
+
+
+def _default_tokenize(text: str) -> list[str]:
+    return lexicon.tokenize([text], _BM25)[0]
 
 
 def _only_names(question: str, found: Sequence[str]) -> bool:
@@ -214,7 +212,7 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
     earlier = {n.lower(): n for t in turns for n in names(t.asked)}
     p = conversation.params  # type: ignore[union-attr]
     specific = max(strength(own_terms).values(), default=0.0) if 0 < len(own_terms) <= 3 else 1.0
-    c = cue(question, own_terms, set(earlier), generic=specific < p.generic_strength)
+    c = cue(question, own_terms, set(earlier), generic=specific < p.generic_strength, tokenize=tokenize)
     if not c and not force:
         return alone
     if c.kind == "swap" and earlier:

@@ -17,7 +17,7 @@ from bot.discord_render import answer_embed, footer, more_custom_id, turn_from_m
 from bot.repl import Repl
 from bot.service import ConversationStore, Scope, parse_scopes
 from index import lexicon
-from retrieval.conversation import Conversation, ConversationParams, Turn, article_key, cue, names, plan, surface
+from retrieval.conversation import Conversation, ConversationParams, Turn, article_key, cue, names, plan
 from retrieval.dates import parse_since
 from retrieval.engine import Engine
 from retrieval.errors import BadOption
@@ -138,10 +138,6 @@ def test_turns_are_forgotten_by_count_and_age() -> None:
     assert [t.question for t in conv.recent()] == ["two India", "three India"]
     now[0] += 61
     assert len(conv) == 0 and not planned("Why?", conv).followup
-
-
-def test_surface_words_for_stems() -> None:
-    assert surface(["propos", "china", "zzz"], "What did China propose to India?") == ["propose", "China", "zzz"]
 
 
 def answer(question: str, asked: AskedAs, cited: tuple[str, ...] = ("000_a.txt",)) -> Answer:
