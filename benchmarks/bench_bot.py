@@ -79,6 +79,11 @@ async def measure(fake: FakeDiscord, bot: SitrepBot, service: QAService, questio
                 got[iid][kind] = (call.at - fake.sent_at[iid]) * 1000
             deferral += [v["deferral"] for v in got.values()]
             answer += [v["answer"] for v in got.values()]
+        # Each /ask answer then gets a thread started from it: let the last ones finish before closing.
+        for _ in range(500):
+            if sum(c.path.endswith("/threads") for c in fake.calls) >= len(answer):
+                break
+            await asyncio.sleep(0.01)
     finally:
         await bot.close()
         await asyncio.wait_for(task, 10)
