@@ -195,3 +195,33 @@ async def test_replies_ask_options_and_scopes(seed_index: Path, real_encoder: An
             assert cited and all(THEPRINT in v for v in cited)
         finally:
             await stopped(bot, task)
+
+
+async def test_without_threads_replies_and_dms_carry_the_conversation(seed_index: Path, real_encoder: Any) -> None:
+    """SITREP_DISCORD_THREADS=false: a mention gets a reply in the channel (no thread), a reply to that
+    answer is its follow-up; a DM channel is one conversation."""
+    fake = FakeDiscord()
+    async with serving(fake):
+        engine = Engine.open(seed_index, real_encoder, today=lambda: date(2026, 11, 22))
+        service = QAService(engine, lambda: engine, lambda: None, limiter=RateLimiter(limit=100))  # type: ignore[arg-type, return-value]
+        bot = SitrepBot(service, BotConfig(threads=False))
+        assert not bot.intents.message_content  # no Q&A channels, no threads: no privileged intent asked for
+        task = await started(fake, bot)
+        try:
+            asked = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            first = await next_post(fake)
+            assert first.path == f"/channels/{CHANNEL_ID}/messages"
+            assert str(first.body["message_reference"]["message_id"]) == asked
+            reply = await fake.message(f"<@{BOT_ID}> What about Pakistan?", reply_to=fake.message_ids[id(first)])
+            second = await next_post(fake)
+            assert str(second.body["message_reference"]["message_id"]) == reply
+            assert footer(second).startswith("understood as: What did China propose to Pakistan?")
+            assert not [c for c in fake.calls if c.path.endswith("/threads")]
+
+            await fake.message("What did China propose to India?", mentions_bot=False, dm=True)
+            await next_post(fake)
+            await fake.message("And how did India respond?", mentions_bot=False, dm=True)
+            dm = await next_post(fake)
+            assert footer(dm).startswith("understood as: What did China propose to India? And how did India respond?")
+        finally:
+            await stopped(bot, task)
