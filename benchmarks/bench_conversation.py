@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from trees import run_in, worktree  # noqa: E402
 
 from bot.settings import load_settings  # noqa: E402
 from index.embedding import query_encoder  # noqa: E402
@@ -54,16 +54,8 @@ for q in queries:
     engine.ask(q)
     times.append((time.perf_counter() - t) * 1000)
 print(json.dumps({"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
-                  "questions": len(times), "retrieval": evaluate.__file__}))
+                  "questions": len(times), "imported": evaluate.__file__}))
 """
-
-
-def one_shot(tree: Path, index: Path, models: Path, dataset: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", TIMER, str(index), str(models), str(dataset)], cwd=tree,
-                         capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert str(tree) in result["retrieval"], f"{tree} did not import its own code: {result['retrieval']}"
-    return result
 
 
 def main() -> None:
@@ -92,20 +84,13 @@ def main() -> None:
     print("follow-ups, share of the rewrite ceiling:", report["followup"]["share_of_ceiling"])  # type: ignore[index]
     print("subject changes, recall@10 lost:", report["switch"]["recall@10_lost"])  # type: ignore[index]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base], check=True,
-                       capture_output=True)
-        try:
-            runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
-            for r in range(args.rounds):
-                for name, tree in (("before", base), ("now", ROOT)) if r % 2 == 0 else (("now", ROOT), ("before", base)):
-                    runs[name].append(one_shot(tree, index, models, dataset))
-                    print(f"round {r + 1} {name:<6} p50 {runs[name][-1]['p50_ms']:.2f} ms p95 {runs[name][-1]['p95_ms']:.2f} ms",
-                          flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False,
-                           capture_output=True)
+    with worktree(args.base) as base:
+        runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+        for r in range(args.rounds):
+            for name, tree in (("before", base), ("now", ROOT)) if r % 2 == 0 else (("now", ROOT), ("before", base)):
+                runs[name].append(run_in(tree, TIMER, str(index), str(models), str(dataset)))
+                print(f"round {r + 1} {name:<6} p50 {runs[name][-1]['p50_ms']:.2f} ms p95 {runs[name][-1]['p95_ms']:.2f} ms",
+                      flush=True)
     summary = {name: {"p50_ms": round(statistics.median(r["p50_ms"] for r in rs), 2),
                       "p95_ms": round(statistics.median(r["p95_ms"] for r in rs), 2)} for name, rs in runs.items()}
     delta = round(summary["now"]["p50_ms"] - summary["before"]["p50_ms"], 2)

@@ -117,8 +117,7 @@ def main() -> None:
             x = np.hstack([x, cos[:, None]])
         groups.append((x, y))
         sentences.append(said)
-    names = ["coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
-             "neighbour_coverage", "coverage_x_prior", "repetition"] + (["sentence_cosine"] if args.sentence_vectors else [])
+    names = [*reader.FEATURES, "repetition"] + (["sentence_cosine"] if args.sentence_vectors else [])
     everything = list(range(len(names)))
     with_answer = sum(bool(y.any()) for _, y in groups)
     print(f"{len(groups)} answered dev questions; the answer text is in a candidate sentence for {with_answer} "
@@ -150,22 +149,27 @@ def main() -> None:
         return {"answered": len(answered), "null_abstained": round(null_abstained, 4),
                 "quote_contains_answer": round(quoted / len(answered), 4), "cites_gold_article": round(gold / len(answered), 4),
                 "sentences_per_answer": round(sum(len(a.sentences) for a, _ in answered) / len(answered), 2),
+                "words_quoted": round(sum(len(" ".join(q for q, _ in a.sentences).split()) for a, _ in answered)
+                                      / len(answered), 2),
                 "reader_ms": round(ms, 2)}
 
     sweep = []
-    print("\npassages  extra_ratio  extra_min_coverage  subject_share | quote_contains  cites_gold  sentences")
+    print("\npassages  extra_ratio  extra_min_coverage  subject_share | quote_contains  cites_gold  sentences   words")
     default = AnswerParams()
     for passages, ratio, cover, share in itertools.chain(
             itertools.product((4, 6, 8), (0.1,), (0.3,), (0.6,)),
             itertools.product((6,), (0.0, 0.1, 0.25, 0.5, 1.1), (0.0, 0.2, 0.3), (0.6,)),
-            itertools.product((6,), (0.1,), (0.3,), (0.0, 0.8))):
+            itertools.product((6,), (0.1,), (0.3,), (0.0, 0.8)),
+            itertools.product((6, 8), (0.05, 0.1, 0.15), (0.1, 0.15, 0.2, 0.25), (0.6,))):
+        # `cover` is the further sentence's coverage for every question (typed_min_coverage set alike),
+        # except on the default's row
         params = replace(default, passages_considered=passages, extra_ratio=ratio, other_article_ratio=ratio,
-                         extra_min_coverage=cover, subject_share=share)
+                         extra_min_coverage=cover, typed_min_coverage=cover, subject_share=share)
         row = {"passages": passages, "extra_ratio": ratio, "extra_min_coverage": cover, "subject_share": share,
                **answers_block(params)}
         sweep.append(row)
         print(f"{passages:>8}  {ratio:>11}  {cover:>18}  {share:>13} | {row['quote_contains_answer']:>14.4f}  "
-              f"{row['cites_gold_article']:>10.4f}  {row['sentences_per_answer']:>9}")
+              f"{row['cites_gold_article']:>10.4f}  {row['sentences_per_answer']:>9}  {row['words_quoted']:>6}")
     report["sweep"] = sweep
     report["default"] = answers_block(default)
     print("defaults:", report["default"])

@@ -34,6 +34,10 @@ class AnswerParams:
     # they find the story, the follow-up's own words find the sentence (README "Conversations").
     carried_weight: float = 0.5
     word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
+    # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
+    # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
+    # quoted together with it as one verbatim span (README "Answer quality").
+    join_neighbour: bool = True
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
@@ -41,7 +45,9 @@ class AnswerParams:
     # benchmarks/tune_reader.py (README "Answer quality").
     extra_ratio: float = 0.1
     other_article_ratio: float = 0.1  # the same, for a sentence from another article than the best one's
-    extra_min_coverage: float = 0.3  # ... and hold this share of the question's weight (the old reader's rule)
+    extra_min_coverage: float = 0.3  # ... and hold this share of the question's weight (the old reader's rule) ...
+    typed_min_coverage: float = 0.1  # ... or this share when the question asks for a kind of answer a sentence
+    # shows (a number, date, place, name ...): the further sentence must then also say one that is new
     # Sentences come only from articles whose title and retrieved passages hold this share of the
     # question's weight that the best-covered article holds (others are another story).
     subject_share: float = 0.6
@@ -70,6 +76,8 @@ class _Candidate:
     key: str = ""  # the sentence, lower-cased, white space folded: duplicates across articles share it
     counts: dict[str, int] = field(default_factory=dict)  # candidate sentences saying each of its phrases
     features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
+    join_end: int | None = None  # the next sentence carries the answer this one lacks: quote through here
+    join_phrases: tuple[reader.Phrase, ...] = ()  # ... and what that sentence says
 
 
 @dataclass
@@ -134,22 +142,27 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
             return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes), _asked(result))
-        return self._assemble(result, self._choose(best, usable), ev, confidence)
+        return self._assemble(result, self._choose(best, usable, reader.QuestionKind.of(result.reader_question)), ev,
+                              confidence)
 
-    def _choose(self, best: _Candidate, usable: list[_Candidate]) -> list[_Candidate]:
+    def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
         softmax >= extra_ratio of the best's), covering enough of the question, and saying something
         of the kind asked for that the chosen ones do not."""
         chosen = [best]
-        said = {ph.key for ph in best.phrases}
+        said = {ph.key for ph in (*best.phrases, *best.join_phrases)}
+        typed = reader.answers_type("", kind) is not None
+        min_coverage = self.params.typed_min_coverage if typed else self.params.extra_min_coverage
         for c in sorted(usable, key=lambda c: -c.score):
             if len(chosen) >= self.params.max_sentences:
                 break
             other_story = c.hit.article_id != best.hit.article_id
             ratio = self.params.other_article_ratio if other_story else self.params.extra_ratio
-            if c is best or math.exp(c.score - best.score) < ratio or c.coverage < self.params.extra_min_coverage:
+            if c is best or math.exp(c.score - best.score) < ratio or c.coverage < min_coverage:
                 continue
-            new = {ph.key for ph in c.phrases if ph.typed} - said
+            if any(_overlap(c, o) for o in chosen):
+                continue  # a sentence already quoted, alone or joined to its neighbour
+            new = {ph.key for ph in (*c.phrases, *c.join_phrases) if ph.typed} - said
             if not new:
                 continue  # nothing the answer does not already say: padding
             chosen.append(c)
@@ -170,7 +183,7 @@ class Answerer:
         tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
         title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
         sentence_tokens = iter(tokens[: len(flat)])
-        rows: list[tuple[int, Hit, int, int, float, list[float], tuple[reader.Phrase, ...]]] = []
+        rows: list[tuple[int, Hit, int, int, float, list[float], tuple[reader.Phrase, ...], int | None]] = []
         # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
         # states the story's main news) does not apply, and its few words of its own must find their
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
@@ -193,34 +206,40 @@ class Answerer:
                 feats = reader.features(sentence, question, cov, rank, neighbour,
                                         lede=ordinals[hit.passage] == 0 and i == 0 and not followup,
                                         dense_gap=(hit.score_dense or 0.0) - dense_top)
-                rows.append((rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question)))
+                rows.append((rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question),
+                             _carrier(text, spans[hit.passage], a, b, question) if self.params.join_neighbour else None))
         # An article's subject: the share of the question's weight in its title and retrieved passages.
         subject = {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
         counts = reader.repetition([r[6] for r in rows])
         out: list[_Candidate] = []
-        for rank, hit, a, b, cov, feats, phrases in rows:
+        for rank, hit, a, b, cov, feats, phrases, join in rows:
             sentence = texts[hit.passage][a:b]
             repeated = max((counts[p.key] for p in phrases if p.kind != "date"), default=0)
+            joined = reader.phrases(texts[hit.passage][b:join], b, question) if join else ()
             out.append(_Candidate(rank, hit, a, b, reader.score(feats, repeated), cov, phrases, reader.quotable(sentence),
-                                  " ".join(sentence.lower().split()), {p.key: counts[p.key] for p in phrases},
-                                  (*feats, min(repeated, 6) / 6)))
+                                  " ".join(sentence.lower().split()),
+                                  {p.key: counts.get(p.key, 1) for p in (*phrases, *joined)},
+                                  (*feats, min(repeated, 6) / 6), join, joined))
         return _Evidence(weights, out, 0.0, texts, subject, meta)
 
     def _assemble(self, result: SearchResult, chosen: list[_Candidate], ev: _Evidence, confidence: float) -> Answer:
         citations: list[Citation] = []
         sentences: list[tuple[str, int]] = []
         meta, weights = ev.meta, ev.weights  # the cited articles' metadata came with the candidates
-        for c in sorted(chosen, key=lambda c: (c.hit_rank, c.start)):
+        # The best sentence first (what a reader takes as the answer), then the others in reading order.
+        for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
-            quote = text[c.start : c.end]
-            assert quote and quote in text  # verbatim by construction; never cite what is not there
+            quote = text[c.start : c.join_end or c.end]
+            if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
+                raise RuntimeError(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
             m = meta[c.hit.article_id]
             n = len(citations) + 1
             citations.append(
                 Citation(
                     n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
                     date=m.date, location=m.location, passage=text, quote=quote, quote_start=c.start,
-                    highlights=self.highlights(text, weights), answer_spans=reader.answer_spans(c.phrases, c.counts),
+                    highlights=self.highlights(text, weights),
+                    answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),
                 )
             )
             sentences.append((quote, n))
@@ -247,6 +266,26 @@ def _context_terms(result: SearchResult) -> set[str]:
 def _asked(result: SearchResult) -> AskedAs:
     """What was searched: the follow-up's plan, or the question and its terms."""
     return result.asked if result.asked is not None else AskedAs(result.question, tuple(result.all_terms))
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    """Two candidates quote some of the same text (one is joined to the other, say)."""
+    return a.hit.passage == b.hit.passage and a.start < (b.join_end or b.end) and b.start < (a.join_end or a.end)
+
+
+def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.QuestionKind) -> int | None:
+    """The end of the sentence after text[a:b] when that one carries the answer this one lacks: in the
+    same paragraph (nothing but spaces between), of the asked type, and tied to it (reader.tied)."""
+    sentence = text[a:b]
+    if reader.answers_type(sentence, q) is not False:
+        return None  # it has the answer's kind (or the question has no kind to look for)
+    after = next(((x, y) for x, y in spans if x >= b), None)
+    if after is None or text[b : after[0]].strip() or "\n" in text[b : after[0]]:
+        return None
+    following = text[after[0] : after[1]]
+    if reader.answers_type(following, q) and reader.tied(following, sentence):
+        return after[1]
+    return None
 
 
 FAMILY_PREFIX = 5

@@ -145,6 +145,21 @@ def norm_text(text: str) -> str:
 Ask = Callable[[Query], Answer]
 
 
+def _quoted(answer: Answer, q: EvalQuery) -> bool:
+    """The dataset's answer text is in what the answer quotes."""
+    return bool(q.answer) and norm_text(q.answer or "") in norm_text(answer.text or "")
+
+
+def _by_type(answered: Sequence[tuple[Answer, EvalQuery]]) -> dict[str, dict[str, float]]:
+    """quote_contains_answer by question type (reader.QuestionKind.type), with each type's count."""
+    from retrieval.reader import QuestionKind
+
+    groups: dict[str, list[bool]] = {}
+    for a, q in answered:
+        groups.setdefault(QuestionKind.of(q.question).type, []).append(_quoted(a, q))
+    return {t: {"questions": len(v), "quote_contains_answer": round(sum(v) / len(v), 4)} for t, v in sorted(groups.items())}
+
+
 def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery], modes: Sequence[str], k: int = 50,
              default_mode: str = "hybrid") -> dict[str, object]:
     """Metrics per mode, abstention and quote quality for the default mode, latency per mode."""
@@ -170,8 +185,11 @@ def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery],
             }
             report["answers"] = {
                 "cites_gold_article": round(sum(any(c.article_id in q.gold for c in a.citations) for a, q in answered) / max(len(answered), 1), 4),
-                "quote_contains_answer": round(sum(bool(q.answer) and norm_text(q.answer) in norm_text(a.text or "") for a, q in answered) / max(len(answered), 1), 4),
+                "quote_contains_answer": round(sum(_quoted(a, q) for a, q in answered) / max(len(answered), 1), 4),
                 "quotes_verbatim": all(c.quote in c.passage for a, _ in answered for c in a.citations),
+                "words_quoted": round(sum(len(" ".join(s for s, _ in a.sentences).split()) for a, _ in answered)
+                                      / max(len(answered), 1), 2),
+                "by_type": _by_type(answered),
             }
         modes_out[mode] = m
     report["modes"] = modes_out

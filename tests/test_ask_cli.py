@@ -47,7 +47,8 @@ def test_ask_text_output(capsys, index: str) -> None:
     code, out, _ = run(capsys, "ask", "Shaheen air exercise Pakistan China", "--index", index)
     assert code == 0
     body, sources = out.split("\nSources\n")
-    assert body.startswith("A batch of Chinese air force personnel left for Pakistan on Monday") and "[1]" in body
+    # the best sentence first: the one naming the exercise
+    assert body.startswith("The troops left for Pakistani Air Force's airbase in Bholari") and "[1]" in body
     assert '"Shaheen (Eagle)-IX"' in " ".join(body.split())  # the exercise's name, quoted verbatim
     assert sources.startswith("[1] China and Pakistan have signed an agreement") and "001_d3da3a035377400c.txt" in sources
 

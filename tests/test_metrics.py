@@ -70,5 +70,6 @@ def test_answer_quality_counts() -> None:
     report = evaluate(ask, queries, nulls, ["hybrid"])
     assert report["abstention"] == {"null_abstained": 0.5, "answerable_abstained": 0.25}
     assert report["answers"] == {"cites_gold_article": round(2 / 3, 4), "quote_contains_answer": round(2 / 3, 4),
-                                 "quotes_verbatim": True}
+                                 "quotes_verbatim": True, "words_quoted": 6.0,
+                                 "by_type": {"other": {"questions": 3, "quote_contains_answer": round(2 / 3, 4)}}}
     assert report["modes"]["hybrid"]["recall@10"] == pytest.approx(0.75)  # hits: q1, q3, q4 gold; q2 not
