@@ -165,8 +165,17 @@ def tied(following: str, sentence: str) -> bool:
     "He", "The show", "The deal") or repeats one of its names."""
     if _TIE.search(following):
         return True
-    names = {m.group(0).lower() for m in _CAPITALISED.finditer(sentence)}
-    return any(m.group(0).lower() in names for m in _CAPITALISED.finditer(following))
+    names = _names_anywhere(sentence)
+    return any(n in names for n in _names_anywhere(following))
+
+
+_FUNCTION = frozenset({"the", "a", "an", "in", "on", "at", "but", "and", "as", "after", "when", "while", "for", "if",
+                       "it", "he", "she", "they", "we", "this", "that", "there", "its", "his", "her", "their"})
+
+
+def _names_anywhere(sentence: str) -> set[str]:
+    """Capitalised words, a sentence's first included ("Shoigu arrived ..."), function words left out."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]+", sentence) if w.lower() not in _FUNCTION}
 
 
 _MONTHS_DAYS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])

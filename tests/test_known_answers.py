@@ -74,7 +74,22 @@ def test_what_is_beca(engine: Engine) -> None:
 
 def test_joint_air_exercise_name(engine: Engine) -> None:
     a = ask(engine, "What is the name of the joint air force exercise of China and Pakistan?")
-    assert not a.abstained and "Shaheen" in (a.text or "")
+    assert not a.abstained and '"Shaheen (Eagle)-IX"' in a.sentences[0][0]  # the best sentence names it
+
+
+def test_aero_india_venue(engine: Engine) -> None:
+    """A "where" question: the sentence holding the place is quoted, and the place marked."""
+    a = ask(engine, "Where will Aero India 2021 be staged?")
+    assert not a.abstained and "Yelahanka air base" in a.sentences[0][0]
+    c = a.citations[0]
+    assert [c.passage[x:y] for x, y in c.answer_spans] == ["Yelahanka air base outside Bengaluru"]
+
+
+def test_troops_on_the_border(engine: Engine) -> None:
+    a = ask(engine, "How many troops has China placed along the Indian border?")
+    assert not a.abstained and a.citations[0].article_id == "004_7502e44b28077c3a.txt"
+    c = a.citations[0]
+    assert [c.passage[x:y] for x, y in c.answer_spans] == ["60,000"]
 
 
 def test_russia_assurance_on_arms(engine: Engine) -> None:
@@ -82,6 +97,7 @@ def test_russia_assurance_on_arms(engine: Engine) -> None:
     assert not a.abstained
     assert a.citations[0].article_id == "002_473cd780df3d0ee7.txt"
     assert "would not supply weapons to Pakistan" in (a.text or "")
+    assert "arms supply to Pakistan" in a.sentences[0][0]  # the best sentence first
 
 
 @pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup final?", "What is the best recipe for banana bread?"])

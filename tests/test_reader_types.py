@@ -1,0 +1,88 @@
+"""The reader's answer types without a model: what a question asks for, what a sentence offers,
+the neighbour that carries the answer, and which phrase is marked."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import reader
+from retrieval.answer import _carrier
+from retrieval.places import places
+from retrieval.reader import QuestionKind, answer_spans, answers_type, tied, typed_answer
+
+AERO = ("General Shoigu reiterated Russia’s commitment to engage actively with India on the Make in India programme, "
+        "including substantial participation in the forthcoming Aero India-2021. The show will be staged staged at "
+        "the Yelahanka air base outside Bengaluru from February 3 to 7.")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many troops has China placed along the Indian border?", "how many"),
+    ("What was the record high average price for a gallon of gas?", "how many"),
+    ("When did China and Pakistan sign the defence MoU?", "when"),
+    ("Who is next in the line of royal succession?", "who"),
+    ("Where will Aero India 2021 be staged?", "where"),
+    ("Which country is set to abolish the death penalty?", "which+noun"),
+    ("Which state has the highest average price for a gallon of regular gas?", "which+noun"),
+    ("What did China propose to India?", "what"),
+    ("Why did some cities cancel their fireworks displays?", "other"),
+])
+def test_question_types(question: str, kind: str) -> None:
+    assert QuestionKind.of(question).type == kind
+
+
+def test_place_and_title_kinds() -> None:
+    assert QuestionKind.of("Which country is set to abolish the death penalty?").place == "country"
+    assert QuestionKind.of("Which city is sinking under its skyscrapers?").place == "city"
+    assert QuestionKind.of("Where will Aero India 2021 be staged?").place == "place"
+    assert QuestionKind.of("Which company is buying Parler?").place == ""
+    assert QuestionKind.of("What is the snake named after Harrison Ford called?").called
+    assert not QuestionKind.of("Who was named TIME person of the year?").called  # "named" = appointed here
+
+
+def test_the_gazetteer_finds_capitalised_places_only() -> None:
+    found = [name for _, _, name in places("Talks in New York City and Ghana, not in reading rooms.")]
+    assert found == ["New York City", "Ghana"]
+    assert [n for _, _, n in places("Voters in Kansas rejected it.", "state")] == ["Kansas"]
+
+
+def test_typed_answers() -> None:
+    where = QuestionKind.of("Where will Aero India 2021 be staged?")
+    first, second = AERO.split(". The show")
+    assert not typed_answer(first + ".", where)  # "Russia's commitment" is no venue; "Aero India-2021" is asked
+    assert typed_answer("The show" + second, where)
+    country = QuestionKind.of("Which country is set to become the 29th African nation to abolish the death penalty?")
+    assert typed_answer("Ghana abolishes the death penalty.", country)
+    assert not typed_answer("The penalty was mandatory for murder.", country)
+    why = QuestionKind.of("Why did some cities cancel their fireworks displays?")
+    assert typed_answer("Cities cancelled them because of the drought.", why)
+    called = QuestionKind.of("What is the name of the joint air force exercise?")
+    assert typed_answer('They left to take part in the drills named "Shaheen (Eagle)-IX".', called)
+    many = QuestionKind.of("How many troops has China placed along the border?")
+    assert answers_type("China had placed 60,000 troops along the Indian border.", many)
+    assert answers_type("China said so.", QuestionKind.of("What did China say?")) is None  # no kind to look for
+
+
+def test_the_neighbour_that_carries_the_answer_is_joined() -> None:
+    where = QuestionKind.of("Where will Aero India 2021 be staged?")
+    end_first = AERO.index(" The show")
+    spans = [(0, end_first), (end_first + 1, len(AERO))]
+    assert _carrier(AERO, spans, 0, end_first, where) == len(AERO)  # quote both, as one verbatim span
+    assert _carrier(AERO, spans, *spans[1], where) is None  # the second holds the place itself
+    # not tied (no pronoun, no definite phrase, no shared name): not joined
+    text = "Talks went on for hours in the capital. Officials met at the Yelahanka air base."
+    cut = text.index(" Officials")
+    assert _carrier(text, [(0, cut), (cut + 1, len(text))], 0, cut, where) is None
+    assert tied("The show will be staged there.", "Aero India-2021 is coming.")
+    assert tied("Singh met Shoigu.", "Shoigu arrived in Moscow.")  # repeats a name
+
+
+def test_marks() -> None:
+    where = QuestionKind.of("Where will Aero India 2021 be staged?")
+    sentence = "The show will be staged at the Yelahanka air base outside Bengaluru from February 3 to 7."
+    phrases = reader.phrases(sentence, 0, where)
+    assert [sentence[a:b] for a, b in answer_spans(phrases, {})] == ["Yelahanka air base outside Bengaluru"]
+    many = QuestionKind.of("How many people were displaced?")
+    sentence = "In 2020, floods displaced 40,000 people."
+    phrases = reader.phrases(sentence, 0, many)
+    assert [sentence[a:b] for a, b in answer_spans(phrases, {})] == ["40,000"]  # the year is no answer
+    assert answer_spans(phrases, {}, best=False) == ()  # a further sentence's lone number is not marked
