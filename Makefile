@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(VENV)/bin/sitrep eval --dataset $(DATASET) --backend milvus | tee var/bench/eval-milvus.txt
 	$(PY) benchmarks/bench_index.py --encoders-only
 	$(PY) benchmarks/tune_reader.py --sentence-vectors
+	$(PY) benchmarks/bench_reader.py
 	$(PY) benchmarks/bench_conversation.py
 	$(PY) benchmarks/tune_conversation.py
 	$(PY) benchmarks/bench_search.py
