@@ -30,7 +30,12 @@ test-fast: $(STAMP)
 # The search and bot benchmarks need the dev index; `sitrep eval` builds (or updates) it and
 # scores it, so the quality table comes from the same run. The Milvus eval reuses its vectors
 # (embedding cache) and builds the milvus-lite dev index that bench_backends compares.
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet $(FIND_LINKS) -e ".[dev,milvus,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_index.py --compare 0
 	@mkdir -p var/bench
 	$(VENV)/bin/sitrep eval --dataset $(DATASET) | tee var/bench/eval.txt
@@ -41,6 +46,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_conversation.py
 	$(PY) benchmarks/tune_conversation.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_peers.py
 	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py
 	$(PY) benchmarks/bench_feeds.py

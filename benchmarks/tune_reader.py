@@ -104,6 +104,7 @@ def main() -> None:
     base = Answerer(backend, retriever.terms, AnswerParams())
     groups: list[tuple[np.ndarray, np.ndarray]] = []
     sentences: list[list[str]] = []
+    group_days: list[object] = []  # each group's question date, for the time split
     for q, r in zip(queries, answerable):
         if base.answer(r).abstained:
             continue
@@ -117,6 +118,7 @@ def main() -> None:
             x = np.hstack([x, cos[:, None]])
         groups.append((x, y))
         sentences.append(said)
+        group_days.append(q.question_date)
     names = [*reader.FEATURES, "repetition"] + (["sentence_cosine"] if args.sentence_vectors else [])
     everything = list(range(len(names)))
     with_answer = sum(bool(y.any()) for _, y in groups)
@@ -129,6 +131,19 @@ def main() -> None:
     print("5-fold CV, share of answered questions whose best (top-3) sentence holds the answer:")
     for name, (t1, t3) in table.items():
         print(f"  {name:<28} best {t1:.3f}   top-3 {t3:.3f}")
+    # The generalisation protocol: fit on the older half of the dev weeks, score on the newer half, and the reverse.
+    median = sorted(group_days)[len(group_days) // 2]  # type: ignore[type-var]
+    older = [g for g, d in zip(groups, group_days) if d < median]  # type: ignore[operator]
+    newer = [g for g, d in zip(groups, group_days) if d >= median]  # type: ignore[operator]
+    defaults = np.array(reader.weight_vector())
+    cols = len(defaults)  # the reader's own features (without --sentence-vectors' extra column)
+    split = {"fit older, score newer": hit_rates(newer, fit(older)), "fit newer, score older": hit_rates(older, fit(newer)),
+             "defaults on older": hit_rates([(x[:, :cols], y) for x, y in older], defaults),
+             "defaults on newer": hit_rates([(x[:, :cols], y) for x, y in newer], defaults)}
+    print(f"time split ({len(older)} older / {len(newer)} newer answered questions), best / top-3:")
+    for name, (t1, t3) in split.items():
+        print(f"  {name:<28} best {t1:.3f}   top-3 {t3:.3f}")
+    report["time_split"] = {k: {"best": round(v[0], 3), "top3": round(v[1], 3)} for k, v in split.items()}
     w = fit(groups)
     print("weights fitted on all:", dict(zip(names, np.round(w, 2).tolist())))
     print("weights in retrieval/reader.py:", dict(zip(names, reader.weight_vector())))

@@ -45,8 +45,26 @@ class CachedEncoder:
 
 
 def run(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], mode: str = "hybrid") -> dict[str, float]:
+    return run_split(retriever, queries, mode)["all"]
+
+
+def time_split(queries: list[evaluate.EvalQuery]) -> dict[str, list[int]]:
+    """The generalisation protocol: question positions of all the dev weeks, the older half (asked before
+    the median question date) and the newer half. A default changes only if it wins on both halves."""
+    from datetime import date
+
+    days = sorted(q.question_date or date.min for q in queries)
+    median = days[len(days) // 2]
+    return {"all": list(range(len(queries))),
+            "older": [i for i, q in enumerate(queries) if (q.question_date or date.min) < median],
+            "newer": [i for i, q in enumerate(queries) if (q.question_date or date.min) >= median]}
+
+
+def run_split(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], mode: str = "hybrid") -> dict[str, dict[str, float]]:
     results = retriever.search_batch([Query(q.question, k=50, mode=mode, as_of=q.question_date) for q in queries])
-    return evaluate.retrieval_metrics([evaluate.article_ranking(r.hits) for r in results], [q.gold for q in queries])
+    rankings = [evaluate.article_ranking(r.hits) for r in results]
+    return {half: evaluate.retrieval_metrics([rankings[i] for i in idx], [queries[i].gold for i in idx])
+            for half, idx in time_split(queries).items()}
 
 
 def main() -> None:
@@ -83,12 +101,16 @@ def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: R
         retriever.params = params
         line = []
         for mode in ("bm25", "dense", "hybrid"):
-            m = run(retriever, queries, mode)
-            table.append({"config": name, "mode": mode, **m})
+            split = run_split(retriever, queries, mode)
+            m = split["all"]
+            table.append({"config": name, "mode": mode, **m, "older": split["older"], "newer": split["newer"]})
             line.append(f"{mode} {m['recall@10']:.3f}/{m['mrr@10']:.3f}")
+            if mode == "hybrid":
+                line.append("hybrid older " + "/".join(f"{split['older'][k]:.3f}" for k in ("recall@10", "mrr@10"))
+                            + " newer " + "/".join(f"{split['newer'][k]:.3f}" for k in ("recall@10", "mrr@10")))
         print(f"{name:<52} " + " | ".join(line), flush=True)
 
-    print("config (recall@10/MRR@10 per mode)")
+    print("config (recall@10/MRR@10 per mode; hybrid on the older and the newer half of the dev weeks)")
     record("plain: rrf k=60, no dates beyond as-of", off)
     for hl, w in itertools.product((7, 14, 30), (0.5, 0.8, 1.0)):
         record(f"+ recency prior hl={hl} w={w}", replace(off, half_life_days=hl, recency_weight=w))
@@ -114,6 +136,9 @@ def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: R
         record(f"+ lede 0.7, lede list cut at {depth}", replace(ledes, lede_depth=depth))
     for hl, w in ((14, 0.8), (14, 0.6), (10, 0.7), (10, 0.6), (7, 0.7)):
         record(f"+ lede cut 50, hint hl={hl} w={w}", replace(ledes, lede_depth=50, hint_half_life_days=hl, hint_weight=w))
+    for fusion, dw in (("convex", 0.5), ("convex", 0.6)):
+        record(f"defaults, {fusion} fusion, dense weight {dw}", replace(base, fusion=fusion, dense_weight=dw))
+    record("defaults, no lede list", replace(base, lede_weight=0.0))
     record("defaults (RetrievalParams())", base)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, indent=1))

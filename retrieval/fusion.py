@@ -17,18 +17,21 @@ def rrf(lists: Sequence[Ranked], k: float = 60.0, weights: Sequence[float] | Non
     return fused
 
 
-def convex(lists: Sequence[Ranked], weights: Sequence[float]) -> dict[int, float]:
-    """Weighted sum of min-max normalised scores; an item missing from a list gets 0 there."""
+def convex(lists: Sequence[Ranked], weights: Sequence[float], norm: str = "minmax") -> dict[int, float]:
+    """Weighted sum of normalised scores; an item missing from a list gets 0 there. norm: "minmax"
+    (each list onto 0..1 over its own range) or "max" (each score over the list's best: a list whose
+    scores are close together stays close, as cosines do)."""
     fused: dict[int, float] = {}
     for ranked, w in zip(lists, weights):
         if not ranked:
             continue
         scores = [s for _, s in ranked]
-        lo, hi = min(scores), max(scores)
+        hi = max(scores)
+        lo = min(scores) if norm == "minmax" else 0.0
         span = hi - lo
         for item, s in ranked:
-            norm = (s - lo) / span if span > 0 else 1.0
-            fused[item] = fused.get(item, 0.0) + w * norm
+            value = (s - lo) / span if span > 0 else 1.0
+            fused[item] = fused.get(item, 0.0) + w * value
     return fused
 
 

@@ -29,6 +29,11 @@ def test_convex_normalises_each_list() -> None:
     assert convex([[(4, 3.0)]], [1.0]) == {4: 1.0}  # a single item scores as the best
 
 
+def test_convex_max_keeps_close_scores_close() -> None:
+    fused = convex([[(1, 0.62), (2, 0.60)], [(2, 10.0), (1, 5.0)]], weights=[0.5, 0.5], norm="max")
+    assert fused[1] == pytest.approx(0.5 + 0.25) and fused[2] == pytest.approx(0.5 * 0.60 / 0.62 + 0.5)
+
+
 def test_ordered_breaks_ties_by_id() -> None:
     assert ordered({5: 1.0, 3: 1.0, 9: 2.0}) == [(9, 2.0), (3, 1.0), (5, 1.0)]
 

@@ -3,6 +3,8 @@ de-duplication; bad questions."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -194,3 +196,25 @@ def test_hnsw_index_builds_loads_and_filters_like_exact(seed_corpus: Path, tmp_p
         np.testing.assert_allclose(got.scores, want.scores, rtol=1e-5)
     allowed = approx.passages(approx.dense(q, 50, [only])[0].ids)
     assert set(allowed.article_id) == set(only.article_ids)
+
+
+def test_undated_candidates_and_one_passage_articles_change_the_fusion(tmp_path: Path) -> None:
+    """Where nothing is dated there is no prior to weigh: the fusion measured best without dates is used;
+    where every article is one passage, the lede list (the vector list again) is left out."""
+    from retrieval.hybrid import RetrievalParams
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    rows = [{"id": f"a{i}", "title": None, "body": body, "published_at": None} for i, body in enumerate(
+        ["China and India held border talks in Ladakh.", "Pakistan and China signed a defence pact.",
+         "India and the US agreed on satellite data sharing.", "Bananas are a yellow fruit grown in India."])]
+    (corpus / "snips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    update(corpus, tmp_path / "idx", FakeEncoder())
+    engine = Engine.open(tmp_path / "idx", FakeEncoder())
+    assert not engine.retriever.multi_passage
+    hits = engine.search(Query("China India border talks", k=4)).hits
+    assert hits[0].article_id == "a0" and all(h.rank_lede is None for h in hits)
+    # the same question under plain RRF ranks by reciprocal ranks; convex-max by scores: they differ here
+    undated = [round(h.score, 6) for h in hits]
+    engine.retriever.params = replace(RetrievalParams(), undated_fusion="rrf", undated_dense_weight=0.6)
+    assert [round(h.score, 6) for h in engine.search(Query("China India border talks", k=4)).hits] != undated
