@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     feed_timeout_s: float = Field(10.0, gt=0, le=300)  # per request
     feed_host_delay_s: float = Field(1.0, ge=0, le=60)  # between two requests to one host
     refresh_minutes: float = Field(0.0, ge=0)  # the bot pulls feeds and updates the index this often; 0: never
-    fusion: str = Field(_R.fusion, pattern="^(rrf|convex)$")
+    fusion: str = Field(_R.fusion, pattern="^(rrf|convex|convex-max)$")
     rrf_k: float = Field(_R.rrf_k, gt=0)
     dense_weight: float = Field(_R.dense_weight, ge=0, le=1)
     half_life_days: float = Field(_R.half_life_days, gt=0)
