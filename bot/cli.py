@@ -95,10 +95,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
     from retrieval import evaluate
     from retrieval.types import MODES
 
-    if not args.dataset and not args.feedback:
-        raise UserError("nothing to evaluate: give --dataset DIR, --feedback FILE, or both")
     if args.conversations and not args.dataset:
         raise UserError("--conversations needs --dataset: its turns name the dataset's questions and articles")
+    if not args.dataset and not args.feedback:
+        raise UserError("nothing to evaluate: give --dataset DIR, --feedback FILE, or both")
+    conversations: list[Any] = []
     queries: list[Any] = []
     nulls: list[Any] = []
     if args.dataset:
@@ -108,6 +109,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
         source = evaluate.corpus_file(dataset)
         queries = evaluate.load_queries(dataset / "queries.jsonl")
         nulls = evaluate.load_queries(dataset / "queries_null.jsonl", required=False)
+        if args.conversations:  # read (and refused) before any index work
+            conversations = evaluate.load_conversations(Path(args.conversations), queries)
         if args.limit and not args.conversations:
             queries, nulls = queries[: args.limit], nulls[: args.limit]
         cache_dir = Path(settings.eval_cache_dir) / dataset.resolve().name
@@ -134,7 +137,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, make_encoder: Callabl
                   f"({report.passages_embedded} embedded now)", file=sys.stderr)
     engine = _engine(settings, config, make_encoder)
     if args.conversations:
-        return _eval_conversations(args, engine, evaluate.load_conversations(Path(args.conversations), queries))
+        return _eval_conversations(args, engine, conversations)
     modes = list(MODES) if args.mode == "all" else [args.mode]
     default_mode = "hybrid" if "hybrid" in modes else modes[0]
     result = evaluate.evaluate(engine.ask, queries, nulls, modes, default_mode=default_mode)

@@ -213,3 +213,40 @@ def test_eval_feedback_errors(capsys, index: str, tmp_path: Path) -> None:
     bad.write_text('{"question": "x", "vote": "sideways", "answer_ids": ["a"]}\n')
     code, _, err = run(capsys, "eval", "--feedback", str(bad), "--index", index)
     assert code == 2 and "line 1" in err and err.count("\n") == 1
+
+
+def test_eval_conversations_small_dataset_and_bad_files(capsys, tmp_path: Path, monkeypatch) -> None:
+    """`sitrep eval --conversations`: a follow-up asked alone, with the conversation and as its rewrite;
+    bad conversation files are one line, refused before any index work."""
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    arts = [
+        {"id": "a1", "title": "Floods in Assam", "published_at": "2022-06-10",
+         "body": "Heavy floods displaced thousands in Assam this week. Rescue teams arrived by boat from Guwahati."},
+        {"id": "a2", "title": "Chess final", "published_at": "2022-06-11",
+         "body": "The chess world final ended in a draw after six hours. Both players shook hands."},
+    ]
+    (ds / "corpus.jsonl").write_text("".join(json.dumps(a) + "\n" for a in arts))
+    (ds / "queries.jsonl").write_text(json.dumps({"id": "q1", "question": "Where did floods displace thousands this week?",
+                                                  "gold_article_ids": ["a1"], "question_date": "2022-06-16"}) + "\n")
+    convs = tmp_path / "convs.jsonl"
+    convs.write_text(json.dumps({"id": "c1", "kind": "followup", "turns": [
+        {"ref": "q1"}, {"q": "Where did the rescue teams come from?", "gold": ["a1"],
+                        "rewrite": "Where did the Assam flood rescue teams come from?"}]}) + "\n"
+        + json.dumps({"id": "c2", "kind": "switch", "turns": [
+            {"ref": "q1"}, {"q": "How did the chess final end?", "gold": ["a2"], "as_of": "2022-06-16"}]}) + "\n")
+    monkeypatch.setenv("SITREP_EVAL_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, err = run(capsys, "eval", "--dataset", str(ds), "--conversations", str(convs), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["conversations"] == 2 and report["followup"]["turns"] == 1 and report["switch"]["turns"] == 1
+    assert set(report["followup"]) >= {"alone", "with_conversation", "rewrite", "share_of_ceiling", "p50_ms"}
+    assert report["switch"]["with_conversation"]["recall@10"] == 1.0 and "recall@10_lost" in report["switch"]
+    for bad, told in (('{"id": "x", "kind": "followup", "turns": [{"ref": "nope"}, {"q": "x", "gold": []}]}',
+                       "unknown dataset question"), ("not json", "not a conversation record"),
+                      ('{"id": "x", "kind": "chat", "turns": [{"ref": "q1"}, {"q": "x", "gold": []}]}', "kind must be")):
+        (tmp_path / "bad.jsonl").write_text(bad + "\n")
+        code, _, err = run(capsys, "eval", "--dataset", str(ds), "--conversations", str(tmp_path / "bad.jsonl"))
+        assert code == 2 and told in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "eval", "--conversations", str(convs))
+    assert code == 2 and "--conversations needs --dataset" in err
