@@ -12,9 +12,11 @@ others, and nothing already in the corpus is touched by a failure.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
+import socket
 import time
 import warnings
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from index import metadata
 from index.articles import decode_page
@@ -36,6 +38,11 @@ class FetchSettings:
     host_delay: float = 1.0  # seconds between two requests to one host
     max_redirects: int = 5
     user_agent: str = "sitrep-feeds/1 (+https://github.com/sitrep)"
+    # Feed items link anywhere. Off (the default), no request goes to a private, loopback, link-local,
+    # multicast or reserved address (after DNS, on every redirect hop, connecting to the address that was
+    # checked), nor to a port other than 80/443. On (SITREP_FEEDS_ALLOW_PRIVATE): a newsroom's intranet.
+    allow_private: bool = False
+    ports: tuple[int, ...] = (80, 443)  # the ports a fetch may use unless allow_private
 
 
 @dataclass
@@ -92,33 +99,93 @@ class FetchError(Exception):
     pass
 
 
+def public_address(ip: str) -> bool:
+    """An address a fetch may go to: not private, loopback, link-local, multicast, reserved or unspecified
+    (an IPv4 address written inside IPv6 is judged as the IPv4 address)."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return not (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast or addr.is_reserved
+                or addr.is_unspecified)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (a decimal or octal IPv4 such as 2130706433 resolves too)."""
+    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+
+
 class Fetcher:
-    """GETs with every limit applied; waits between two requests to the same host."""
+    """GETs with every limit applied; waits between two requests to the same host. Redirects are followed
+    here, hop by hop, so each hop's address is checked (FetchSettings.allow_private) and then connected to
+    as checked: a name that resolves elsewhere a second time (DNS rebinding) cannot switch it."""
 
     def __init__(self, settings: FetchSettings, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, resolve: Callable[[str, int], list[str]] = _resolve,
+                 address_ok: Callable[[str], bool] = public_address) -> None:
         import httpx
 
         self.settings, self.sleep, self.clock = settings, sleep, clock
+        self.resolve, self.address_ok = resolve, address_ok
         self._httpx = httpx
-        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=True, max_redirects=settings.max_redirects,
+        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
                                     headers={"User-Agent": settings.user_agent})
         self._last: dict[str, float] = {}
 
     def close(self) -> None:
         self._client.close()
 
+    def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL with its host replaced by the address that was checked, the Host header, and the TLS
+        name to verify; FetchError when the address (or port) is not one a fetch may go to."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchError(f"bad port in {url!r}") from None
+        if not self.settings.allow_private and port not in self.settings.ports:
+            raise FetchError(f"port {port} refused (only {', '.join(map(str, self.settings.ports))}; "
+                             "SITREP_FEEDS_ALLOW_PRIVATE=true allows others)")
+        try:
+            addresses = self.resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve {host} ({exc})") from None
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}")
+        if not self.settings.allow_private:
+            bad = [a for a in addresses if not self.address_ok(a)]
+            if bad:
+                what = "is a private or local address" if bad[0] == host.strip("[]") else f"resolves to a private or local address ({bad[0]})"
+                raise FetchError(f"{host} {what}: refused (SITREP_FEEDS_ALLOW_PRIVATE=true allows an intranet)")
+        ip = addresses[0]
+        netloc = (f"[{ip}]" if ":" in ip else ip) + (f":{parts.port}" if parts.port else "")
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        return pinned, {"Host": parts.netloc.rsplit("@", 1)[-1]}, ({"sni_hostname": host} if parts.scheme == "https" else {})
+
     def get(self, url: str, want_html: bool = False) -> tuple[bytes, str | None, str]:
         """(body, declared charset, final URL); FetchError with a one-line reason otherwise."""
-        check_url(url)
+        for _ in range(self.settings.max_redirects + 1):
+            check_url(url)
+            got = self._get_one(url, want_html)
+            if isinstance(got, tuple):
+                return got
+            url = got  # a redirect: the next hop is checked like the first
+        raise FetchError(f"more than {self.settings.max_redirects} redirects (a redirect loop?)")
+
+    def _get_one(self, url: str, want_html: bool) -> tuple[bytes, str | None, str] | str:
+        """One request: the response, or the URL a redirect points to."""
         host = urlsplit(url).netloc
         wait = self._last.get(host, -1e9) + self.settings.host_delay - self.clock()
         if wait > 0:
             self.sleep(wait)
         self._last[host] = self.clock()
+        pinned, headers, extensions = self._pinned(url)
         httpx = self._httpx
         try:
-            with self._client.stream("GET", url) as r:
+            request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            with self._client.stream(request.method, request.url, headers=request.headers, extensions=extensions) as r:
+                if r.is_redirect and r.headers.get("location"):
+                    return urljoin(url, r.headers["location"])
                 if r.status_code >= 400:
                     raise FetchError(f"HTTP {r.status_code}")
                 kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -132,9 +199,7 @@ class Fetcher:
                     body += chunk
                     if len(body) > self.settings.max_bytes:
                         raise FetchError(f"over the {self.settings.max_bytes / 1e6:.0f} MB limit")
-                return bytes(body), r.charset_encoding, str(r.url)
-        except httpx.TooManyRedirects:
-            raise FetchError(f"more than {self.settings.max_redirects} redirects (a redirect loop?)") from None
+                return bytes(body), r.charset_encoding, url
         except httpx.TimeoutException:
             raise FetchError(f"no answer within {self.settings.timeout:g} s") from None
         except httpx.HTTPError as exc:

@@ -29,6 +29,7 @@ class Site:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.requests: list[str] = []
+        self.hosts: list[str] = []  # the Host header of each request
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True  # shutting down never waits for the deliberately slow handler
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -39,6 +40,7 @@ class Site:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.requests.append(self.path)
+                site.hosts.append(self.headers.get("Host", ""))
                 if self.path == "/slow.xml":
                     time.sleep(1.5)
                 if self.path.startswith("/loop"):
@@ -122,7 +124,8 @@ def serve_news(site: Site) -> None:
 
 
 def fetcher(timeout: float = 1.0, max_bytes: int = 5_000_000) -> feeds.Fetcher:
-    return feeds.Fetcher(feeds.FetchSettings(timeout=timeout, max_bytes=max_bytes, host_delay=0.0))
+    # the test servers are on 127.0.0.1: allowed as a newsroom's intranet would be
+    return feeds.Fetcher(feeds.FetchSettings(timeout=timeout, max_bytes=max_bytes, host_delay=0.0, allow_private=True))
 
 
 def test_pull_saves_each_story_once_with_its_metadata_and_a_second_pull_adds_nothing(site: Site, tmp_path: Path) -> None:
@@ -201,7 +204,7 @@ def test_a_bad_page_is_one_line_and_nothing_is_saved_for_it(site: Site, tmp_path
 def test_requests_to_one_host_are_spaced() -> None:
     slept: list[float] = []
     now = [100.0]
-    f = feeds.Fetcher(feeds.FetchSettings(host_delay=1.0), sleep=lambda s: slept.append(s), clock=lambda: now[0])
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=1.0, allow_private=True), sleep=lambda s: slept.append(s), clock=lambda: now[0])
     with pytest.raises(feeds.FetchError):
         f.get("http://127.0.0.1:9/a")  # nothing listens on the discard port: fails fast
     now[0] += 0.25
@@ -231,6 +234,7 @@ def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
     monkeypatch.setenv("SITREP_FEEDS_STATE", str(tmp_path / "state.json"))
     monkeypatch.setenv("SITREP_FEED_HOST_DELAY_S", "0")
+    monkeypatch.setenv("SITREP_FEEDS_ALLOW_PRIVATE", "true")
     monkeypatch.setenv("SITREP_EMBED_CACHE_DIR", str(tmp_path / "emb"))
     (tmp_path / "feeds.txt").write_text(f"{site.base}/rss.xml\n")
     code = main(["feeds", "pull", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "idx")],
@@ -245,3 +249,73 @@ def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: p
                 make_encoder=lambda _s: FakeEncoder())
     out, err = capsys.readouterr()
     assert code == 1 and err == f"failed: {site.base}/missing.xml: HTTP 404\n" and "1 failed" in out
+
+
+# -- server-side request forgery: feed items link anywhere --------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/feed.xml", "http://localhost/feed.xml", "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.7/", "http://192.168.1.1/admin", "http://[::1]/", "http://2130706433/",  # 127.0.0.1 as a number
+    "http://0177.0.0.1/",  # ... in octal
+    "http://[::ffff:127.0.0.1]/", "http://224.0.0.1/", "http://0.0.0.0/",
+])
+def test_private_and_local_addresses_are_refused(url: str) -> None:
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0))
+    try:
+        with pytest.raises(feeds.FetchError, match="(is|resolves to) a private or local address"):
+            f.get(url)
+    finally:
+        f.close()
+
+
+def test_a_name_that_resolves_to_a_private_address_and_other_ports_are_refused() -> None:
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0), resolve=lambda host, port: ["10.1.2.3"])
+    with pytest.raises(feeds.FetchError, match=r"intranet\.example resolves to a private or local address \(10\.1\.2\.3\)"):
+        f.get("http://intranet.example/feed.xml")
+    with pytest.raises(feeds.FetchError, match="port 8080 refused"):
+        f.get("http://news.example:8080/feed.xml")
+    f.close()
+
+
+def test_every_redirect_hop_is_checked_and_the_checked_address_is_used(site: Site) -> None:
+    """news.test resolves (here) to the test server, which a policy treats as public; it redirects to the
+    cloud metadata address, which is refused before any connection. The request went to the address that
+    was checked, with the name in the Host header: DNS cannot switch it between check and connect."""
+    port = int(site.base.rsplit(":", 1)[1])
+    site.page("/story", "<html><body><p>Hello.</p></body></html>")
+    site.page("/go", "", status=302, Location="http://169.254.169.254/latest/meta-data/")
+    lookups: list[str] = []
+
+    def resolve(host: str, p: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if host == "news.test" else feeds._resolve(host, p)
+
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, ports=(80, 443, port)), resolve=resolve,
+                      address_ok=lambda ip: ip == "127.0.0.1" or feeds.public_address(ip))
+    try:
+        body, _, final = f.get(f"http://news.test:{port}/story")
+        assert b"Hello." in body and final == f"http://news.test:{port}/story"
+        assert site.hosts[-1] == f"news.test:{port}"
+        with pytest.raises(feeds.FetchError, match=r"169\.254\.169\.254 is a private or local address"):
+            f.get(f"http://news.test:{port}/go")
+        assert site.requests[-1] == "/go" and lookups[-1] == "169.254.169.254"  # refused at the hop, never fetched
+    finally:
+        f.close()
+
+
+def test_pull_names_the_refused_item_and_goes_on(site: Site, tmp_path: Path) -> None:
+    port = int(site.base.rsplit(":", 1)[1])
+    base = f"http://news.test:{port}"
+    site.page("/feed.xml", rss(base, [{"title": "Metadata", "link": "http://169.254.169.254/latest/meta-data/"},
+                                     {"title": "Floods", "link": f"{base}/world/assam-floods"}]), kind="application/rss+xml")
+    serve_news(site)
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, ports=(80, 443, port)),
+                      resolve=lambda h, p: ["127.0.0.1"] if h == "news.test" else feeds._resolve(h, p),
+                      address_ok=lambda ip: ip == "127.0.0.1" or feeds.public_address(ip))
+    try:
+        report = feeds.pull([f"{base}/feed.xml"], tmp_path / "corpus", tmp_path / "state.json", f)
+    finally:
+        f.close()
+    assert any(line.startswith("http://169.254.169.254/latest/meta-data/: ") and "private or local address" in line
+               for line in report.failures)
+    assert report.saved  # the other item is saved
