@@ -335,7 +335,7 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
 
         urls = feeds.FeedList(Path(settings.feeds)).urls()
         fetcher = feeds.Fetcher(feeds.FetchSettings(timeout=settings.feed_timeout_s, host_delay=settings.feed_host_delay_s,
-                                                    allow_private=settings.feeds_allow_private,
+                                                    allow_private=settings.feeds_allow_private, max_items=settings.feed_max_items,
                                                     max_bytes=int(settings.max_article_mb * 1e6)))
         try:
             return feeds.pull(urls, Path(settings.corpus_dir), Path(settings.feeds_state), fetcher)
@@ -382,7 +382,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings, make_encoder: Callab
         raise UserError(f"no feeds to pull: add one with `sitrep feeds add URL` (kept in {listed.path})")
     corpus = Path(args.corpus or settings.corpus_dir)
     fetcher = feeds.Fetcher(feeds.FetchSettings(timeout=settings.feed_timeout_s, host_delay=settings.feed_host_delay_s,
-                                                    allow_private=settings.feeds_allow_private,
+                                                    allow_private=settings.feeds_allow_private, max_items=settings.feed_max_items,
                                                 max_bytes=int(settings.max_article_mb * 1e6)))
     try:
         report = feeds.pull(urls, corpus, Path(settings.feeds_state), fetcher)

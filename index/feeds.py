@@ -43,6 +43,7 @@ class FetchSettings:
     # checked), nor to a port other than 80/443. On (SITREP_FEEDS_ALLOW_PRIVATE): a newsroom's intranet.
     allow_private: bool = False
     ports: tuple[int, ...] = (80, 443)  # the ports a fetch may use unless allow_private
+    max_items: int = 200  # items read from one feed in one pull: a feed of 100,000 items is not 100,000 fetches
 
 
 @dataclass
@@ -229,7 +230,12 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                 report.feeds_failed += 1
                 continue
             outlet = (parsed.feed.get("title") or "").strip() or None
-            for entry in parsed.entries:
+            entries = parsed.entries
+            if len(entries) > fetcher.settings.max_items:
+                report.warnings.append(f"{feed_url}: {len(entries):,} items; only the first {fetcher.settings.max_items} "
+                                       "read this time (a feed lists its newest first)")
+                entries = entries[: fetcher.settings.max_items]
+            for entry in entries:
                 report.items += 1
                 _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report, extract_html)
     finally:

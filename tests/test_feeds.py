@@ -319,3 +319,37 @@ def test_pull_names_the_refused_item_and_goes_on(site: Site, tmp_path: Path) -> 
     assert any(line.startswith("http://169.254.169.254/latest/meta-data/: ") and "private or local address" in line
                for line in report.failures)
     assert report.saved  # the other item is saved
+
+
+# -- hostile feeds and pages: each bounded, one line, the other feeds go on ------------------------------
+
+def test_hostile_xml_and_pages_are_bounded(site: Site, tmp_path: Path) -> None:
+    """Billion laughs (entities not expanded), an external entity (never read), a gzip bomb (refused at the
+    size cap while decompressing), a 10 MB single line (refused), a page nested 100,000 tags deep (no
+    story, one line), a feed of 20,000 items (only the first max_items read)."""
+    import gzip
+
+    b = site.base
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    site.page("/laughs.xml", f'<?xml version="1.0"?><!DOCTYPE r [{lol}]><rss version="2.0"><channel><title>&l9;'
+                             f'</title><item><title>x</title><link>{b}/deep</link></item></channel></rss>', kind="application/rss+xml")
+    site.page("/xxe.xml", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss version="2.0">'
+                          f'<channel><title>&x;</title><item><title>&x;</title><link>{b}/bomb</link></item></channel></rss>',
+              kind="application/rss+xml")
+    site.page("/bomb", gzip.compress(b"<html>" + b"a" * 20_000_000 + b"</html>"), **{"Content-Encoding": "gzip"})
+    site.page("/line", "<html><body><p>" + "word " * 2_000_000 + "</p></body></html>")
+    site.page("/deep", "<html><body>" + "<div>" * 100_000 + "<p>A story nested deep down.</p>" + "</div>" * 100_000 + "</body></html>")
+    site.page("/many.xml", rss(b, [{"title": f"t{i}", "link": f"{b}/line"} for i in range(20_000)]), kind="application/rss+xml")
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, allow_private=True, max_items=3))
+    started = time.perf_counter()
+    try:
+        report = feeds.pull([f"{b}/laughs.xml", f"{b}/xxe.xml", f"{b}/many.xml"], tmp_path / "c", tmp_path / "s.json", f)
+    finally:
+        f.close()
+    assert time.perf_counter() - started < 60  # bounded (a generous bound: the point is it ends)
+    assert not report.saved and report.feeds_failed == 0
+    lines = "\n".join(report.failures)
+    assert f"{b}/deep: " in lines and f"{b}/bomb: over the" in lines and f"{b}/line: " in lines and "limit" in lines
+    assert any("20,000 items; only the first 3 read" in w for w in report.warnings)
+    assert "/etc/passwd" not in lines and "root:" not in lines
+    assert site.requests.count("/line") == 3  # 3 of the 20,000 items fetched
