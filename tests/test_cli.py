@@ -88,3 +88,19 @@ def test_an_index_from_an_older_parser_is_told_to_update(capsys, seed_corpus: Pa
     code, out, _ = run(capsys, "index", "update", "--corpus", str(seed_corpus), "--index", idx)
     assert code == 0 and "5 of them parsed again by a newer parser" in out and "(0 embedded)" in out
     assert "note:" not in run(capsys, "index", "status", "--index", idx)[1]
+
+
+def test_secrets_never_printed_for_an_unreachable_milvus(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither SITREP_MILVUS_TOKEN nor a password written into SITREP_MILVUS_URI reaches any output."""
+    from index.backends import redact
+
+    assert redact("http://root:Milvus99@10.0.0.5:19530") == "http://***@10.0.0.5:19530"
+    assert redact("var/milvus.db") == "var/milvus.db"
+    monkeypatch.setenv("SITREP_MILVUS_TOKEN", "token-s3cret")
+    monkeypatch.setenv("SITREP_MILVUS_URI", "http://root:pa55word@127.0.0.1:9")
+    for argv in (["ask", "What is BECA?", "--backend", "milvus"], ["index", "status", "--backend", "milvus"]):
+        assert main(argv) == 2
+        out = capsys.readouterr()
+        printed = out.out + out.err
+        assert "cannot reach Milvus at http://***@127.0.0.1:9" in printed
+        assert "pa55word" not in printed and "token-s3cret" not in printed

@@ -16,6 +16,13 @@ from index.manifest import Manifest
 BACKENDS = ("local", "milvus")
 
 
+def redact(uri: str) -> str:
+    """A URI fit to print: "http://user:secret@host:19530" -> "http://***@host:19530"."""
+    import re
+
+    return re.sub(r"(?<=://)[^/@\s]*@", "***@", uri)
+
+
 @dataclass(frozen=True)
 class BackendConfig:
     kind: str = "local"
@@ -25,8 +32,8 @@ class BackendConfig:
     collection: str = "sitrep"  # milvus: the prefix of the collections
 
     def where(self) -> str:
-        """Where the index lives, for messages (never the token)."""
-        return str(self.path) if self.kind == "local" else f"{self.uri} (collection {self.collection})"
+        """Where the index lives, for messages (never the token, nor a password written into the URI)."""
+        return str(self.path) if self.kind == "local" else f"{redact(self.uri)} (collection {self.collection})"
 
     def open(self) -> Backend:
         if self.kind == "milvus":

@@ -42,6 +42,7 @@ import numpy as np
 
 from index import lexicon
 from index.articles import Article
+from index.backends import redact
 from index.backends.base import UNDATED, ArticleMeta, Filter, PassageRows, Ranked, Stats, text_key
 from index.backends.local import DenseSettings
 from index.chunking import Passage, index_text
@@ -119,7 +120,7 @@ class _Conn:
         from pymilvus import MilvusClient
 
         self.uri, self.prefix = uri, collection
-        self.where = f"{uri} (collection {collection})"
+        self.where = f"{redact(uri)} (collection {collection})"
         local_file = "://" not in uri
         if local_file:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,7 @@ class _Conn:
             self.client.list_collections()
         except Exception as exc:
             raise IndexUnavailable(
-                f"cannot reach Milvus at {uri} ({type(exc).__name__}): start the server or fix SITREP_MILVUS_URI "
+                f"cannot reach Milvus at {redact(uri)} ({type(exc).__name__}): start the server or fix SITREP_MILVUS_URI "
                 "(a file path such as var/milvus.db runs milvus-lite in this process)"
             ) from None
         self.passages = f"{collection}_passages"
