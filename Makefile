@@ -50,6 +50,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_backends.py
 	$(PY) benchmarks/bench_bot.py
 	$(PY) benchmarks/bench_feeds.py
+	$(PY) benchmarks/bench_faults.py
 	benchmarks/bench_setup.sh
 
 lint: $(STAMP)
