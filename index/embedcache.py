@@ -46,6 +46,7 @@ class EmbeddingCache:
         new = [i for i, k in enumerate(keys) if k not in rows]
         if not new:
             return
+        tmp: Path | None = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             final = self.folder / f"{len(list(self.folder.glob('*.npz'))):06d}-{os.getpid()}.npz"
@@ -54,6 +55,8 @@ class EmbeddingCache:
                 np.savez(fh, keys=np.array([keys[i] for i in new], dtype="S20"),
                          vectors=np.asarray(vectors[new], dtype=np.float32))
             os.replace(tmp, final)
-        except OSError:
-            return  # a cache that cannot be written is only slower next time
+        except OSError:  # a cache that cannot be written (a full disk) is only slower next time
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            return
         rows.update((keys[i], np.asarray(vectors[i], dtype=np.float32)) for i in new)

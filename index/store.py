@@ -166,7 +166,7 @@ def save(path: Path, data: IndexData) -> Path:
         _swap_link(path, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
             raise IndexNotWritable(f"cannot write the index at {path} ({exc.strerror}): free space or fix permissions") from None
         raise
     _prune(path, keep={final})

@@ -210,3 +210,36 @@ def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Pat
     assert data.manifest.parser_version == 2
     assert data.articles.title[data.articles.id.index("d1")] == "Baby formula farmworkers"
     assert update(seed_corpus, tmp_path / "idx", fake_encoder).reparsed == 0  # once is enough
+
+
+DISK_FULL = """
+import resource, signal, sys
+sys.path.insert(0, {root!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+from bot.cli import main
+from tests.conftest import FakeEncoder
+sys.exit(main(sys.argv[1:], make_encoder=lambda s: FakeEncoder()))
+"""
+
+
+def test_a_full_disk_during_an_update_is_one_line_and_loses_nothing(seed_corpus: Path, tmp_path: Path,
+                                                                      fake_encoder: FakeEncoder) -> None:
+    """The writer cannot write its new version (a file-size limit stands in for a full disk): one line,
+    exit 2, the old version still answers, and no part of the new one is left behind."""
+    idx = tmp_path / "idx"
+    update(seed_corpus, idx, fake_encoder)
+    before = store.load(idx)
+    (seed_corpus / "feed.jsonl").write_text("".join(json.dumps({"id": f"r{i}", "body": f"Report {i} on trade talks. " * 40}) + "\n"
+                                                  for i in range(300)))
+    script = tmp_path / "full.py"
+    script.write_text(DISK_FULL.format(root=str(ROOT)))
+    done = subprocess.run([sys.executable, str(script), "index", "update", "--corpus", str(seed_corpus), "--index", str(idx)],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "SITREP_EMBED_CACHE_DIR": str(tmp_path / "emb")})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"sitrep: cannot write the index at {idx} (File too large): "
+                                                 "free space or fix permissions"]
+    after = store.load(idx)
+    assert after.path == before.path and after.passage_count == before.passage_count  # the old version, whole
+    assert not list(tmp_path.glob(".idx.*.tmp")) and [p.name for p in tmp_path.glob(".idx.*") if p.is_dir()] == [before.path.name]
+    assert not list((tmp_path / "emb").glob("**/*.tmp"))  # nor a half-written cache file
