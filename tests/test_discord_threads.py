@@ -197,9 +197,14 @@ async def test_replies_ask_options_and_scopes(seed_index: Path, real_encoder: An
             await stopped(bot, task)
 
 
-async def test_without_threads_replies_and_dms_carry_the_conversation(seed_index: Path, real_encoder: Any) -> None:
+async def test_without_threads_replies_and_dms_carry_the_conversation(seed_index: Path, real_encoder: Any,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
     """SITREP_DISCORD_THREADS=false: a mention gets a reply in the channel (no thread), a reply to that
-    answer is its follow-up; a DM channel is one conversation."""
+    answer is its follow-up; a DM channel is one conversation. No message's text reaches a log line at
+    INFO or above."""
+    import logging
+
+    caplog.set_level(logging.INFO)
     fake = FakeDiscord()
     async with serving(fake):
         engine = Engine.open(seed_index, real_encoder, today=lambda: date(2026, 11, 22))
@@ -225,3 +230,5 @@ async def test_without_threads_replies_and_dms_carry_the_conversation(seed_index
             assert footer(dm).startswith("understood as: What did China propose to India? And how did India respond?")
         finally:
             await stopped(bot, task)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "propose" not in logged and "respond" not in logged and "Pakistan" not in logged
