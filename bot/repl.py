@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import render
+from index.errors import IndexStoreError
 from retrieval.conversation import Conversation
 from retrieval.dates import parse_as_of
 from retrieval.engine import Engine
@@ -105,7 +106,7 @@ class Repl:
         query = replace(self.query, text=text)
         try:
             result, answer = self.engine.converse(query, self.conversation)
-        except RetrievalError as exc:
+        except (RetrievalError, IndexStoreError) as exc:  # a bad question, or the index's server gone: say so, go on
             self.say(f"error: {exc}")
             return
         self.last, self.last_answer = result, answer

@@ -192,3 +192,84 @@ def test_a_server_over_the_network_answers_like_the_file(seed_corpus: Path, tmp_
     engine = Engine.open(remote, FakeEncoder())
     ids = np.array([h.passage for h in engine.search(Query("Shaheen air exercise")).hits])
     assert engine.backend.vectors(ids).shape == (len(ids), FakeEncoder.dim)
+
+
+class RestartableServer:
+    """A milvus-lite server process on 127.0.0.1 that a test can kill and start again on the same port and data."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.uri = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(self.folder),
+                                      "--host", "127.0.0.1", "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        pytest.fail("the milvus-lite server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+@pytest.mark.slow  # starts a server process three times
+def test_the_server_killed_under_questions_and_an_update_then_back(seed_corpus: Path, tmp_path: Path) -> None:
+    """Killed during questions: one line (IndexUnavailable), and the same engine answers again once the server
+    is back, without being reopened. Killed during an update: one line; running the update again repairs it."""
+    server = RestartableServer(tmp_path / "server")
+    server.start()
+    try:
+        config = BackendConfig(kind="milvus", uri=server.uri, collection="gone")
+        update(seed_corpus, config, FakeEncoder())
+        engine = Engine.open(config, FakeEncoder())
+        assert engine.search(Query("Shaheen air exercise")).hits
+        server.kill()
+        with pytest.raises(IndexUnavailable, match=r"lost the Milvus server at http://127\.0\.0\.1:\d+ .*questions resume"):
+            engine.search(Query("India China border talks"))
+        server.start()
+        deadline = time.monotonic() + 30
+        while True:  # the same engine, never reopened: answers as soon as the server serves again
+            try:
+                assert engine.search(Query("India China border talks")).hits
+                break
+            except IndexUnavailable:
+                assert time.monotonic() < deadline, "no answer 30 s after the server came back"
+                time.sleep(0.5)
+
+        edit(seed_corpus)
+        calls = {"n": 0}
+        real_upsert = MilvusWriter.upsert
+
+        def kill_midway(self: MilvusWriter, articles, passages, vectors) -> None:  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 1:  # the server dies as the first changed article is written
+                server.kill()
+            real_upsert(self, articles, passages, vectors)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(MilvusWriter, "upsert", kill_midway)
+            with pytest.raises(IndexUnavailable, match="lost the Milvus server"):
+                update(seed_corpus, config, FakeEncoder())
+        server.start()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                update(seed_corpus, config, FakeEncoder())  # the repair: the update run again
+                break
+            except IndexUnavailable:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+        clean = target("milvus", tmp_path / "clean")
+        update(seed_corpus, clean, FakeEncoder())
+        assert snapshot(config) == snapshot(clean)
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()

@@ -26,6 +26,7 @@ from bot.discord_render import (
     shorten,
     turn_from_message,
 )
+from index.errors import IndexStoreError
 from retrieval.conversation import Conversation, Turn
 from retrieval.errors import RetrievalError
 from retrieval.types import Answer, Query
@@ -141,7 +142,7 @@ class AskCog(commands.Cog):
         conversation = await self._conversation(thread) if ours and thread else Conversation()
         try:
             embed, view = await self._answer(query, conversation)
-        except RetrievalError as exc:
+        except (RetrievalError, IndexStoreError) as exc:  # a bad option, or the index's server is away
             await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
             return
         sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_PINGS,
@@ -246,7 +247,7 @@ class AskCog(commands.Cog):
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
                 return
             await self._follow(message, question, where, scope_id, replied)
-        except RetrievalError as exc:
+        except (RetrievalError, IndexStoreError) as exc:  # a bad question, or the index's server is away
             await message.reply(str(exc), allowed_mentions=NO_PINGS, mention_author=False)
         except Exception:
             log.exception("answering message %s failed", message.id)

@@ -113,6 +113,54 @@ def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + n]
 
 
+_LOST = ("Fail connecting", "server unavailable", "UNAVAILABLE", "Connection refused", "Socket closed",
+         "failed to connect", "Broken pipe", "connection reset", "DEADLINE_EXCEEDED")
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """The server went away (stopped, restarted, unreachable), not a bad request."""
+    text = f"{type(exc).__name__} {exc}"
+    return any(s.lower() in text.lower() for s in _LOST)
+
+
+class _Client:
+    """The MilvusClient, re-made once when a call finds the server gone (it was restarted, say), the call
+    then made again; if the server is still away, IndexUnavailable (one line for the user) — the next
+    call tries again, so a running bot answers as soon as the server is back."""
+
+    def __init__(self, make: Any, where: str) -> None:
+        self._make, self._where = make, where
+        self._client = make()
+        self.reload: Any = None  # set by the connection: loads its collections into a restarted server
+
+    def __getattr__(self, name: str) -> Any:
+        if not callable(getattr(self._client, name)):
+            return getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return getattr(self._client, name)(*args, **kwargs)
+            except Exception as exc:
+                released = "call load()" in str(exc) or "not loaded" in str(exc)  # a restarted server forgot them
+                if not (_connection_lost(exc) or released):
+                    raise
+            try:
+                if not released:
+                    with contextlib.suppress(Exception):
+                        self._client.close()
+                    self._client = self._make()
+                if self.reload is not None:
+                    self.reload(self._client)
+                return getattr(self._client, name)(*args, **kwargs)
+            except Exception as exc:
+                if isinstance(exc, IndexUnavailable) or _connection_lost(exc):
+                    raise IndexUnavailable(f"lost the Milvus server at {self._where} ({type(exc).__name__}): start it "
+                                           "again (or check SITREP_MILVUS_URI); questions resume when it is back") from None
+                raise
+
+        return call
+
+
 class _Conn:
     """One client and the names of the four collections."""
 
@@ -125,7 +173,8 @@ class _Conn:
         if local_file:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.client = MilvusClient(uri=uri, token=token or "", timeout=10 if not local_file else None)
+            self.client: Any = _Client(lambda: MilvusClient(uri=uri, token=token or "", timeout=10 if not local_file else None),
+                                       self.where)
             self.client.list_collections()
         except Exception as exc:
             raise IndexUnavailable(
@@ -136,6 +185,13 @@ class _Conn:
         self.articles = f"{collection}_articles"
         self.terms = f"{collection}_terms"
         self.meta = f"{collection}_meta"
+        self.client.reload = self._load_all
+
+    def _load_all(self, client: Any) -> None:
+        """Load the collections into a server that was restarted (it starts with them released)."""
+        for name in (self.passages, self.articles, self.terms, self.meta):
+            if client.has_collection(name):
+                client.load_collection(name)
 
     def exists(self) -> bool:
         return all(self.client.has_collection(c) for c in (self.passages, self.articles, self.terms, self.meta))
@@ -367,12 +423,15 @@ class MilvusWriter:
         held = c.read_meta("lock")
         if held and held.get("pid"):
             alive = not (held.get("host") == me["host"] and not _pid_alive(int(held["pid"])))
+            if held.get("host") == me["host"] and int(held["pid"]) == me["pid"] and c.where not in _WRITING:
+                alive = False  # this process's own lock, from an update that died here (its server went away)
             fresh = time.time() - float(held.get("time", 0)) < _STALE_LOCK_S
             if alive and fresh:
                 raise IndexBusy(f"another `sitrep index` run (pid {held['pid']} on {held['host']}) is updating "
                                 f"{c.where}; wait for it to finish, then run again")
         c.write_meta("lock", me)
         self._locked = True  # advisory (Milvus has no locks): writers check it, and a dead writer's is ignored
+        _WRITING.add(c.where)
 
     # -- schema ----------------------------------------------------------------------------
     def _create_meta(self) -> None:
@@ -603,10 +662,14 @@ class MilvusWriter:
 
     def close(self) -> None:
         if self._locked:
-            with contextlib.suppress(Exception):
+            _WRITING.discard(self._conn.where)
+            with contextlib.suppress(Exception):  # a server gone away keeps the lock: the next writer sees it stale
                 self._conn.client.delete(self._conn.meta, filter='name == "lock"')
                 self._conn.client.flush(self._conn.meta)
         self._conn.close()
+
+
+_WRITING: set[str] = set()  # the indexes this process is writing now (their `where`)
 
 
 def _pid_alive(pid: int) -> bool:
