@@ -51,6 +51,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_bot.py
 	$(PY) benchmarks/bench_feeds.py
 	$(PY) benchmarks/bench_faults.py
+	$(PY) benchmarks/bench_load.py
 	benchmarks/bench_setup.sh
 
 lint: $(STAMP)

@@ -328,7 +328,12 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     engine = _engine(settings, target, make_encoder)  # no index: one line now, not a half-working bot
 
     def run_update() -> Any:
-        return _update(settings, target, Path(settings.corpus_dir), make_index_encoder(settings))
+        if make_index_encoder is not _encoder:  # a test's encoder lives in this process: update here
+            return _update(settings, target, Path(settings.corpus_dir), make_index_encoder(settings))
+        from bot.service import update_in_child  # the real one: in a child process, off the bot's GIL
+
+        where = ["--index", str(target.path)] if target.kind == "local" else []
+        return update_in_child(["--corpus", str(settings.corpus_dir), "--backend", target.kind, *where])
 
     def pull_feeds() -> Any:
         from index import feeds

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.ext import commands
 
-from bot.service import QAService
+from bot.service import QAService, settle
 from retrieval.conversation import ConversationParams
 
 log = logging.getLogger("sitrep.bot")
@@ -50,6 +50,7 @@ class SitrepBot(commands.Bot):
 
         await ask.setup(self)
         await admin.setup(self)
+        settle()
         if self.config.guild_id:
             guild = discord.Object(id=self.config.guild_id)
             self.tree.copy_global_to(guild=guild)

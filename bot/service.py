@@ -92,6 +92,27 @@ class ReindexBusy(Exception):
     pass
 
 
+def update_in_child(argv: list[str], env: dict[str, str] | None = None) -> BuildReport:
+    """`sitrep index update --json <argv>` in a child process: the update's pure-Python work (parsing,
+    chunking, BM25) holds the GIL for long stretches, and in the bot's own process that stalled the
+    event loop by ~100 ms during a refresh (benchmarks/bench_load.py). A refusal or failure is the child's
+    one line, raised as IndexStoreError; the index is the child's to write, as a CLI run's would be."""
+    import os
+    import subprocess
+    import sys
+
+    from index.errors import IndexStoreError
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "index", "update", "--json", *argv], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise IndexStoreError((lines[-1] if lines else f"the update stopped (exit {done.returncode})").removeprefix("sitrep: "))
+    report = BuildReport(**json.loads(done.stdout.strip().splitlines()[-1]))
+    report.warnings.extend(line.removeprefix("warning: ") for line in done.stderr.splitlines() if line.startswith("warning: "))
+    return report
+
+
 @dataclass(frozen=True)
 class Scope:
     """A channel's defaults (SITREP_DISCORD_CHANNEL_SCOPES): only this source, only since this long ago."""
@@ -159,6 +180,16 @@ class ConversationStore:
         return len(self._items)
 
 
+def settle() -> None:
+    """Move what is loaded for good (the model, the index, discord.py's caches) out of the garbage
+    collector's reach: a full collection walking it paused the event loop by 50-100 ms now and then
+    (benchmarks/bench_load.py). Called once the bot is set up and after each swap of the engine."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class QAService:
     engine: Engine
@@ -218,6 +249,7 @@ class QAService:
             report = await asyncio.to_thread(self.run_update)
             if report.added or report.changed or report.removed or report.full:
                 self.engine = await asyncio.to_thread(self.open_engine)
+                settle()
             return report
 
     async def refresh(self) -> dict[str, Any] | None:
@@ -237,6 +269,7 @@ class QAService:
                 info.update(added=report.added, changed=report.changed, removed=report.removed)
                 if report.added or report.changed or report.removed or report.full:
                     self.engine = await asyncio.to_thread(self.open_engine)
+                settle()
             except Exception as exc:  # the bot must keep answering from the index it has
                 log.exception("scheduled refresh failed")
                 info["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -194,3 +194,20 @@ async def test_the_bot_refreshes_on_its_schedule(local_service: QAService) -> No
         assert local_service.last_refresh is not None and "error" not in local_service.last_refresh
     finally:
         loop.cancel()
+
+
+@pytest.mark.slow  # a child process that loads the model
+def test_the_bots_update_runs_in_a_child_process(seed_corpus: Path, tmp_path: Path) -> None:
+    """The bot's refresh runs `sitrep index update` in a child process (its pure-Python work would hold
+    the bot's GIL): the report comes back; a refusal comes back as the child's one line."""
+    from bot.service import update_in_child
+    from index.errors import IndexStoreError
+    from tests.conftest import ROOT
+
+    env = {"SITREP_EMBED_CACHE_DIR": str(tmp_path / "emb"), "SITREP_MODEL_CACHE_DIR": str(ROOT / "var" / "models")}
+    report = update_in_child(["--corpus", str(seed_corpus), "--index", str(tmp_path / "idx")], env=env)
+    assert (report.added, report.articles, report.full) == (5, 5, True) and report.passages_embedded > 20
+    again = update_in_child(["--corpus", str(seed_corpus), "--index", str(tmp_path / "idx")], env=env)
+    assert again.added == again.changed == again.removed == 0 and again.unchanged == 5
+    with pytest.raises(IndexStoreError, match=r"^corpus folder .*nowhere.* does not exist"):
+        update_in_child(["--corpus", str(tmp_path / "nowhere"), "--index", str(tmp_path / "idx")], env=env)
