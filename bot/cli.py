@@ -353,7 +353,6 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
                         scopes=scopes)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.WARNING)
-    logging.getLogger("pymilvus").setLevel(logging.ERROR)  # a server away: one line a question, not a traceback a retry
     bot = SitrepBot(service, config)
     try:
         asyncio.run(bot.start(settings.discord_token.get_secret_value()))

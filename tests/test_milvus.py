@@ -5,6 +5,7 @@ as the in-process milvus-lite file. Real milvus-lite throughout, no mock."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from index.build import update
 from index.errors import IndexBusy, IndexMismatch, IndexNotBuilt, IndexUnavailable
 from retrieval.engine import Engine
 from retrieval.types import Query
-from tests.conftest import FakeEncoder, target
+from tests.conftest import SEEDS, FakeEncoder, target
 
 QUESTIONS = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan",
              "Floods in Assam"]
@@ -273,3 +274,46 @@ def test_the_server_killed_under_questions_and_an_update_then_back(seed_corpus: 
     finally:
         if server.proc is not None and server.proc.poll() is None:
             server.kill()
+
+
+FULL_DISK = """
+import resource, signal, sys
+sys.path.insert(0, {root!r})
+if sys.argv[1] == "limit":
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG, as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+from bot.cli import main
+from tests.conftest import FakeEncoder
+sys.exit(main(sys.argv[2:], make_encoder=lambda s: FakeEncoder()))
+"""
+
+
+def test_a_full_disk_under_milvus_lite_is_one_line_and_loses_nothing(seed_corpus: Path, tmp_path: Path) -> None:
+    """Writers in child processes (milvus-lite holds its file for the process that opened it): a build,
+    then an update that meets a full disk: one line, exit 2, every article the index had still there."""
+    from tests.conftest import ROOT
+
+    db = tmp_path / "m.db"
+    env = {**os.environ, "SITREP_MILVUS_URI": str(db), "SITREP_MILVUS_COLLECTION": "full",
+           "SITREP_EMBED_CACHE_DIR": str(tmp_path / "emb")}
+    script = tmp_path / "full.py"
+    script.write_text(FULL_DISK.format(root=str(ROOT)))
+
+    def cli(limit: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(script), limit, "index", "update", "--corpus", str(seed_corpus),
+                               "--backend", "milvus"], capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    assert cli("none").returncode == 0
+    (seed_corpus / "more.jsonl").write_text("".join(json.dumps({"id": f"m{i}", "body": f"Report {i} on port strikes. " * 40})
+                                                    + "\n" for i in range(300)))
+    done = cli("limit")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"sitrep: cannot write the index at {db} (collection full) (File too large): free space on the Milvus "
+        "server's disk, then run the update again"]
+    config = BackendConfig(kind="milvus", uri=str(db), collection="full")
+    engine = Engine.open(config, FakeEncoder())
+    assert engine.search(Query("Shaheen air exercise")).hits  # the index as it was still answers
+    seeds = {a.id for a in engine.backend.articles([f.name for f in SEEDS.iterdir()]).values()}
+    engine.backend.close()
+    assert seeds == {f.name for f in SEEDS.iterdir()}  # every article it had

@@ -46,7 +46,7 @@ from index.backends import redact
 from index.backends.base import UNDATED, ArticleMeta, Filter, PassageRows, Ranked, Stats, text_key
 from index.backends.local import DenseSettings
 from index.chunking import Passage, index_text
-from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexUnavailable
+from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable, IndexUnavailable
 from index.manifest import DenseInfo, Manifest
 
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC core logs keepalive chatter with milvus-lite; errors still raise
@@ -113,6 +113,7 @@ def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + n]
 
 
+_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 _LOST = ("Fail connecting", "server unavailable", "UNAVAILABLE", "Connection refused", "Socket closed",
          "failed to connect", "Broken pipe", "connection reset", "DEADLINE_EXCEEDED")
 
@@ -141,6 +142,10 @@ class _Client:
             try:
                 return getattr(self._client, name)(*args, **kwargs)
             except Exception as exc:
+                full = next((s for s in _FULL if s.lower() in str(exc).lower()), None)
+                if full:  # the server's disk: one line; what was committed before stays (article by article)
+                    raise IndexNotWritable(f"cannot write the index at {self._where} ({full}): free space on the "
+                                           "Milvus server's disk, then run the update again") from None
                 released = "call load()" in str(exc) or "not loaded" in str(exc)  # a restarted server forgot them
                 if not (_connection_lost(exc) or released):
                     raise
@@ -167,6 +172,10 @@ class _Conn:
     def __init__(self, uri: str, collection: str, token: str | None) -> None:
         from pymilvus import MilvusClient
 
+        # pymilvus logs each failed call and retry with its traceback (set up when it is imported, so
+        # quietened here); the errors that matter come back to the user as one line (_Client).
+        for name in ("pymilvus", "milvus_lite"):  # milvus-lite's in-process server logs its failures the same way
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         self.uri, self.prefix = uri, collection
         self.where = f"{redact(uri)} (collection {collection})"
         local_file = "://" not in uri
