@@ -15,6 +15,7 @@ from bot.discord_render import (
     answer_embed,
     clean,
     more_sources_text,
+    question_text,
     shorten,
 )
 from retrieval.types import Answer, Citation, Hit
@@ -59,6 +60,25 @@ def test_markdown_and_mentions_are_neutralised() -> None:
         assert "@everyone" not in text and "@here" not in text
         assert "<@123>" not in text and "<@&456>" not in text
     assert "\\*\\*bold\\*\\*" in (e.description or "")
+
+
+def test_a_markdown_link_and_role_mentions_in_a_question_are_inert() -> None:
+    """A question is shown in the title, the footer ("understood as") and a thread's name: no link, no ping."""
+    from bot.cogs.ask import thread_name
+    from retrieval.types import AskedAs
+
+    q = "[Free Nitro](https://evil.example) <@&456> @everyone what now?"
+    a = answer(["A sentence."], question=q)
+    a = Answer(a.question, a.sentences, a.citations, a.hits, a.abstained, a.confidence, a.notes,
+               AskedAs(f"Earlier question? {q}", ("nitro",), (), (), (), "'what' refers to the earlier question"))
+    e = answer_embed(a, META).embed
+    title = e.title or ""  # a masked link needs an unescaped "[": escaped, it is plain text
+    assert "\\[Free Nitro" in title and all(title[i - 1] == "\\" for i, ch in enumerate(title) if ch == "[")
+    assert "<@&456>" not in (e.title or "") and "@everyone" not in (e.title or "")
+    footer_text = e.footer.text or ""  # footers render no markdown and ping no one: shown as typed
+    assert footer_text.startswith("understood as: Earlier question? [Free Nitro](https://evil.example)")
+    assert question_text(q) == "[Free Nitro](https://evil.example) what now?"  # mentions gone before anything
+    assert "<@&" not in thread_name(question_text(q)) and len(thread_name("x" * 500)) <= 100
 
 
 def test_huge_answer_fits_and_keeps_markers_with_their_sources() -> None:
