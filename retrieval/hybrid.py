@@ -169,7 +169,7 @@ class HybridRetriever:
         how = p.fusion
         if query.mode == "hybrid" and len(rows.ids) and (rows.day != UNDATED).mean() < p.dated_share:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
-            weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight][-len(lists):] if len(lists) == 2 else weights
+            weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
         if how in ("convex", "convex-max"):
             fused = fusion.convex(lists, weights, "max" if how == "convex-max" else "minmax")
         else:
