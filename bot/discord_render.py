@@ -140,7 +140,7 @@ def _fit_sentences(parts: list[str], limit: int) -> str:
 
 
 def _source_value(c: Citation, snippet_chars: int) -> str:
-    head = source_line(c.title, c.source, c.date, c.location)
+    head = source_line(c.title, c.source, c.shown_date, c.location)
     snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
     value = f"{head}\n> {shorten(snippet, snippet_chars)}"
     return shorten(value, FIELD_VALUE_MAX)
@@ -205,7 +205,7 @@ def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
     """The citations not shown, then the other hits' articles: one message of at most 2,000 characters."""
     lines: list[str] = []
     for c in answer.citations[skip:]:
-        lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.date, c.location)}")
+        lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.shown_date, c.location)}")
     cited = {c.article_id for c in answer.citations}
     for aid in dict.fromkeys(h.article_id for h in answer.hits):
         if aid not in cited:

@@ -56,6 +56,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "title": c.title,
                 "source": c.source,
                 "date": c.date,
+                "seen": c.seen,
                 "location": c.location,
                 "passage": c.passage,
                 "quote": c.quote,
@@ -146,7 +147,7 @@ def as_text(answer: Answer, data_titles: dict[str, tuple[str | None, str | None,
     lines.append("")
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
     for c in answer.citations:
-        lines.append(f"[{c.n}] {describe(c.title, c.source, c.date)}")
+        lines.append(f"[{c.n}] {describe(c.title, c.source, c.shown_date)}")
         lines.append(f"    {c.location}")
         lines.append(textwrap.indent(textwrap.fill(snippet(c, color), 96), "    "))
     return "\n".join(lines)

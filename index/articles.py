@@ -21,7 +21,8 @@ from typing import Any
 
 from index import boilerplate, metadata
 
-PARSER_VERSION = 2  # 2: datelines are not titles; a missing title comes from the URL slug
+PARSER_VERSION = 3  # 2: datelines are not titles; a missing title comes from the URL slug. 3: a bare date in
+# the page furniture above the headline is when the page was seen (Article.seen), not its publication date
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -40,6 +41,7 @@ class Article:
     location: str  # where it lives: the file (relative to the corpus) or the URL
     content_hash: str
     blocks: tuple[tuple[Span, ...], ...]  # runs of body lines that no boilerplate interrupts
+    seen: str | None = None  # ISO: a date the page showed above its headline (a masthead's "today"), not a publication date
 
 
 @dataclass(frozen=True)
@@ -237,16 +239,25 @@ def parse(raw: RawArticle) -> Article:
     lines = boilerplate.lines_of(text, offset)
     keep = boilerplate.classify(lines)
 
-    date_text = _first(fields, "published_at", "date", "published")
-    date = metadata.parse_date(date_text) if date_text else None
-    if date is None:
-        date = marked_date or _header_date(lines)
-
     source = _first(fields, "source", "outlet", "publisher") or metadata.guess_source(text)
     url = _first(fields, "url", "link") or metadata.guess_url(text)
     title = _first(fields, "title", "headline")
+    headline = -1  # the line the headline is on (none in the body when the title came from a field)
     if title is None:
-        title = _title_from_body(lines, keep, url)
+        title, headline = _title_from_body(lines, keep, url)
+
+    # Which dates are trusted, in order (README "Dates"): the file's own field (front matter, JSONL,
+    # a feed's published date), the collector's " date YYYY-MM-DD" marker, a labelled line near the
+    # top ("Published: ...", "Updated ..."), a bare date line below the headline (a byline's date). A bare
+    # date line above the headline is page furniture — a masthead's today, the day the page was saved —
+    # and is kept as `seen`, never as the publication date.
+    date_text = _first(fields, "published_at", "date", "published")
+    date = metadata.parse_date(date_text) if date_text else None
+    seen = None
+    if date is None:
+        date = marked_date
+    if date is None:
+        date, seen = _header_date(lines, headline if raw.suffix in TEXT_SUFFIXES else len(lines))
     runs = boilerplate.blocks(lines, keep)
     return Article(
         id=raw.id,
@@ -258,21 +269,31 @@ def parse(raw: RawArticle) -> Article:
         location=raw.location,
         content_hash=raw.content_hash,
         blocks=tuple(tuple((ln.start, ln.end) for ln in run) for run in runs),
+        seen=seen,
     )
 
 
-def _header_date(lines: list[boilerplate.Line]) -> str | None:
-    for ln in lines[:8]:
-        if boilerplate.is_date_line(ln.text) or ln.text.lower().startswith(("published", "updated", "date")):
+def _header_date(lines: list[boilerplate.Line], headline: int) -> tuple[str | None, str | None]:
+    """(published, seen) from the first lines: a labelled date ("Published ...") is the publication
+    date wherever it stands; a bare date line is one only below the headline, above it the page's
+    furniture (seen)."""
+    seen = None
+    for i, ln in enumerate(lines[:8]):
+        labelled = ln.text.lower().startswith(("published", "updated", "date"))
+        if boilerplate.is_date_line(ln.text) or labelled:
             found = metadata.parse_date(ln.text)
-            if found:
-                return found
-    return None
+            if not found:
+                continue
+            if labelled or i > headline:
+                return found, seen
+            seen = seen or found
+    return None, seen
 
 
-def _title_from_body(lines: list[boilerplate.Line], keep: list[bool], url: str | None) -> str | None:
-    """The first body line, if short, is the headline and leaves the body (it is indexed as title).
-    Else the URL's slug, else the lede's first sentence. A dateline ("Washington CNN —") is skipped."""
+def _title_from_body(lines: list[boilerplate.Line], keep: list[bool], url: str | None) -> tuple[str | None, int]:
+    """(title, line of the headline). The first body line, if short, is the headline and leaves the body
+    (it is indexed as title). Else the URL's slug, else the lede's first sentence (the line is then the
+    lede's). A dateline ("Washington CNN —") is skipped."""
     for i, ln in enumerate(lines):
         if not keep[i] or metadata.is_dateline(ln.text):
             continue
@@ -280,9 +301,9 @@ def _title_from_body(lines: list[boilerplate.Line], keep: list[bool], url: str |
         title, whole_line = metadata.guess_title(ln.text, first_sentence)
         if whole_line and not ln.text.rstrip("\"'”’)").endswith((".", "!", "?")):
             keep[i] = False  # a headline; a one-sentence lede stays quotable
-            return title
-        return metadata.title_from_url(url) or title
-    return metadata.title_from_url(url)
+            return title, i
+        return metadata.title_from_url(url) or title, i
+    return metadata.title_from_url(url), len(lines)
 
 
 def _parse_html(raw: RawArticle) -> Article:

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import numpy as np
 from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable
 from index.manifest import Manifest
 
-_ARTICLE_FIELDS = ("id", "title", "source", "date", "url", "location", "hash", "text")
+_ARTICLE_FIELDS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
 
 
 @dataclass
@@ -41,6 +41,7 @@ class ArticleTable:
     location: list[str]
     hash: list[str]
     text: list[str]
+    seen: list[str | None] = field(default_factory=list)  # a date the page showed above its headline (Article.seen)
 
     def __len__(self) -> int:
         return len(self.id)
@@ -235,6 +236,7 @@ def load(path: Path, mmap: bool = True) -> IndexData:
             raise IndexCorrupt(f"the index at {path} is damaged ({name}: {state}): rebuild it with `sitrep index build`")
     try:
         cols = json.loads((real / "articles.json").read_text("utf-8"))
+        cols.setdefault("seen", [None] * len(cols["id"]))  # written before seen dates were kept
         articles = ArticleTable(**{f: cols[f] for f in _ARTICLE_FIELDS})
         with np.load(real / "passages.npz") as npz:
             pa, ps, pe = npz["article"], npz["start"], npz["end"]

@@ -65,6 +65,17 @@ class Citation:
     quote_start: int  # offset of the quote within passage
     highlights: tuple[tuple[int, int], ...] = ()  # spans of question words within passage
     answer_spans: tuple[tuple[int, int], ...] = ()  # the answer phrase within passage (inside the quote), if told
+    seen: str | None = None  # no publication date, but the page showed this one above its headline
+
+    @property
+    def shown_date(self) -> str | None:
+        return shown_date(self.date, self.seen)
+
+
+def shown_date(published: str | None, seen: str | None) -> str | None:
+    """What a source list shows for a date: the publication date, else "seen <day>" (the page's own
+    furniture gave only the day it was saved), else nothing."""
+    return published or (f"seen {seen}" if seen else None)
 
 
 @dataclass(frozen=True)

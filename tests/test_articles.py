@@ -29,13 +29,30 @@ def body(article) -> str:
     [
         ("000", "After blocking a proposal to blacklist JeM chief Masood Azhar China is reaching out to India for closer defence cooperation.", None, None),
         ("001", "China and Pakistan have signed an agreement to deepen defence cooperation between the all-weather allies amid rising tensions with India.", "2020-12-11", None),
-        ("003", "India & US agree on deeper cooperation in Indo-Pacific as Rajnath meets Mark Esper", "2024-03-19", "ThePrint"),
+        ("003", "India & US agree on deeper cooperation in Indo-Pacific as Rajnath meets Mark Esper", None, "ThePrint"),
         ("004", "US and India ‘set to sign intelligence deal’ amid ongoing border stand-off with China", None, "South China Morning Post"),
     ],
 )
 def test_seed_metadata(name: str, title: str, date: str | None, source: str | None) -> None:
     article = seed(name)
     assert (article.title, article.date, article.source) == (title, date, source)
+
+
+def test_masthead_date_above_the_headline_is_when_seen_not_published() -> None:
+    """ThePrint's page shows "Tuesday, March 19, 2024" above its breadcrumbs and headline: the day the
+    page was saved. The story (the October 2020 2+2 dialogue) was not published then."""
+    article = seed("003")
+    assert (article.date, article.seen) == (None, "2024-03-19")
+
+
+def test_bare_date_below_the_headline_is_the_publication_date() -> None:
+    from index.articles import RawArticle
+
+    for text, date, seen in (("Headline of the story here\nMarch 3, 2021\nThe body sentence one is long enough to be a body line.", "2021-03-03", None),
+                             ("March 3, 2021\nHeadline of the story here\nThe body sentence one is long enough to be a body line.", None, "2021-03-03"),
+                             ("Published: March 3, 2021\nHeadline of the story here\nThe body sentence is long enough to be a body line.", "2021-03-03", None)):
+        a = parse(RawArticle("x", "h", "x.txt", text))
+        assert (a.date, a.seen) == (date, seen), text
 
 
 def test_seed_002_title_is_a_clipped_first_sentence_and_date_marker() -> None:

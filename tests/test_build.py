@@ -42,7 +42,7 @@ def test_build_then_load(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEn
     assert data.passage_count == report.passages
     m = data.manifest
     assert m.model == ModelInfo("fake-encoder", "fake-1", 64)
-    assert m.newest_article_date == "2024-03-19"
+    assert m.newest_article_date == "2020-12-11"  # 003's masthead date is when it was seen, not published
     assert set(m.articles) == {p.name for p in seed_corpus.iterdir()}
     assert m.chunking.max_tokens == 200 and m.built_at and m.backend == "local"
     assert {"faiss-cpu", "bm25s"} <= set(m.versions)

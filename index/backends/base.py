@@ -94,6 +94,8 @@ class ArticleMeta:
     url: str | None
     location: str
     hash: str
+    seen: str | None = None  # a date the page showed above its headline: when it was seen, not published
+    passages: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ class Backend(Protocol):
 
     def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
         """Each article's first passage (its lede, under its title)."""
+        ...
+
+    def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each article's passage ids, in reading order (articles not in the index are left out)."""
         ...
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]: ...

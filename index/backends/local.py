@@ -26,7 +26,7 @@ from index.chunking import Passage, index_text
 from index.errors import IndexNotBuilt
 from index.manifest import DenseInfo, Manifest
 
-_ARTICLE_COLUMNS = ("id", "title", "source", "date", "url", "location", "hash", "text")
+_ARTICLE_COLUMNS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class LocalBackend:
         self._lede = np.searchsorted(data.passage_article, np.arange(len(arts)), side="left")
         self._ordinal = (np.arange(data.passage_count) - self._lede[data.passage_article]).astype(np.int32) \
             if data.passage_count else np.zeros(0, np.int32)
+        self._count = np.diff(np.append(self._lede, data.passage_count))  # passages per article
         self._masks: OrderedDict[Filter, np.ndarray | None] = OrderedDict()
 
     # -- filters ---------------------------------------------------------------------------
@@ -184,13 +185,22 @@ class LocalBackend:
     def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
         return self._lede[[self._row[a] for a in article_ids]].astype(np.int64)
 
+    def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for aid in article_ids:
+            r = self._row.get(aid)
+            if r is not None:
+                out[aid] = np.arange(self._lede[r], self._lede[r] + self._count[r], dtype=np.int64)
+        return out
+
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
         a = self.data.articles
         out = {}
         for aid in article_ids:
             r = self._row.get(aid)
             if r is not None:
-                out[aid] = ArticleMeta(aid, a.title[r], a.source[r], a.date[r], a.url[r], a.location[r], a.hash[r])
+                out[aid] = ArticleMeta(aid, a.title[r], a.source[r], a.date[r], a.url[r], a.location[r], a.hash[r],
+                                       a.seen[r], int(self._count[r]))
         return out
 
     def article_text(self, article_id: str) -> str:
@@ -315,7 +325,7 @@ class LocalWriter:
                 a = e.article
                 assert a is not None and e.vectors is not None
                 for f, v in (("id", a.id), ("title", a.title), ("source", a.source), ("date", a.date), ("url", a.url),
-                             ("location", a.location), ("hash", a.content_hash), ("text", a.text)):
+                             ("location", a.location), ("hash", a.content_hash), ("text", a.text), ("seen", a.seen)):
                     cols[f].append(v)
                 p_start.append(np.array([p.start for p in e.passages], dtype=np.int32))
                 p_end.append(np.array([p.end for p in e.passages], dtype=np.int32))

@@ -205,6 +205,15 @@ class _Conn:
     def exists(self) -> bool:
         return all(self.client.has_collection(c) for c in (self.passages, self.articles, self.terms, self.meta))
 
+    def article_fields(self) -> frozenset[str]:
+        """The article collection's fields: one made before seen dates were kept has no "seen" (it works
+        without them; a rebuild adds them)."""
+        if self._article_fields is None:
+            self._article_fields = frozenset(f["name"] for f in self.client.describe_collection(self.articles)["fields"])
+        return self._article_fields
+
+    _article_fields: frozenset[str] | None = None
+
     def read_meta(self, name: str) -> dict[str, Any] | None:
         rows = self.client.query(self.meta, filter=f"name == {_quote(name)}", output_fields=["json"])
         return json.loads(rows[0]["json"]) if rows else None
@@ -346,13 +355,19 @@ class MilvusBackend:
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
         out: dict[str, ArticleMeta] = {}
-        fields = ["article_id", "title", "source", "date", "url", "location", "hash"]
+        fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
+                  if f in self._conn.article_fields()]
         for part in _chunks(list(dict.fromkeys(article_ids)), _IN_CHUNK):
             expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
             for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=fields):
                 out[r["article_id"]] = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None,
-                                                   r["date"] or None, r["url"] or None, r["location"], r["hash"])
+                                                   r["date"] or None, r["url"] or None, r["location"], r["hash"],
+                                                   r.get("seen") or None, int(r.get("passages") or 0))
         return out
+
+    def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {a: np.array([passage_pk(a, i) for i in range(m.passages)], dtype=np.int64)
+                for a, m in self.articles(article_ids).items()}
 
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
         out = {t: 0 for t in terms}
@@ -487,7 +502,7 @@ class MilvusWriter:
 
         a = MilvusClient.create_schema(auto_id=False)
         a.add_field("article_id", DataType.VARCHAR, is_primary=True, max_length=2048)
-        for name in ("title", "source", "date", "url", "location"):
+        for name in ("title", "source", "date", "url", "location", "seen"):
             a.add_field(name, DataType.VARCHAR, max_length=4096)
         a.add_field("hash", DataType.VARCHAR, max_length=128)
         a.add_field("passages", DataType.INT32)
@@ -495,6 +510,7 @@ class MilvusWriter:
         ip = c.client.prepare_index_params()
         ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
         _create_collection(c.client, c.articles, a, ip)
+        c._article_fields = None
 
         t = MilvusClient.create_schema(auto_id=False)
         t.add_field("term", DataType.VARCHAR, is_primary=True, max_length=512)
@@ -587,8 +603,11 @@ class MilvusWriter:
         for part in _chunks(rows, _BATCH):
             self._conn.client.insert(self._conn.passages, list(part))
         records = [{"article_id": a.id, "title": a.title or "", "source": a.source or "", "date": a.date or "",
-                    "url": a.url or "", "location": a.location, "hash": a.content_hash, "passages": len(ps),
+                    "url": a.url or "", "location": a.location, "hash": a.content_hash, "passages": len(ps), "seen": a.seen or "",
                     _DUMMY: [0.0, 1.0]} for a, ps in zip(articles, passages)]
+        if "seen" not in self._conn.article_fields():
+            for r in records:
+                del r["seen"]
         for part in _chunks(records, _BATCH):
             self._conn.client.upsert(self._conn.articles, list(part))  # last: the article now counts as indexed
 
