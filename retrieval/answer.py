@@ -145,6 +145,27 @@ class Answerer:
         return self._assemble(result, self._choose(best, usable, reader.QuestionKind.of(result.reader_question)), ev,
                               confidence)
 
+    def sentences(self, result: SearchResult) -> list[tuple[str, str]]:
+        """(verbatim sentence, passage id): the reader's choice among the result's passages with no
+        abstention (a brief has already decided the article is about its topic)."""
+        ev = self._evidence(result)
+        usable = _distinct([c for c in ev.candidates if c.usable])
+        best = max(usable, key=lambda c: c.score, default=None)
+        if best is None:
+            return []
+        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
+        out = []
+        for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
+            out.append((self._verbatim(ev.texts[c.hit.passage], c), c.hit.passage_id))
+        return out
+
+    @staticmethod
+    def _verbatim(text: str, c: _Candidate) -> str:
+        quote = text[c.start : c.join_end or c.end]
+        if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
+            raise RuntimeError(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
+        return quote
+
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
         softmax >= extra_ratio of the best's), covering enough of the question, and saying something
@@ -229,9 +250,7 @@ class Answerer:
         # The best sentence first (what a reader takes as the answer), then the others in reading order.
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
-            quote = text[c.start : c.join_end or c.end]
-            if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
-                raise RuntimeError(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
+            quote = self._verbatim(text, c)
             m = meta[c.hit.article_id]
             n = len(citations) + 1
             citations.append(

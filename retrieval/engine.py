@@ -13,6 +13,7 @@ from index.backends import BackendConfig
 from index.backends.base import Backend
 from index.embedding import Encoder
 from retrieval.answer import Answerer, AnswerParams
+from retrieval.brief import Brief, Briefer, BriefParams
 from retrieval.conversation import Conversation, Turn, plan
 from retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from retrieval.types import Answer, Query
@@ -27,11 +28,13 @@ class Engine:
         encoder: Encoder,
         params: RetrievalParams = RetrievalParams(),
         answer_params: AnswerParams = AnswerParams(),
+        brief_params: BriefParams = BriefParams(),
         today: Callable[[], date] = date.today,
     ) -> None:
         self.backend = backend
         self.retriever = HybridRetriever(backend, encoder, params, today)
         self.answerer = Answerer(backend, self.retriever.terms, answer_params)
+        self.briefer = Briefer(self.retriever, self.answerer, brief_params)
 
     @classmethod
     def open(cls, target: Path | BackendConfig, encoder: Encoder, **kwargs: object) -> Engine:
@@ -85,6 +88,11 @@ class Engine:
 
     def ask_batch(self, queries: Sequence[Query]) -> list[Answer]:
         return [self.answerer.answer(r) for r in self.retriever.search_batch(queries)]
+
+    def brief(self, topic: str, since: date | None = None, until: date | None = None, source: str | None = None,
+              max_entries: int | None = None, oldest_first: bool = False) -> Brief:
+        """A topic's stories in a window, newest first, each quoted (retrieval/brief.py)."""
+        return self.briefer.brief(topic, since, until, source, max_entries, oldest_first)
 
     def meta(self, article_ids: Iterable[str]) -> Meta:
         """Title, outlet, date and location of these articles, for rendering an answer."""
