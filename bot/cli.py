@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings, SettingsError, load_settings
+from bot.state import StateError
 from index.errors import IndexStoreError
 
 EXIT_USER = 2
@@ -79,6 +81,65 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, make_encoder: Callable
     else:
         print(render.as_text(answer, engine.answer_meta(answer), color=sys.stdout.isatty()))
     return 0
+
+
+def cmd_brief(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
+    from bot import render
+    from retrieval.dates import brief_window
+
+    since, until = brief_window(args.since, args.until, date.today())  # bad options fail before the model loads
+    engine = _engine(settings, _config(settings, args), make_encoder)
+    brief = engine.brief(args.topic, since, until, args.source, args.max or settings.brief_max, args.oldest_first)
+    if args.json:
+        print(json.dumps(render.brief_json(brief), ensure_ascii=False))
+    else:
+        print(render.brief_text(brief, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_follow(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
+    from bot import render
+    from bot.follows import Follower
+    from bot.state import FollowError, FollowStore
+
+    store = FollowStore(settings.state_file())
+    try:
+        if args.action == "add":
+            store.sync(dict(_config(settings, args).read_manifest().articles))  # what the index holds now is not news
+            try:
+                f = store.add(args.channel, args.topic)
+            except FollowError as exc:
+                raise UserError(str(exc)) from None
+            print(f"channel {f.channel_id} now follows {f.topic!r}: new stories from the next update on")
+            return 0
+        if args.action == "remove":
+            if not store.remove(args.channel, args.topic):
+                raise UserError(f"channel {args.channel} does not follow {args.topic!r}: `sitrep follow list` shows what it follows")
+            print(f"channel {args.channel} no longer follows {args.topic!r}")
+            return 0
+        if args.action == "list":
+            follows = store.follows(args.channel)
+            if args.json:
+                print(json.dumps([{"id": f.id, "channel_id": f.channel_id, "topic": f.topic, "added_at": f.added_at}
+                                  for f in follows]))
+            elif not follows:
+                print("no follows yet: `sitrep follow add --channel ID \"topic\"`, or /follow in Discord")
+            for f in follows if not args.json else ():
+                print(f"{f.channel_id}  {f.topic}  (since {f.added_at})")
+            return 0
+        engine = _engine(settings, _config(settings, args), make_encoder)
+        follower = Follower(store, settings.follow_digest_after)
+        report, seq = follower.check(engine)
+        if not args.dry_run:
+            for d in report.deliveries:
+                store.record(d, seq)
+        if args.json:
+            print(json.dumps(render.check_json(report, args.dry_run), ensure_ascii=False))
+        else:
+            print(render.check_text(report, args.dry_run))
+        return 0
+    finally:
+        store.close()
 
 
 def cmd_repl(args: argparse.Namespace, settings: Settings, make_encoder: Callable[[Settings], Any]) -> int:
@@ -457,6 +518,36 @@ def parser() -> argparse.ArgumentParser:
     _search_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
+    br = sub.add_parser("brief", help="what has happened on a topic: its stories, newest first, each quoted")
+    br.add_argument("topic")
+    br.add_argument("--since", help="a span before --until (30d, 2w, 6m, 1y) or a date YYYY-MM-DD (default: no start)")
+    br.add_argument("--until", help="the window's last day, YYYY-MM-DD (default: today)")
+    br.add_argument("--source", help="only articles from this outlet or site")
+    br.add_argument("--max", type=_positive, help="stories shown at most (default SITREP_BRIEF_MAX, 10)")
+    br.add_argument("--oldest-first", action="store_true", help="the timeline from its start")
+    br.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(br)
+    br.add_argument("--json", action="store_true", help="print one JSON object")
+
+    fo = sub.add_parser("follow", help="topics channels follow: add, list, remove, and check what would be posted")
+    fo_sub = fo.add_subparsers(dest="action", required=True)
+    for action, text in (("add", "follow a topic in a channel"), ("remove", "stop following a topic in a channel")):
+        a = fo_sub.add_parser(action, help=text)
+        a.add_argument("--channel", type=_positive, required=True, help="the Discord channel id")
+        a.add_argument("topic")
+    for a in fo_sub.choices.values():
+        a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+        _backend_option(a)
+    ls = fo_sub.add_parser("list", help="the follows (of one channel with --channel)")
+    ls.add_argument("--channel", type=_positive)
+    ls.add_argument("--json", action="store_true", help="print one JSON array")
+    ck = fo_sub.add_parser("check", help="the stories each follow would post now (new since its last check)")
+    ck.add_argument("--dry-run", action="store_true", help="show them without marking them as posted")
+    ck.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(ck)
+    ls.add_argument("--index", help=argparse.SUPPRESS)
+    ck.add_argument("--json", action="store_true", help="print one JSON object")
+
     repl = sub.add_parser("repl", help="ask questions interactively")
     repl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
     _backend_option(repl)
@@ -511,6 +602,10 @@ def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], A
             return cmd_index(args, settings, index_encoder)
         if args.command == "ask":
             return cmd_ask(args, settings, question_encoder)
+        if args.command == "brief":
+            return cmd_brief(args, settings, question_encoder)
+        if args.command == "follow":
+            return cmd_follow(args, settings, question_encoder)
         if args.command == "repl":
             return cmd_repl(args, settings, question_encoder)
         if args.command == "bot":
@@ -520,7 +615,7 @@ def main(argv: Sequence[str] | None = None, make_encoder: Callable[[Settings], A
         if args.command == "feeds":
             return cmd_feeds(args, settings, index_encoder)
         raise UserError(f"unknown command {args.command!r}: see `sitrep --help`")
-    except (IndexStoreError, SettingsError, UserError, RetrievalError) as exc:
+    except (IndexStoreError, SettingsError, UserError, RetrievalError, StateError) as exc:
         print(f"sitrep: {exc}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:

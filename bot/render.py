@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from typing import Any
 
+from retrieval.brief import Brief, Story
 from retrieval.hybrid import SearchResult
 from retrieval.types import Answer, Citation
 
@@ -172,3 +174,85 @@ def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
         title = (titles.get(h.article_id) or "")[:50]
         rows.append(f"{i:>4}  {h.score:8.5f}  {part(h.rank_bm25, h.score_bm25)}  {part(h.rank_dense, h.score_dense)}  {lede(h.rank_lede)}  {h.passage_id}  {title}")
     return "\n".join(rows)
+
+
+def _story_json(s: Story) -> dict[str, Any]:
+    return {"key": s.key, "day": s.day, "relevance": round(s.relevance, 4), "outlets": list(s.outlets),
+            "quotes": [{"text": q.text, "article_id": q.article_id, "passage_id": q.passage_id} for q in s.quotes],
+            "sources": [{"article_id": x.article_id, "title": x.title, "source": x.source, "date": x.date, "seen": x.seen,
+                         "url": x.url, "location": x.location} for x in s.sources]}
+
+
+def brief_json(b: Brief) -> dict[str, Any]:
+    return {"topic": b.topic, "since": b.since.isoformat() if b.since else None, "until": b.until.isoformat(),
+            "stories": [_story_json(s) for s in b.stories], "undated": [_story_json(s) for s in b.undated],
+            "more": b.more, "notes": list(b.notes)}
+
+
+def window_text(since: date | None, until: date) -> str:
+    return f"{since.isoformat()} to {until.isoformat()}" if since else f"up to {until.isoformat()}"
+
+
+def story_text(s: Story, color: bool = False) -> list[str]:
+    lead = s.sources[0]
+    head = f"{s.day or lead.shown_date or 'undated'}  {lead.title or '(untitled)'}"
+    lines = [f"{BOLD}{head}{RESET}" if color else head]
+    for q in s.quotes:
+        lines.extend(textwrap.wrap(q.text, 94, initial_indent="    │ ", subsequent_indent="    │ "))
+    said = ", ".join(x for x in (lead.source, lead.shown_date) if x)
+    lines.append(f"    — {said + '  ' if said else ''}{lead.url or lead.location}")
+    others = [f"{x.source or x.location}" + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
+    if others:
+        lines.append(f"    also in: {', '.join(others)}")
+    return lines
+
+
+def brief_text(b: Brief, color: bool = False) -> str:
+    """A brief for a terminal: the dated stories (newest first unless asked), then the undated apart."""
+    when = window_text(b.since, b.until)
+    if b.empty:
+        return (f"Nothing in the corpus is about “{b.topic}” ({when}). Try other words, a wider window "
+                "(--since 1y), or `sitrep ask` for a question.")
+    n = len(b.stories) + len(b.undated)
+    lines = [f"{b.topic} — {n} stor{'y' if n == 1 else 'ies'}, {when}", ""]
+    for s in b.stories:
+        lines.extend(story_text(s, color))
+        lines.append("")
+    if b.undated:
+        lines.append("Undated (no publication date, so not placed on the timeline):")
+        lines.append("")
+        for s in b.undated:
+            lines.extend(story_text(s, color))
+            lines.append("")
+    if b.more:
+        lines.append(f"… and {b.more} more stor{'y' if b.more == 1 else 'ies'}: raise --max or narrow the window")
+    return "\n".join(lines).rstrip()
+
+
+def check_json(report: Any, dry_run: bool) -> dict[str, Any]:
+    """`sitrep follow check --json`: per follow, the stories it would post and the posts it would update."""
+    return {"dry_run": dry_run, "articles_new": report.articles_new, "follows": report.follows,
+            "seconds": round(report.seconds, 4),
+            "deliveries": [{"channel_id": d.follow.channel_id, "topic": d.follow.topic, "digest": d.digest,
+                            "new": [_story_json(s) for s in d.new],
+                            "updates": [{"post_id": p.id, "message_id": p.message_id, "story": _story_json(s)}
+                                        for p, s in d.updates]}
+                           for d in report.deliveries if not d.empty]}
+
+
+def check_text(report: Any, dry_run: bool) -> str:
+    active = [d for d in report.deliveries if not d.empty]
+    verb = "would post" if dry_run else "posted (marked as delivered)"
+    lines = [f"{report.follows} follow(s), {report.articles_new} new article(s) checked in {report.seconds * 1000:.0f} ms"]
+    if not active:
+        lines.append("nothing new for any follow")
+    for d in active:
+        lines.append("")
+        what = f"{len(d.new)} new stor{'y' if len(d.new) == 1 else 'ies'}" + (" as one digest" if d.digest else "")
+        lines.append(f"#{d.follow.channel_id} “{d.follow.topic}”: {verb} {what}"
+                     + (f", {len(d.updates)} earlier post(s) updated with more outlets" if d.updates else ""))
+        for s in d.new:
+            lines.extend("  " + line for line in story_text(s))
+        for p, s in d.updates:
+            lines.append(f"  update of post {p.id}: also in {', '.join(s.outlets[1:]) or '-'}")
+    return "\n".join(lines)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot import render
 from index.errors import IndexStoreError
 from retrieval.conversation import Conversation
-from retrieval.dates import parse_as_of
+from retrieval.dates import brief_window, parse_as_of
 from retrieval.engine import Engine
 from retrieval.errors import RetrievalError
 from retrieval.hybrid import SearchResult
@@ -24,6 +25,8 @@ HELP = """Type a question and press Enter. Commands:
   :source NAME|off          only articles from this outlet (now: {source})
   :explain                  how the last question was understood (a follow-up: what came from earlier
                             questions), then each hit: BM25 and vector rank and score, lede rank, fused score
+  :brief TOPIC [since SPAN] what has happened on a topic: its stories, newest first, each quoted
+                            (SPAN: 30d, 2w, 6m or a date; the window ends on the as-of date)
   :new                      start a new conversation (questions so far are no longer followed up)
   :help                     this text
   :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
@@ -54,7 +57,7 @@ class Repl:
         arg = arg.strip()
         try:
             return self._command(cmd.lower(), arg)
-        except RetrievalError as exc:
+        except (RetrievalError, IndexStoreError) as exc:  # a bad option, or the index's server gone: the session goes on
             self.say(f"error: {exc}")
             return True
 
@@ -82,6 +85,10 @@ class Repl:
         elif cmd == "source":
             self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
             self.say(f"source: {self.query.source or 'all'}")
+        elif cmd == "brief":
+            topic, _, since = arg.partition(" since ")
+            start, end = brief_window(since.strip() or None, q.as_of.isoformat() if q.as_of else None, date.today())
+            self.say(render.brief_text(self.engine.brief(topic, start, end, q.source), self.color))
         elif cmd == "new":
             self.conversation.clear()
             self.last = self.last_answer = None

@@ -80,6 +80,26 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=10, le=4000)
     feedback_path: Path = Path("var/feedback.jsonl")
 
+    # Situation reports: follows and the daily digest (README "Situation reports").
+    state_path: Path | None = None  # the follow database (SQLite); None: sitrep-state.sqlite3 beside the index folder
+    follow_who: str = Field("admins", pattern="^(admins|everyone)$")  # who may /follow and /unfollow in a channel
+    follow_digest_after: int = Field(5, ge=1, le=50)  # more new stories than this for one topic in one refresh: one digest
+    digest_channel: int | None = None  # post the day's brief of everything here, daily
+    digest_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # HH:MM, local time (SITREP_TIMEZONE)
+    timezone: str = "UTC"  # an IANA zone name, e.g. Europe/London
+    brief_max: int = Field(10, ge=1, le=50)  # stories in a brief by default
+
+    def state_file(self) -> Path:
+        return self.state_path or Path(self.index_dir).parent / "sitrep-state.sqlite3"
+
+    def zone(self) -> object:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"setting SITREP_TIMEZONE {self.timezone!r} is not a time zone: use a name like Europe/London or UTC") from None
+
     def ids(self, name: str) -> frozenset[int]:
         """A comma-separated id list setting as ints; a bad entry is a SettingsError naming it."""
         raw = str(getattr(self, name))

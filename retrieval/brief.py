@@ -26,6 +26,7 @@ import numpy as np
 from index.backends.base import ArticleMeta, Backend
 from index.lexicon import tokenize
 from retrieval.answer import Answerer
+from retrieval.errors import BadQuestion
 from retrieval.hybrid import HybridRetriever, SearchResult, clean_question
 from retrieval.types import Hit, Query, shown_date
 
@@ -135,7 +136,11 @@ class Briefer:
 
     def topic(self, text: str) -> Topic:
         """A topic as searched: its cleaned text, vector and term weights; BadQuestion if it has no words."""
-        cleaned, _ = clean_question(text, self.retriever.params.max_question_chars)
+        try:
+            cleaned, _ = clean_question(text, self.retriever.params.max_question_chars)
+        except BadQuestion as exc:
+            raise BadQuestion(str(exc).replace("the question", "the topic").replace("ask with words", "give a few words")
+                              .replace('ask something, e.g. "What did China propose to India?"', 'e.g. "India China border talks"')) from None
         terms = self.retriever.terms
         weights = {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(cleaned))}
         return Topic(cleaned, self.retriever.encoder.encode([cleaned])[0], weights)

@@ -82,3 +82,16 @@ def parse_since(value: str, today: date) -> date:
         return date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise BadOption(f"bad 'since' {value!r}: use a span like 30d, 2w, 6m, or a date YYYY-MM-DD") from None
+
+
+def brief_window(since: str | None, until: str | None, today: date) -> tuple[date | None, date]:
+    """A brief's window from its options: `until` a date (default today), `since` a span before it
+    ("30d") or a date. A start after the end, or in the future, is refused (BadOption, one line)."""
+    end = parse_as_of(until, today) if until else today
+    if end > today:
+        end = today  # nothing is published after today; a later end adds nothing
+    start = parse_since(since, end) if since else None
+    if start is not None and start > end:
+        raise BadOption(f"'since' {start.isoformat()} is after the window's end {end.isoformat()}: "
+                        "give an earlier date or a span like 30d")
+    return start, end
