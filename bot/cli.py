@@ -376,7 +376,12 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
         max_question_chars=settings.max_question_chars,
         refresh_minutes=settings.refresh_minutes,
         threads=settings.discord_threads,
+        follow_who=settings.follow_who,
+        digest_channel=settings.digest_channel,
+        digest_time=settings.digest_time,
+        timezone=settings.timezone,
     )
+    settings.zone()  # a bad SITREP_TIMEZONE fails now, in one line
     try:
         scopes = parse_scopes(settings.discord_channel_scopes)
     except ValueError as exc:
@@ -412,6 +417,14 @@ def cmd_bot(args: argparse.Namespace, settings: Settings, make_encoder: Callable
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
                         FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=pull_feeds,
                         scopes=scopes)
+    from bot.follows import Follower
+    from bot.state import FollowStore
+
+    try:  # a damaged or locked follow database turns follows off, with the reason; questions still work
+        service.follower = Follower(FollowStore(settings.state_file()), settings.follow_digest_after)
+    except StateError as exc:
+        service.follow_error = str(exc)
+        print(f"sitrep: follows are off: {exc}", file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.WARNING)
     bot = SitrepBot(service, config)

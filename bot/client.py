@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord.ext import commands
@@ -25,10 +26,28 @@ class BotConfig:
     refresh_minutes: float = 0.0  # > 0: pull feeds and update the index this often (SITREP_REFRESH_MINUTES)
     threads: bool = True  # a question asked in a channel is answered in a thread started from it
     conversation_params: ConversationParams = field(default_factory=ConversationParams)
+    follow_who: str = "admins"  # who may /follow: "admins" or "everyone" (SITREP_FOLLOW_WHO)
+    digest_channel: int | None = None  # the day's brief of everything is posted here daily
+    digest_time: str = "08:00"  # local time, HH:MM
+    timezone: str = "UTC"
 
     @property
     def conversation_turns(self) -> int:
         return self.conversation_params.max_turns
+
+
+def seconds_until(hhmm: str, zone: str, now: datetime | None = None) -> float:
+    """Seconds from now to the next HH:MM in the time zone (tomorrow's if today's has passed)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    now = (now or datetime.now(UTC)).astimezone(tz)
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target = (now + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        target = target.replace(tzinfo=tz)  # the wall-clock time in the zone, across a DST change too
+    return (target.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
 
 
 class SitrepBot(commands.Bot):
@@ -43,13 +62,16 @@ class SitrepBot(commands.Bot):
         self.config = config
 
     async def setup_hook(self) -> None:
-        from bot.cogs import admin, ask
+        from bot.cogs import admin, ask, reports
 
         if self.config.refresh_minutes > 0:
             self._refresher = asyncio.create_task(self.refresh_loop(), name="sitrep-refresh")
+        if self.config.digest_channel:
+            self._digester = asyncio.create_task(self.digest_loop(), name="sitrep-digest")
 
         await ask.setup(self)
         await admin.setup(self)
+        await reports.setup(self, self.config.follow_who)
         settle()
         if self.config.guild_id:
             guild = discord.Object(id=self.config.guild_id)
@@ -66,10 +88,25 @@ class SitrepBot(commands.Bot):
             if info is not None:
                 log.info("scheduled refresh: %s", info)
 
+    async def digest_loop(self) -> None:
+        """Daily at digest_time (local): the day's stories of everything to digest_channel."""
+        from bot.cogs.reports import ReportsCog
+
+        while True:
+            await asyncio.sleep(seconds_until(self.config.digest_time, self.config.timezone))
+            cog = self.get_cog("ReportsCog")
+            if isinstance(cog, ReportsCog) and self.config.digest_channel:
+                try:
+                    await cog.post_digest(self.config.digest_channel)
+                except Exception:
+                    log.exception("daily digest failed")
+            await asyncio.sleep(61)  # past the minute: one digest a day
+
     async def close(self) -> None:
-        task = getattr(self, "_refresher", None)
-        if task is not None:
-            task.cancel()
+        for name in ("_refresher", "_digester"):
+            task = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
         await super().close()
 
     async def on_message(self, message: discord.Message) -> None:

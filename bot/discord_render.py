@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.render import UNDERSTOOD, answer_parts, understood, why
+from retrieval.brief import Brief, Story
 from retrieval.conversation import Turn, article_key
 from retrieval.types import Answer, Citation
 
@@ -220,3 +221,79 @@ def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
             break
         out = candidate
     return out or shorten(lines[0], CONTENT_MAX)
+
+
+# -- situation reports -------------------------------------------------------------------------------
+BRIEF_PAGE = 8  # stories per brief message (fields), within the 6,000-character total
+
+
+def _story_value(s: Story, limit: int = FIELD_VALUE_MAX) -> str:
+    """The story's quote(s), its lead source with link, and the other outlets: within one field."""
+    lead = s.sources[0]
+    tail = "— " + source_line(None, lead.source, lead.shown_date, lead.url or lead.location)
+    others = [clean(x.source or x.location) + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
+    also = shorten("also in: " + ", ".join(others), 300) if others else ""
+    room = limit - len(tail) - (len(also) + 1 if also else 0) - 1
+    quotes = shorten(" ".join(f"> {clean(q.text)}" for q in s.quotes[:1]) + "".join(f" {clean(q.text)}" for q in s.quotes[1:]), max(room, 0)) \
+        if s.quotes and room > 20 else ""
+    return "\n".join(x for x in (quotes, tail, also) if x)[:limit]
+
+
+def _story_name(s: Story) -> str:
+    lead = s.sources[0]
+    when = s.day or lead.shown_date or "undated"
+    return shorten(f"{when} · {clean(lead.title or '(untitled)')}", FIELD_NAME_MAX)
+
+
+def brief_embed(b: Brief, start: int = 0, page: int = BRIEF_PAGE) -> Rendered:
+    """One page of a brief: the dated stories (in the brief's order), then the undated ones marked so."""
+    from bot.render import window_text
+
+    stories = list(b.stories) + list(b.undated)
+    title = shorten(f"Brief: {clean(b.topic)}", TITLE_MAX)
+    when = window_text(b.since, b.until)
+    if not stories:
+        e = discord.Embed(title=title, colour=discord.Colour.light_grey(),
+                          description=f"Nothing in the corpus is about this topic ({when}). Try other words or a wider `since`.")
+        return Rendered(e, 0)
+    total = len(stories)
+    e = discord.Embed(title=title, colour=discord.Colour.dark_teal(),
+                      description=f"{total} stor{'y' if total == 1 else 'ies'}, {when}"
+                      + ("; undated ones last, never placed on the timeline" if b.undated else ""))
+    shown = 0
+    for s in stories[start : start + page]:
+        name, value = _story_name(s), _story_value(s)
+        if len(e) + len(name) + len(value) + 60 > EMBED_TOTAL_MAX or len(e.fields) >= FIELDS_MAX:
+            break
+        e.add_field(name=name, value=value, inline=False)
+        shown += 1
+    left = total - start - shown + b.more
+    if left > 0:
+        e.set_footer(text=f"{left} more: press More" if total - start - shown > 0 else f"{left} more: narrow the window")
+    return Rendered(e, shown)
+
+
+def story_embed(s: Story, topic: str) -> discord.Embed:
+    """One followed story, as posted (and edited when more outlets carry it)."""
+    lead = s.sources[0]
+    e = discord.Embed(title=shorten(clean(lead.title or "(untitled)"), TITLE_MAX), colour=discord.Colour.orange(),
+                      url=lead.url if lead.url and lead.url.startswith(("http://", "https://")) else None)
+    e.description = _story_value(s, DESCRIPTION_MAX)
+    e.set_footer(text=shorten(f"following: {' '.join(topic.split())}", FOOTER_MAX))
+    return e
+
+
+def digest_embed(topic: str, stories: list[Story]) -> discord.Embed:
+    """Many new stories for one follow at once: one message, a field each, most outlets first."""
+    ranked = sorted(stories, key=lambda s: (len(s.outlets), s.day or ""), reverse=True)
+    e = discord.Embed(title=shorten(f"{len(stories)} new stories: {clean(topic)}", TITLE_MAX), colour=discord.Colour.orange())
+    shown = 0
+    for s in ranked:
+        name, value = _story_name(s), _story_value(s, 400)
+        if len(e) + len(name) + len(value) + 80 > EMBED_TOTAL_MAX or len(e.fields) >= FIELDS_MAX - 1:
+            break
+        e.add_field(name=name, value=value, inline=False)
+        shown += 1
+    if shown < len(stories):
+        e.set_footer(text=f"and {len(stories) - shown} more: /brief {shorten(' '.join(topic.split()), 80)}")
+    return e

@@ -87,6 +87,39 @@ class Follower:
         report.seconds = time.perf_counter() - t0
         return report, seq
 
+    def day(self, engine: Engine, hours: float = 24.0, max_stories: int = 10) -> list[Story]:
+        """The daily digest: every story that arrived in the last `hours` (not the articles indexed before
+        sitrep first recorded arrivals), ranked by how many outlets carried it; each quoted with the
+        sentence that best states its headline."""
+        from datetime import UTC, datetime
+
+        self.store.sync(dict(engine.backend.manifest.articles))
+        since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
+        first = self.store.baseline()
+        present = engine.backend.manifest.articles
+        ids = [a for a in self.store.arrived_since(since) if a in present]
+        if first is not None and first >= since:  # the first sync itself is the existing index, not the day's news
+            baseline = set(self.store.arrived_since(first)) - set(self.store.arrived_since(
+                (datetime.fromisoformat(first) + timedelta(seconds=1)).isoformat(timespec="seconds")))
+            ids = [a for a in ids if a not in baseline]
+        if not ids:
+            return []
+        briefer = engine.briefer
+        meta = engine.backend.articles(ids)
+        groups = briefer.group(list(meta), meta)
+        groups.sort(key=lambda g: (len({meta[a].source or meta[a].location for a in g}), max(meta[a].date or "" for a in g)),
+                    reverse=True)
+        groups = groups[:max_stories]
+        leads = [g[0] for g in groups]
+        topics = briefer.topics([meta[a].title or meta[a].location for a in leads])
+        out = []
+        for g, topic in zip(groups, topics):
+            rows = {s.article_id: s for s in briefer.score([topic], g)[0]}
+            members = [rows[a] for a in g if a in rows]
+            if members:
+                out.append(briefer.story(topic, members, meta))
+        return out
+
     def _deliver(self, engine: Engine, follow: Follow, topic: object, relevant: list) -> Delivery:
         briefer = engine.briefer
         meta = engine.backend.articles([r.article_id for r in relevant])

@@ -203,6 +203,9 @@ class QAService:
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
+    follower: Any = None  # bot.follows.Follower over the follow database; None: follows are off
+    follow_error: str | None = None  # why follows are off (the database could not be opened), for /follow and /status
+    after_update: list[Callable[[], Any]] = field(default_factory=list)  # coroutines run after an update changed the index
     _model_lock: threading.Lock = field(default_factory=threading.Lock)
     _reindexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -230,6 +233,35 @@ class QAService:
         start = parse_since(since, day or datetime.now(UTC).date()) if since else None
         return Query(question, k=k or self.k, source=source or scope.source, as_of=day, since=start)
 
+    async def brief(self, topic: str, since: Any = None, until: Any = None, source: str | None = None,
+                    max_entries: int | None = None) -> Any:
+        """A topic's brief off the event loop (the topic is embedded: one model user at a time)."""
+        engine = self.engine
+
+        def run() -> Any:
+            with self._model_lock:
+                return engine.brief(topic, since, until, source, max_entries)
+        return await asyncio.to_thread(run)
+
+    async def check_follows(self) -> Any:
+        """(report, newest arrival) of every follow against what arrived since its last check; None when off."""
+        if self.follower is None:
+            return None
+        engine = self.engine
+
+        def run() -> Any:
+            with self._model_lock:
+                return self.follower.check(engine)
+        return await asyncio.to_thread(run)
+
+    async def _updated(self) -> None:
+        """Tell whoever waits for new articles (follows); a failure there never stops the bot."""
+        for hook in list(self.after_update):
+            try:
+                await hook()
+            except Exception:
+                log.exception("after-update hook failed")
+
     def status(self) -> dict[str, Any]:
         return {**self.engine.status(), "last_refresh": self.last_refresh}
 
@@ -250,7 +282,9 @@ class QAService:
             if report.added or report.changed or report.removed or report.full:
                 self.engine = await asyncio.to_thread(self.open_engine)
                 settle()
-            return report
+        if report.added or report.changed:
+            await self._updated()
+        return report
 
     async def refresh(self) -> dict[str, Any] | None:
         """The scheduled refresh: pull the feeds (if any), update the index, swap the engine in, as
@@ -274,4 +308,6 @@ class QAService:
                 log.exception("scheduled refresh failed")
                 info["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.last_refresh = info
-            return info
+        if info.get("added") or info.get("changed"):
+            await self._updated()
+        return info

@@ -196,6 +196,15 @@ class FollowStore:
     def arrivals_after(self, seq: int) -> list[tuple[int, str, str]]:
         return [(int(s), a, h) for s, a, h in self._read("SELECT seq, article_id, hash FROM arrivals WHERE seq>? ORDER BY seq", (seq,))]
 
+    def arrived_since(self, at: str) -> list[str]:
+        """Article ids that arrived (new or changed) at or after this ISO time, oldest first."""
+        return list(dict.fromkeys(a for (a,) in self._read("SELECT article_id FROM arrivals WHERE at>=? ORDER BY seq", (at,))))
+
+    def baseline(self) -> str | None:
+        """When arrivals were first recorded (everything then was already indexed, not news)."""
+        row = self._read("SELECT MIN(at) FROM arrivals")
+        return row[0][0] if row else None
+
     def newest_seq(self) -> int:
         return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM arrivals")[0][0])
 
