@@ -105,7 +105,11 @@ def cmd_follow(args: argparse.Namespace, settings: Settings, make_encoder: Calla
     store = FollowStore(settings.state_file())
     try:
         if args.action == "add":
-            store.sync(dict(_config(settings, args).read_manifest().articles))  # what the index holds now is not news
+            backend = _config(settings, args).open()
+            try:
+                store.sync(backend.article_hashes())  # what the index holds now is not news
+            finally:
+                backend.close()
             try:
                 f = store.add(args.channel, args.topic)
             except FollowError as exc:

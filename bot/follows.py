@@ -56,7 +56,8 @@ class Follower:
 
         t0 = time.perf_counter()
         backend = engine.backend
-        self.store.sync(dict(backend.manifest.articles))
+        present = backend.article_hashes()
+        self.store.sync(present)
         seq = self.store.newest_seq()
         follows = list(self.store.follows() if follows is None else follows)
         report = CheckReport(follows=len(follows))
@@ -64,7 +65,6 @@ class Follower:
             return report, seq
         first = min(f.last_seq for f in follows)
         arrivals = self.store.arrivals_after(first)
-        present = backend.manifest.articles
         briefer = engine.briefer
         topics = []
         usable = []
@@ -93,10 +93,10 @@ class Follower:
         sentence that best states its headline."""
         from datetime import UTC, datetime
 
-        self.store.sync(dict(engine.backend.manifest.articles))
+        present = engine.backend.article_hashes()
+        self.store.sync(present)
         since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
         first = self.store.baseline()
-        present = engine.backend.manifest.articles
         ids = [a for a in self.store.arrived_since(since) if a in present]
         if first is not None and first >= since:  # the first sync itself is the existing index, not the day's news
             baseline = set(self.store.arrived_since(first)) - set(self.store.arrived_since(
@@ -131,7 +131,7 @@ class Follower:
         if not relevant:
             return Delivery(follow, (), ())
         new_ids = [r.article_id for r in relevant]
-        old_ids = [a for a in dict.fromkeys(posted) if a in engine.backend.manifest.articles]
+        old_ids = [a for a in dict.fromkeys(posted) if a in engine.backend.article_hashes()]
         meta = engine.backend.articles(new_ids + old_ids)
         post_of = {a: p for p in earlier for a in p.articles}
         by_id = {r.article_id: r for r in relevant}

@@ -111,7 +111,7 @@ class ReportsCog(commands.Cog):
             return
         try:
             store = self._store()
-            store.sync(dict(self.bot.service.engine.backend.manifest.articles))  # what is indexed now is not news
+            store.sync(self.bot.service.engine.backend.article_hashes())  # what is indexed now is not news
             f = store.add(interaction.channel_id, topic, interaction.user.id)
         except (FollowError, StateError) as exc:
             await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)

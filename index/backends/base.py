@@ -135,6 +135,10 @@ class Backend(Protocol):
         """Each article's passage ids, in reading order (articles not in the index are left out)."""
         ...
 
+    def article_hashes(self) -> dict[str, str]:
+        """Every article's id and content hash (follows tell what arrived since they last looked)."""
+        ...
+
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]: ...
 
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:

@@ -185,6 +185,9 @@ class LocalBackend:
     def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
         return self._lede[[self._row[a] for a in article_ids]].astype(np.int64)
 
+    def article_hashes(self) -> dict[str, str]:
+        return dict(zip(self.data.articles.id, self.data.articles.hash))
+
     def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         out = {}
         for aid in article_ids:

@@ -365,6 +365,21 @@ class MilvusBackend:
                                                    r.get("seen") or None, int(r.get("passages") or 0))
         return out
 
+    def article_hashes(self) -> dict[str, str]:
+        """Read once per opened index (the engine is re-opened after every update)."""
+        if self._hashes is None:
+            self._hashes = {}
+            it = self._conn.client.query_iterator(self._conn.articles, batch_size=1000, filter="",
+                                                  output_fields=["article_id", "hash"])
+            try:
+                while batch := it.next():
+                    self._hashes.update((r["article_id"], r["hash"]) for r in batch)
+            finally:
+                it.close()
+        return self._hashes
+
+    _hashes: dict[str, str] | None = None
+
     def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         return {a: np.array([passage_pk(a, i) for i in range(m.passages)], dtype=np.int64)
                 for a, m in self.articles(article_ids).items()}

@@ -1,0 +1,142 @@
+"""Situation reports with the real model on both backends: a brief's stories, dates and verbatim quotes;
+a follow told of each new story once, and of the same story from another outlet as an update."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.follows import Follower
+from bot.state import FollowStore
+from index.backends import BackendConfig
+from index.build import update
+from retrieval.engine import Engine
+from retrieval.errors import BadOption, BadQuestion
+from tests.conftest import SEEDS, target
+
+pytestmark = pytest.mark.slow
+PAKISTAN = "001_d3da3a035377400c.txt"
+THEPRINT = "003_66a95eaf13f0a52c.txt"
+TODAY = date(2026, 11, 22)
+
+
+def engine_of(config: BackendConfig, encoder: Any) -> Engine:
+    return Engine.open(config, encoder, today=lambda: TODAY)
+
+
+def verbatim(engine: Engine, story: Any) -> None:
+    """Every quote is a slice of its article's indexed text."""
+    for q in story.quotes:
+        rows = engine.backend.passages(engine.backend.article_passages([q.article_id])[q.article_id], text=True)
+        assert any(q.text in t for t in rows.text or []), q.text
+
+
+def test_a_brief_lists_the_stories_about_its_topic(real_seed_target: BackendConfig, real_encoder: Any) -> None:
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        b = engine.brief("Chinese and Pakistani air forces joint exercise")
+        assert [s.key for s in b.stories] == [PAKISTAN] and b.stories[0].day == "2020-12-11"
+        assert any("Shaheen" in q.text or "exercise" in q.text for q in b.stories[0].quotes)
+        verbatim(engine, b.stories[0])
+        assert engine.brief("Premier League football transfer window").empty  # nothing about it: no brief
+        assert [s.key for s in engine.brief("Chinese and Pakistani air forces joint exercise", since=date(2021, 1, 1)).stories] == []
+    finally:
+        engine.backend.close()
+
+
+def test_a_masthead_date_never_places_a_story_on_the_timeline(real_seed_target: BackendConfig, real_encoder: Any) -> None:
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        b = engine.brief("India and US defence cooperation in the Indo-Pacific, Rajnath Singh and Mark Esper")
+        assert THEPRINT not in [s.key for s in b.stories]
+        undated = {s.key: s for s in b.undated}
+        assert THEPRINT in undated and undated[THEPRINT].day is None
+        assert undated[THEPRINT].sources[0].shown_date == "seen 2024-03-19"
+        # Not excluded by an earlier window either: when it was saved says nothing of when it was published.
+        early = engine.brief("India and US defence cooperation in the Indo-Pacific, Rajnath Singh and Mark Esper",
+                             until=date(2020, 10, 31))
+        assert THEPRINT in {s.key for s in early.undated}
+        for s in b.stories + b.undated:
+            verbatim(engine, s)
+    finally:
+        engine.backend.close()
+
+
+def test_bad_topics_are_one_line(real_seed_target: BackendConfig, real_encoder: Any) -> None:
+    from retrieval.dates import brief_window
+
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        for topic in ("", "   ", "🙂 ⚡"):
+            with pytest.raises(BadQuestion, match="the topic"):
+                engine.brief(topic)
+        with pytest.raises(BadOption, match="after the window's end"):
+            brief_window("2030-01-01", None, TODAY)
+        with pytest.raises(BadOption, match="bad 'since'"):
+            brief_window("soon", None, TODAY)
+    finally:
+        engine.backend.close()
+
+
+def twin_of(text: str) -> str:
+    """The same story from another outlet: its own furniture, the same reporting."""
+    return "---\ntitle: China, Pakistan sign pact to deepen defence ties\nsource: Dawn\ndate: 2020-12-12\n---\n" + text
+
+
+@pytest.mark.parametrize("kind", ["local", "milvus"])
+def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, tmp_path: Path, real_encoder: Any,
+                                                                    real_cache: Any) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in SEEDS.iterdir():
+        if f.name != PAKISTAN:
+            shutil.copy(f, corpus / f.name)
+    config = target(kind, tmp_path)
+    update(corpus, config, real_encoder, cache=real_cache)
+    store = FollowStore(tmp_path / "state.sqlite3")
+    follower = Follower(store)
+    engine = engine_of(config, real_encoder)
+    store.sync(engine.backend.article_hashes())
+    follow = store.add(42, "China Pakistan defence cooperation")
+    report, seq = follower.check(engine)
+    assert all(d.empty for d in report.deliveries)  # what was indexed before the follow is not news
+    engine.backend.close()
+
+    shutil.copy(SEEDS / PAKISTAN, corpus / PAKISTAN)  # a new story arrives
+    update(corpus, config, real_encoder, cache=real_cache)
+    engine = engine_of(config, real_encoder)
+    report, seq = follower.check(engine)
+    (d,) = report.deliveries
+    assert [s.key for s in d.new] == [PAKISTAN] and not d.updates and not d.digest
+    verbatim(engine, d.new[0])
+    store.record(d, seq, {PAKISTAN: 1001})
+    again, seq = follower.check(engine)
+    assert all(x.empty for x in again.deliveries)  # posted once
+    for x in again.deliveries:
+        store.record(x, seq)
+    engine.backend.close()
+
+    (corpus / "dawn.txt").write_text(twin_of((SEEDS / PAKISTAN).read_text().split(" ", 3)[-1]))  # another outlet
+    update(corpus, config, real_encoder, cache=real_cache)
+    engine = engine_of(config, real_encoder)
+    report, seq = follower.check(engine)
+    (d,) = report.deliveries
+    assert not d.new, [s.key for s in d.new]  # not a second post ...
+    ((post, story),) = d.updates  # ... an update of the first, which now names both outlets
+    assert post.message_id == 1001 and story.key == PAKISTAN and "Dawn" in story.outlets
+    store.record(d, seq)
+    assert store.posts(follow.id)[0].articles == (PAKISTAN, "dawn.txt")
+    engine.backend.close()
+    store.close()
+
+    # A restart forgets nothing: the same database posts nothing twice.
+    store = FollowStore(tmp_path / "state.sqlite3")
+    engine = engine_of(config, real_encoder)
+    report, _ = Follower(store).check(engine)
+    assert all(x.empty for x in report.deliveries)
+    engine.backend.close()
+    store.close()

@@ -1,0 +1,136 @@
+"""The follow database and `sitrep brief` / `sitrep follow` from the shell: bad input is one line and
+loses nothing; a damaged, locked or newer database is named, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.state import FollowError, FollowStore, StateBusy, StateCorrupt, StateTooNew
+from index.build import update
+from tests.conftest import FakeEncoder
+
+
+def test_follows_survive_a_reopen_and_refuse_bad_topics(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    store = FollowStore(path)
+    store.sync({"a": "h1", "b": "h2"})
+    f = store.add(7, "India  China border")
+    assert f.last_seq == 2  # what was already indexed is not news
+    for bad in ("", "  ", "🙂 !!", "x" * 201):
+        with pytest.raises(FollowError):
+            store.add(7, bad)
+    with pytest.raises(FollowError, match="already follows"):
+        store.add(7, "india china BORDER")
+    store.close()
+    store = FollowStore(path)
+    assert [(x.channel_id, x.topic) for x in store.follows()] == [(7, "India China border")]
+    assert store.sync({"a": "h1", "b": "h3", "c": "h4"}) == 2  # b changed, c is new
+    assert [a for _, a, _ in store.arrivals_after(f.last_seq)] == ["b", "c"]
+    assert store.remove(7, "INDIA china border") and not store.remove(7, "India China border")
+    store.close()
+
+
+def test_a_damaged_file_a_newer_schema_and_a_lock_are_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(StateCorrupt, match="damaged.*move it away"):
+        FollowStore(junk)
+    assert junk.read_bytes().startswith(b"this is not")  # nothing overwritten
+
+    newer = tmp_path / "newer.sqlite3"
+    FollowStore(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    with pytest.raises(StateTooNew, match="newer sitrep"):
+        FollowStore(newer)
+
+    path = tmp_path / "state.sqlite3"
+    store = FollowStore(path, timeout=0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        with pytest.raises(StateBusy, match="locked by another process"):
+            store.add(1, "topic")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.add(1, "topic")  # once the other writer is done, it works
+    store.close()
+
+
+@pytest.fixture
+def shell(tmp_path: Path, seed_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    idx = tmp_path / "idx"
+    update(seed_corpus, idx, FakeEncoder())
+    monkeypatch.setenv("SITREP_STATE_PATH", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("SITREP_INDEX_DIR", str(idx))
+    return idx
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), make_encoder=lambda s: FakeEncoder())
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, tmp_path: Path, seed_corpus: Path) -> None:
+    code, out, _ = run(capsys, "follow", "add", "--channel", "5", "China Pakistan defence")
+    assert code == 0 and "now follows" in out
+    code, _, err = run(capsys, "follow", "add", "--channel", "5", "china pakistan DEFENCE")
+    assert code == 2 and err.strip() == "sitrep: this channel already follows 'china pakistan DEFENCE'"
+    code, out, _ = run(capsys, "follow", "list", "--json")
+    assert [f["topic"] for f in json.loads(out)] == ["China Pakistan defence"]
+    code, out, _ = run(capsys, "follow", "check", "--json")
+    assert code == 0 and json.loads(out)["deliveries"] == []  # nothing arrived since the follow
+
+    (seed_corpus / "new.txt").write_text("---\ntitle: Pakistan and China hold joint air force drills\nsource: Dawn\n"
+                                         "date: 2020-12-14\n---\nPakistan and China began joint air force drills on "
+                                         "Monday to deepen defence cooperation between the two countries.\n")
+    update(seed_corpus, shell, FakeEncoder())
+    _, dry, _ = run(capsys, "follow", "check", "--dry-run", "--json")
+    _, real, _ = run(capsys, "follow", "check", "--json")
+    assert json.loads(dry)["deliveries"] == json.loads(real)["deliveries"]  # --dry-run shows exactly what is posted
+    code, out, _ = run(capsys, "follow", "check", "--json")
+    assert json.loads(out)["deliveries"] == []  # ... and once marked, never again
+    code, out, _ = run(capsys, "follow", "remove", "--channel", "5", "China Pakistan defence")
+    assert code == 0
+    code, _, err = run(capsys, "follow", "remove", "--channel", "5", "China Pakistan defence")
+    assert code == 2 and "does not follow" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["brief", "   "], "sitrep: the topic is empty"),
+    (["brief", "🙂🙂"], "sitrep: the topic has no words to search for"),
+    (["brief", "India", "--since", "2099-01-01"], "sitrep: 'since' 2099-01-01 is after the window's end"),
+    (["brief", "India", "--since", "soon"], "sitrep: bad 'since' 'soon'"),
+    (["brief", "India", "--until", "later"], "sitrep: bad date 'later'"),
+    (["brief", "India", "--source", "nowhere"], "sitrep: no article from source 'nowhere'"),
+    (["follow", "add", "--channel", "5", "🙂"], "sitrep: the topic has no words"),
+])
+def test_bad_brief_and_follow_input_is_one_line(capsys: pytest.CaptureFixture[str], shell: Path, argv: list[str],
+                                                message: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and err.startswith(message) and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_damaged_state_file_is_one_line_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path,
+                                                        tmp_path: Path) -> None:
+    (tmp_path / "state.sqlite3").write_bytes(b"garbage" * 1000)
+    code, _, err = run(capsys, "follow", "list")
+    assert code == 2 and "is damaged" in err and len(err.strip().splitlines()) == 1
+
+
+def test_brief_json_and_an_absent_topic(capsys: pytest.CaptureFixture[str], shell: Path) -> None:
+    """Content is tested with the real model (test_brief.py); here the shapes and the honest empty brief."""
+    code, out, _ = run(capsys, "brief", "Pakistan China joint air exercise Shaheen", "--json")
+    assert code == 0
+    b = json.loads(out)
+    assert {"topic", "since", "until", "stories", "undated", "more", "notes"} == b.keys()
+    code, out, _ = run(capsys, "brief", "zebra migration across the Serengeti", "--since", "2020-01-01")
+    assert code == 0 and out.startswith("Nothing in the corpus is about “zebra migration across the Serengeti” "
+                                        "(2020-01-01 to ")
