@@ -247,7 +247,8 @@ class FakeDiscord:
         return message_id
 
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, user_id: str = "555",
-                    permissions: str = "0", channel: str = CHANNEL_ID, kind: int = 2) -> str:
+                    permissions: str = "0", channel: str = CHANNEL_ID, kind: int = 2,
+                    app_permissions: str = "2248473465835073") -> str:
         """A slash command (kind 2), or its autocomplete (kind 4), in `channel` (a thread's id too)."""
         interaction_id = self.next_id()
         self.sent_at[interaction_id] = time.perf_counter()
@@ -259,7 +260,7 @@ class FakeDiscord:
             "channel": self.threads.get(channel) or text_channel(),
             "member": {"user": user(user_id, "asker"), "roles": [], "permissions": permissions, "joined_at": TIMESTAMP,
                        "deaf": False, "mute": False, "flags": 0},
-            "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "app_permissions": app_permissions, "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
             "attachment_size_limit": 10485760,
         })
