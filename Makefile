@@ -45,6 +45,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_reader.py
 	$(PY) benchmarks/bench_conversation.py
 	$(PY) benchmarks/tune_conversation.py
+	$(PY) benchmarks/bench_brief.py --fit
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_peers.py
 	$(PY) benchmarks/bench_backends.py

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from bot.state import Follow, FollowStore, Post
 from retrieval.brief import Scored, Story
 from retrieval.engine import Engine
 from retrieval.errors import BadQuestion
+from retrieval.hybrid import clean_question
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Follower:
     def __init__(self, store: FollowStore, digest_after: int = 5) -> None:
         self.store = store
         self.digest_after = digest_after
+        self._vectors: dict[str, Any] = {}  # topic text -> its vector (the encoder never changes under a bot)
 
     def check(self, engine: Engine, follows: Sequence[Follow] | None = None) -> tuple[CheckReport, int]:
         """What each follow would post now; (report, newest arrival seq). Nothing is recorded: post, then
@@ -66,14 +69,14 @@ class Follower:
         first = min(f.last_seq for f in follows)
         arrivals = self.store.arrivals_after(first)
         briefer = engine.briefer
-        topics = []
         usable = []
         for f in follows:
             try:
-                topics.append(briefer.topics([f.topic])[0])
+                clean_question(f.topic, 10_000)
                 usable.append(f)
             except BadQuestion:
                 continue
+        topics = briefer.topics([f.topic for f in usable], self._vectors)  # embedded once per topic, ever
         union = list(dict.fromkeys(a for s, a, h in arrivals if present.get(a) == h))
         report.articles_new = len(union)
         scored = briefer.score(topics, union)
@@ -96,12 +99,7 @@ class Follower:
         present = engine.backend.article_hashes()
         self.store.sync(present)
         since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
-        first = self.store.baseline()
         ids = [a for a in self.store.arrived_since(since) if a in present]
-        if first is not None and first >= since:  # the first sync itself is the existing index, not the day's news
-            baseline = set(self.store.arrived_since(first)) - set(self.store.arrived_since(
-                (datetime.fromisoformat(first) + timedelta(seconds=1)).isoformat(timespec="seconds")))
-            ids = [a for a in ids if a not in baseline]
         if not ids:
             return []
         briefer = engine.briefer

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS follows (
     added_by INTEGER, added_at TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, UNIQUE (channel_id, key));
 CREATE TABLE IF NOT EXISTS arrivals (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL,
-    UNIQUE (article_id, hash));
+    baseline INTEGER NOT NULL DEFAULT 0, UNIQUE (article_id, hash));
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY, follow_id INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
     story_key TEXT NOT NULL, articles TEXT NOT NULL, day TEXT, message_id INTEGER, posted_at TEXT NOT NULL);
@@ -189,21 +189,19 @@ class FollowStore:
         """Record the index's (article, hash) pairs not seen before; returns how many were new."""
         with self._write() as db:
             known = {(a, h) for a, h in db.execute("SELECT article_id, hash FROM arrivals")}
-            fresh = [(a, h, _now()) for a, h in articles.items() if (a, h) not in known]
-            db.executemany("INSERT INTO arrivals (article_id, hash, at) VALUES (?,?,?)", fresh)
+            first = 0 if known else 1  # the first sync records the index as it was: not news to anyone
+            fresh = [(a, h, _now(), first) for a, h in articles.items() if (a, h) not in known]
+            db.executemany("INSERT INTO arrivals (article_id, hash, at, baseline) VALUES (?,?,?,?)", fresh)
             return len(fresh)
 
     def arrivals_after(self, seq: int) -> list[tuple[int, str, str]]:
         return [(int(s), a, h) for s, a, h in self._read("SELECT seq, article_id, hash FROM arrivals WHERE seq>? ORDER BY seq", (seq,))]
 
     def arrived_since(self, at: str) -> list[str]:
-        """Article ids that arrived (new or changed) at or after this ISO time, oldest first."""
-        return list(dict.fromkeys(a for (a,) in self._read("SELECT article_id FROM arrivals WHERE at>=? ORDER BY seq", (at,))))
-
-    def baseline(self) -> str | None:
-        """When arrivals were first recorded (everything then was already indexed, not news)."""
-        row = self._read("SELECT MIN(at) FROM arrivals")
-        return row[0][0] if row else None
+        """Article ids that arrived (new or changed) at or after this ISO time, oldest first; not those the
+        first sync found already indexed."""
+        rows = self._read("SELECT article_id FROM arrivals WHERE at>=? AND baseline=0 ORDER BY seq", (at,))
+        return list(dict.fromkeys(a for (a,) in rows))
 
     def newest_seq(self) -> int:
         return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM arrivals")[0][0])

@@ -150,10 +150,15 @@ class Briefer:
         weights = {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(cleaned))}
         return Topic(cleaned, self.retriever.encoder.encode([cleaned])[0], weights)
 
-    def topics(self, texts: Sequence[str]) -> list[Topic]:
-        """Many topics in one encoder call (a refresh matches every follow)."""
+    def topics(self, texts: Sequence[str], known: dict[str, np.ndarray] | None = None) -> list[Topic]:
+        """Many topics in one encoder call (a refresh matches every follow); `known` holds vectors already
+        computed by this encoder (by cleaned text), and is filled with the new ones."""
         cleaned = [clean_question(t, self.retriever.params.max_question_chars)[0] for t in texts]
-        vectors = self.retriever.encoder.encode(cleaned) if cleaned else np.zeros((0, 1), np.float32)
+        known = {} if known is None else known
+        missing = [c for c in dict.fromkeys(cleaned) if c not in known]
+        if missing:
+            known.update(zip(missing, self.retriever.encoder.encode(missing)))
+        vectors = [known[c] for c in cleaned]
         terms = self.retriever.terms
         return [Topic(c, vectors[i], {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(c))})
                 for i, c in enumerate(cleaned)]
@@ -177,28 +182,34 @@ class Briefer:
         texts = [rows.text[order[int(p)]] if rows.text else "" for p in flat]
         settings = self.retriever.terms.settings
         tokens = tokenize(texts + [meta[a].title or "" for a in ids], settings)
-        passage_terms = [set(t) for t in tokens[: len(texts)]]
-        title_terms = [set(t) for t in tokens[len(texts):]]
+        # Coverage as matrix products: which of the topics' terms each passage (with its title) and each
+        # title holds, times each topic's term weights over its total (1,000 follows x a week's articles).
+        vocab = {t: k for k, t in enumerate(dict.fromkeys(t for topic in topics for t in topic.weights))}
+        weights = np.zeros((len(vocab), len(topics)), dtype=np.float32)
+        for j, topic in enumerate(topics):
+            for t, w in topic.weights.items():
+                weights[vocab[t], j] = w / topic.total
+        def present(docs: list[list[str]]) -> np.ndarray:
+            m = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+            for r, doc in enumerate(docs):
+                cols = [vocab[t] for t in set(doc) if t in vocab]
+                m[r, cols] = 1.0
+            return m
+        in_passage = present(tokens[: len(texts)])
+        in_title = present(tokens[len(texts):])
+        cov_passage = np.maximum(in_passage, in_title[owner]) @ weights  # (passages, topics)
+        cov_title = in_title @ weights  # (articles, topics)
         sims = vectors @ np.stack([t.vector for t in topics]).T  # (passages, topics)
         starts = np.searchsorted(owner, np.arange(len(ids)))
         best_cos = np.maximum.reduceat(sims, starts, axis=0)  # (articles, topics)
+        best_cov = np.maximum.reduceat(cov_passage, starts, axis=0)
         p = self.params
-        out: list[list[Scored]] = []
-        for j, topic in enumerate(topics):
-            total = topic.total
-            scored = []
-            for i, aid in enumerate(ids):
-                lo = starts[i]
-                hi = starts[i + 1] if i + 1 < len(ids) else len(flat)
-                title = title_terms[i]
-                cov = max(sum(w for t, w in topic.weights.items() if t in passage_terms[k] or t in title) for k in range(lo, hi)) / total
-                tcov = sum(w for t, w in topic.weights.items() if t in title) / total
-                cos = float(best_cos[i, j])
-                z = p.bias + p.w_cosine * cos + p.w_coverage * cov + p.w_title * tcov
-                best = int(flat[lo + int(np.argmax(sims[lo:hi, j]))])
-                scored.append(Scored(aid, cos, cov, tcov, 1.0 / (1.0 + math.exp(-z)), best))
-            out.append(scored)
-        return out
+        z = p.bias + p.w_cosine * best_cos + p.w_coverage * best_cov + p.w_title * cov_title
+        relevance = 1.0 / (1.0 + np.exp(-z))
+        ends = np.append(starts[1:], len(flat))
+        best_row = [[lo + int(np.argmax(sims[lo:hi, j])) for lo, hi in zip(starts, ends)] for j in range(len(topics))]
+        return [[Scored(aid, float(best_cos[i, j]), float(best_cov[i, j]), float(cov_title[i, j]), float(relevance[i, j]),
+                        int(flat[best_row[j][i]])) for i, aid in enumerate(ids)] for j in range(len(topics))]
 
     def relevant(self, scored: Sequence[Scored]) -> list[Scored]:
         return [s for s in scored if s.relevance >= self.params.threshold]

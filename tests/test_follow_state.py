@@ -134,3 +134,38 @@ def test_brief_json_and_an_absent_topic(capsys: pytest.CaptureFixture[str], shel
     code, out, _ = run(capsys, "brief", "zebra migration across the Serengeti", "--since", "2020-01-01")
     assert code == 0 and out.startswith("Nothing in the corpus is about “zebra migration across the Serengeti” "
                                         "(2020-01-01 to ")
+
+
+def test_the_daily_digest_waits_for_the_local_hour_across_a_clock_change() -> None:
+    from datetime import UTC, datetime
+
+    from bot.client import seconds_until
+
+    # London, the night the clocks go forward (2026-03-29 01:00 UTC): 08:00 local is then 07:00 UTC.
+    before = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 23:00 GMT on the 28th
+    assert seconds_until("08:00", "Europe/London", before) == 8 * 3600  # 23:00 UTC -> 07:00 UTC
+    assert seconds_until("08:00", "UTC", datetime(2026, 6, 1, 8, 0, tzinfo=UTC)) == 24 * 3600  # now is past: tomorrow
+    assert seconds_until("09:30", "Asia/Kolkata", datetime(2026, 6, 1, 3, 0, tzinfo=UTC)) == 3600  # 08:30 IST
+
+
+def test_the_days_digest_is_what_arrived_not_what_was_indexed_before(tmp_path: Path, seed_corpus: Path) -> None:
+    from bot.follows import Follower
+    from retrieval.engine import Engine
+
+    idx = tmp_path / "idx"
+    update(seed_corpus, idx, FakeEncoder())
+    store = FollowStore(tmp_path / "state.sqlite3")
+    follower = Follower(store)
+    engine = Engine.open(idx, FakeEncoder())
+    assert follower.day(engine) == []  # the first sync records the index as it was: not the day's news
+    engine.backend.close()
+    (seed_corpus / "new.txt").write_text("---\ntitle: Pakistan and China hold joint air force drills\nsource: Dawn\n"
+                                         "date: 2020-12-14\n---\nPakistan and China began joint air force drills on "
+                                         "Monday to deepen defence cooperation between the two countries.\n")
+    update(seed_corpus, idx, FakeEncoder())
+    engine = Engine.open(idx, FakeEncoder())
+    stories = follower.day(engine)
+    assert [s.key for s in stories] == ["new.txt"] and stories[0].quotes
+    assert stories[0].quotes[0].text.startswith("Pakistan and China began joint air force drills")
+    engine.backend.close()
+    store.close()
