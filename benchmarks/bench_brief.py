@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -41,7 +40,6 @@ from bot.follows import Follower  # noqa: E402
 from bot.state import FollowStore  # noqa: E402
 from index.embedding import query_encoder  # noqa: E402
 from retrieval import evaluate  # noqa: E402
-from retrieval.brief import BriefParams  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 
 TOPICS = ROOT / "benchmarks" / "topics.jsonl"

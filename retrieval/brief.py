@@ -17,8 +17,7 @@ page showed above its headline is when it was seen, not published: it is listed 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -244,7 +243,7 @@ class Briefer:
                      max(0, len(dated) - len(shown)) + max(0, len(undated) - room))
 
     # -- stories --------------------------------------------------------------------------------
-    def stories(self, topic: Topic, scored: Sequence[Scored], twins: set[tuple[str, str]] = frozenset(),
+    def stories(self, topic: Topic, scored: Sequence[Scored], twins: Collection[tuple[str, str]] = (),
                 quote: bool = True) -> list[Story]:
         """Group relevant articles into stories; each quoted with the sentence(s) that say what happened."""
         if not scored:
@@ -266,12 +265,12 @@ class Briefer:
         quotes = self.quote(topic, lead) if quote and lead.best_passage >= 0 else ()
         return Story(key or lead.article_id, days[0] if days else None, sources, quotes, lead.relevance)
 
-    def group(self, ids: Sequence[str], meta: dict[str, ArticleMeta], twins: set[tuple[str, str]] = frozenset()) -> list[list[str]]:
+    def group(self, ids: Sequence[str], meta: dict[str, ArticleMeta], twins: Collection[tuple[str, str]] = ()) -> list[list[str]]:
         """Union of articles close in date whose ledes are alike (and near-duplicates found by retrieval)."""
         p = self.params
         ledes = self.backend.vectors(self.backend.lede_ids(list(ids)))
         sims = ledes @ ledes.T
-        days = [date.fromisoformat(meta[a].date).toordinal() if meta[a].date else None for a in ids]
+        days = [_ordinal(meta[a].date) for a in ids]
         parent = list(range(len(ids)))
 
         def find(i: int) -> int:
@@ -286,8 +285,8 @@ class Briefer:
                 parent[find(at[a])] = find(at[b])
         for i in range(len(ids)):
             for j in range(i + 1, len(ids)):
-                near = (days[i] is None and days[j] is None) or (
-                    days[i] is not None and days[j] is not None and abs(days[i] - days[j]) <= p.story_days)
+                di, dj = days[i], days[j]
+                near = (di is None and dj is None) or (di is not None and dj is not None and abs(di - dj) <= p.story_days)
                 if (near and sims[i, j] >= p.story_cosine) or sims[i, j] >= p.twin_cosine:
                     parent[find(i)] = find(j)
         groups: dict[int, list[str]] = {}
@@ -311,6 +310,10 @@ class Briefer:
         answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
         chosen = answerer.sentences(result)
         return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)
+
+
+def _ordinal(iso: str | None) -> int | None:
+    return date.fromisoformat(iso).toordinal() if iso else None
 
 
 def _source(m: ArticleMeta) -> Source:
