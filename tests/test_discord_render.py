@@ -160,3 +160,34 @@ def test_terminal_bolds_the_answer_phrase_only_in_colour() -> None:
     assert as_text(a, color=True).splitlines()[0] == f"More than {BOLD}2.5 million{RESET} homes lost power. [1]"
     span = as_json(a)["citations"][0]["answer_spans"][0]
     assert c.passage[span[0]:span[1]] == "2.5 million"
+
+
+def _story(i: int, words: int = 400, outlets: int = 30) -> object:
+    from retrieval.brief import Quote, Source, Story
+
+    long = " ".join(["@everyone **bold** <@123>"] + ["word"] * words)
+    sources = tuple(Source(f"a{i}-{k}", f"{i} " + "T" * 300, f"Outlet {k} @here", "2022-09-28", None,
+                           f"https://example.com/{i}/{k}", f"corpus/{i}-{k}.txt") for k in range(outlets))
+    return Story(f"a{i}-0", "2022-09-28", sources, (Quote(long, f"a{i}-0", f"a{i}-0#0"), Quote(long, f"a{i}-0", f"a{i}-0#1")), 0.9)
+
+
+def test_briefs_posts_and_digests_fit_discord_and_ping_no_one() -> None:
+    from datetime import date
+
+    from bot.discord_render import brief_embed, digest_embed, story_embed
+    from retrieval.brief import Brief
+
+    stories = [_story(i) for i in range(40)]
+    b = Brief("x" * 400, date(2022, 9, 1), date(2022, 10, 31), tuple(stories[:30]), tuple(stories[30:]), 5)  # type: ignore[arg-type]
+    first = brief_embed(b)
+    check_limits(first.embed)
+    assert 0 < first.shown < 40 and "more: press More" in (first.embed.footer.text or "")
+    second = brief_embed(b, first.shown)
+    check_limits(second.embed)
+    assert second.embed.fields[0].name != first.embed.fields[0].name
+    for embed in (story_embed(stories[0], "y" * 3000), digest_embed("topic", stories)):  # type: ignore[arg-type]
+        check_limits(embed)
+        text = str(embed.to_dict())
+        assert "@everyone" not in text.replace("@\u200beveryone", "") and "<@123>" not in text
+    empty = brief_embed(Brief("nothing", None, date(2022, 1, 1), (), (), 0))
+    assert empty.shown == 0 and "Nothing in the corpus" in (empty.embed.description or "")
