@@ -278,8 +278,8 @@ def story_embed(s: Story, topic: str) -> discord.Embed:
     lead = s.sources[0]
     e = discord.Embed(title=shorten(clean(lead.title or "(untitled)"), TITLE_MAX), colour=discord.Colour.orange(),
                       url=lead.url if lead.url and lead.url.startswith(("http://", "https://")) else None)
-    e.description = _story_value(s, DESCRIPTION_MAX)
-    e.set_footer(text=shorten(f"following: {' '.join(topic.split())}", FOOTER_MAX))
+    e.set_footer(text=shorten(f"following: {clean(topic)}", 300))
+    e.description = _story_value(s, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(e) - 10))
     return e
 
 
