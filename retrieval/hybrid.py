@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from index.backends.base import UNDATED, Backend, Filter, PassageRows
+from index.backends.base import UNDATED, Backend, Filter, PassageRows, Searched, SearchRequest
 from index.embedding import Encoder
 from retrieval import fusion
 from retrieval.conversation import article_key
@@ -109,18 +109,36 @@ class HybridRetriever:
         # snippet collection), it is the vector list a second time, so it is used only where they are longer.
         self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
 
-    # -- filters ---------------------------------------------------------------------------
-    def _filter(self, win: Window, source: str | None, notes: list[str]) -> tuple[Filter, Window]:
-        backend = self.backend
-        if source and not backend.exists(Filter(source=source)):
-            known = list(backend.stats().outlets)[:8]
-            raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
-        flt = _as_filter(win, source)
-        if win.start is not None and not backend.exists(flt):
+    # -- searches --------------------------------------------------------------------------
+    def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
+                  notes: list[str]) -> tuple[Searched, Window, Filter]:
+        """The question's searches in one backend call (with the term statistics not yet known, and the
+        best ledes for the lede list). Only when a filtered search finds nothing is it asked why: an
+        unknown source is refused; a window with no article is widened, with a note."""
+        p = self.params
+        hybrid = query.mode == "hybrid"
+
+        def run(flt: Filter) -> Searched:
+            found = self.backend.search(SearchRequest(
+                all_terms if query.mode in ("bm25", "hybrid") else (), vector if query.mode in ("dense", "hybrid") else None,
+                p.candidates, flt, self.terms.unknown(all_terms),
+                p.candidates if hybrid and p.lede_weight > 0 and self.multi_passage else 0))
+            self.terms.remember(found.df)
+            return found
+
+        flt = _as_filter(win, query.source)
+        found = run(flt)
+        if len(found.lexical.ids) or len(found.dense.ids) or flt == _as_filter(Window(None, win.end), None):
+            return found, win, flt
+        if query.source and not self.backend.exists(Filter(source=query.source)):
+            known = list(self.backend.stats().outlets)[:8]
+            raise BadOption(f"no article from source {query.source!r}: try one of {', '.join(known) or 'none known'}")
+        if win.start is not None and not self.backend.exists(flt):
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
             win = Window(None, win.end)
-            flt = _as_filter(win, source)
-        return flt, win
+            flt = _as_filter(win, query.source)
+            found = run(flt)
+        return found, win, flt
 
     # -- search ----------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResult:
@@ -149,19 +167,19 @@ class HybridRetriever:
         hinted = not asked.hard
         if query.since is not None and (asked.start is None or asked.start < query.since):
             asked = Window(min(query.since, as_of), as_of, f"since {query.since.isoformat()}")
-        flt, win = self._filter(asked, query.source, notes)
         all_terms = list(query.asked.terms) if query.asked is not None else self.terms.all_terms(text)
-        terms = self.terms.known(all_terms)
+        found, win, flt = self._searched(query, all_terms, vector, asked, notes)
+        terms = self.terms.known(all_terms)  # remembered by the search: no further call
         lists: list[list[tuple[int, float]]] = []
         weights: list[float] = []
         bm: list[tuple[int, float]] = []
         dn: list[tuple[int, float]] = []
         if query.mode in ("bm25", "hybrid"):
-            bm = self.backend.lexical([terms], p.candidates, [flt])[0].pairs() if terms else []
+            bm = found.lexical.pairs() if terms else []
             lists.append(bm)
             weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
         if query.mode in ("dense", "hybrid"):
-            dn = self.backend.dense(vector[None, :], p.candidates, [flt])[0].pairs()
+            dn = found.dense.pairs()
             lists.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
         candidates = dict.fromkeys(i for ranked in lists for i, _ in ranked)
@@ -177,7 +195,7 @@ class HybridRetriever:
             fused = fusion.rrf(lists, p.rrf_k, weights)
         lede_rank: dict[int, int] = {}
         if query.mode == "hybrid" and p.lede_weight > 0 and fused and self.multi_passage:
-            fused, lede_rank = self._lede_list(fused, rows, at, vector)
+            fused, lede_rank = self._lede_list(fused, rows, at, vector, found.ledes)
         if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
             fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
@@ -200,13 +218,13 @@ class HybridRetriever:
         return {i: s * lift if rows.article_id[at[i]] in favoured else s for i, s in fused.items()}
 
     def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
-                   vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+                   vector: np.ndarray, known: dict[str, float]) -> tuple[dict[int, float], dict[int, int]]:
         """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
         `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
         candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
         scores and the lede ranks (by article key) that counted."""
         keys, first = np.unique(rows.article_key, return_index=True)
-        sims = self.backend.vectors(self.backend.lede_ids([rows.article_id[j] for j in first.tolist()])) @ vector
+        sims = self.backend.lede_similarity([rows.article_id[j] for j in first.tolist()], vector, known, self.params.lede_depth)
         order = keys[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
         rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
         w, k = self.params.lede_weight, self.params.rrf_k

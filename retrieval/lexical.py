@@ -34,6 +34,13 @@ class TermWeights:
                 self._df.clear()
         return {t: self._df.get(t, 0) for t in terms}
 
+    def unknown(self, terms: Sequence[str]) -> list[str]:
+        """The terms whose document frequency is not yet remembered (a search can fetch them alongside)."""
+        return [t for t in dict.fromkeys(terms) if t not in self._df]
+
+    def remember(self, df: dict[str, int]) -> None:
+        self._df.update(df)
+
     def known(self, terms: Sequence[str]) -> list[str]:
         """The terms that occur in the corpus, in order."""
         df = self.df(terms)

@@ -69,6 +69,26 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class SearchRequest:
+    """One question's searches, which a remote backend issues at once (one round trip)."""
+
+    terms: Sequence[str]  # the question's analysed terms for BM25 (lexicon.tokenize); empty: no BM25 search
+    vector: np.ndarray | None  # the question's unit vector; None: no vector search
+    k: int
+    flt: Filter | None = None
+    df_terms: Sequence[str] = ()  # terms whose document frequencies are wanted as well (not yet known)
+    ledes: int = 0  # > 0: also the best this many articles' ledes by similarity (for the lede list)
+
+
+@dataclass(frozen=True)
+class Searched:
+    lexical: Ranked
+    dense: Ranked
+    df: dict[str, int]  # document frequency of each of the request's df_terms
+    ledes: dict[str, float]  # article id -> its lede's similarity, for the best ledes the backend returned
+
+
+@dataclass(frozen=True)
 class PassageRows:
     """Columns for a list of passage ids, in the order asked."""
 
@@ -121,6 +141,19 @@ class Backend(Protocol):
         """Inner-product search of unit vectors (rows of `vectors`)."""
         ...
 
+    def search(self, request: SearchRequest) -> Searched:
+        """The BM25 and vector searches of one question (and the term statistics and ledes it asks for);
+        a remote backend issues them concurrently and returns what fusion, the lede list, de-duplication
+        and citations need, so that no later call fetches again what a search returned."""
+        ...
+
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray, known: dict[str, float],
+                        depth: int) -> np.ndarray:
+        """Each article's lede similarity to vector, exact for every article that can be among the best
+        `depth`; -inf for one that provably cannot (`known` holds the best ledes of a search: an article
+        missing from them scores below all of them)."""
+        ...
+
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows: ...
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -153,6 +186,17 @@ class Backend(Protocol):
     def stats(self) -> Stats: ...
 
     def close(self) -> None: ...
+
+
+def search_in_turn(backend: Backend, request: SearchRequest) -> Searched:
+    """Backend.search as a sequence of the finer calls: what an in-process backend does (no round trips
+    to save, and threads would only add their start-up)."""
+    lexical = backend.lexical([request.terms], request.k, [request.flt])[0] if request.terms else _NONE
+    dense = backend.dense(request.vector[None, :], request.k, [request.flt])[0] if request.vector is not None else _NONE
+    return Searched(lexical, dense, backend.term_stats(request.df_terms) if request.df_terms else {}, {})
+
+
+_NONE = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
 
 
 class Writer(Protocol):

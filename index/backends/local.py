@@ -21,7 +21,18 @@ import numpy as np
 
 from index import lexicon, store
 from index.articles import Article
-from index.backends.base import UNDATED, ArticleMeta, Filter, PassageRows, Ranked, Stats, text_key
+from index.backends.base import (
+    UNDATED,
+    ArticleMeta,
+    Filter,
+    PassageRows,
+    Ranked,
+    Searched,
+    SearchRequest,
+    Stats,
+    search_in_turn,
+    text_key,
+)
 from index.chunking import Passage, index_text
 from index.errors import IndexNotBuilt
 from index.manifest import DenseInfo, Manifest
@@ -143,6 +154,13 @@ class LocalBackend:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return Ranked(top.astype(np.int64), scores[top])
+
+    def search(self, request: SearchRequest) -> Searched:
+        return search_in_turn(self, request)
+
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray, known: dict[str, float],
+                        depth: int) -> np.ndarray:
+        return self.vectors(self.lede_ids(article_ids)) @ vector if len(article_ids) else np.zeros(0, np.float32)
 
     def dense(self, vectors: np.ndarray, k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
         return [self._dense_one(v, k, self.mask(f)) for v, f in zip(vectors, filters)]

@@ -34,6 +34,7 @@ import socket
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,17 @@ import numpy as np
 from index import lexicon
 from index.articles import Article
 from index.backends import redact
-from index.backends.base import UNDATED, ArticleMeta, Filter, PassageRows, Ranked, Stats, text_key
+from index.backends.base import (
+    UNDATED,
+    ArticleMeta,
+    Filter,
+    PassageRows,
+    Ranked,
+    Searched,
+    SearchRequest,
+    Stats,
+    text_key,
+)
 from index.backends.local import DenseSettings
 from index.chunking import Passage, index_text
 from index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable, IndexUnavailable
@@ -58,6 +69,21 @@ _BATCH = 512  # rows a call
 _IN_CHUNK = 256  # ids in one `in [...]` expression
 _CACHE_ROWS = 50_000  # passages (with vectors) kept from recent look-ups
 _STALE_LOCK_S = 6 * 3600
+_ARTICLE_ON_PASSAGE = ("title", "date", "url", "location", "seen", "hash")  # plus "passages" (INT32) and "outlet"
+_SEARCH_THREADS = 4  # BM25, vectors, ledes and term statistics of one question, at once
+
+
+@dataclass
+class _Row:
+    """A passage as the read side keeps it: what searches and look-ups returned so far."""
+
+    article_id: str
+    ordinal: int
+    day: int
+    start: int
+    end: int
+    vector: np.ndarray | None = None
+    text: str | None = None
 
 
 def _hash63(text: str) -> int:
@@ -247,7 +273,10 @@ def read_manifest(uri: str, collection: str, token: str | None) -> Manifest:
 
 
 class MilvusBackend:
-    """Read side."""
+    """Read side. One question costs two sequential round trips: its searches, issued at once (BM25 and
+    vectors returning everything fusion, the lede list, de-duplication and citations need — the vectors
+    and the article fields carried on each passage row — the best ledes by similarity, and the
+    statistics of terms not seen before), then the text of the few passages the answer may quote."""
 
     name = "milvus"
 
@@ -260,6 +289,7 @@ class MilvusBackend:
             for name in (c.passages, c.articles, c.terms, c.meta):
                 c.client.load_collection(name)
             manifest = c.manifest()
+            fields = frozenset(f["name"] for f in c.client.describe_collection(c.passages)["fields"])
         except IndexNotBuilt:
             c.close()
             raise
@@ -272,28 +302,38 @@ class MilvusBackend:
             raise IndexNotBuilt(f"the sitrep index in Milvus at {c.where} was never completed: "
                                 "run `sitrep index update --backend milvus`")
         self.manifest = manifest
-        self._rows: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
+        self._denormalised = "title" in fields  # article fields on passage rows (built since issue 23)
+        self._rows: OrderedDict[int, _Row] = OrderedDict()
+        self._meta: OrderedDict[str, ArticleMeta] = OrderedDict()
+        self._pool: Any = None
 
     # -- search ----------------------------------------------------------------------------
+    def _fields(self, vectors: bool = True) -> list[str]:
+        base = ["article_id", "ordinal", "day", "start", "end"] + (["vector"] if vectors else [])
+        return base + (["outlet", *_ARTICLE_ON_PASSAGE, "passages"] if self._denormalised else [])
+
+    def _one(self, item: Any, field: str, k: int, flt: Filter | None, params: dict[str, Any],
+             extra: str = "", output: list[str] | None = None) -> list[Any]:
+        expr = " and ".join(x for x in (filter_expr(flt), extra) if x)
+        return self._conn.client.search(self._conn.passages, data=[item], anns_field=field, limit=k, filter=expr,
+                                        output_fields=output if output is not None else self._fields(),
+                                        search_params=params)[0]
+
+    def _ranked(self, res: list[Any], field: str) -> Ranked:
+        ids = np.array([h["pk"] for h in res], dtype=np.int64)
+        # BM25 comes back as negative distances from milvus-lite, positive scores from a server
+        scores = np.array([abs(h["distance"]) if field == "sparse" else h["distance"] for h in res], dtype=np.float32)
+        for h in res:
+            self._keep(int(h["pk"]), h["entity"])
+        keep = scores > 0 if field == "sparse" else np.ones(len(ids), dtype=bool)
+        return Ranked(ids[keep], scores[keep])
+
     def _search(self, data: list[Any], field: str, k: int, filters: Sequence[Filter | None],
                 params: dict[str, Any]) -> list[Ranked]:
         k = min(k, self.manifest.passage_count)
         if k <= 0 or not data:
             return [_EMPTY for _ in data]
-        out: list[Ranked] = []
-        fields = ["article_id", "ordinal", "day", "start", "end"]
-        for item, flt in zip(data, filters):
-            res = self._conn.client.search(self._conn.passages, data=[item], anns_field=field, limit=k,
-                                           filter=filter_expr(flt), output_fields=fields, search_params=params)[0]
-            ids = np.array([h["pk"] for h in res], dtype=np.int64)
-            # BM25 comes back as negative distances from milvus-lite, positive scores from a server
-            scores = np.array([abs(h["distance"]) if field == "sparse" else h["distance"] for h in res], dtype=np.float32)
-            for h in res:
-                e = h["entity"]
-                self._remember(int(h["pk"]), (e["article_id"], e["ordinal"], e["day"], e["start"], e["end"]))
-            keep = scores > 0 if field == "sparse" else np.ones(len(ids), dtype=bool)
-            out.append(Ranked(ids[keep], scores[keep]))
-        return out
+        return [self._ranked(self._one(item, field, k, flt, params), field) for item, flt in zip(data, filters)]
 
     def lexical(self, queries: Sequence[Sequence[str]], k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
         texts = [" ".join(q) for q in queries]
@@ -303,29 +343,77 @@ class MilvusBackend:
         return [next(it) if t else _EMPTY for t in texts]
 
     def dense(self, vectors: np.ndarray, k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
-        ef = max(k, self.manifest.dense.ef_search)
         return self._search([np.asarray(v, dtype=np.float32).tolist() for v in vectors], "vector", k, filters,
-                            {"metric_type": "IP", "params": {"ef": ef}})
+                            self._dense_params(k))
+
+    def _dense_params(self, k: int) -> dict[str, Any]:
+        return {"metric_type": "IP", "params": {"ef": max(k, self.manifest.dense.ef_search)}}
+
+    def search(self, request: SearchRequest) -> Searched:
+        """The question's calls at once, from a small thread pool: one round trip's wait, not four."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_SEARCH_THREADS, thread_name_prefix="sitrep-milvus")
+        k = min(request.k, self.manifest.passage_count)
+        text = " ".join(request.terms)
+        vector = np.asarray(request.vector, dtype=np.float32).tolist() if request.vector is not None else None
+        jobs: dict[str, Any] = {}
+        if text and k > 0:
+            jobs["lexical"] = self._pool.submit(self._one, text, "sparse", k, request.flt, {"metric_type": "BM25"})
+        if vector is not None and k > 0:
+            jobs["dense"] = self._pool.submit(self._one, vector, "vector", k, request.flt, self._dense_params(k))
+            if request.ledes > 0:
+                jobs["ledes"] = self._pool.submit(self._one, vector, "vector", min(request.ledes, self.manifest.article_count),
+                                                  request.flt, self._dense_params(request.ledes), "ordinal == 0",
+                                                  ["article_id"])
+        if request.df_terms:
+            jobs["df"] = self._pool.submit(self.term_stats, request.df_terms)
+        done = {name: job.result() for name, job in jobs.items()}  # the first failure raises, as a call would
+        ledes = {h["entity"]["article_id"]: float(h["distance"]) for h in done.get("ledes", [])}
+        return Searched(self._ranked(done["lexical"], "sparse") if "lexical" in done else _EMPTY,
+                        self._ranked(done["dense"], "vector") if "dense" in done else _EMPTY,
+                        done.get("df", {}), ledes)
+
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray, known: dict[str, float],
+                        depth: int) -> np.ndarray:
+        """From the ledes the search returned: exact for the best `depth` as soon as that many of these
+        articles are among them (every other article's lede is below all of them); else the missing
+        ledes' vectors are fetched (one more call)."""
+        if sum(a in known for a in article_ids) >= min(depth, len(article_ids)):
+            return np.array([known.get(a, -np.inf) for a in article_ids], dtype=np.float32)
+        sims = self.vectors(self.lede_ids([a for a in article_ids if a not in known])) @ vector
+        it = iter(sims.tolist())
+        return np.array([known[a] if a in known else next(it) for a in article_ids], dtype=np.float32)
 
     # -- look-ups --------------------------------------------------------------------------
-    def _remember(self, pk: int, meta: tuple[Any, ...], vector: np.ndarray | None = None, text: str | None = None) -> None:
-        old = self._rows.get(pk)
-        if old is not None:
-            vector = vector if vector is not None else old[5]
-            text = text if text is not None else old[6]
+    def _keep(self, pk: int, e: dict[str, Any]) -> None:
+        """Remember a passage row (and its article's fields, when the row carries them)."""
+        row = self._rows.get(pk)
+        if row is None:
+            row = self._rows[pk] = _Row(e["article_id"], int(e["ordinal"]), int(e["day"]), int(e["start"]), int(e["end"]))
+        else:
             self._rows.move_to_end(pk)
-        self._rows[pk] = (*meta[:5], vector, text)
+        if e.get("vector") is not None:
+            row.vector = np.asarray(e["vector"], dtype=np.float32)
+        if e.get("text") is not None:
+            row.text = e["text"]
+        if "title" in e and row.article_id not in self._meta:
+            self._meta[row.article_id] = ArticleMeta(row.article_id, e["title"] or None, e.get("outlet") or None,
+                                                     e["date"] or None, e["url"] or None, e["location"], e["hash"],
+                                                     e.get("seen") or None, int(e.get("passages") or 0))
+            if len(self._meta) > _CACHE_ROWS:
+                self._meta.popitem(last=False)
         if len(self._rows) > _CACHE_ROWS:
             self._rows.popitem(last=False)
 
     def _fetch(self, ids: Sequence[int], text: bool) -> None:
         """Bring these passages (with vectors, and text if asked) into the look-up cache."""
-        need = [i for i in dict.fromkeys(ids) if (r := self._rows.get(i)) is None or r[5] is None or (text and r[6] is None)]
-        fields = ["pk", "article_id", "ordinal", "day", "start", "end", "vector"] + (["text"] if text else [])
+        need = [i for i in dict.fromkeys(ids) if (r := self._rows.get(i)) is None or r.vector is None or (text and r.text is None)]
+        fields = ["pk", *self._fields()] + (["text"] if text else [])
         for part in _chunks(need, _IN_CHUNK):
             for r in self._conn.client.query(self._conn.passages, filter=f"pk in {list(part)}", output_fields=fields):
-                self._remember(int(r["pk"]), (r["article_id"], r["ordinal"], r["day"], r["start"], r["end"]),
-                               np.asarray(r["vector"], dtype=np.float32), r.get("text"))
+                self._keep(int(r["pk"]), r)
 
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows:
         ids = np.asarray(ids, dtype=np.int64)
@@ -337,27 +425,30 @@ class MilvusBackend:
                                "an update may be running; ask again, or run `sitrep index update --backend milvus`")
         rows = [self._rows[i] for i in plain]
         return PassageRows(
-            ids=ids, article_id=[r[0] for r in rows],
-            article_key=np.array([_hash63(r[0]) for r in rows], dtype=np.int64),
-            ordinal=np.array([r[1] for r in rows], dtype=np.int32), day=np.array([r[2] for r in rows], dtype=np.int64),
-            start=np.array([r[3] for r in rows], dtype=np.int32), end=np.array([r[4] for r in rows], dtype=np.int32),
-            text=[r[6] for r in rows] if text else None,
+            ids=ids, article_id=[r.article_id for r in rows],
+            article_key=np.array([_hash63(r.article_id) for r in rows], dtype=np.int64),
+            ordinal=np.array([r.ordinal for r in rows], dtype=np.int32), day=np.array([r.day for r in rows], dtype=np.int64),
+            start=np.array([r.start for r in rows], dtype=np.int32), end=np.array([r.end for r in rows], dtype=np.int32),
+            text=[r.text or "" for r in rows] if text else None,
         )
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         plain = np.asarray(ids, dtype=np.int64).tolist()
         self._fetch(plain, False)
         dim = self.manifest.model.dim
-        return np.stack([self._rows[i][5] for i in plain]) if plain else np.zeros((0, dim), np.float32)
+        return np.stack([self._rows[i].vector for i in plain]) if plain else np.zeros((0, dim), np.float32)
 
     def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
         return np.array([passage_pk(a, 0) for a in article_ids], dtype=np.int64)
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
-        out: dict[str, ArticleMeta] = {}
+        """From the fields the searches' rows carried; the rest (or all, on an index built before those
+        fields) from the article collection."""
+        wanted = list(dict.fromkeys(article_ids))
+        out = {a: self._meta[a] for a in wanted if a in self._meta}
         fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
                   if f in self._conn.article_fields()]
-        for part in _chunks(list(dict.fromkeys(article_ids)), _IN_CHUNK):
+        for part in _chunks([a for a in wanted if a not in out], _IN_CHUNK):
             expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
             for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=fields):
                 out[r["article_id"]] = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None,
@@ -403,6 +494,8 @@ class MilvusBackend:
         return Stats(m.article_count, m.passage_count, tuple(m.outlets), m)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self._conn.close()
 
 
@@ -504,6 +597,11 @@ class MilvusWriter:
         s.add_field("outlet", DataType.VARCHAR, max_length=1024)
         s.add_field("start", DataType.INT32)
         s.add_field("end", DataType.INT32)
+        # What a citation shows, on every passage row (denormalised): a search returns it, so neither the
+        # answer nor the front end asks the article collection again (issue 23).
+        for name in _ARTICLE_ON_PASSAGE:
+            s.add_field(name, DataType.VARCHAR, max_length=4096)
+        s.add_field("passages", DataType.INT32)
         s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                 output_field_names=["sparse"]))
         ip = c.client.prepare_index_params()
@@ -610,7 +708,7 @@ class MilvusWriter:
                 rows.append({"pk": passage_pk(a.id, p.ordinal), "article_id": a.id, "ordinal": p.ordinal, "text": p.text,
                              "key": text_key(text).hex(), "terms": " ".join(terms),
                              "vector": np.asarray(v, dtype=np.float32).tolist(), "day": day, "source": where,
-                             "outlet": a.source or "", "start": p.start, "end": p.end})
+                             "outlet": a.source or "", "start": p.start, "end": p.end, **self._denormalised(a, len(ps))})
             if a.date:
                 self._new_dates.append(a.date)
             if a.source:
@@ -627,6 +725,18 @@ class MilvusWriter:
             self._conn.client.upsert(self._conn.articles, list(part))  # last: the article now counts as indexed
 
     _pending: Manifest | None = None
+
+    def _denormalised(self, a: Article, passages: int) -> dict[str, Any]:
+        """The article's fields a passage row carries, if its collection has them (one made before issue 23
+        does not: it is read the old way until rebuilt)."""
+        if self._passage_fields is None:
+            self._passage_fields = frozenset(f["name"] for f in self._conn.client.describe_collection(self._conn.passages)["fields"])
+        if "title" not in self._passage_fields:
+            return {}
+        return {"title": a.title or "", "date": a.date or "", "url": a.url or "", "location": a.location,
+                "seen": a.seen or "", "hash": a.content_hash, "passages": passages}
+
+    _passage_fields: frozenset[str] | None = None
 
     def begin(self, manifest: Manifest) -> None:
         """The settings the coming upserts use (model dimension, chunking, BM25); creates the collections
