@@ -1,15 +1,20 @@
-"""Local (FAISS + bm25s) against Milvus (milvus-lite, in process), side by side in one run.
+"""Local (FAISS + bm25s) against Milvus, side by side in one run: milvus-lite as a file (its server
+started by the client, in a child process) and milvus-lite run as a server on 127.0.0.1, so that each
+round trip crosses a TCP socket as with a real server.
 
-1. The dev index on both backends (built by `sitrep eval --dataset ../shared/eval/realtimeqa` and the
-   same with `--backend milvus`): `ask` p50/p95 over every dev question (k=10, as of its date), and
-   an update that adds 10 articles (embedding included, with the ONNX encoder, no embedding cache,
-   on a copy of each index).
-2. A synthetic index of --passages passages (default 200,000) written through each backend's Writer:
-   insert rate (upsert + commit, i.e. until searchable), then `ask` p50/p95. Its texts are words
-   sampled from the dev corpus's frequencies; its vectors are real dev passage vectors plus noise,
-   so HNSW has neighbourhoods to find and the questions' real vectors mean something.
+1. The dev index on each: `ask` p50/p95 over every dev question (k=10, as of its date, the citations'
+   metadata read as a front end does), round trips per question — calls to the Milvus client, and how
+   many of them waited one after another (calls that overlap in time are one round trip) — without a
+   source filter and with one, index size on disk, peak RSS (this process and Milvus's), and an update
+   that adds 10 articles (embedding included, ONNX, no embedding cache, on a copy of each index).
+2. Synthetic indexes of --passages passages (default 200,000; give 200000 1000000 for both) written
+   through each backend's Writer: insert rate (upsert + commit, until searchable), then `ask` p50/p95,
+   size, RSS. Texts are words sampled from the dev corpus's frequencies; vectors are real dev passage
+   vectors plus noise, so HNSW has neighbourhoods to find and the questions' real vectors mean something.
 
-    python benchmarks/bench_backends.py [--passages 200000] [--questions N] [--synthetic-questions 100]
+Each target runs in its own process (peak RSS is then its own).
+
+    python benchmarks/bench_backends.py [--passages 200000 [1000000]] [--questions N] [--synthetic-questions 100]
 
 Raw results in var/bench/backends.json.
 """
@@ -18,12 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,16 +58,127 @@ from retrieval.types import Query  # noqa: E402
 DEV = ROOT / "var" / "eval" / "realtimeqa"
 
 
-def time_asks(engine: Engine, queries: list[Query]) -> dict[str, float]:
+class Trips:
+    """Counts a Milvus client's calls, and how many of them waited one after another (calls that overlap
+    in time, issued together, are one round trip)."""
+
+    def __init__(self, engine: Engine) -> None:
+        client = engine.backend._conn.client  # type: ignore[attr-defined]
+        self.inner = client._client
+        client._client = self
+        self.calls: list[tuple[float, float, str]] = []
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.calls.append((t0, time.perf_counter(), name))
+        return call
+
+    def take(self) -> tuple[int, int]:
+        """(sequential round trips, calls) since the last take."""
+        with self.lock:
+            calls, self.calls = sorted(self.calls), []
+        waves, end = 0, float("-inf")
+        for start, stop, _ in calls:
+            if start >= end:
+                waves += 1
+                end = stop
+            else:
+                end = max(end, stop)
+        return waves, len(calls)
+
+
+def time_asks(engine: Engine, queries: list[Query], trips: Trips | None = None) -> dict[str, float]:
     for q in queries[:10]:
-        engine.ask(q)  # warm caches and lazy imports
-    times = []
+        engine.answer_meta(engine.ask(q))  # warm caches and lazy imports
+    if trips is not None:
+        trips.take()
+    times, waves, calls = [], [], []
     for q in queries:
         t = time.perf_counter()
-        engine.ask(q)
+        engine.answer_meta(engine.ask(q))  # the citations' metadata, as a front end reads it
         times.append((time.perf_counter() - t) * 1000)
-    return {"questions": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
-            "mean_ms": round(statistics.fmean(times), 2)}
+        if trips is not None:
+            w, c = trips.take()
+            waves.append(w)
+            calls.append(c)
+    out: dict[str, float] = {"questions": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
+                             "mean_ms": round(statistics.fmean(times), 2)}
+    if trips is not None:
+        out.update(round_trips_p50=statistics.median(waves), round_trips_max=max(waves),
+                   calls_mean=round(statistics.fmean(calls), 2), calls_max=max(calls))
+    return out
+
+
+def size_on_disk(config: BackendConfig, server_dir: Path | None = None) -> int:
+    root = server_dir or (config.path.resolve() if config.kind == "local" else Path(config.uri))
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) if root.is_dir() else root.stat().st_size
+
+
+def peak_rss_mb(pid: int | None = None) -> float:
+    """VmHWM of a process (this one by default), and of the Milvus (Lite) processes this one started."""
+    def hwm(p: int) -> float:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+    return round(hwm(pid or os.getpid()), 1)
+
+
+def milvus_children_rss_mb() -> float:
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int(next(x for x in (d / "status").read_text().splitlines() if x.startswith("PPid:")).split()[1])
+            cmd = (d / "cmdline").read_bytes()
+        except (OSError, StopIteration):
+            continue
+        if ppid == os.getpid() and b"milvus" in cmd:
+            total += peak_rss_mb(int(d.name))
+    return round(total, 1)
+
+
+class Server:
+    """milvus-lite run as a server on 127.0.0.1 (as tests/test_milvus.py starts one)."""
+
+    def __init__(self, folder: Path) -> None:
+        import socket
+        import subprocess
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.folder = folder
+        self.proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(folder),
+                                      "--host", "127.0.0.1", "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    break
+            time.sleep(0.1)
+        self.uri = f"http://127.0.0.1:{self.port}"
+
+    def rss_mb(self) -> float:
+        return peak_rss_mb(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
 
 
 def dev_targets() -> dict[str, BackendConfig]:
@@ -130,64 +250,117 @@ def write_synthetic(config: BackendConfig, articles: list[Article], passages: li
     return time.perf_counter() - t
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
-    ap.add_argument("--passages", type=int, default=200_000)
-    ap.add_argument("--questions", type=int, default=0, help="only the first N dev questions (default all)")
-    ap.add_argument("--synthetic-questions", type=int, default=100,
-                    help="questions asked of the synthetic index (milvus-lite scores BM25 in Python: seconds each)")
-    ap.add_argument("--skip-synthetic", action="store_true")
-    ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "backends.json")
-    args = ap.parse_args()
+def dev_target(kind: str, encoder: Any, asks: list[Query], tmp: Path) -> dict[str, Any]:
+    from index.embedcache import EmbeddingCache
 
+    server = None
+    if kind == "server":
+        server = Server(tmp / "server")
+        config = BackendConfig(kind="milvus", uri=server.uri, collection="eval_realtimeqa")
+        t = time.perf_counter()
+        update(DEV / "corpus", config, encoder, cache=EmbeddingCache(ROOT / "var" / "embeddings", encoder.fingerprint, encoder.dim))
+        built = round(time.perf_counter() - t, 1)
+    else:
+        config = dev_targets()[kind]
+        built = None
+    try:
+        engine = Engine.open(config, encoder)
+        trips = Trips(engine) if kind != "local" else None
+        out: dict[str, Any] = {"passages": engine.backend.stats().passages, "ask": time_asks(engine, asks, trips),
+                               "ask_source_filter": time_asks(engine, [replace(q, source="cnn") for q in asks], trips)}
+        engine.backend.close()
+        out["size_mb"] = round(size_on_disk(config, server.folder if server else None) / 1e6, 1)
+        out["rss_mb"] = peak_rss_mb()
+        out["milvus_rss_mb"] = server.rss_mb() if server else milvus_children_rss_mb()
+        if built is not None:
+            out["built_from_embedding_cache_s"] = built
+        if server is None:
+            copy = copy_target(kind, config, tmp)
+            corpus = ten_articles(tmp)
+            t = time.perf_counter()
+            report = update(corpus, copy, encoder, dense=DenseSettings())
+            out["update_10_articles"] = {"seconds": round(time.perf_counter() - t, 2), "added": report.added,
+                                         "passages_embedded": report.passages_embedded}
+        return out
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def synthetic_target(kind: str, n: int, dataset: Path, encoder: Any, asks: list[Query], tmp: Path) -> dict[str, Any]:
+    dev_vectors = np.asarray(store.load(DEV / "index").vectors, dtype=np.float32)
+    articles, passages, vectors = synthetic_articles(n, dataset, dev_vectors)
+    del dev_vectors
+    model = ModelInfo(encoder.name, encoder.fingerprint, encoder.dim)
+    config = BackendConfig(path=tmp / "index") if kind == "local" else \
+        BackendConfig(kind="milvus", uri=str(tmp / "milvus.db"), collection="synth")
+    seconds = write_synthetic(config, articles, passages, vectors, model)
+    del articles, passages, vectors
+    engine = Engine.open(config, encoder)
+    trips = Trips(engine) if kind != "local" else None
+    out = {"passages": n, "insert_s": round(seconds, 1), "insert_per_s": round(n / seconds),
+           "dense": engine.backend.manifest.dense.kind, "ask": time_asks(engine, asks, trips)}
+    engine.backend.close()
+    out["size_mb"] = round(size_on_disk(config) / 1e6, 1)
+    out["rss_mb"] = peak_rss_mb()
+    out["milvus_rss_mb"] = milvus_children_rss_mb()
+    return out
+
+
+def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
     encoder = query_encoder(None, ROOT / "var" / "models")
     queries = evaluate.load_queries(args.dataset / "queries.jsonl") + evaluate.load_queries(args.dataset / "queries_null.jsonl")
     if args.questions:
         queries = queries[: args.questions]
     asks = [Query(q.question, k=10, as_of=q.question_date) for q in queries]
-    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
+        parts = name.split(":")
+        if parts[0] == "dev":
+            return dev_target(parts[1], encoder, asks, Path(tmp))
+        return synthetic_target(parts[2], int(parts[1]), args.dataset, encoder, asks[: args.synthetic_questions], Path(tmp))
 
-    dev: dict[str, object] = {}
-    for kind, config in dev_targets().items():
-        engine = Engine.open(config, encoder)
-        dev[kind] = {"passages": engine.backend.stats().passages, "ask": time_asks(engine, asks)}
-        engine.backend.close()
-        with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
-            copy = copy_target(kind, config, Path(tmp))
-            corpus = ten_articles(Path(tmp))
-            t = time.perf_counter()
-            report = update(corpus, copy, encoder, dense=DenseSettings())
-            dev[kind]["update_10_articles"] = {"seconds": round(time.perf_counter() - t, 2), "added": report.added,  # type: ignore[index]
-                                               "passages_embedded": report.passages_embedded}
-        print(kind, json.dumps(dev[kind]), flush=True)
-    dev["ratio_p50"] = round(dev["milvus"]["ask"]["p50_ms"] / dev["local"]["ask"]["p50_ms"], 1)  # type: ignore[index]
-    dev["ratio_p95"] = round(dev["milvus"]["ask"]["p95_ms"] / dev["local"]["ask"]["p95_ms"], 1)  # type: ignore[index]
-    dev["ratio_update"] = round(dev["milvus"]["update_10_articles"]["seconds"] /  # type: ignore[index]
-                                dev["local"]["update_10_articles"]["seconds"], 1)  # type: ignore[index]
-    results["dev"] = dev
 
-    if not args.skip_synthetic:
-        dev_vectors = np.asarray(store.load(DEV / "index").vectors, dtype=np.float32)
-        articles, passages, vectors = synthetic_articles(args.passages, args.dataset, dev_vectors)
-        model = ModelInfo(encoder.name, encoder.fingerprint, encoder.dim)
-        synth: dict[str, object] = {"passages": args.passages}
-        with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
-            targets = {"local": BackendConfig(path=Path(tmp) / "index"),
-                       "milvus": BackendConfig(kind="milvus", uri=str(Path(tmp) / "milvus.db"), collection="synth")}
-            for kind, config in targets.items():
-                seconds = write_synthetic(config, articles, passages, vectors, model)
-                engine = Engine.open(config, encoder)
-                synth[kind] = {"insert_s": round(seconds, 1), "insert_per_s": round(args.passages / seconds),
-                               "dense": engine.backend.manifest.dense.kind,
-                               "ask": time_asks(engine, asks[: args.synthetic_questions])}
-                engine.backend.close()
-                print(kind, json.dumps(synth[kind]), flush=True)
-        synth["ratio_p50"] = round(synth["milvus"]["ask"]["p50_ms"] / synth["local"]["ask"]["p50_ms"], 1)  # type: ignore[index]
-        synth["ratio_insert"] = round(synth["local"]["insert_per_s"] / synth["milvus"]["insert_per_s"], 1)  # type: ignore[index]
-        results["synthetic"] = synth
+def main() -> None:
+    import subprocess
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
+    ap.add_argument("--passages", type=int, nargs="*", default=[200_000])
+    ap.add_argument("--questions", type=int, default=0, help="only the first N dev questions (default all)")
+    ap.add_argument("--synthetic-questions", type=int, default=100,
+                    help="questions asked of the synthetic index (milvus-lite scores BM25 in Python: seconds each)")
+    ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--targets", nargs="*", help="only these (dev:local dev:milvus dev:server synth:N:local synth:N:milvus)")
+    ap.add_argument("--target", help=argparse.SUPPRESS)  # one target, in a child process
+    ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "backends.json")
+    args = ap.parse_args()
+    if args.target:
+        print("RESULT " + json.dumps(run_target(args.target, args)), flush=True)
+        return
+
+    targets = args.targets or (["dev:local", "dev:milvus", "dev:server"] + ([] if args.skip_synthetic else [
+        f"synth:{n}:{kind}" for n in args.passages for kind in ("local", "milvus")]))
+    results: dict[str, Any] = {}
+    for name in targets:
+        argv = [sys.executable, __file__, "--target", name, "--dataset", str(args.dataset),
+                "--questions", str(args.questions), "--synthetic-questions", str(args.synthetic_questions)]
+        done = subprocess.run(argv, capture_output=True, text=True)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            print(f"{name}: failed\n{done.stderr[-2000:]}", flush=True)
+            continue
+        results[name] = json.loads(line[len("RESULT "):])
+        print(name, json.dumps(results[name]), flush=True)
+    for base in ("dev:milvus", "dev:server"):
+        if base in results and "dev:local" in results:
+            results[f"{base} / local p50"] = round(results[base]["ask"]["p50_ms"] / results["dev:local"]["ask"]["p50_ms"], 1)
+    for n in args.passages:
+        if f"synth:{n}:milvus" in results and f"synth:{n}:local" in results:
+            results[f"synth:{n} milvus / local p50"] = round(results[f"synth:{n}:milvus"]["ask"]["p50_ms"] /
+                                                             results[f"synth:{n}:local"]["ask"]["p50_ms"], 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+    old = json.loads(args.out.read_text()) if args.out.exists() and args.targets else {}
+    args.out.write_text(json.dumps({**old, **results}, indent=2))
     print(json.dumps(results, indent=2))
 
 

@@ -96,13 +96,15 @@ class Answerer:
         self.lexical = lexical
         self.params = params
 
-    def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int]]:
-        """The verbatim text of the passages the answer may quote, and each one's position in its
-        article, in one backend call."""
+    def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int], dict[str, ArticleMeta]]:
+        """The verbatim text of the passages the answer may quote, each one's position in its article, and
+        the records of every article the answer may cite or show (its hits and their "also in"), in one
+        backend call."""
         hits = result.hits[: self.params.passages_considered]
-        rows = self.backend.passages(np.array([h.passage for h in hits], dtype=np.int64), text=True)
+        shown = [h.article_id for h in result.hits] + [a for h in result.hits for a in h.also_in]
+        rows, meta = self.backend.read(np.array([h.passage for h in hits], dtype=np.int64), list(dict.fromkeys(shown)))
         ids = rows.ids.tolist()
-        return dict(zip(ids, rows.text or [])), dict(zip(ids, rows.ordinal.tolist()))
+        return dict(zip(ids, rows.text or [])), dict(zip(ids, rows.ordinal.tolist())), meta
 
     def confidence(self, result: SearchResult, coverage: float) -> float:
         p = self.params
@@ -115,11 +117,11 @@ class Answerer:
         return ev.weights, ev.candidates, ev.coverage
 
     def _evidence(self, result: SearchResult) -> _Evidence:
-        texts, ordinals = self._texts(result)
+        texts, ordinals, meta = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
         for t in _context_terms(result) & weights.keys():  # a follow-up: the earlier turns' terms find
             weights[t] *= self.params.carried_weight  # the story, the follow-up's new words the sentence
-        ev = self._candidates(result, weights, texts, ordinals)
+        ev = self._candidates(result, weights, texts, ordinals, meta)
         # As calibrated: the best coverage among the sentences of the first passages.
         ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
         return ev
@@ -191,7 +193,7 @@ class Answerer:
         return chosen
 
     def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
-                    ordinals: dict[int, int]) -> _Evidence:
+                    ordinals: dict[int, int], shown: dict[str, ArticleMeta]) -> _Evidence:
         total = sum(weights.values()) or 1.0
         question = reader.QuestionKind.of(result.reader_question)
         ranked = result.hits[: self.params.passages_considered]
@@ -199,7 +201,7 @@ class Answerer:
         spans = {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
                  for h in ranked}
         flat = [texts[p][a:b] for p, ss in spans.items() for a, b in ss]
-        meta = self.backend.articles(list(dict.fromkeys(h.article_id for h in ranked)))
+        meta = {a: shown[a] for a in dict.fromkeys(h.article_id for h in ranked) if a in shown}
         titles = {aid: m.title or "" for aid, m in meta.items()}
         tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
         title_words = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}

@@ -156,6 +156,10 @@ class Backend(Protocol):
 
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows: ...
 
+    def read(self, ids: np.ndarray, article_ids: Sequence[str]) -> tuple[PassageRows, dict[str, ArticleMeta]]:
+        """passages(ids, text=True) and articles(article_ids) in one go (a remote backend asks both at once)."""
+        ...
+
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """float32 (len(ids), dim) unit rows."""
         ...

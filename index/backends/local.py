@@ -197,6 +197,9 @@ class LocalBackend:
             text=[self.data.passage_text(i) for i in ids.tolist()] if text else None,
         )
 
+    def read(self, ids: np.ndarray, article_ids: Sequence[str]) -> tuple[PassageRows, dict[str, ArticleMeta]]:
+        return self.passages(ids, text=True), self.articles(article_ids)
+
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         return self._vectors[np.asarray(ids, dtype=np.int64)]
 

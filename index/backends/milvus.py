@@ -69,7 +69,6 @@ _BATCH = 512  # rows a call
 _IN_CHUNK = 256  # ids in one `in [...]` expression
 _CACHE_ROWS = 50_000  # passages (with vectors) kept from recent look-ups
 _STALE_LOCK_S = 6 * 3600
-_ARTICLE_ON_PASSAGE = ("title", "date", "url", "location", "seen", "hash")  # plus "passages" (INT32) and "outlet"
 _SEARCH_THREADS = 4  # BM25, vectors, ledes and term statistics of one question, at once
 
 
@@ -274,9 +273,10 @@ def read_manifest(uri: str, collection: str, token: str | None) -> Manifest:
 
 class MilvusBackend:
     """Read side. One question costs two sequential round trips: its searches, issued at once (BM25 and
-    vectors returning everything fusion, the lede list, de-duplication and citations need — the vectors
-    and the article fields carried on each passage row — the best ledes by similarity, and the
-    statistics of terms not seen before), then the text of the few passages the answer may quote."""
+    vectors returning what fusion, the lede list and de-duplication need, vectors included; the best
+    ledes by similarity; the statistics of terms not seen before), then, at once again, the text of the
+    few passages the answer may quote and the records of the articles it may cite or show (kept, so the
+    front end's look-up of them asks nothing)."""
 
     name = "milvus"
 
@@ -289,7 +289,6 @@ class MilvusBackend:
             for name in (c.passages, c.articles, c.terms, c.meta):
                 c.client.load_collection(name)
             manifest = c.manifest()
-            fields = frozenset(f["name"] for f in c.client.describe_collection(c.passages)["fields"])
         except IndexNotBuilt:
             c.close()
             raise
@@ -302,15 +301,14 @@ class MilvusBackend:
             raise IndexNotBuilt(f"the sitrep index in Milvus at {c.where} was never completed: "
                                 "run `sitrep index update --backend milvus`")
         self.manifest = manifest
-        self._denormalised = "title" in fields  # article fields on passage rows (built since issue 23)
         self._rows: OrderedDict[int, _Row] = OrderedDict()
         self._meta: OrderedDict[str, ArticleMeta] = OrderedDict()
         self._pool: Any = None
 
     # -- search ----------------------------------------------------------------------------
-    def _fields(self, vectors: bool = True) -> list[str]:
-        base = ["article_id", "ordinal", "day", "start", "end"] + (["vector"] if vectors else [])
-        return base + (["outlet", *_ARTICLE_ON_PASSAGE, "passages"] if self._denormalised else [])
+    @staticmethod
+    def _fields() -> list[str]:
+        return ["article_id", "ordinal", "day", "start", "end", "vector"]
 
     def _one(self, item: Any, field: str, k: int, flt: Filter | None, params: dict[str, Any],
              extra: str = "", output: list[str] | None = None) -> list[Any]:
@@ -388,7 +386,7 @@ class MilvusBackend:
 
     # -- look-ups --------------------------------------------------------------------------
     def _keep(self, pk: int, e: dict[str, Any]) -> None:
-        """Remember a passage row (and its article's fields, when the row carries them)."""
+        """Remember a passage row."""
         row = self._rows.get(pk)
         if row is None:
             row = self._rows[pk] = _Row(e["article_id"], int(e["ordinal"]), int(e["day"]), int(e["start"]), int(e["end"]))
@@ -398,12 +396,6 @@ class MilvusBackend:
             row.vector = np.asarray(e["vector"], dtype=np.float32)
         if e.get("text") is not None:
             row.text = e["text"]
-        if "title" in e and row.article_id not in self._meta:
-            self._meta[row.article_id] = ArticleMeta(row.article_id, e["title"] or None, e.get("outlet") or None,
-                                                     e["date"] or None, e["url"] or None, e["location"], e["hash"],
-                                                     e.get("seen") or None, int(e.get("passages") or 0))
-            if len(self._meta) > _CACHE_ROWS:
-                self._meta.popitem(last=False)
         if len(self._rows) > _CACHE_ROWS:
             self._rows.popitem(last=False)
 
@@ -442,8 +434,8 @@ class MilvusBackend:
         return np.array([passage_pk(a, 0) for a in article_ids], dtype=np.int64)
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
-        """From the fields the searches' rows carried; the rest (or all, on an index built before those
-        fields) from the article collection."""
+        """Article records, kept once read (this engine's index does not change under it: an update opens
+        a new one), so a front end showing an answer's sources asks nothing the answer did not."""
         wanted = list(dict.fromkeys(article_ids))
         out = {a: self._meta[a] for a in wanted if a in self._meta}
         fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
@@ -451,10 +443,24 @@ class MilvusBackend:
         for part in _chunks([a for a in wanted if a not in out], _IN_CHUNK):
             expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
             for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=fields):
-                out[r["article_id"]] = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None,
-                                                   r["date"] or None, r["url"] or None, r["location"], r["hash"],
-                                                   r.get("seen") or None, int(r.get("passages") or 0))
+                meta = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None, r["date"] or None,
+                                   r["url"] or None, r["location"], r["hash"], r.get("seen") or None,
+                                   int(r.get("passages") or 0))
+                out[meta.id] = self._meta[meta.id] = meta
+                if len(self._meta) > _CACHE_ROWS:
+                    self._meta.popitem(last=False)
         return out
+
+    def read(self, ids: np.ndarray, article_ids: Sequence[str]) -> tuple[PassageRows, dict[str, ArticleMeta]]:
+        """The passages' text and the articles' records, asked at once (one round trip's wait)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_SEARCH_THREADS, thread_name_prefix="sitrep-milvus")
+        texts = self._pool.submit(self._fetch, np.asarray(ids, dtype=np.int64).tolist(), True)
+        meta = self.articles(article_ids)
+        texts.result()
+        return self.passages(ids, text=True), meta
 
     def article_hashes(self) -> dict[str, str]:
         """Read once per opened index (the engine is re-opened after every update)."""
@@ -597,11 +603,6 @@ class MilvusWriter:
         s.add_field("outlet", DataType.VARCHAR, max_length=1024)
         s.add_field("start", DataType.INT32)
         s.add_field("end", DataType.INT32)
-        # What a citation shows, on every passage row (denormalised): a search returns it, so neither the
-        # answer nor the front end asks the article collection again (issue 23).
-        for name in _ARTICLE_ON_PASSAGE:
-            s.add_field(name, DataType.VARCHAR, max_length=4096)
-        s.add_field("passages", DataType.INT32)
         s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                 output_field_names=["sparse"]))
         ip = c.client.prepare_index_params()
@@ -708,7 +709,7 @@ class MilvusWriter:
                 rows.append({"pk": passage_pk(a.id, p.ordinal), "article_id": a.id, "ordinal": p.ordinal, "text": p.text,
                              "key": text_key(text).hex(), "terms": " ".join(terms),
                              "vector": np.asarray(v, dtype=np.float32).tolist(), "day": day, "source": where,
-                             "outlet": a.source or "", "start": p.start, "end": p.end, **self._denormalised(a, len(ps))})
+                             "outlet": a.source or "", "start": p.start, "end": p.end})
             if a.date:
                 self._new_dates.append(a.date)
             if a.source:
@@ -725,18 +726,6 @@ class MilvusWriter:
             self._conn.client.upsert(self._conn.articles, list(part))  # last: the article now counts as indexed
 
     _pending: Manifest | None = None
-
-    def _denormalised(self, a: Article, passages: int) -> dict[str, Any]:
-        """The article's fields a passage row carries, if its collection has them (one made before issue 23
-        does not: it is read the old way until rebuilt)."""
-        if self._passage_fields is None:
-            self._passage_fields = frozenset(f["name"] for f in self._conn.client.describe_collection(self._conn.passages)["fields"])
-        if "title" not in self._passage_fields:
-            return {}
-        return {"title": a.title or "", "date": a.date or "", "url": a.url or "", "location": a.location,
-                "seen": a.seen or "", "hash": a.content_hash, "passages": passages}
-
-    _passage_fields: frozenset[str] | None = None
 
     def begin(self, manifest: Manifest) -> None:
         """The settings the coming upserts use (model dimension, chunking, BM25); creates the collections
