@@ -112,17 +112,14 @@ class HybridRetriever:
     # -- searches --------------------------------------------------------------------------
     def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
                   notes: list[str]) -> tuple[Searched, Window, Filter]:
-        """The question's searches in one backend call (with the term statistics not yet known, and the
-        best ledes for the lede list). Only when a filtered search finds nothing is it asked why: an
+        """The question's searches in one backend call (with the term statistics not yet known). Only when a filtered search finds nothing is it asked why: an
         unknown source is refused; a window with no article is widened, with a note."""
         p = self.params
-        hybrid = query.mode == "hybrid"
 
         def run(flt: Filter) -> Searched:
             found = self.backend.search(SearchRequest(
                 all_terms if query.mode in ("bm25", "hybrid") else (), vector if query.mode in ("dense", "hybrid") else None,
-                p.candidates, flt, self.terms.unknown(all_terms),
-                p.candidates if hybrid and p.lede_weight > 0 and self.multi_passage else 0))
+                p.candidates, flt, self.terms.unknown(all_terms)))
             self.terms.remember(found.df)
             return found
 
@@ -195,7 +192,7 @@ class HybridRetriever:
             fused = fusion.rrf(lists, p.rrf_k, weights)
         lede_rank: dict[int, int] = {}
         if query.mode == "hybrid" and p.lede_weight > 0 and fused and self.multi_passage:
-            fused, lede_rank = self._lede_list(fused, rows, at, vector, found.ledes)
+            fused, lede_rank = self._lede_list(fused, rows, at, vector)
         if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
             fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
@@ -218,13 +215,13 @@ class HybridRetriever:
         return {i: s * lift if rows.article_id[at[i]] in favoured else s for i, s in fused.items()}
 
     def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
-                   vector: np.ndarray, known: dict[str, float]) -> tuple[dict[int, float], dict[int, int]]:
+                   vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
         """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
         `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
         candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
         scores and the lede ranks (by article key) that counted."""
         keys, first = np.unique(rows.article_key, return_index=True)
-        sims = self.backend.lede_similarity([rows.article_id[j] for j in first.tolist()], vector, known, self.params.lede_depth)
+        sims = self.backend.lede_similarity([rows.article_id[j] for j in first.tolist()], vector)
         order = keys[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
         rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
         w, k = self.params.lede_weight, self.params.rrf_k

@@ -77,7 +77,6 @@ class SearchRequest:
     k: int
     flt: Filter | None = None
     df_terms: Sequence[str] = ()  # terms whose document frequencies are wanted as well (not yet known)
-    ledes: int = 0  # > 0: also the best this many articles' ledes by similarity (for the lede list)
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,6 @@ class Searched:
     lexical: Ranked
     dense: Ranked
     df: dict[str, int]  # document frequency of each of the request's df_terms
-    ledes: dict[str, float]  # article id -> its lede's similarity, for the best ledes the backend returned
 
 
 @dataclass(frozen=True)
@@ -147,11 +145,10 @@ class Backend(Protocol):
         and citations need, so that no later call fetches again what a search returned."""
         ...
 
-    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray, known: dict[str, float],
-                        depth: int) -> np.ndarray:
-        """Each article's lede similarity to vector, exact for every article that can be among the best
-        `depth`; -inf for one that provably cannot (`known` holds the best ledes of a search: an article
-        missing from them scores below all of them)."""
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
+        """Each article's lede (first passage) similarity to vector. These are a question's candidate
+        articles, among which its citations will be: a remote backend reads their records in the same
+        round trip, so that neither the answer nor the front end asks for them again."""
         ...
 
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows: ...
@@ -197,7 +194,7 @@ def search_in_turn(backend: Backend, request: SearchRequest) -> Searched:
     to save, and threads would only add their start-up)."""
     lexical = backend.lexical([request.terms], request.k, [request.flt])[0] if request.terms else _NONE
     dense = backend.dense(request.vector[None, :], request.k, [request.flt])[0] if request.vector is not None else _NONE
-    return Searched(lexical, dense, backend.term_stats(request.df_terms) if request.df_terms else {}, {})
+    return Searched(lexical, dense, backend.term_stats(request.df_terms) if request.df_terms else {})
 
 
 _NONE = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))

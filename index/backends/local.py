@@ -158,8 +158,7 @@ class LocalBackend:
     def search(self, request: SearchRequest) -> Searched:
         return search_in_turn(self, request)
 
-    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray, known: dict[str, float],
-                        depth: int) -> np.ndarray:
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
         return self.vectors(self.lede_ids(article_ids)) @ vector if len(article_ids) else np.zeros(0, np.float32)
 
     def dense(self, vectors: np.ndarray, k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
