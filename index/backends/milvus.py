@@ -69,7 +69,7 @@ _BATCH = 512  # rows a call
 _IN_CHUNK = 256  # ids in one `in [...]` expression
 _CACHE_ROWS = 50_000  # passages (with vectors) kept from recent look-ups
 _STALE_LOCK_S = 6 * 3600
-_SEARCH_THREADS = 4  # BM25, vectors, ledes and term statistics of one question, at once
+_SEARCH_THREADS = 6  # a question's calls at once: BM25, vectors, term statistics; then ledes and records (in chunks)
 
 
 @dataclass
@@ -378,11 +378,8 @@ class MilvusBackend:
         """The ledes' vectors (those not already kept) and the articles' records, read at once. Exact:
         a dense search filtered to these ledes would keep the vectors in Milvus, but on milvus-lite its
         HNSW found 19 of 76 such ledes in a test, where the lede list must rank them all."""
-        pool = self._pooled()
-        records = pool.submit(self.articles, article_ids)
         ids = self.lede_ids(article_ids)
-        self._fetch(ids.tolist(), False)
-        records.result()
+        self._run(self._fetch_calls(ids.tolist(), False) + self._article_calls(article_ids))
         return self.vectors(ids) @ vector if len(ids) else np.zeros(0, np.float32)
 
     # -- look-ups --------------------------------------------------------------------------
@@ -400,13 +397,44 @@ class MilvusBackend:
         if len(self._rows) > _CACHE_ROWS:
             self._rows.popitem(last=False)
 
-    def _fetch(self, ids: Sequence[int], text: bool) -> None:
-        """Bring these passages (with vectors, and text if asked) into the look-up cache."""
+    def _concurrently(self, calls: list[Any]) -> list[Any]:
+        """Run these calls at once (one round trip's wait); a single one in this thread."""
+        if len(calls) <= 1:
+            return [c() for c in calls]
+        return [f.result() for f in [self._pooled().submit(c) for c in calls]]
+
+    def _fetch_calls(self, ids: Sequence[int], text: bool) -> list[Any]:
+        """The queries that bring these passages (with vectors, and text if asked) into the look-up cache."""
         need = [i for i in dict.fromkeys(ids) if (r := self._rows.get(i)) is None or r.vector is None or (text and r.text is None)]
         fields = ["pk", *self._fields()] + (["text"] if text else [])
-        for part in _chunks(need, _IN_CHUNK):
-            for r in self._conn.client.query(self._conn.passages, filter=f"pk in {list(part)}", output_fields=fields):
-                self._keep(int(r["pk"]), r)
+        client, name = self._conn.client, self._conn.passages
+        return [lambda part=part: ("rows", client.query(name, filter=f"pk in {list(part)}", output_fields=fields))
+                for part in _chunks(need, _IN_CHUNK)]
+
+    def _article_calls(self, article_ids: Sequence[str]) -> list[Any]:
+        fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
+                  if f in self._conn.article_fields()]
+        client, name = self._conn.client, self._conn.articles
+        missing = [a for a in dict.fromkeys(article_ids) if a not in self._meta]
+        return [lambda part=part: ("articles", client.query(name, filter=f"article_id in {json.dumps(list(part), ensure_ascii=False)}",
+                                                            output_fields=fields))
+                for part in _chunks(missing, _IN_CHUNK)]
+
+    def _run(self, calls: list[Any]) -> None:
+        """The calls at once, then what they returned kept (in this thread: the caches are not shared)."""
+        for kind, rows in self._concurrently(calls):
+            for r in rows:
+                if kind == "rows":
+                    self._keep(int(r["pk"]), r)
+                else:
+                    self._meta[r["article_id"]] = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None,
+                                                              r["date"] or None, r["url"] or None, r["location"], r["hash"],
+                                                              r.get("seen") or None, int(r.get("passages") or 0))
+                    if len(self._meta) > _CACHE_ROWS:
+                        self._meta.popitem(last=False)
+
+    def _fetch(self, ids: Sequence[int], text: bool) -> None:
+        self._run(self._fetch_calls(ids, text))
 
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows:
         ids = np.asarray(ids, dtype=np.int64)
@@ -438,27 +466,14 @@ class MilvusBackend:
         """Article records, kept once read (this engine's index does not change under it: an update opens
         a new one), so a front end showing an answer's sources asks nothing the answer did not."""
         wanted = list(dict.fromkeys(article_ids))
-        out = {a: self._meta[a] for a in wanted if a in self._meta}
-        fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
-                  if f in self._conn.article_fields()]
-        for part in _chunks([a for a in wanted if a not in out], _IN_CHUNK):
-            expr = f"article_id in {json.dumps(list(part), ensure_ascii=False)}"
-            for r in self._conn.client.query(self._conn.articles, filter=expr, output_fields=fields):
-                meta = ArticleMeta(r["article_id"], r["title"] or None, r["source"] or None, r["date"] or None,
-                                   r["url"] or None, r["location"], r["hash"], r.get("seen") or None,
-                                   int(r.get("passages") or 0))
-                out[meta.id] = self._meta[meta.id] = meta
-                if len(self._meta) > _CACHE_ROWS:
-                    self._meta.popitem(last=False)
-        return out
+        self._run(self._article_calls(wanted))
+        return {a: self._meta[a] for a in wanted if a in self._meta}
 
     def read(self, ids: np.ndarray, article_ids: Sequence[str]) -> tuple[PassageRows, dict[str, ArticleMeta]]:
         """The passages' text and the articles' records, asked at once (one round trip's wait); after a
         search and the lede list, both are usually kept already and nothing is asked."""
-        texts = self._pooled().submit(self._fetch, np.asarray(ids, dtype=np.int64).tolist(), True)
-        meta = self.articles(article_ids)
-        texts.result()
-        return self.passages(ids, text=True), meta
+        self._run(self._fetch_calls(np.asarray(ids, dtype=np.int64).tolist(), True) + self._article_calls(article_ids))
+        return self.passages(ids, text=True), self.articles(article_ids)
 
     def article_hashes(self) -> dict[str, str]:
         """Read once per opened index (the engine is re-opened after every update)."""
