@@ -289,6 +289,7 @@ class MilvusBackend:
             for name in (c.passages, c.articles, c.terms, c.meta):
                 c.client.load_collection(name)
             manifest = c.manifest()
+            c.article_fields()  # read once now, not in the middle of the first question
         except IndexNotBuilt:
             c.close()
             raise
