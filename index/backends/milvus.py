@@ -560,6 +560,15 @@ class MilvusWriter:
         self.manifest: Manifest | None = old
         self._bm25 = old.bm25 if old else None
         self._chunking = old.chunking if old else None
+        there = {name: c.client.has_collection(name) for name in (c.passages, c.articles, c.terms)}
+        if any(there.values()) and not all(there.values()):
+            if old is not None:
+                raise IndexCorrupt(f"the sitrep index in Milvus at {c.where} lacks collection(s) "
+                                   f"{', '.join(n for n, ok in there.items() if not ok)}: rebuild it with "
+                                   "`sitrep index build --backend milvus`")
+            for name, ok in there.items():  # a first build died while creating them: it starts again
+                if ok:
+                    c.client.drop_collection(name)
         if c.client.has_collection(c.passages):
             for name in (c.passages, c.articles, c.terms):
                 c.client.load_collection(name)
