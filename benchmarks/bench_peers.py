@@ -89,7 +89,45 @@ class Peer:
         return [int(r["id"]) for r in self.embeddings.search(sql, K, parameters={"q": question, "d": day})]
 
 
-def run_shape(shape: str, encoder: object) -> dict[str, object]:
+class HaystackPeer:
+    """A second peer: Haystack 2's in-memory document store over the same passages and vectors — its BM25
+    retriever, its embedding retriever (the question's vector given: sitrep's encoder), and for hybrid its
+    DocumentJoiner with reciprocal rank fusion, the hybrid recipe Haystack documents. As of each
+    question's date by a metadata filter (undated passages pass)."""
+
+    def __init__(self, kind: str, texts: list[str], vectors: np.ndarray, days: list[int | None], encoder: object) -> None:
+        import os
+
+        os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+        from haystack import Document
+        from haystack.components.joiners import DocumentJoiner
+        from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
+        from haystack.document_stores.in_memory import InMemoryDocumentStore
+
+        self.kind, self.encoder = kind, encoder
+        store = InMemoryDocumentStore(embedding_similarity_function="dot_product")
+        store.write_documents([Document(id=str(i), content=t, embedding=vectors[i].tolist(),
+                                        meta={"day": d or 0, "dated": d is not None})
+                               for i, (t, d) in enumerate(zip(texts, days))])
+        self.bm25 = InMemoryBM25Retriever(store, top_k=CANDIDATES)
+        self.dense = InMemoryEmbeddingRetriever(store, top_k=CANDIDATES)
+        self.joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion", top_k=K)
+
+    def search(self, question: str, as_of: date | None) -> list[int]:
+        day = (as_of or date.max).toordinal()
+        filters = {"operator": "OR", "conditions": [{"field": "meta.dated", "operator": "==", "value": False},
+                                                    {"field": "meta.day", "operator": "<=", "value": day}]}
+        lists = []
+        if self.kind in ("hybrid", "bm25"):
+            lists.append(self.bm25.run(query=question, filters=filters)["documents"])
+        if self.kind in ("hybrid", "dense"):
+            vector = np.asarray(self.encoder.encode([question]), dtype=np.float32)[0]  # type: ignore[attr-defined]
+            lists.append(self.dense.run(query_embedding=vector.tolist(), filters=filters)["documents"])
+        docs = self.joiner.run(documents=lists)["documents"] if len(lists) > 1 else lists[0][:K]
+        return [int(d.id) for d in docs]
+
+
+def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "haystack")) -> dict[str, object]:
     dataset = folder(shape)
     index = ROOT / "var" / "eval" / dataset.name / "index"
     if not index.exists():
@@ -121,29 +159,32 @@ def run_shape(shape: str, encoder: object) -> dict[str, object]:
         report[f"sitrep {mode}"] = score(rankings, queries, times)
         print(shape, f"sitrep {mode}", report[f"sitrep {mode}"], flush=True)
     vectors = np.asarray(data.vectors, dtype=np.float32)
-    for kind in ("hybrid", "bm25", "dense"):
-        t0 = time.perf_counter()
-        peer = Peer(kind, texts, vectors, days, encoder)
-        built = time.perf_counter() - t0
-        rankings, times = [], []
-        for q in queries[:20]:
-            peer.search(q.question, q.question_date)
-        for q in queries:
-            t = time.perf_counter()
-            rows = peer.search(q.question, q.question_date)
-            times.append((time.perf_counter() - t) * 1000)
-            rankings.append(list(dict.fromkeys(article_of[r] for r in rows)))
-        report[f"txtai {kind}"] = {**score(rankings, queries, times), "index_s": round(built, 1)}
-        print(shape, f"txtai {kind}", report[f"txtai {kind}"], flush=True)
+    makers = {"txtai": Peer, "haystack": HaystackPeer}
+    for name in peers:
+        for kind in ("hybrid", "bm25", "dense"):
+            t0 = time.perf_counter()
+            peer = makers[name](kind, texts, vectors, days, encoder)  # type: ignore[abstract]
+            built = time.perf_counter() - t0
+            rankings, times = [], []
+            for q in queries[:20]:
+                peer.search(q.question, q.question_date)
+            for q in queries:
+                t = time.perf_counter()
+                rows = peer.search(q.question, q.question_date)
+                times.append((time.perf_counter() - t) * 1000)
+                rankings.append(list(dict.fromkeys(article_of[r] for r in rows)))
+            report[f"{name} {kind}"] = {**score(rankings, queries, times), "index_s": round(built, 1)}
+            print(shape, f"{name} {kind}", report[f"{name} {kind}"], flush=True)
     return report
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shapes", nargs="*", default=list(SHAPES), choices=SHAPES)
+    ap.add_argument("--peers", nargs="*", default=["txtai", "haystack"], choices=["txtai", "haystack"])
     args = ap.parse_args()
     encoder = query_encoder(None, ROOT / "var" / "models")
-    results = {shape: run_shape(shape, encoder) for shape in args.shapes}
+    results = {shape: run_shape(shape, encoder, tuple(args.peers)) for shape in args.shapes}
     print(f"\n{'shape':<10}{'system':<16}" + "".join(f"{h + ' R@10':>13}{h + ' MRR':>12}" for h in ("all", "older", "newer"))
           + f"{'p50 ms':>9}{'p95 ms':>9}")
     for shape, rows in results.items():
@@ -152,9 +193,10 @@ def main() -> None:
                 continue
             cells = "".join(f"{row[h]['recall@10']:>13.4f}{row[h]['mrr@10']:>12.4f}" for h in ("all", "older", "newer"))
             print(f"{shape:<10}{name:<16}{cells}{row['p50_ms']:>9}{row['p95_ms']:>9}")
-        ours, theirs = rows["sitrep hybrid"], rows["txtai hybrid"]
-        print(f"{shape:<10}txtai hybrid p50 / sitrep ask p50: "
-              f"{theirs['p50_ms'] / ours['p50_ms']:.2f}x")  # type: ignore[index]
+        ours = rows["sitrep hybrid"]
+        for name in args.peers:
+            theirs = rows[f"{name} hybrid"]
+            print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x")  # type: ignore[index]
     out = ROOT / "var" / "bench" / "peers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
