@@ -1,4 +1,4 @@
-"""sitrep against a peer people would pick instead — txtai — on sitrep's own passages and vectors, on
+"""sitrep against peers people would pick instead — txtai, and Haystack — on sitrep's own passages and vectors, on
 every corpus shape (benchmarks/shapes.py: dev, snippets, undated), in one run (issue 20).
 
 txtai (a benchmark-only extra: `pip install -e ".[bench]"`, never a runtime dependency) indexes the
@@ -90,7 +90,7 @@ class Peer:
 
 
 class HaystackPeer:
-    """A second peer: Haystack 2's in-memory document store over the same passages and vectors — its BM25
+    """A second peer: Haystack's (haystack-ai) in-memory document store over the same passages and vectors — its BM25
     retriever, its embedding retriever (the question's vector given: sitrep's encoder), and for hybrid its
     DocumentJoiner with reciprocal rank fusion, the hybrid recipe Haystack documents. As of each
     question's date by a metadata filter (undated passages pass)."""
