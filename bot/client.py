@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import discord
 from discord.ext import commands
 
+from bot.discord_render import NO_PINGS
 from bot.service import QAService, settle
 from retrieval.conversation import ConversationParams
 
 log = logging.getLogger("sitrep.bot")
-NO_PINGS = discord.AllowedMentions.none()
 
 
 @dataclass(frozen=True)

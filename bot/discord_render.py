@@ -18,6 +18,8 @@ from retrieval.brief import Brief, Story
 from retrieval.conversation import Turn, article_key
 from retrieval.types import Answer, Citation
 
+NO_PINGS = discord.AllowedMentions.none()  # every message the bot sends: no mention can reach anyone
+
 CONTENT_MAX = 2000
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

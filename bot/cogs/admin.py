@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_render import NO_PINGS
 from bot.service import ReindexBusy
 from index.errors import IndexStoreError
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from bot.client import SitrepBot
 
 log = logging.getLogger("sitrep.bot")
-NO_PINGS = discord.AllowedMentions.none()
 
 
 class AdminCog(commands.Cog):

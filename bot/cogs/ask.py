@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_render import (
+    NO_PINGS,
     Meta,
     answer_embed,
     more_custom_id,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from bot.client import SitrepBot
 
 log = logging.getLogger("sitrep.bot")
-NO_PINGS = discord.AllowedMentions.none()
 EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
 HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
 THREAD_NAME_MAX = 100

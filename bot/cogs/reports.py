@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_render import brief_embed, clean, digest_embed, shorten, story_embed
+from bot.discord_render import NO_PINGS, brief_embed, clean, digest_embed, shorten, story_embed
 from bot.state import FollowError, StateError
 from index.errors import IndexStoreError
 from retrieval.dates import brief_window
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from bot.follows import Delivery
 
 log = logging.getLogger("sitrep.bot")
-NO_PINGS = discord.AllowedMentions.none()
 
 
 class BriefView(discord.ui.View):
