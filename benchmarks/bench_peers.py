@@ -54,6 +54,27 @@ def halves(queries: list[evaluate.EvalQuery]) -> dict[str, list[int]]:
             "newer": [i for i, q in enumerate(queries) if (q.question_date or date.min) >= median]}
 
 
+def per_question(ranking: list[str], gold: tuple[str, ...]) -> tuple[float, float]:
+    """(recall@10, reciprocal rank within 10) of one question, as `evaluate.retrieval_metrics` counts them."""
+    m = evaluate.retrieval_metrics([ranking], [gold])
+    return m["recall@10"], m["mrr@10"]
+
+
+def paired_bootstrap(ours: list[list[str]], theirs: list[list[str]], queries: list[evaluate.EvalQuery],
+                     idx: list[int], draws: int = 5000, seed: int = 0) -> dict[str, list[float]]:
+    """sitrep minus the peer on the same questions, recall@10 and MRR@10: the mean difference and a 95%
+    paired-bootstrap interval (questions resampled with replacement). An interval across 0 is a gap the
+    questions cannot tell from chance."""
+    a = np.array([per_question(ours[i], queries[i].gold) for i in idx])
+    b = np.array([per_question(theirs[i], queries[i].gold) for i in idx])
+    d = a - b
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(idx), size=(draws, len(idx)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5], axis=0)
+    return {metric: [round(float(d[:, j].mean()), 4), round(float(lo[j]), 4), round(float(hi[j]), 4)]
+            for j, metric in enumerate(("recall@10", "mrr@10"))}
+
+
 def score(rankings: list[list[str]], queries: list[evaluate.EvalQuery], times: list[float]) -> dict[str, object]:
     out: dict[str, object] = {}
     for half, idx in halves(queries).items():
@@ -145,6 +166,7 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
         days.append(date.fromisoformat(d).toordinal() if d else None)
         article_of.append(articles.id[a])
     report: dict[str, object] = {"passages": data.passage_count, "articles": len(articles)}
+    ranked: dict[str, list[list[str]]] = {}
 
     engine = Engine.open(index, encoder)  # type: ignore[arg-type]
     for mode in MODES:
@@ -156,6 +178,7 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
             answer = engine.ask(Query(q.question, k=K, mode=mode, as_of=q.question_date))
             times.append((time.perf_counter() - t) * 1000)
             rankings.append(evaluate.article_ranking(answer.hits))
+        ranked[f"sitrep {mode}"] = rankings
         report[f"sitrep {mode}"] = score(rankings, queries, times)
         print(shape, f"sitrep {mode}", report[f"sitrep {mode}"], flush=True)
     vectors = np.asarray(data.vectors, dtype=np.float32)
@@ -173,8 +196,11 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
                 rows = peer.search(q.question, q.question_date)
                 times.append((time.perf_counter() - t) * 1000)
                 rankings.append(list(dict.fromkeys(article_of[r] for r in rows)))
+            ranked[f"{name} {kind}"] = rankings
             report[f"{name} {kind}"] = {**score(rankings, queries, times), "index_s": round(built, 1)}
             print(shape, f"{name} {kind}", report[f"{name} {kind}"], flush=True)
+    report["paired"] = {name: {half: paired_bootstrap(ranked["sitrep hybrid"], ranked[f"{name} hybrid"], queries, idx)
+                               for half, idx in halves(queries).items()} for name in peers}
     return report
 
 
@@ -189,7 +215,7 @@ def main() -> None:
           + f"{'p50 ms':>9}{'p95 ms':>9}")
     for shape, rows in results.items():
         for name, row in rows.items():
-            if not isinstance(row, dict):
+            if not isinstance(row, dict) or name == "paired":
                 continue
             cells = "".join(f"{row[h]['recall@10']:>13.4f}{row[h]['mrr@10']:>12.4f}" for h in ("all", "older", "newer"))
             print(f"{shape:<10}{name:<16}{cells}{row['p50_ms']:>9}{row['p95_ms']:>9}")
@@ -197,6 +223,9 @@ def main() -> None:
         for name in args.peers:
             theirs = rows[f"{name} hybrid"]
             print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x")  # type: ignore[index]
+            for half, diff in rows["paired"][name].items():  # type: ignore[index]
+                print(f"{shape:<10}sitrep - {name} hybrid, {half:<5}: " + "  ".join(
+                    f"{m} {v[0]:+.4f} [{v[1]:+.4f}, {v[2]:+.4f}]" for m, v in diff.items()))
     out = ROOT / "var" / "bench" / "peers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

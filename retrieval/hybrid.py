@@ -239,8 +239,10 @@ class HybridRetriever:
 
     def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
         """An article that matches in several passages is likelier the one: lift its best passage."""
-        best: dict[int, list[tuple[float, int]]] = {}
         key = rows.article_key
+        if len(rows.ids) == len(np.unique(key)):  # one passage an article (a snippet collection): nothing to lift
+            return fused
+        best: dict[int, list[tuple[float, int]]] = {}
         for i, s in fused.items():
             best.setdefault(int(key[at[i]]), []).append((s, i))
         out = dict(fused)
