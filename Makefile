@@ -56,7 +56,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	benchmarks/bench_setup.sh
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check index retrieval bot tests benchmarks
+	$(VENV)/bin/ruff check sitrep tests benchmarks
 
 clean:
 	rm -rf var

@@ -41,19 +41,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_search import pct, word_frequencies  # noqa: E402
-
 from index import store  # noqa: E402
-from index.articles import Article  # noqa: E402
-from index.backends import BackendConfig  # noqa: E402
-from index.backends.local import DenseSettings  # noqa: E402
-from index.build import update  # noqa: E402
-from index.chunking import ChunkSettings, Passage  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from index.lexicon import BM25Settings  # noqa: E402
-from index.manifest import Manifest, ModelInfo  # noqa: E402
 from retrieval import evaluate  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
-from retrieval.types import Query  # noqa: E402
+
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.corpus.articles import Article  # noqa: E402
+from sitrep.index.backends import BackendConfig  # noqa: E402
+from sitrep.index.backends.local.backend import DenseSettings  # noqa: E402
+from sitrep.index.build import update  # noqa: E402
+from sitrep.index.chunking import ChunkSettings, Passage  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.index.lexicon import BM25Settings  # noqa: E402
+from sitrep.index.manifest import Manifest, ModelInfo  # noqa: E402
+from sitrep.retrieval.types import Query  # noqa: E402
 
 DEV = ROOT / "var" / "eval" / "realtimeqa"
 
@@ -268,7 +268,7 @@ def write_synthetic(config: BackendConfig, articles: list[Article], passages: li
 
 
 def dev_target(kind: str, encoder: Any, asks: list[Query], tmp: Path) -> dict[str, Any]:
-    from index.embedcache import EmbeddingCache
+    from sitrep.index.embedcache import EmbeddingCache
 
     server = None
     if kind == "server":

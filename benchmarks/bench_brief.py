@@ -36,11 +36,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.follows import Follower  # noqa: E402
-from bot.state import FollowStore  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
 from retrieval import evaluate  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
+
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.follows.follower import Follower  # noqa: E402
+from sitrep.follows.state import FollowStore  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
 
 TOPICS = ROOT / "benchmarks" / "topics.jsonl"
 

@@ -24,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from retrieval import evaluate  # noqa: E402
 from trees import run_in, worktree  # noqa: E402
 
-from bot.settings import load_settings  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from retrieval import evaluate  # noqa: E402
-from retrieval.conversation import Conversation  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.app.settings import load_settings  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.retrieval.conversation import Conversation  # noqa: E402
 
 # Run inside a tree (its own retrieval/ and index/ first on sys.path): every dev question asked once
 # to warm up, then timed; prints {"p50_ms", "p95_ms"}.
@@ -38,10 +38,10 @@ TIMER = r"""
 import json, sys, time
 import numpy as np
 from pathlib import Path
-from index.embedding import query_encoder
-from retrieval import evaluate
-from retrieval.engine import Engine
-from retrieval.types import Query
+from sitrep.index.embedding import query_encoder
+from sitrep.evaluation import evaluate
+from sitrep.answer.engine import Engine
+from sitrep.retrieval.types import Query
 index, models, dataset = map(Path, sys.argv[1:4])
 engine = Engine.open(index, query_encoder(None, models))
 qs = evaluate.load_queries(dataset / "queries.jsonl") + evaluate.load_queries(dataset / "queries_null.jsonl")

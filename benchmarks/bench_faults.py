@@ -29,18 +29,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.backends import BackendConfig  # noqa: E402
-from index.build import update  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
-from retrieval.types import Query  # noqa: E402
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.index.backends import BackendConfig  # noqa: E402
+from sitrep.index.build import update  # noqa: E402
+from sitrep.retrieval.types import Query  # noqa: E402
 from tests.conftest import SEEDS, FakeEncoder, target  # noqa: E402
 
 WRITER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from index.backends import BackendConfig
-from index.build import update
+from sitrep.index.backends import BackendConfig
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 
 class Slow(FakeEncoder):

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import feeds  # noqa: E402
-from index.build import update  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
+
+from sitrep.index.build import update  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
 
 
 class TimedEncoder:

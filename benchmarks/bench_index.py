@@ -26,14 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import store  # noqa: E402
-from index.build import update  # noqa: E402
-from index.chunking import ChunkSettings, index_text  # noqa: E402
-from index.embedding import SentenceTransformerEncoder, packaged_model_path, query_encoder  # noqa: E402
+
+from sitrep.index.build import update  # noqa: E402
+from sitrep.index.chunking import ChunkSettings, index_text  # noqa: E402
+from sitrep.index.embedding import SentenceTransformerEncoder, packaged_model_path, query_encoder  # noqa: E402
 
 LOAD_PROBE = r"""
 import re, sys, time
 t0 = time.perf_counter()
-from index import store
+from sitrep.index.backends.local import store
 t1 = time.perf_counter()
 data = store.load(__import__("pathlib").Path(sys.argv[1]))
 t2 = time.perf_counter()
@@ -61,7 +62,7 @@ def useful_gflop(texts: list[str], onnx_path: Path, model_dir: Path) -> tuple[fl
     import onnx
     from onnx import numpy_helper
 
-    from index.embedding import load_tokenizer
+    from sitrep.index.embedding import load_tokenizer
 
     graph = onnx.load(str(onnx_path)).graph
     weights = {i.name: numpy_helper.to_array(i).shape for i in graph.initializer}

@@ -34,12 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.client import BotConfig, SitrepBot  # noqa: E402
-from bot.service import QAService, RateLimiter, update_in_child  # noqa: E402
-from index.build import update  # noqa: E402
-from index.embedcache import EmbeddingCache  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.chat.client import BotConfig, SitrepBot  # noqa: E402
+from sitrep.chat.service import QAService, RateLimiter, update_in_child  # noqa: E402
+from sitrep.index.build import update  # noqa: E402
+from sitrep.index.embedcache import EmbeddingCache  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
 from tests.conftest import SEEDS  # noqa: E402
 from tests.fake_discord import FakeDiscord, serving  # noqa: E402
 

@@ -32,14 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index import store  # noqa: E402
+from retrieval import evaluate  # noqa: E402
 from shapes import SHAPES, folder  # noqa: E402
 
-from index import store  # noqa: E402
-from index.chunking import index_text  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from retrieval import evaluate  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
-from retrieval.types import MODES, Query  # noqa: E402
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.index.chunking import index_text  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.retrieval.types import MODES, Query  # noqa: E402
 
 K = 50  # hits per question, as `sitrep eval` scores them
 CANDIDATES = 200  # txtai's similar() candidates before the date filter (sitrep fuses 200 per list)

@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from retrieval import evaluate  # noqa: E402
 from trees import run_in, worktree  # noqa: E402
 
-from retrieval import evaluate  # noqa: E402
-from retrieval.reader import QuestionKind  # noqa: E402
+from sitrep.answer.reader import QuestionKind  # noqa: E402
 
 TYPES = ("how many", "when", "who", "where", "which+noun", "what", "other")
 
@@ -31,10 +31,10 @@ MEASURE = r"""
 import json, sys, time
 import numpy as np
 from pathlib import Path
-from index.embedding import query_encoder
-from retrieval import evaluate
-from retrieval.engine import Engine
-from retrieval.types import Query
+from sitrep.index.embedding import query_encoder
+from sitrep.evaluation import evaluate
+from sitrep.answer.engine import Engine
+from sitrep.retrieval.types import Query
 index, models, dataset = map(Path, sys.argv[1:4])
 engine = Engine.open(index, query_encoder(None, models))
 qs = evaluate.load_queries(dataset / "queries.jsonl")

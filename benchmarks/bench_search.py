@@ -28,13 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import lexicon, store  # noqa: E402
-from index.backends.local import DenseSettings, LocalBackend, make_dense  # noqa: E402
-from index.chunking import ChunkSettings  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from index.manifest import DenseInfo, Manifest, ModelInfo  # noqa: E402
 from retrieval import evaluate  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
-from retrieval.types import Query  # noqa: E402
+
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.index.backends.local.backend import DenseSettings, LocalBackend, make_dense  # noqa: E402
+from sitrep.index.chunking import ChunkSettings  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.index.manifest import DenseInfo, Manifest, ModelInfo  # noqa: E402
+from sitrep.retrieval.types import Query  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

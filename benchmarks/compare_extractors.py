@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import boilerplate  # noqa: E402
-from index.articles import parse, scan_corpus  # noqa: E402
+
+from sitrep.corpus.articles import parse, scan_corpus  # noqa: E402
 
 
 def main() -> None:

@@ -20,11 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.settings import load_settings  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
 from retrieval import evaluate  # noqa: E402
-from retrieval.conversation import Conversation, ConversationParams  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
+
+from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.app.settings import load_settings  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.retrieval.conversation import Conversation, ConversationParams  # noqa: E402
 
 SWEEPS: dict[str, list[float]] = {
     "topic_strength": [0.1, 0.15, 0.2, 0.25, 0.3],

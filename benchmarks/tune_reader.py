@@ -30,15 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from index import store  # noqa: E402
+from retrieval import evaluate, reader  # noqa: E402
 from tune_retrieval import CachedEncoder  # noqa: E402
 
-from index import store  # noqa: E402
-from index.backends.local import LocalBackend  # noqa: E402
-from index.embedding import query_encoder  # noqa: E402
-from retrieval import evaluate, reader  # noqa: E402
-from retrieval.answer import Answerer, AnswerParams  # noqa: E402
-from retrieval.hybrid import HybridRetriever, RetrievalParams  # noqa: E402
-from retrieval.types import Query  # noqa: E402
+from sitrep.answer.answerer import Answerer, AnswerParams  # noqa: E402
+from sitrep.index.backends.local.backend import LocalBackend  # noqa: E402
+from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams  # noqa: E402
+from sitrep.retrieval.types import Query  # noqa: E402
 
 
 def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.5) -> np.ndarray:

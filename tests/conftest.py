@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.backends import BackendConfig
+from sitrep.index.backends import BackendConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
@@ -63,7 +63,7 @@ def backend_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session", params=BACKENDS)
 def seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BackendConfig:
     """The bundled corpus indexed once per backend with the fake encoder (read-only for tests)."""
-    from index.build import update
+    from sitrep.index.build import update
 
     config = target(str(request.param), tmp_path_factory.mktemp(f"seed-{request.param}"))
     update(SEEDS, config, FakeEncoder())
@@ -74,14 +74,14 @@ def seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 def real_encoder() -> Any:
     """The packaged model through its ONNX export (exported once per machine into var/models): what
     `sitrep` indexes and asks with. test_real_model holds it equal to sentence-transformers on torch."""
-    from index.embedding import query_encoder
+    from sitrep.index.embedding import query_encoder
 
     return query_encoder(None, ROOT / "var" / "models")
 
 
 @pytest.fixture(scope="session")
 def real_cache(tmp_path_factory: pytest.TempPathFactory, real_encoder: Any) -> Any:
-    from index.embedcache import EmbeddingCache
+    from sitrep.index.embedcache import EmbeddingCache
 
     return EmbeddingCache(tmp_path_factory.mktemp("embeddings"), real_encoder.fingerprint, real_encoder.dim)
 
@@ -91,7 +91,7 @@ def real_seed_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
                      real_cache: Any) -> BackendConfig:
     """The bundled corpus indexed with the real model once per backend and session (the second
     backend takes every vector from the embedding cache)."""
-    from index.build import update
+    from sitrep.index.build import update
 
     config = target(str(request.param), tmp_path_factory.mktemp(f"real-{request.param}"))
     update(SEEDS, config, real_encoder, cache=real_cache)

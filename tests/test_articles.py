@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import parse, scan_corpus
-from index.chunking import ChunkSettings, chunk
+from sitrep.corpus.articles import parse, scan_corpus
+from sitrep.index.chunking import ChunkSettings, chunk
 from tests.conftest import SEEDS, FakeEncoder
 
 LIMIT = 5_000_000
@@ -46,7 +46,7 @@ def test_masthead_date_above_the_headline_is_when_seen_not_published() -> None:
 
 
 def test_bare_date_below_the_headline_is_the_publication_date() -> None:
-    from index.articles import RawArticle
+    from sitrep.corpus.articles import RawArticle
 
     for text, date, seen in (("Headline of the story here\nMarch 3, 2021\nThe body sentence one is long enough to be a body line.", "2021-03-03", None),
                              ("March 3, 2021\nHeadline of the story here\nThe body sentence one is long enough to be a body line.", None, "2021-03-03"),
@@ -178,7 +178,7 @@ def test_missing_title_skips_the_dateline_and_reads_the_url_slug(tmp_path: Path)
      ("Storm hits coast", False), ("China — India defence talks resume", False), ("Adele is returning to Las Vegas.", False)],
 )
 def test_dateline(line: str, dateline: bool) -> None:
-    from index.metadata import is_dateline
+    from sitrep.corpus.metadata import is_dateline
 
     assert is_dateline(line) is dateline
 
@@ -190,6 +190,6 @@ def test_dateline(line: str, dateline: bool) -> None:
      ("https://e.newsletters.cnn.com/click?EYWxleGFuZHJh/CeyJtaW", None), ("https://cnn.com/x", None), (None, None)],
 )
 def test_title_from_url(url: str | None, title: str | None) -> None:
-    from index.metadata import title_from_url
+    from sitrep.corpus.metadata import title_from_url
 
     assert title_from_url(url) == title

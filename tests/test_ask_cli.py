@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.repl import Repl
-from index.build import update
-from retrieval.engine import Engine
+from sitrep.answer.engine import Engine
+from sitrep.cli.main import main
+from sitrep.cli.repl import Repl
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 
 
@@ -185,7 +185,7 @@ def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
 
 
 def test_eval_reads_the_bots_feedback_as_extra_questions(capsys, index: str, tmp_path: Path) -> None:
-    from bot.service import FeedbackLog
+    from sitrep.chat.service import FeedbackLog
 
     log = FeedbackLog(tmp_path / "feedback.jsonl")
     china = "000_08773b1c9158e159.txt"

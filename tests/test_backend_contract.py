@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import lexicon
-from index.backends import BackendConfig
-from index.backends.base import Backend, Filter, SearchRequest
+from sitrep.index import lexicon
+from sitrep.index.backends import BackendConfig
+from sitrep.index.backends.base import Backend, Filter, SearchRequest
 from tests.conftest import FakeEncoder, target
 
 QUESTION = "What did China propose to India about border troops?"
@@ -21,7 +21,7 @@ THEPRINT = "003_66a95eaf13f0a52c.txt"
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from index.build import update
+    from sitrep.index.build import update
     from tests.conftest import SEEDS
 
     backends = {}

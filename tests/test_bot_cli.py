@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from index.build import update
+from sitrep.cli.main import main
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 from tests.fake_discord import FakeDiscord, serving
 

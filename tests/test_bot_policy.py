@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.client import BotConfig, SitrepBot
-from bot.cogs.ask import refusal
-from bot.service import QAService, RateLimiter
+from sitrep.chat.client import BotConfig, SitrepBot
+from sitrep.chat.cogs.ask import refusal
+from sitrep.chat.service import QAService, RateLimiter
 
 
 def make_bot(**config: object) -> SitrepBot:

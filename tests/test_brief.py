@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.follows import Follower
-from bot.state import FollowStore
-from index.backends import BackendConfig
-from index.build import update
-from retrieval.engine import Engine
-from retrieval.errors import BadOption, BadQuestion
+from sitrep.answer.engine import Engine
+from sitrep.follows.follower import Follower
+from sitrep.follows.state import FollowStore
+from sitrep.index.backends import BackendConfig
+from sitrep.index.build import update
+from sitrep.retrieval.errors import BadOption, BadQuestion
 from tests.conftest import SEEDS, target
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,7 @@ def test_a_masthead_date_never_places_a_story_on_the_timeline(real_seed_target: 
 
 
 def test_bad_topics_are_one_line(real_seed_target: BackendConfig, real_encoder: Any) -> None:
-    from retrieval.dates import brief_window
+    from sitrep.retrieval.dates import brief_window
 
     engine = engine_of(real_seed_target, real_encoder)
     try:

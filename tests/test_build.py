@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import lexicon, store
-from index.build import update
-from index.chunking import ChunkSettings
-from index.errors import CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, IndexNotWritable
-from index.manifest import ModelInfo
+from sitrep.corpus.errors import CorpusError
+from sitrep.index import lexicon
+from sitrep.index.backends.local import store
+from sitrep.index.build import update
+from sitrep.index.chunking import ChunkSettings
+from sitrep.index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, IndexNotWritable
+from sitrep.index.manifest import ModelInfo
 from tests.conftest import ROOT, FakeEncoder
 
 QUERIES = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan"]
@@ -141,8 +143,8 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from tests.conftest import FakeEncoder
-from index import store
-from index.build import update
+from sitrep.index.backends.local import store
+from sitrep.index.build import update
 corpus, idx, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
 def stop_here(reached):
@@ -185,8 +187,8 @@ def test_a_newer_parser_reparses_but_reembeds_only_changed_text(seed_corpus: Pat
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    import index.build as build
-    import index.manifest as manifest
+    import sitrep.index.build as build
+    import sitrep.index.manifest as manifest
 
     (seed_corpus / "dateline.jsonl").write_text(json.dumps(
         {"id": "d1", "title": None, "url": "https://cnn.com/2022/07/20/business/baby-formula-farmworkers/index.html",
@@ -217,7 +219,7 @@ import resource, signal, sys
 sys.path.insert(0, {root!r})
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
 resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
-from bot.cli import main
+from sitrep.cli.main import main
 from tests.conftest import FakeEncoder
 sys.exit(main(sys.argv[1:], make_encoder=lambda s: FakeEncoder()))
 """

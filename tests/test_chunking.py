@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.articles import Article
-from index.chunking import ChunkSettings, chunk, index_text, split_sentences, windows
+from sitrep.corpus.articles import Article
+from sitrep.index.chunking import ChunkSettings, chunk, index_text, split_sentences, windows
 from tests.conftest import FakeEncoder
 
 

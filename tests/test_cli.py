@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from sitrep.cli.main import main
 from tests.conftest import FakeEncoder
 
 
@@ -33,7 +33,7 @@ def test_build_update_status_json(capsys, seed_corpus: Path, tmp_path: Path) -> 
     assert code == 0
     assert status["articles"] == 5 and status["passages"] == built["passages"]
     assert status["model"] == "fake-encoder" and status["newest_article_date"] == "2020-12-11" and status["built_at"]
-    from index.articles import PARSER_VERSION
+    from sitrep.corpus.articles import PARSER_VERSION
 
     assert status["parser_version"] == PARSER_VERSION
 
@@ -66,7 +66,7 @@ def test_bad_setting_is_one_line(capsys, monkeypatch, tmp_path: Path) -> None:
 
 
 def test_env_example_lists_every_setting() -> None:
-    from bot.settings import Settings
+    from sitrep.app.settings import Settings
 
     text = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
     listed = {line.split("=", 1)[0].lstrip("# ").strip() for line in text.splitlines() if "=" in line}
@@ -77,7 +77,7 @@ def test_env_example_lists_every_setting() -> None:
 
 def test_an_index_from_an_older_parser_is_told_to_update(capsys, seed_corpus: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.manifest as manifest
+    import sitrep.index.manifest as manifest
 
     idx = str(tmp_path / "idx")
     monkeypatch.setattr(manifest, "PARSER_VERSION", manifest.PARSER_VERSION - 1)
@@ -92,7 +92,7 @@ def test_an_index_from_an_older_parser_is_told_to_update(capsys, seed_corpus: Pa
 
 def test_secrets_never_printed_for_an_unreachable_milvus(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither SITREP_MILVUS_TOKEN nor a password written into SITREP_MILVUS_URI reaches any output."""
-    from index.backends import redact
+    from sitrep.index.backends import redact
 
     assert redact("http://root:Milvus99@10.0.0.5:19530") == "http://***@10.0.0.5:19530"
     assert redact("var/milvus.db") == "var/milvus.db"

@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import render
-from bot.cli import main
-from bot.discord_render import answer_embed, footer, more_custom_id, turn_from_message
-from bot.repl import Repl
-from bot.service import ConversationStore, Scope, parse_scopes
-from index import lexicon
-from retrieval.conversation import Conversation, ConversationParams, Turn, article_key, cue, names, plan
-from retrieval.dates import parse_since
-from retrieval.engine import Engine
-from retrieval.errors import BadOption
-from retrieval.types import Answer, AskedAs, Citation
+from sitrep.answer import present
+from sitrep.answer.engine import Engine
+from sitrep.chat.render import answer_embed, footer, more_custom_id, turn_from_message
+from sitrep.chat.service import ConversationStore, Scope, parse_scopes
+from sitrep.cli.main import main
+from sitrep.cli.repl import Repl
+from sitrep.index import lexicon
+from sitrep.retrieval.conversation import Conversation, ConversationParams, Turn, article_key, cue, names, plan
+from sitrep.retrieval.dates import parse_since
+from sitrep.retrieval.errors import BadOption
+from sitrep.retrieval.types import Answer, AskedAs, Citation
 from tests.conftest import FakeEncoder
 
 SETTINGS = lexicon.BM25Settings()
@@ -192,7 +192,7 @@ def test_channel_scopes_and_since() -> None:
 
 def test_ask_after_and_the_repl_carry_a_conversation(capsys, tmp_path: Path) -> None:
     """From the shell (`ask --after`) and the REPL (:new, :explain), with the fake encoder."""
-    from index.build import update
+    from sitrep.index.build import update
     from tests.conftest import SEEDS
 
     idx = str(tmp_path / "idx")
@@ -217,4 +217,4 @@ def test_ask_after_and_the_repl_carry_a_conversation(capsys, tmp_path: Path) -> 
     buf.seek(0)
     repl.handle("And how did India respond?")
     assert "understood as" not in buf.getvalue()
-    assert render.understood(repl.last_answer) is None  # type: ignore[arg-type]
+    assert present.understood(repl.last_answer) is None  # type: ignore[arg-type]

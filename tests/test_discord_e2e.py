@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.client import BotConfig, SitrepBot
-from bot.service import FeedbackLog, QAService, hash_user
-from index.build import update
-from index.embedding import SentenceTransformerEncoder, query_encoder
-from retrieval.conversation import article_key
-from retrieval.engine import Engine
+from sitrep.answer.engine import Engine
+from sitrep.chat.client import BotConfig, SitrepBot
+from sitrep.chat.service import FeedbackLog, QAService, hash_user
+from sitrep.index.build import update
+from sitrep.index.embedding import SentenceTransformerEncoder, query_encoder
+from sitrep.retrieval.conversation import article_key
 from tests.conftest import ROOT, SEEDS
 from tests.fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, Call, FakeDiscord, serving
 

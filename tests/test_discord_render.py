@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.discord_render import (
+from sitrep.chat.render import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -18,7 +18,8 @@ from bot.discord_render import (
     question_text,
     shorten,
 )
-from retrieval.types import Answer, Citation, Hit
+from sitrep.index.backends.base import ArticleMeta
+from sitrep.retrieval.types import Answer, Citation, Hit
 
 
 def citation(n: int, quote: str, title: str = "Title", location: str = "corpus/a.txt") -> Citation:
@@ -32,7 +33,7 @@ def answer(sentences: list[str], titles: list[str] | None = None, question: str 
     return Answer(question, tuple((s, i + 1) for i, s in enumerate(sentences)), cites, hits, False, 0.9)
 
 
-META = {f"a{i}": (f"Title {i}", "ThePrint", "2020-12-11", f"corpus/a{i}.txt") for i in range(1, 40)}
+META = {f"a{i}": ArticleMeta(f"a{i}", f"Title {i}", "ThePrint", "2020-12-11", None, f"corpus/a{i}.txt", "h") for i in range(1, 40)}
 
 
 def check_limits(embed: discord.Embed) -> None:
@@ -64,8 +65,8 @@ def test_markdown_and_mentions_are_neutralised() -> None:
 
 def test_a_markdown_link_and_role_mentions_in_a_question_are_inert() -> None:
     """A question is shown in the title, the footer ("understood as") and a thread's name: no link, no ping."""
-    from bot.cogs.ask import thread_name
-    from retrieval.types import AskedAs
+    from sitrep.chat.cogs.ask import thread_name
+    from sitrep.retrieval.types import AskedAs
 
     q = "[Free Nitro](https://evil.example) <@&456> @everyone what now?"
     a = answer(["A sentence."], question=q)
@@ -131,7 +132,7 @@ def test_clean_escapes_and_folds() -> None:
 
 
 def test_question_text_drops_mentions() -> None:
-    from bot.discord_render import question_text
+    from sitrep.chat.render import question_text
 
     assert question_text("<@123> What did <@!4> China <@&5> propose in <#6>? @everyone @here") == (
         "What did China propose in ?")
@@ -149,7 +150,7 @@ def test_the_answer_phrase_is_bold_and_the_rest_escaped() -> None:
 
 
 def test_terminal_bolds_the_answer_phrase_only_in_colour() -> None:
-    from bot.render import BOLD, RESET, as_json, as_text
+    from sitrep.cli.render import BOLD, RESET, as_json, as_text
 
     quote = "More than 2.5 million homes lost power."
     c = citation(1, quote)
@@ -163,7 +164,7 @@ def test_terminal_bolds_the_answer_phrase_only_in_colour() -> None:
 
 
 def _story(i: int, words: int = 400, outlets: int = 30) -> object:
-    from retrieval.brief import Quote, Source, Story
+    from sitrep.answer.brief import Quote, Source, Story
 
     long = " ".join(["@everyone **bold** <@123>"] + ["word"] * words)
     sources = tuple(Source(f"a{i}-{k}", f"{i} " + "T" * 300, f"Outlet {k} @here", "2022-09-28", None,
@@ -174,8 +175,8 @@ def _story(i: int, words: int = 400, outlets: int = 30) -> object:
 def test_briefs_posts_and_digests_fit_discord_and_ping_no_one() -> None:
     from datetime import date
 
-    from bot.discord_render import brief_embed, digest_embed, story_embed
-    from retrieval.brief import Brief
+    from sitrep.answer.brief import Brief
+    from sitrep.chat.render import brief_embed, digest_embed, story_embed
 
     stories = [_story(i) for i in range(40)]
     b = Brief("x" * 400, date(2022, 9, 1), date(2022, 10, 31), tuple(stories[:30]), tuple(stories[30:]), 5)  # type: ignore[arg-type]

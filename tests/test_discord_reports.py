@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.client import BotConfig, SitrepBot
-from bot.follows import Follower
-from bot.service import QAService, RateLimiter
-from bot.state import FollowStore
-from index.build import update
-from retrieval.engine import Engine
+from sitrep.answer.engine import Engine
+from sitrep.chat.client import BotConfig, SitrepBot
+from sitrep.chat.service import QAService, RateLimiter
+from sitrep.follows.follower import Follower
+from sitrep.follows.state import FollowStore
+from sitrep.index.build import update
 from tests.conftest import SEEDS
 from tests.fake_discord import CHANNEL_ID, FakeDiscord, serving
 from tests.test_brief import twin_of

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.client import BotConfig, SitrepBot
-from bot.service import QAService, RateLimiter, Scope
-from index.build import update
-from retrieval.engine import Engine
+from sitrep.answer.engine import Engine
+from sitrep.chat.client import BotConfig, SitrepBot
+from sitrep.chat.service import QAService, RateLimiter, Scope
+from sitrep.index.build import update
 from tests.conftest import SEEDS
 from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord, serving
 from tests.test_discord_e2e import next_post, no_pings, wait_for_call

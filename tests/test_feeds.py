@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from index import feeds, store
-from index.articles import parse, scan_corpus
-from index.build import update
+from sitrep.cli.main import main
+from sitrep.corpus.articles import parse, scan_corpus
+from sitrep.feeds import ingest as feeds
+from sitrep.index.backends.local import store
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 
 PAGES = Path(__file__).parent / "pages"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.state import FollowError, FollowStore, StateBusy, StateCorrupt, StateTooNew
-from index.build import update
+from sitrep.cli.main import main
+from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateTooNew
+from sitrep.follows.state import FollowStore
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 
 
@@ -139,7 +140,7 @@ def test_brief_json_and_an_absent_topic(capsys: pytest.CaptureFixture[str], shel
 def test_the_daily_digest_waits_for_the_local_hour_across_a_clock_change() -> None:
     from datetime import UTC, datetime
 
-    from bot.client import seconds_until
+    from sitrep.chat.client import seconds_until
 
     # London, the night the clocks go forward (2026-03-29 01:00 UTC): 08:00 local is then 07:00 UTC.
     before = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 23:00 GMT on the 28th
@@ -149,8 +150,8 @@ def test_the_daily_digest_waits_for_the_local_hour_across_a_clock_change() -> No
 
 
 def test_the_days_digest_is_what_arrived_not_what_was_indexed_before(tmp_path: Path, seed_corpus: Path) -> None:
-    from bot.follows import Follower
-    from retrieval.engine import Engine
+    from sitrep.answer.engine import Engine
+    from sitrep.follows.follower import Follower
 
     idx = tmp_path / "idx"
     update(seed_corpus, idx, FakeEncoder())

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from retrieval.dates import parse_as_of, window
-from retrieval.errors import BadOption
-from retrieval.fusion import convex, ordered, rrf
+from sitrep.retrieval.dates import parse_as_of, window
+from sitrep.retrieval.errors import BadOption
+from sitrep.retrieval.fusion import convex, ordered, rrf
 
 
 def test_rrf_known_values() -> None:

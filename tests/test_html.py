@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from index import store
-from index.articles import parse, scan_corpus
-from index.build import update
-from retrieval.answer import AnswerParams
-from retrieval.engine import Engine
-from retrieval.types import Query
+from sitrep.answer.answerer import AnswerParams
+from sitrep.answer.engine import Engine
+from sitrep.corpus.articles import parse, scan_corpus
+from sitrep.index.backends.local import store
+from sitrep.index.build import update
+from sitrep.retrieval.types import Query
 from tests.conftest import FakeEncoder
 
 PAGES = Path(__file__).parent / "pages"

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.backends import BackendConfig
-from index.build import update
-from retrieval.engine import Engine
-from retrieval.types import Answer, Query
+from sitrep.answer.engine import Engine
+from sitrep.index.backends import BackendConfig
+from sitrep.index.build import update
+from sitrep.retrieval.types import Answer, Query
 from tests.conftest import SEEDS, target
 
 pytestmark = pytest.mark.slow
@@ -110,7 +110,7 @@ def test_unanswerable_abstains(engine: Engine, question: str) -> None:
 # -- follow-ups (issue 18): a conversation carried by retrieval ------------------------------------
 
 def converse(engine: Engine, *questions: str) -> list[Answer]:
-    from retrieval.conversation import Conversation
+    from sitrep.retrieval.conversation import Conversation
 
     conversation = Conversation()
     answers = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bm25s
 import pytest
 
-from index.lexicon import BM25Settings, _stemmer, _stopwords, tokenize
+from sitrep.index.lexicon import BM25Settings, _stemmer, _stopwords, tokenize
 from tests.conftest import SEEDS
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())] + [

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from retrieval.evaluate import EvalQuery, article_ranking, evaluate, norm_text, retrieval_metrics
-from retrieval.types import Answer, Citation, Hit, Query
+from sitrep.evaluation.evaluate import EvalQuery, article_ranking, evaluate, norm_text, retrieval_metrics
+from sitrep.retrieval.types import Answer, Citation, Hit, Query
 
 
 def test_recall_mrr_ndcg_known_values() -> None:

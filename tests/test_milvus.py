@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.cli import main
-from index.backends import BackendConfig
-from index.backends.base import Filter
-from index.backends.milvus import MilvusWriter, filter_expr
-from index.build import update
-from index.errors import IndexBusy, IndexMismatch, IndexNotBuilt, IndexUnavailable
-from retrieval.engine import Engine
-from retrieval.types import Query
+from sitrep.answer.engine import Engine
+from sitrep.cli.main import main
+from sitrep.index.backends import BackendConfig
+from sitrep.index.backends.base import Filter
+from sitrep.index.backends.milvus.backend import MilvusWriter, filter_expr
+from sitrep.index.build import update
+from sitrep.index.errors import IndexBusy, IndexMismatch, IndexNotBuilt, IndexUnavailable
+from sitrep.retrieval.types import Query
 from tests.conftest import SEEDS, FakeEncoder, target
 
 QUESTIONS = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan",
@@ -106,7 +106,7 @@ def test_a_first_build_killed_while_creating_its_collections_is_repaired(seed_co
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed after the passage collection was made and before the others (a random kill in
     tests/test_faults.py once landed there): the next update starts the build again."""
-    import index.backends.milvus as milvus
+    import sitrep.index.backends.milvus.backend as milvus
 
     config = target("milvus", tmp_path / "m")
     real = milvus._create_collection
@@ -306,7 +306,7 @@ sys.path.insert(0, {root!r})
 if sys.argv[1] == "limit":
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG, as on a full disk
     resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
-from bot.cli import main
+from sitrep.cli.main import main
 from tests.conftest import FakeEncoder
 sys.exit(main(sys.argv[2:], make_encoder=lambda s: FakeEncoder()))
 """

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from index.build import update
-from retrieval.engine import Engine
-from retrieval.types import MODES, Query
+from sitrep.answer.engine import Engine
+from sitrep.index.build import update
+from sitrep.retrieval.types import MODES, Query
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.slow

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import reader
-from retrieval.answer import _carrier
-from retrieval.places import places
-from retrieval.reader import QuestionKind, answer_spans, answers_type, tied, typed_answer
+from sitrep.answer import reader
+from sitrep.answer.answerer import _carrier
+from sitrep.answer.places import places
+from sitrep.answer.reader import QuestionKind, answer_spans, answers_type, tied, typed_answer
 
 AERO = ("General Shoigu reiterated Russia’s commitment to engage actively with India on the Make in India programme, "
         "including substantial participation in the forthcoming Aero India-2021. The show will be staged staged at "

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import store
-from index.build import update
-from index.embedding import SentenceTransformerEncoder
+from sitrep.index.backends.local import store
+from sitrep.index.build import update
+from sitrep.index.embedding import SentenceTransformerEncoder
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -34,9 +34,9 @@ def test_real_model_embeds_and_retrieves_the_china_proposal(encoder, seed_corpus
 
 def test_onnx_encoder_matches_the_torch_reference_on_every_bundled_passage(encoder, tmp_path: Path) -> None:
     """Indexing runs on the ONNX export; sentence-transformers on torch stays the reference it must equal."""
-    from index.articles import parse, scan_corpus
-    from index.chunking import ChunkSettings, chunk, index_text
-    from index.embedding import OnnxEncoder, query_encoder
+    from sitrep.corpus.articles import parse, scan_corpus
+    from sitrep.index.chunking import ChunkSettings, chunk, index_text
+    from sitrep.index.embedding import OnnxEncoder, query_encoder
     from tests.conftest import SEEDS
 
     onnx = query_encoder(None, ROOT / "var" / "models", batch_size=8)

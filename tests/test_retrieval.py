@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.backends import BackendConfig
-from index.backends.base import Backend, Filter
-from index.build import update
-from retrieval.engine import Engine
-from retrieval.errors import BadOption, BadQuestion
-from retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question
-from retrieval.types import MODES, Query
+from sitrep.answer.engine import Engine
+from sitrep.index.backends import BackendConfig
+from sitrep.index.backends.base import Backend, Filter
+from sitrep.index.build import update
+from sitrep.retrieval.errors import BadOption, BadQuestion
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question
+from sitrep.retrieval.types import MODES, Query
 from tests.conftest import FakeEncoder, target
 
 TODAY = date(2026, 11, 22)
@@ -178,8 +178,8 @@ def test_lede_list_gives_nothing_past_its_depth(tmp_path: Path, backend_kind: st
 def test_hnsw_index_builds_loads_and_filters_like_exact(seed_corpus: Path, tmp_path: Path) -> None:
     """Above `hnsw_above` passages the local backend builds HNSW; loaded back it keeps efSearch, and a
     filtered search (FAISS selector) returns only allowed passages, the same ones exact search does."""
-    from index import store
-    from index.backends.local import DenseSettings, LocalBackend
+    from sitrep.index.backends.local import store
+    from sitrep.index.backends.local.backend import DenseSettings, LocalBackend
 
     enc = FakeEncoder()
     update(seed_corpus, tmp_path / "flat", enc)
@@ -201,7 +201,7 @@ def test_hnsw_index_builds_loads_and_filters_like_exact(seed_corpus: Path, tmp_p
 def test_undated_candidates_and_one_passage_articles_change_the_fusion(tmp_path: Path) -> None:
     """Where nothing is dated there is no prior to weigh: the fusion measured best without dates is used;
     where every article is one passage, the lede list (the vector list again) is left out."""
-    from retrieval.hybrid import RetrievalParams
+    from sitrep.retrieval.hybrid import RetrievalParams
 
     corpus = tmp_path / "c"
     corpus.mkdir()

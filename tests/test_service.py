@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, ReindexBusy, hash_user
-from index.build import update
-from index.errors import IndexUnavailable
-from retrieval.engine import Engine
-from retrieval.types import Query
+from sitrep.answer.engine import Engine
+from sitrep.chat.errors import ReindexBusy
+from sitrep.chat.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, hash_user
+from sitrep.index.build import update
+from sitrep.index.errors import IndexUnavailable
+from sitrep.retrieval.types import Query
 from tests.conftest import FakeEncoder, target
 
 
@@ -147,7 +148,7 @@ async def test_second_reindex_is_told_to_wait(service: QAService) -> None:
 
 
 async def test_scheduled_refresh_pulls_updates_and_swaps(local_service: QAService, seed_corpus: Path) -> None:
-    from index.feeds import PullReport
+    from sitrep.feeds.ingest import PullReport
 
     def pull() -> PullReport:  # a feed pull that saved one story into the corpus
         (seed_corpus / "feeds").mkdir(exist_ok=True)
@@ -167,7 +168,7 @@ async def test_scheduled_refresh_pulls_updates_and_swaps(local_service: QAServic
 
 
 async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(local_service: QAService) -> None:
-    from bot.cogs.admin import refresh_line
+    from sitrep.chat.cogs.admin import refresh_line
 
     def unreachable() -> None:
         raise IndexUnavailable("cannot reach Milvus at http://127.0.0.1:1: start the server or fix SITREP_MILVUS_URI")
@@ -182,7 +183,7 @@ async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(local_serv
 
 
 async def test_the_bot_refreshes_on_its_schedule(local_service: QAService) -> None:
-    from bot.client import BotConfig, SitrepBot
+    from sitrep.chat.client import BotConfig, SitrepBot
 
     bot = SitrepBot(local_service, BotConfig(refresh_minutes=0.001))  # every 0.06 s
     loop = asyncio.create_task(bot.refresh_loop())
@@ -200,8 +201,8 @@ async def test_the_bot_refreshes_on_its_schedule(local_service: QAService) -> No
 def test_the_bots_update_runs_in_a_child_process(seed_corpus: Path, tmp_path: Path) -> None:
     """The bot's refresh runs `sitrep index update` in a child process (its pure-Python work would hold
     the bot's GIL): the report comes back; a refusal comes back as the child's one line."""
-    from bot.service import update_in_child
-    from index.errors import IndexStoreError
+    from sitrep.app.compose import update_in_child
+    from sitrep.index.errors import IndexStoreError
     from tests.conftest import ROOT
 
     env = {"SITREP_EMBED_CACHE_DIR": str(tmp_path / "emb"), "SITREP_MODEL_CACHE_DIR": str(ROOT / "var" / "models")}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.build import update
-from index.watch import snapshot, watch
+from sitrep.app.watch import snapshot, watch
+from sitrep.index.build import update
 from tests.conftest import FakeEncoder
 
 
@@ -60,7 +60,7 @@ def test_snapshot_sees_only_what_update_reads(seed_corpus: Path) -> None:
 
 
 def test_cli_watch_needs_a_corpus_folder(capsys, tmp_path: Path) -> None:
-    from bot.cli import main
+    from sitrep.cli.main import main
 
     code = main(["index", "watch", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "idx")],
                 make_encoder=lambda _s: FakeEncoder())

@@ -1,0 +1,392 @@
+"""Hits -> the sentences that answer, quoted verbatim with [n], or an honest abstention.
+
+Extractive on purpose: every quote is a slice of the cited passage's text (checked
+before returning), so a citation can never put words in a source's mouth.
+
+The sentence reader scores every sentence of the best passages with a linear model over a few
+features (retrieval/reader.py), fitted on the dev set as a softmax over each question's
+sentences (benchmarks/tune_reader.py). A question's words alone pick the sentence that restates
+the question; the answer is in the sentence that also says something new of the kind asked for
+(a name for "who", a number for "how many"), which other passages repeat.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sitrep.answer import reader
+from sitrep.answer.errors import QuoteNotVerbatim
+from sitrep.index.backends.base import ArticleMeta, Backend
+from sitrep.index.chunking import split_sentences
+from sitrep.index.lexicon import tokenize
+from sitrep.retrieval.hybrid import SearchResult
+from sitrep.retrieval.lexical import TermWeights
+from sitrep.retrieval.types import Answer, AskedAs, Citation, Hit
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    max_sentences: int = 3
+    # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
+    # they find the story, the follow-up's own words find the sentence (README "Conversations").
+    carried_weight: float = 0.5
+    word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
+    # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
+    # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
+    # quoted together with it as one verbatim span (README "Answer quality").
+    join_neighbour: bool = True
+    passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
+    # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
+    confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
+    # A further sentence must be this likely (reader softmax) relative to the best one: dev sweep in
+    # benchmarks/tune_reader.py (README "Answer quality").
+    extra_ratio: float = 0.1
+    other_article_ratio: float = 0.1  # the same, for a sentence from another article than the best one's
+    extra_min_coverage: float = 0.3  # ... and hold this share of the question's weight (the old reader's rule) ...
+    typed_min_coverage: float = 0.1  # ... or this share when the question asks for a kind of answer a sentence
+    # shows (a number, date, place, name ...): the further sentence must then also say one that is new
+    # Sentences come only from articles whose title and retrieved passages hold this share of the
+    # question's weight that the best-covered article holds (others are another story).
+    subject_share: float = 0.6
+    # Abstention: a logistic score over the best vector similarity and the question-term
+    # coverage of the best sentence, fitted on the dev set's 286 answerable questions vs its
+    # 200 unanswerable probes (benchmarks/tune_retrieval.py --calibrate-only). The threshold
+    # abstains on <= 5% of the answerable. The top hit's age would separate that dev set
+    # almost perfectly, but only because its probes were asked years after its articles;
+    # it would refuse every question about an old corpus, so it is left out on purpose.
+    w_cosine: float = 12.9369
+    w_coverage: float = 5.6766
+    bias: float = -10.0226
+    threshold: float = 0.3685
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit_rank: int
+    hit: Hit
+    start: int  # span within the passage text
+    end: int
+    score: float  # the reader's
+    coverage: float  # share of the question's term weight in this sentence
+    phrases: tuple[reader.Phrase, ...] = ()  # what the sentence says that the question does not
+    usable: bool = True  # False: a question or a dateline, never quoted (still context for its neighbours)
+    key: str = ""  # the sentence, lower-cased, white space folded: duplicates across articles share it
+    counts: dict[str, int] = field(default_factory=dict)  # candidate sentences saying each of its phrases
+    features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
+    join_end: int | None = None  # the next sentence carries the answer this one lacks: quote through here
+    join_phrases: tuple[reader.Phrase, ...] = ()  # ... and what that sentence says
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One sentence as the reader first reads it, before what other sentences repeat is known."""
+    rank: int  # its passage's rank among the hits
+    hit: Hit
+    start: int  # span within the passage text
+    end: int
+    coverage: float  # share of the question's term weight in it
+    features: list[float]  # reader.features, without repetition
+    phrases: tuple[reader.Phrase, ...]
+    join_end: int | None  # the next sentence carries the answer this one lacks: its end
+
+
+@dataclass
+class _Evidence:
+    weights: dict[str, float]  # the question's terms, idf + 1
+    candidates: list[_Candidate]
+    coverage: float  # the best share of the question's weight in one sentence of the first passages
+    texts: dict[int, str]  # passage id -> verbatim text
+    subject: dict[str, float]  # article id -> share of the question's weight in its title + retrieved passages
+    meta: dict[str, ArticleMeta]  # article id -> what a citation shows
+
+
+class Answerer:
+    def __init__(self, backend: Backend, lexical: TermWeights, params: AnswerParams = AnswerParams()) -> None:
+        self.backend = backend
+        self.lexical = lexical
+        self.params = params
+
+    def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int], dict[str, ArticleMeta]]:
+        """The verbatim text of the passages the answer may quote, each one's position in its article, and
+        the records of every article the answer may cite or show (its hits and their "also in"), in one
+        backend call."""
+        hits = result.hits[: self.params.passages_considered]
+        shown = [h.article_id for h in result.hits] + [a for h in result.hits for a in h.also_in]
+        rows, meta = self.backend.read(np.array([h.passage for h in hits], dtype=np.int64), list(dict.fromkeys(shown)))
+        ids = rows.ids.tolist()
+        return dict(zip(ids, rows.text or [])), dict(zip(ids, rows.ordinal.tolist())), meta
+
+    def confidence(self, result: SearchResult, coverage: float) -> float:
+        p = self.params
+        z = p.bias + p.w_cosine * result.top_cosine + p.w_coverage * coverage
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def evidence(self, result: SearchResult) -> tuple[dict[str, float], list[_Candidate], float]:
+        """Term weights, candidate sentences, and the best sentence's share of the question's terms."""
+        ev = self._evidence(result)
+        return ev.weights, ev.candidates, ev.coverage
+
+    def _evidence(self, result: SearchResult) -> _Evidence:
+        texts, ordinals, meta = self._texts(result)
+        weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
+        for t in _context_terms(result) & weights.keys():  # a follow-up: the earlier turns' terms find
+            weights[t] *= self.params.carried_weight  # the story, the follow-up's new words the sentence
+        ev = self._candidates(result, weights, texts, ordinals, meta)
+        # As calibrated: the best coverage among the sentences of the first passages.
+        ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
+        return ev
+
+    def answer(self, result: SearchResult) -> Answer:
+        ev = self._evidence(result)
+        candidates, coverage = ev.candidates, ev.coverage
+        # Only articles about the question's subject answer: their title and retrieved passages hold at
+        # least subject_share of what the best-covered article holds.
+        top = max(ev.subject.values(), default=0.0)
+        usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
+        best = max(usable, key=lambda c: c.score, default=None)
+        confidence = self.confidence(result, coverage)
+        content = set(result.all_terms)
+        if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
+            # "What is BECA?": too short for the vector similarity to mean much (a bare acronym
+            # embeds poorly), but one sentence holds every rare word asked about. No dev question
+            # is this short, so this cannot move the calibrated rates.
+            confidence = max(confidence, self.params.threshold)
+        hits = tuple(result.hits)
+        if best is None or confidence < self.params.threshold:
+            return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes), _asked(result))
+        return self._assemble(result, self._choose(best, usable, reader.QuestionKind.of(result.reader_question)), ev,
+                              confidence)
+
+    def sentences(self, result: SearchResult) -> list[tuple[str, str]]:
+        """(verbatim sentence, passage id): the reader's choice among the result's passages with no
+        abstention (a brief has already decided the article is about its topic)."""
+        ev = self._evidence(result)
+        usable = _distinct([c for c in ev.candidates if c.usable])
+        best = max(usable, key=lambda c: c.score, default=None)
+        if best is None:
+            return []
+        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
+        out = []
+        for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
+            out.append((self._verbatim(ev.texts[c.hit.passage], c), c.hit.passage_id))
+        return out
+
+    @staticmethod
+    def _verbatim(text: str, c: _Candidate) -> str:
+        quote = text[c.start : c.join_end or c.end]
+        if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
+            raise QuoteNotVerbatim(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
+        return quote
+
+    def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind) -> list[_Candidate]:
+        """The best sentence, then at most two more that each add an answer: likely enough (reader
+        softmax >= extra_ratio of the best's), covering enough of the question, and saying something
+        of the kind asked for that the chosen ones do not."""
+        chosen = [best]
+        said = {ph.key for ph in (*best.phrases, *best.join_phrases)}
+        typed = reader.answers_type("", kind) is not None
+        min_coverage = self.params.typed_min_coverage if typed else self.params.extra_min_coverage
+        for c in sorted(usable, key=lambda c: -c.score):
+            if len(chosen) >= self.params.max_sentences:
+                break
+            other_story = c.hit.article_id != best.hit.article_id
+            ratio = self.params.other_article_ratio if other_story else self.params.extra_ratio
+            if c is best or math.exp(c.score - best.score) < ratio or c.coverage < min_coverage:
+                continue
+            if any(_overlap(c, o) for o in chosen):
+                continue  # a sentence already quoted, alone or joined to its neighbour
+            new = {ph.key for ph in (*c.phrases, *c.join_phrases) if ph.typed} - said
+            if not new:
+                continue  # nothing the answer does not already say: padding
+            chosen.append(c)
+            said |= new
+        return chosen
+
+    def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
+                    ordinals: dict[int, int], shown: dict[str, ArticleMeta]) -> _Evidence:
+        """The reader's candidates among the first passages, in four steps: split into sentences, read
+        each (coverage, features, phrases), judge each article's subject, then score against what the
+        other sentences repeat."""
+        ranked = result.hits[: self.params.passages_considered]
+        question = reader.QuestionKind.of(result.reader_question)
+        spans = sentence_spans(ranked, texts)
+        meta = {a: shown[a] for a in dict.fromkeys(h.article_id for h in ranked) if a in shown}
+        # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
+        # states the story's main news) does not apply, and its few words of its own must find their
+        # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
+        # word families moved the README's own answer (an "Indian" sentence joined "India"'s).
+        followup = bool(_context_terms(result))
+        family = _family_index(weights) if self.params.word_families and followup else {}
+        reads, words = self._read(ranked, texts, ordinals, spans, meta, weights, family, question, followup)
+        return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)
+
+    def _read(self, ranked: Sequence[Hit], texts: dict[int, str], ordinals: dict[int, int],
+              spans: dict[int, list[tuple[int, int]]], meta: dict[str, ArticleMeta], weights: dict[str, float],
+              family: dict[str, list[str]], question: reader.QuestionKind, followup: bool
+              ) -> tuple[list[_Read], dict[str, set[str]]]:
+        """Every sentence of the passages read once: its share of the question's weight, the reader's
+        features and phrases, the neighbour it may be joined to; and the words each article holds (its
+        title and retrieved sentences), for subject_shares."""
+        total = sum(weights.values()) or 1.0
+        flat = [texts[p][a:b] for p, ss in spans.items() for a, b in ss]
+        titles = {aid: m.title or "" for aid, m in meta.items()}
+        tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
+        words: dict[str, set[str]] = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
+        sentence_tokens = iter(tokens[: len(flat)])
+        dense_top = max(((h.score_dense or 0.0) for h in ranked), default=0.0)
+        reads: list[_Read] = []
+        for rank, hit in enumerate(ranked):
+            text = texts[hit.passage]
+            kept: list[tuple[int, int, float]] = []
+            for a, b in spans[hit.passage]:
+                present = _families(set(next(sentence_tokens)), family) if family else set(next(sentence_tokens))
+                words.setdefault(hit.article_id, set()).update(present)
+                if len(text[a:b].split()) >= 4:  # headings and fragments do not answer (the old reader's
+                    # rule, kept: the sweep and the fit were run with it)
+                    kept.append((a, b, sum(w for t, w in weights.items() if t in present) / total))
+            for i, (a, b, cov) in enumerate(kept):
+                sentence = text[a:b]
+                neighbour = max(kept[i - 1][2] if i > 0 else 0.0, kept[i + 1][2] if i + 1 < len(kept) else 0.0)
+                feats = reader.features(sentence, question, cov, rank, neighbour,
+                                        lede=ordinals[hit.passage] == 0 and i == 0 and not followup,
+                                        dense_gap=(hit.score_dense or 0.0) - dense_top)
+                join = _carrier(text, spans[hit.passage], a, b, question) if self.params.join_neighbour else None
+                reads.append(_Read(rank, hit, a, b, cov, feats, reader.phrases(sentence, a, question), join))
+        return reads, words
+
+    def _assemble(self, result: SearchResult, chosen: list[_Candidate], ev: _Evidence, confidence: float) -> Answer:
+        citations: list[Citation] = []
+        sentences: list[tuple[str, int]] = []
+        meta, weights = ev.meta, ev.weights  # the cited articles' metadata came with the candidates
+        # The best sentence first (what a reader takes as the answer), then the others in reading order.
+        for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
+            text = ev.texts[c.hit.passage]
+            quote = self._verbatim(text, c)
+            m = meta[c.hit.article_id]
+            n = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
+                    date=m.date, seen=m.seen, location=m.location, passage=text, quote=quote, quote_start=c.start,
+                    highlights=self.highlights(text, weights),
+                    answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),
+                )
+            )
+            sentences.append((quote, n))
+        return Answer(result.question, tuple(sentences), tuple(citations), tuple(result.hits), False, confidence,
+                      tuple(result.notes), _asked(result))
+
+    def highlights(self, text: str, weights: dict[str, float]) -> tuple[tuple[int, int], ...]:
+        """Spans of the words in text that match a question term (same stemming as search)."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+        if not words or not weights:
+            return ()
+        stems = tokenize([text[a:b] for a, b in words], self.lexical.settings)
+        return tuple(span for span, stem in zip(words, stems) if stem and stem[0] in weights)
+
+
+def _context_terms(result: SearchResult) -> set[str]:
+    """A follow-up's terms that earlier turns also searched: those carried, and its own that repeat them."""
+    asked = result.asked
+    if asked is None or not asked.followup or asked.swapped:
+        return set()
+    return set(asked.carried) | (set(asked.context) & set(asked.terms))
+
+
+def _asked(result: SearchResult) -> AskedAs:
+    """What was searched: the follow-up's plan, or the question and its terms."""
+    return result.asked if result.asked is not None else AskedAs(result.question, tuple(result.all_terms))
+
+
+def sentence_spans(ranked: Sequence[Hit], texts: dict[int, str]) -> dict[int, list[tuple[int, int]]]:
+    """Each passage's sentences as (start, end) spans of its text, line by line (a line break ends a sentence)."""
+    return {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
+            for h in ranked}
+
+
+def subject_shares(weights: dict[str, float], words: dict[str, set[str]]) -> dict[str, float]:
+    """An article's subject: the share of the question's weight among the words of its title and
+    retrieved passages."""
+    total = sum(weights.values()) or 1.0
+    return {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
+
+
+def scored(reads: list[_Read], texts: dict[int, str], question: reader.QuestionKind) -> list[_Candidate]:
+    """The read sentences scored by the reader, now that what the others repeat is known (a phrase
+    many candidate sentences say is likelier the answer)."""
+    counts = reader.repetition([r.phrases for r in reads])
+    out: list[_Candidate] = []
+    for r in reads:
+        text = texts[r.hit.passage]
+        sentence = text[r.start : r.end]
+        repeated = max((counts[p.key] for p in r.phrases if p.kind != "date"), default=0)
+        joined = reader.phrases(text[r.end : r.join_end], r.end, question) if r.join_end else ()
+        out.append(_Candidate(r.rank, r.hit, r.start, r.end, reader.score(r.features, repeated), r.coverage, r.phrases,
+                              reader.quotable(sentence), " ".join(sentence.lower().split()),
+                              {p.key: counts.get(p.key, 1) for p in (*r.phrases, *joined)},
+                              (*r.features, min(repeated, 6) / 6), r.join_end, joined))
+    return out
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    """Two candidates quote some of the same text (one is joined to the other, say)."""
+    return a.hit.passage == b.hit.passage and a.start < (b.join_end or b.end) and b.start < (a.join_end or a.end)
+
+
+def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.QuestionKind) -> int | None:
+    """The end of the sentence after text[a:b] when that one carries the answer this one lacks: in the
+    same paragraph (nothing but spaces between), of the asked type, and tied to it (reader.tied)."""
+    sentence = text[a:b]
+    if reader.answers_type(sentence, q) is not False:
+        return None  # it has the answer's kind (or the question has no kind to look for)
+    after = next(((x, y) for x, y in spans if x >= b), None)
+    if after is None or text[b : after[0]].strip() or "\n" in text[b : after[0]]:
+        return None
+    following = text[after[0] : after[1]]
+    if reader.answers_type(following, q) and reader.tied(following, sentence):
+        return after[1]
+    return None
+
+
+FAMILY_PREFIX = 5
+
+
+def _family_index(weights: dict[str, float]) -> dict[str, list[str]]:
+    """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters."""
+    out: dict[str, list[str]] = {}
+    for t in weights:
+        if len(t) >= FAMILY_PREFIX:
+            out.setdefault(t[:FAMILY_PREFIX], []).append(t)
+    return out
+
+
+def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
+    """A sentence's stems plus the question stems of the same word family: the stemmer leaves
+    "respond" and "response" ("respons") apart; stems that differ only in their last letter (and
+    share at least FAMILY_PREFIX) are one family."""
+    extra = set()
+    for u in present:
+        for t in family.get(u[:FAMILY_PREFIX], ()):
+            if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:
+                extra.add(t)
+    return present | extra if extra else present
+
+
+def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per sentence text: near-duplicate articles repeat sentences word for word."""
+    best: dict[str, _Candidate] = {}
+    for c in candidates:
+        if c.key not in best or c.score > best[c.key].score:
+            best[c.key] = c
+    return list(best.values())
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Trimmed spans of the non-blank lines of text."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:[^\n]*\S)?", text)]
+

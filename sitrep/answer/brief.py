@@ -1,0 +1,320 @@
+"""Situation reports: what has happened on a topic (a brief: its stories, newest first, each with the
+sentence that says what happened) and which new articles a followed topic should be told of.
+
+Both use one relevance cut: an article is about the topic when a logistic score over how close its
+best passage's vector is to the topic's, how much of the topic's term weight one passage (with the
+title) holds, and how much the title alone holds, clears a threshold fitted on a labelled topic set
+(benchmarks/topics.jsonl, benchmarks/bench_brief.py). A narrow topic gives a short brief; a topic the
+corpus does not cover gives none, the way a question abstains.
+
+Articles about the topic are grouped into stories: two articles are one story when their dates are
+at most `story_days` apart (or both undated) and their ledes' vectors are at least `story_cosine`
+alike, or whatever their dates when their ledes are near-duplicates (`twin_cosine`) or retrieval folded
+one into the other as one. A story's date is its
+earliest article's; an article with no publication date is never placed on the timeline (a date the
+page showed above its headline is when it was seen, not published: it is listed apart with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+
+from sitrep.answer.answerer import Answerer
+from sitrep.index.backends.base import ArticleMeta, Backend
+from sitrep.index.lexicon import tokenize
+from sitrep.retrieval.errors import BadQuestion
+from sitrep.retrieval.hybrid import HybridRetriever, SearchResult, clean_question
+from sitrep.retrieval.types import Hit, Query, shown_date
+
+
+@dataclass(frozen=True)
+class BriefParams:
+    candidates: int = 100  # passages the topic search returns (its articles are scored)
+    max_entries: int = 10
+    quotes: int = 2  # sentences quoted per story, at most
+    # Story grouping, chosen on the topic set's labelled pairs (bench_brief.py): 0.8 / 1 day put 26 of 34
+    # same-story pairs together and kept 1,420 of 1,528 other pairs apart (0.75 / 2 days: 27/34, 1,274/1,528).
+    story_days: int = 1
+    story_cosine: float = 0.8
+    twin_cosine: float = 0.95  # ledes this alike are the same report (a re-post, a wire copy): one story whatever the dates
+    # Relevance: logistic over (best passage cosine, best passage+title coverage, title coverage), fitted on
+    # the 595 candidate articles of benchmarks/topics.jsonl (`python benchmarks/bench_brief.py --fit`; with
+    # topics held out in 4 folds, 0.5 gave precision 0.870, recall 0.884 on the candidates).
+    w_cosine: float = 4.0557
+    w_coverage: float = 3.8438
+    w_title: float = 4.3851
+    bias: float = -6.2592
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class Topic:
+    text: str  # cleaned
+    vector: np.ndarray
+    weights: dict[str, float]  # index term -> idf + 1
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One article's relevance to a topic, and what it was computed from."""
+
+    article_id: str
+    cosine: float
+    coverage: float
+    title_coverage: float
+    relevance: float
+    best_passage: int  # passage id of its passage closest to the topic
+
+
+@dataclass(frozen=True)
+class Source:
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    seen: str | None
+    url: str | None
+    location: str
+
+    @property
+    def shown_date(self) -> str | None:
+        return shown_date(self.date, self.seen)
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # verbatim from the passage
+    article_id: str
+    passage_id: str
+
+
+@dataclass(frozen=True)
+class Story:
+    key: str  # the lead article's id: a story keeps it as outlets are added
+    day: str | None  # ISO: its earliest article's publication date; None: undated
+    sources: tuple[Source, ...]  # the lead first, then by date
+    quotes: tuple[Quote, ...]
+    relevance: float
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.source or s.location for s in self.sources))
+
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        return tuple(s.article_id for s in self.sources)
+
+
+@dataclass(frozen=True)
+class Brief:
+    topic: str
+    since: date | None
+    until: date
+    stories: tuple[Story, ...]  # dated, newest first (or oldest first when asked)
+    undated: tuple[Story, ...]  # no publication date: never placed on the timeline
+    more: int  # stories left out by the cap on entries
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories and not self.undated
+
+
+class Briefer:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer, params: BriefParams = BriefParams()) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.params = params
+
+    @property
+    def backend(self) -> Backend:
+        return self.retriever.backend
+
+    def topic(self, text: str) -> Topic:
+        """A topic as searched: its cleaned text, vector and term weights; BadQuestion if it has no words."""
+        try:
+            cleaned, _ = clean_question(text, self.retriever.params.max_question_chars)
+        except BadQuestion as exc:
+            raise BadQuestion(str(exc).replace("the question", "the topic").replace("ask with words", "give a few words")
+                              .replace('ask something, e.g. "What did China propose to India?"', 'e.g. "India China border talks"')) from None
+        terms = self.retriever.terms
+        weights = {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(cleaned))}
+        return Topic(cleaned, self.retriever.encoder.encode([cleaned])[0], weights)
+
+    def topics(self, texts: Sequence[str], known: dict[str, np.ndarray] | None = None) -> list[Topic]:
+        """Many topics in one encoder call (a refresh matches every follow); `known` holds vectors already
+        computed by this encoder (by cleaned text), and is filled with the new ones."""
+        cleaned = [clean_question(t, self.retriever.params.max_question_chars)[0] for t in texts]
+        known = {} if known is None else known
+        missing = [c for c in dict.fromkeys(cleaned) if c not in known]
+        if missing:
+            known.update(zip(missing, self.retriever.encoder.encode(missing)))
+        vectors = [known[c] for c in cleaned]
+        terms = self.retriever.terms
+        return [Topic(c, vectors[i], {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(c))})
+                for i, c in enumerate(cleaned)]
+
+    # -- relevance ------------------------------------------------------------------------------
+    def score(self, topics: Sequence[Topic], article_ids: Sequence[str]) -> list[list[Scored]]:
+        """Every topic against every article: one read of the articles' passages, vectors and text."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids or not topics:
+            return [[] for _ in topics]
+        meta = self.backend.articles(ids)
+        parts = self.backend.article_passages(ids)
+        ids = [a for a in ids if a in parts and len(parts[a])]
+        if not ids:
+            return [[] for _ in topics]
+        flat = np.concatenate([parts[a] for a in ids])
+        owner = np.concatenate([np.full(len(parts[a]), i) for i, a in enumerate(ids)])
+        vectors = self.backend.vectors(flat)
+        rows = self.backend.passages(flat, text=True)
+        order = {int(p): j for j, p in enumerate(rows.ids.tolist())}
+        texts = [rows.text[order[int(p)]] if rows.text else "" for p in flat]
+        settings = self.retriever.terms.settings
+        tokens = tokenize(texts + [meta[a].title or "" for a in ids], settings)
+        # Coverage as matrix products: which of the topics' terms each passage (with its title) and each
+        # title holds, times each topic's term weights over its total (1,000 follows x a week's articles).
+        vocab = {t: k for k, t in enumerate(dict.fromkeys(t for topic in topics for t in topic.weights))}
+        weights = np.zeros((len(vocab), len(topics)), dtype=np.float32)
+        for j, topic in enumerate(topics):
+            for t, w in topic.weights.items():
+                weights[vocab[t], j] = w / topic.total
+        def present(docs: list[list[str]]) -> np.ndarray:
+            m = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+            for r, doc in enumerate(docs):
+                cols = [vocab[t] for t in set(doc) if t in vocab]
+                m[r, cols] = 1.0
+            return m
+        in_passage = present(tokens[: len(texts)])
+        in_title = present(tokens[len(texts):])
+        cov_passage = np.maximum(in_passage, in_title[owner]) @ weights  # (passages, topics)
+        cov_title = in_title @ weights  # (articles, topics)
+        sims = vectors @ np.stack([t.vector for t in topics]).T  # (passages, topics)
+        starts = np.searchsorted(owner, np.arange(len(ids)))
+        best_cos = np.maximum.reduceat(sims, starts, axis=0)  # (articles, topics)
+        best_cov = np.maximum.reduceat(cov_passage, starts, axis=0)
+        p = self.params
+        z = p.bias + p.w_cosine * best_cos + p.w_coverage * best_cov + p.w_title * cov_title
+        relevance = 1.0 / (1.0 + np.exp(-z))
+        ends = np.append(starts[1:], len(flat))
+        best_row = [[lo + int(np.argmax(sims[lo:hi, j])) for lo, hi in zip(starts, ends)] for j in range(len(topics))]
+        return [[Scored(aid, float(best_cos[i, j]), float(best_cov[i, j]), float(cov_title[i, j]), float(relevance[i, j]),
+                        int(flat[best_row[j][i]])) for i, aid in enumerate(ids)] for j in range(len(topics))]
+
+    def relevant(self, scored: Sequence[Scored]) -> list[Scored]:
+        return [s for s in scored if s.relevance >= self.params.threshold]
+
+    # -- the brief ------------------------------------------------------------------------------
+    def candidates(self, topic: Topic, since: date | None, until: date, source: str | None) -> tuple[list[str], set[tuple[str, str]]]:
+        """Articles the topic search finds in the window, and the near-duplicate pairs it folded."""
+        query = Query(topic.text, k=self.params.candidates, as_of=until, since=since, source=source)
+        result = self.retriever.search(query)
+        ids: list[str] = []
+        twins: set[tuple[str, str]] = set()
+        for h in result.hits:
+            ids.append(h.article_id)
+            for other in h.also_in:
+                ids.append(other)
+                twins.add((h.article_id, other))
+        return list(dict.fromkeys(ids)), twins
+
+    def brief(self, text: str, since: date | None = None, until: date | None = None, source: str | None = None,
+              max_entries: int | None = None, oldest_first: bool = False) -> Brief:
+        until = until or self.retriever.today()
+        topic = self.topic(text)
+        ids, twins = self.candidates(topic, since, until, source)
+        scored = self.relevant(self.score([topic], ids)[0])
+        stories = self.stories(topic, scored, twins)
+        dated = sorted((s for s in stories if s.day), key=lambda s: (s.day, s.relevance), reverse=not oldest_first)
+        undated = sorted((s for s in stories if not s.day), key=lambda s: -s.relevance)
+        cap = self.params.max_entries if max_entries is None else max_entries
+        shown = dated[:cap]
+        room = max(0, cap - len(shown))
+        return Brief(topic.text, since, until, tuple(shown), tuple(undated[:room]),
+                     max(0, len(dated) - len(shown)) + max(0, len(undated) - room))
+
+    # -- stories --------------------------------------------------------------------------------
+    def stories(self, topic: Topic, scored: Sequence[Scored], twins: Collection[tuple[str, str]] = (),
+                quote: bool = True) -> list[Story]:
+        """Group relevant articles into stories; each quoted with the sentence(s) that say what happened."""
+        if not scored:
+            return []
+        ids = [s.article_id for s in scored]
+        meta = self.backend.articles(ids)
+        by_id = {s.article_id: s for s in scored}
+        return [self.story(topic, [by_id[a] for a in members], meta, quote) for members in self.group(ids, meta, twins)]
+
+    def story(self, topic: Topic, members: Sequence[Scored], meta: dict[str, ArticleMeta], quote: bool = True,
+              key: str | None = None) -> Story:
+        """One story of these articles: the most relevant leads (and is quoted), the others follow by date;
+        its day is the earliest publication date among them."""
+        ordered = sorted(members, key=lambda s: -s.relevance)
+        lead = ordered[0]
+        rest = sorted(ordered[1:], key=lambda s: (meta[s.article_id].date or "9999", s.article_id))
+        days = sorted(d for d in (meta[s.article_id].date for s in members) if d)
+        sources = tuple(_source(meta[s.article_id]) for s in [lead, *rest])
+        quotes = self.quote(topic, lead) if quote and lead.best_passage >= 0 else ()
+        return Story(key or lead.article_id, days[0] if days else None, sources, quotes, lead.relevance)
+
+    def group(self, ids: Sequence[str], meta: dict[str, ArticleMeta], twins: Collection[tuple[str, str]] = ()) -> list[list[str]]:
+        """Union of articles close in date whose ledes are alike (and near-duplicates found by retrieval)."""
+        p = self.params
+        ledes = self.backend.vectors(self.backend.lede_ids(list(ids)))
+        sims = ledes @ ledes.T
+        days = [_ordinal(meta[a].date) for a in ids]
+        parent = list(range(len(ids)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        at = {a: i for i, a in enumerate(ids)}
+        for a, b in twins:
+            if a in at and b in at:
+                parent[find(at[a])] = find(at[b])
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                di, dj = days[i], days[j]
+                near = (di is None and dj is None) or (di is not None and dj is not None and abs(di - dj) <= p.story_days)
+                if (near and sims[i, j] >= p.story_cosine) or sims[i, j] >= p.twin_cosine:
+                    parent[find(i)] = find(j)
+        groups: dict[int, list[str]] = {}
+        for i, a in enumerate(ids):
+            groups.setdefault(find(i), []).append(a)
+        return list(groups.values())
+
+    def quote(self, topic: Topic, scored: Scored) -> tuple[Quote, ...]:
+        """The reader's best sentence(s) of the article for the topic (as the question), verbatim."""
+        passages = self.backend.article_passages([scored.article_id]).get(scored.article_id)
+        if passages is None or not len(passages):
+            return ()
+        vectors = self.backend.vectors(passages)
+        order = np.argsort(-(vectors @ topic.vector), kind="stable")[:3]
+        rows = self.backend.passages(passages[order])
+        pid = {int(i): rows.passage_id(n) for n, i in enumerate(rows.ids.tolist())}
+        hits = [Hit(int(passages[k]), scored.article_id, pid[int(passages[k])], float(vectors[k] @ topic.vector),
+                    score_dense=float(vectors[k] @ topic.vector)) for k in order]
+        result = SearchResult(Query(topic.text), topic.text, date.max, None, list(topic.weights),  # type: ignore[arg-type]
+                              hits, float(hits[0].score), [], list(topic.weights))
+        answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
+        chosen = answerer.sentences(result)
+        return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)
+
+
+def _ordinal(iso: str | None) -> int | None:
+    return date.fromisoformat(iso).toordinal() if iso else None
+
+
+def _source(m: ArticleMeta) -> Source:
+    return Source(m.id, m.title, m.source, m.date, m.seen, m.url, m.location)

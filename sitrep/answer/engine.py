@@ -1,0 +1,107 @@
+"""Engine: the one object front-ends hold. Question in, Answer out, over any backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from sitrep.answer.answerer import Answerer, AnswerParams
+from sitrep.answer.brief import Brief, Briefer, BriefParams
+from sitrep.index.backends import BackendConfig
+from sitrep.index.backends.base import ArticleMeta, Backend
+from sitrep.index.embedding import Encoder
+from sitrep.retrieval.conversation import Conversation, Turn, plan
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
+from sitrep.retrieval.types import Answer, Query
+
+Meta = dict[str, ArticleMeta]  # article id -> its title, outlet, date, location ... (for rendering an answer)
+
+
+class Engine:
+    def __init__(
+        self,
+        backend: Backend,
+        encoder: Encoder,
+        params: RetrievalParams = RetrievalParams(),
+        answer_params: AnswerParams = AnswerParams(),
+        brief_params: BriefParams = BriefParams(),
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.backend = backend
+        self.retriever = HybridRetriever(backend, encoder, params, today)
+        self.answerer = Answerer(backend, self.retriever.terms, answer_params)
+        self.briefer = Briefer(self.retriever, self.answerer, brief_params)
+
+    @classmethod
+    def open(cls, target: Path | BackendConfig, encoder: Encoder, **kwargs: object) -> Engine:
+        """Open an index (a local path or any backend) and check it was embedded by this encoder's weights."""
+        config = target if isinstance(target, BackendConfig) else BackendConfig(path=Path(target))
+        backend = config.open()
+        try:
+            backend.manifest.check(encoder, backend.manifest.chunking, config.where())
+        except Exception:
+            backend.close()
+            raise
+        return cls(backend, encoder, **kwargs)  # type: ignore[arg-type]
+
+    def search(self, query: Query) -> SearchResult:
+        return self.retriever.search(query)
+
+    def ask(self, query: Query, conversation: Conversation | None = None) -> Answer:
+        """Answer a question; in a conversation, as a follow-up of its earlier turns when it points
+        back to them (or finds too little alone), and the turn is added to the conversation."""
+        if conversation is None:
+            return self.ask_batch([query])[0]
+        return self.converse(query, conversation)[1]
+
+    def converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
+        """ask() in a conversation, with the search result behind the answer (for :explain)."""
+        first = self.understand(query, conversation)
+        result = self.retriever.search(first)
+        answer = self.answerer.answer(result)
+        if answer.abstained and first.asked is None and len(conversation):
+            again = self.understand(query, conversation, force=True)  # found too little alone
+            if again.asked is not None:
+                second = self.retriever.search(again)
+                reply = self.answerer.answer(second)
+                if not reply.abstained:
+                    result, answer = second, reply
+        conversation.add(Turn.of(answer))
+        return result, answer
+
+    def understand(self, query: Query, conversation: Conversation | None, force: bool = False) -> Query:
+        """The query as it will be searched: with `asked` set when the conversation takes part."""
+        if conversation is None or not len(conversation):
+            return query
+        text, _ = clean_question(query.text, self.retriever.params.max_question_chars)
+        terms = self.retriever.terms
+        asked = plan(text, conversation, terms.all_terms, terms.strength, self._similar, force=force)
+        return replace(query, asked=asked) if asked.followup else query
+
+    def _similar(self, name: str, others: Sequence[str]) -> np.ndarray:
+        vectors = self.retriever.encoder.encode([name, *others])
+        return vectors[1:] @ vectors[0]
+
+    def ask_batch(self, queries: Sequence[Query]) -> list[Answer]:
+        return [self.answerer.answer(r) for r in self.retriever.search_batch(queries)]
+
+    def brief(self, topic: str, since: date | None = None, until: date | None = None, source: str | None = None,
+              max_entries: int | None = None, oldest_first: bool = False) -> Brief:
+        """A topic's stories in a window, newest first, each quoted (retrieval/brief.py)."""
+        return self.briefer.brief(topic, since, until, source, max_entries, oldest_first)
+
+    def meta(self, article_ids: Iterable[str]) -> Meta:
+        """Title, outlet, date and location of these articles, for rendering an answer."""
+        return self.backend.articles(list(dict.fromkeys(article_ids)))
+
+    def answer_meta(self, answer: Answer) -> Meta:
+        ids = [c.article_id for c in answer.citations] + [h.article_id for h in answer.hits]
+        ids += [a for h in answer.hits for a in h.also_in]
+        return self.meta(ids)
+
+    def status(self) -> dict[str, object]:
+        return self.backend.stats().manifest.status()

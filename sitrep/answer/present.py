@@ -1,0 +1,46 @@
+"""How an answer describes itself, in words every front-end shows the same way (the terminal in
+cli/render.py, Discord in chat/render.py): what a follow-up was understood as and why, the answer
+phrase inside a quoted sentence, a date window. Pure functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sitrep.retrieval.types import Answer, Citation
+
+UNDERSTOOD = "understood as: "
+
+
+def understood(answer: Answer) -> str | None:
+    """"understood as: <what was searched>" when that is not what was typed (a follow-up), else None.
+    The searched text is shown whole (the earlier question with this one, or the rewrite): exact, so
+    a Discord thread can be read back from it (chat/render.py)."""
+    a = answer.asked_as
+    if a is None or not a.followup or a.text == answer.question:
+        return None
+    return UNDERSTOOD + a.text
+
+
+def why(answer: Answer) -> str | None:
+    """Why the earlier turns took part, in brackets, for showing beside understood()."""
+    a = answer.asked_as
+    if a is None or not a.reason:
+        return None
+    return f"({a.reason}" + ("; favouring the last answer's sources)" if a.prior_articles else ")")
+
+
+def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
+    """The sentence cut into (text, is the answer phrase) parts; joined, the parts are the sentence."""
+    spans = sorted((a - c.quote_start, b - c.quote_start) for a, b in c.answer_spans) if c else []
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for a, b in spans:
+        if 0 <= a < b <= len(sentence) and a >= pos:
+            parts += [(sentence[pos:a], False), (sentence[a:b], True)]
+            pos = b
+    parts.append((sentence[pos:], False))
+    return [(t, m) for t, m in parts if t]
+
+
+def window_text(since: date | None, until: date) -> str:
+    return f"{since.isoformat()} to {until.isoformat()}" if since else f"up to {until.isoformat()}"

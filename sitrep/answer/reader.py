@@ -1,0 +1,313 @@
+"""The sentence reader's parts: what a question asks for, what a sentence says that the question
+does not, and the linear score over those features.
+
+The weights are a softmax model over each dev question's candidate sentences (label: the
+sentence holds the quiz's answer text), fitted with benchmarks/tune_reader.py. Five-fold
+cross-validated on the dev set (272 answered questions; the answer text is in some candidate
+sentence for 82.4% of them), the best sentence held the answer for 52.6% and one of the best
+three for 67.7%, against 44.1% / 63.2% for question-word coverage alone. Sentence vectors (the
+same model, one per sentence, cosine to the question) were measured as a feature too: alone
+40.1% / 59.2%, added to the rest 54.1% / 67.7%, so not worth a second vector per sentence in the
+index (README "Answer quality").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_NUMBER_Q = re.compile(r"\b(how (many|much|old|long|far|big|tall)|what (number|percent|percentage|age|amount|share|"
+                       r"proportion|price|rate|year)|what\b[^?,]{0,40}?\b(?:price|cost|percentage|percent|"
+                       r"amount|rate|temperature|salary|fine|score|toll|sum|speed|height|weight|population))\b", re.I)
+_WHEN_Q = re.compile(r"\b(when|what (year|day|month|date))\b", re.I)
+_WHO_Q = re.compile(r"\b(who|whom|whose)\b", re.I)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                     r"hundred|thousand|million|billion|half|dozen)\b", re.I)
+_NUMBER_PHRASE = re.compile(r"\$?\d+(?:[.,]\d+)*%?(?:\s+(?:million|billion|trillion|thousand|hundred))?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_DATE = re.compile(r"\b(?:(?:19|20)\d\d|(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                   r"Saturday|Sunday)\b")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")  # not the sentence's first word
+_NAME = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:of|de|the|[A-Z][\w’'-]+))*")
+
+
+_WHERE_Q = re.compile(r"\bwhere\b", re.I)
+_CALLED_Q = re.compile(r"\b(?:called|named|dubbed|titled|nicknamed|the name of|what (?:is|was) the name|what name)\b", re.I)
+_WHY_Q = re.compile(r"\b(?:why|what (?:caused|causes|prompted|led to|is behind|was behind)|for what reason)\b", re.I)
+# An answer to "why": a causal clause.
+_REASON = re.compile(r"\b(?:because|due to|owing to|as a result of|in response to|after|amid|following|since|"
+                     r"so that|in order to|aimed at|over concerns?|to (?:protect|prevent|avoid|stop|help|reduce|"
+                     r"boost|save|curb|fight|address|counter|ensure))\b", re.I)
+# A place-shaped phrase: a capitalised name after a preposition of place.
+_PLACE_PHRASE = re.compile(r"\b(?:at|in|near|outside|inside|across|off|around)\s+(?:the\s+)?"
+                           r"([A-Z][\w’'-]+(?:\s+(?:of|de|the)\s+[A-Z][\w’'-]+|\s+[A-Z][\w’'-]+)*)")
+_TITLE = re.compile(r"[“\"‘]([^”\"’]{2,80})[”\"’]")
+# "which country", "what company", "which two countries": the noun the answer is (not a verb: "what did")
+_WHICH_NOUN_Q = re.compile(r"\b(?:which|what)\s+(?:(?:one|two|three|four|five|major|new|popular|other|former|"
+                           r"famous|US|American|British|European|\w+-\w+)\s+)*([a-z]{3,})\b", re.I)
+_NOT_NOUNS = frozenset({"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "will", "would", "can",
+                        "could", "should", "may", "might", "must", "about", "happened", "happens", "makes", "made",
+                        "caused", "causes", "kind", "type", "sort", "percentage", "percent", "number", "amount", "age",
+                        "share", "price", "rate", "year", "day", "month", "date"})
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    text: str  # lower-cased question
+    number: bool  # how many / how much / what percentage ...
+    when: bool
+    who: bool
+    where: bool = False
+    noun: str = ""  # "which country" -> "country" (the answer is one of those), "" if the question names none
+    called: bool = False  # what ... called / named: a title or a name
+    why: bool = False
+
+    @classmethod
+    def of(cls, question: str) -> QuestionKind:
+        m = _WHICH_NOUN_Q.search(question)
+        noun = m.group(1).lower() if m and m.group(1).lower() not in _NOT_NOUNS else ""
+        return cls(question.lower(), bool(_NUMBER_Q.search(question)), bool(_WHEN_Q.search(question)),
+                   bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
+                   bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)))
+
+    @property
+    def place(self) -> str:
+        """The kind of place the answer is ("country", "state", "city", "continent", "place"), or ""."""
+        from sitrep.answer.places import PLACE_NOUNS
+
+        if self.where and not (self.number or self.when):
+            return "place"
+        return PLACE_NOUNS.get(self.noun, "") if not (self.number or self.when or self.who) else ""
+
+    @property
+    def typed(self) -> bool:
+        """The question asks for an answer whose shape a sentence shows (typed_answer can tell)."""
+        return bool(self.when or self.place or self.called or self.why)
+
+    @property
+    def type(self) -> str:
+        """The question's type, for reporting: how many, when, who, where, which+noun, what, other."""
+        if self.number:
+            return "how many"
+        if self.when:
+            return "when"
+        if self.who:
+            return "who"
+        if self.where:
+            return "where"
+        if self.noun:
+            return "which+noun"
+        if re.search(r"\bwhat\b", self.text):
+            return "what"
+        return "other"
+
+
+@dataclass(frozen=True)
+class Phrase:
+    start: int  # in the passage
+    end: int
+    key: str  # lower-cased text: the same phrase in two sentences
+    kind: str  # "name", "number", "date", "place" or "title"
+    typed: bool  # the kind the question asks for (a number for "how many", a date for "when", else a name)
+
+
+def phrases(sentence: str, offset: int, q: QuestionKind) -> tuple[Phrase, ...]:
+    """Names (and, for number/date questions, numbers/dates) in the sentence that the question does
+    not contain: what the sentence adds."""
+    out: list[Phrase] = []
+    for m in _NAME.finditer(sentence):
+        text = m.group(0)
+        if (m.start() == 0 and " " not in text) or text.lower() in q.text:
+            continue  # a lone first word is capitalised anyway; a name from the question adds nothing
+        out.append(Phrase(offset + m.start(), offset + m.end(), text.lower(), "name",
+                          not (q.number or q.when or q.called)))  # a title is what "... called?" asks for
+    if q.number:
+        years = "year" in q.text
+        for m in _NUMBER_PHRASE.finditer(sentence):
+            if not years and _YEAR.fullmatch(m.group(0)):
+                continue  # a year is no answer to "how many" / "how much"
+            out.append(Phrase(offset + m.start(), offset + m.end(), m.group(0).lower(), "number", True))
+    if q.when:
+        for m in _DATE.finditer(sentence):
+            if m.group(0).lower() not in q.text:
+                out.append(Phrase(offset + m.start(), offset + m.end(), m.group(0).lower(), "date", True))
+    if q.place:
+        for a, b, name in _places(sentence, q):
+            out.append(Phrase(offset + a, offset + b, name.lower(), "place", True))
+    if q.called:
+        for m in _TITLE.finditer(sentence):
+            if m.group(1).lower() not in q.text:
+                out.append(Phrase(offset + m.start(1), offset + m.end(1), m.group(1).lower(), "title", True))
+    return tuple(out)
+
+
+_TIE = re.compile(r"^\W*(?:It|Its|He|His|She|Her|They|Their|Them|This|That|These|Those|There|Such|The|Both|Its)\b")
+
+
+def answers_type(sentence: str, q: QuestionKind) -> bool | None:
+    """Whether the sentence holds an answer of the kind the question asks for; None when the question
+    asks for no kind a sentence shows (what ..., other)."""
+    if q.number:
+        return any(m.group(0).lower() not in q.text for m in _NUMBER_PHRASE.finditer(sentence)) or bool(
+            _NUMBER.search(sentence.lower().replace(q.text, "")) and not _NUMBER.search(q.text))
+    if q.typed:
+        return typed_answer(sentence, q)
+    if q.who or q.noun:
+        return any(m.group(0).lower() not in q.text for m in _CAPITALISED.finditer(sentence))
+    return None
+
+
+def tied(following: str, sentence: str) -> bool:
+    """The next sentence continues this one: it opens with a pronoun or a definite noun phrase ("It",
+    "He", "The show", "The deal") or repeats one of its names."""
+    if _TIE.search(following):
+        return True
+    names = _names_anywhere(sentence)
+    return any(n in names for n in _names_anywhere(following))
+
+
+_FUNCTION = frozenset({"the", "a", "an", "in", "on", "at", "but", "and", "as", "after", "when", "while", "for", "if",
+                       "it", "he", "she", "they", "we", "this", "that", "there", "its", "his", "her", "their"})
+
+
+def _names_anywhere(sentence: str) -> set[str]:
+    """Capitalised words, a sentence's first included ("Shoigu arrived ..."), function words left out."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]+", sentence) if w.lower() not in _FUNCTION}
+
+
+_MONTHS_DAYS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+
+
+def _asked(text: str, q: QuestionKind) -> bool:
+    """Every word of `text` is in the question ("Aero India-2021" for "Aero India 2021")."""
+    return set(re.findall(r"\w+", text.lower())) <= set(re.findall(r"\w+", q.text))
+
+
+def _places(sentence: str, q: QuestionKind) -> list[tuple[int, int, str]]:
+    """The places a sentence offers as an answer, none the question names. "where": a capitalised name
+    after at / in / near / outside / from ... ("at the Yelahanka air base", not "Russia's commitment");
+    "which country / state / city": a gazetteer name of that kind anywhere in the sentence."""
+    if q.where:
+        out = []
+        for m in _PLACE_PHRASE.finditer(sentence):
+            name = m.group(1).rstrip(".,;:’'")
+            if name.split()[0].lower() not in _MONTHS_DAYS and not _asked(name, q):
+                out.append((m.start(1), m.start(1) + len(name), name))
+        return out
+    from sitrep.answer.places import places
+
+    return [(a, b, name) for a, b, name in places(sentence, q.place) if not _asked(name, q)]
+
+
+def typed_answer(sentence: str, q: QuestionKind) -> bool:
+    """The sentence holds an answer of the kind asked, beyond the question's own words: a date for
+    "when", a place for "where" / "which country|state|city" (the gazetteer, or a capitalised name
+    after at/in/near/outside ... for "where"), a quoted or capitalised title for "what ... called",
+    a causal clause for "why"."""
+    if q.when and any(m.group(0).lower() not in q.text for m in _DATE.finditer(sentence)):
+        return True
+    if q.place and _places(sentence, q):
+        return True
+    if q.called:
+        if any(m.group(1).lower() not in q.text for m in _TITLE.finditer(sentence)):
+            return True
+        if any(m.group(0).lower() not in q.text for m in _CAPITALISED.finditer(sentence)):
+            return True
+    return bool(q.why and _REASON.search(sentence))
+
+
+def repetition(per_sentence: Sequence[tuple[Phrase, ...]]) -> Counter[str]:
+    """How many candidate sentences say each phrase. An answer tends to be repeated: by other
+    passages of its article and by other articles on the story."""
+    return Counter(k for phs in per_sentence for k in {p.key for p in phs})
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Fitted by the model in benchmarks/tune_reader.py (softmax over each dev question's sentences,
+    L2 0.5) on the sentences of the 8 best passages, before the default became 6; tune_reader prints
+    a refit on the current candidates beside these (not swapped in: the README's numbers are these)."""
+
+    coverage: float = 2.19  # share of the question's idf weight in the sentence
+    rank_prior: float = 1.53  # 1 / (1 + 0.35 * passage rank): 0.35 is the old reader's prior, kept
+    novel_names: float = 0.19  # capitalised words the question does not use, up to 4
+    number_for_number_question: float = 2.08
+    names_for_who_question: float = 0.66
+    lede: float = 1.51  # the article's first sentence
+    neighbour_coverage: float = 0.72  # the better of the sentences before and after
+    coverage_x_prior: float = 2.6
+    repetition: float = 1.17  # the sentence's most repeated phrase, in up to 6 candidate sentences
+    typed_answer: float = 1.63  # the sentence holds an answer of the asked type (typed_answer())
+    names_for_which_question: float = 0.48  # novel names, for "which company / team / show ..." questions
+
+
+WEIGHTS = Weights()
+
+
+def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbour: float, lede: bool,
+             dense_gap: float) -> list[float]:
+    """The features in Weights' order, less repetition (it needs every candidate; see score)."""
+    del dense_gap  # measured (weight +0.5) but left out: no cross-validated gain
+    prior = 1.0 / (1.0 + 0.35 * rank)
+    # The caps (4 names, 6 repeats; score()) were set before fitting, to keep one long sentence of
+    # names from dominating; they were not swept.
+    names = sum(1 for m in _CAPITALISED.finditer(sentence) if m.group(0).lower() not in q.text)
+    return [
+        coverage,
+        prior,
+        min(names, 4) / 4,
+        float(q.number and bool(_NUMBER.search(sentence))),
+        (min(names, 4) / 4) * q.who,
+        float(lede),
+        neighbour,
+        coverage * prior,
+        float(q.typed and typed_answer(sentence, q)),
+        (min(names, 4) / 4) * bool(q.noun and not (q.place or q.number or q.when or q.who)),
+    ]
+
+
+FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
+            "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question")
+
+
+def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
+    weights = [getattr(w, name) for name in FEATURES]
+    return sum(a * b for a, b in zip(weights, feats, strict=True)) + w.repetition * min(repeated, 6) / 6
+
+
+def weight_vector(w: Weights = WEIGHTS) -> list[float]:
+    """The weights in the order of a candidate's features (features() then repetition)."""
+    return [getattr(w, name) for name in FEATURES] + [w.repetition]
+
+
+def quotable(sentence: str) -> bool:
+    """A question ("A top chef banned which diners ...?", quoted from a quiz) or a dateline
+    ("New York CNN Business —") never answers."""
+    end = sentence.rstrip()[-1:]
+    return end not in "?—–-:" if end else False
+
+
+def answer_spans(phrases: tuple[Phrase, ...], counts: dict[str, int], best: bool = True) -> tuple[tuple[int, int], ...]:
+    """The answer phrase to mark in a quote, when the reader can tell it: for a number or date
+    question, the number/date that the most candidate sentences repeat (at least MARK_REPEATS), or
+    in the best sentence the only one there is; for a place question, the one place (or chain of
+    places) of the sentence."""
+    typed = [p for p in phrases if p.typed and p.kind != "name"]  # names: marks held the answer for only
+    # 42% of dev answers (numbers 53%), so a name is never marked
+    if not typed:
+        return ()
+    places = sorted((p for p in typed if p.kind == "place"), key=lambda p: p.start)
+    # Places: one place, or one chain of them ("the Yelahanka air base outside Bengaluru"), is the answer.
+    if places and len(places) == len(typed) and all(b.start - a.end <= PLACE_CHAIN for a, b in zip(places, places[1:])):
+        return ((places[0].start, places[-1].end),)
+    top = max(typed, key=lambda p: (counts.get(p.key, 0), -p.start))
+    if counts.get(top.key, 0) >= MARK_REPEATS or (best and len(typed) == 1):
+        return ((top.start, top.end),)
+    return ()
+
+
+PLACE_CHAIN = 30  # characters between two places that still read as one ("<place> air base outside <place>")
+MARK_REPEATS = 2  # dev, numbers: 2 -> 18/34 marks hold the answer, 3 -> 17/34 (README "Answer quality")

@@ -1,0 +1,275 @@
+"""/ask, @mentions, DMs, Q&A channels, and the follow-ups in the threads and replies that carry on
+from an answer -> a cited answer; buttons for more sources and feedback.
+
+A conversation is where people continue it: a thread the bot started from a question (each user
+message in it is a follow-up, no mention needed, unless it replies to another user), a reply to any
+of the bot's answers, or a DM channel. Its earlier turns are read back from the bot's own answers
+in the channel's history (bot/discord_render.py: turn_from_message), so a restart loses nothing;
+service.conversations keeps them in memory meanwhile, bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from sitrep.answer.engine import Meta
+from sitrep.chat.failures import reply_failure
+from sitrep.chat.render import (
+    NO_PINGS,
+    answer_embed,
+    more_custom_id,
+    more_sources_text,
+    question_text,
+    shorten,
+    turn_from_message,
+)
+from sitrep.retrieval.conversation import Conversation, Turn
+from sitrep.retrieval.types import Answer, Query
+
+if TYPE_CHECKING:
+    from sitrep.chat.client import SitrepBot
+
+log = logging.getLogger("sitrep.bot")
+EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
+HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
+THREAD_NAME_MAX = 100
+
+
+class AnswerView(discord.ui.View):
+    """Under an answer: the next sources (only to whoever asks), and 👍/👎 feedback."""
+
+    def __init__(self, bot: SitrepBot, answer: Answer, meta: Meta, shown: int) -> None:
+        super().__init__(timeout=900)
+        self.bot, self.answer, self.meta, self.shown = bot, answer, meta, shown
+        self.more.custom_id = more_custom_id(answer)  # carries the cited articles: the thread's memory
+
+    @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary)
+    async def more(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
+        await interaction.response.send_message(more_sources_text(self.answer, self.meta, self.shown),
+                                                ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
+        log_ = self.bot.service.feedback
+        if log_ is not None:
+            ids = [c.article_id for c in self.answer.citations] or [h.article_id for h in self.answer.hits[:3]]
+            log_.record(self.answer.question, ids, vote, interaction.user.id)
+        await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
+    async def up(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
+        await self._vote(interaction, "up")
+
+    @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
+    async def down(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
+        await self._vote(interaction, "down")
+
+
+def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None, is_dm: bool) -> str | None:
+    """Why this question is not answered now, or None. Pure policy, tested without Discord."""
+    if not bot.channel_allowed(channel_id, is_dm):
+        return "I only answer in the configured channels here."
+    if not question.strip():
+        return f"Ask me a question, {EXAMPLE}"
+    if len(question) > bot.config.max_question_chars:
+        return f"Questions are limited to {bot.config.max_question_chars} characters (yours has {len(question)}): shorten it."
+    wait = bot.service.limiter.check(user_id)
+    if wait:
+        return f"You're asking quickly: try again in {int(wait) + 1} s."
+    return None
+
+
+def thread_name(question: str) -> str:
+    """A thread's name: the question, within Discord's 100 characters."""
+    return shorten(" ".join(question.split()), THREAD_NAME_MAX) or "sitrep"
+
+
+def turn_of(message: discord.Message, me: int) -> Turn | None:
+    """The turn one of the bot's answers records, or None for any other message."""
+    if message.author.id != me or not message.embeds:
+        return None
+    embed = message.embeds[0]
+    ids = [c.custom_id for row in message.components for c in getattr(row, "children", ())
+           if isinstance(getattr(c, "custom_id", None), str)]
+    return turn_from_message(embed.title, embed.footer.text if embed.footer else None, ids, message.created_at.timestamp())
+
+
+class AskCog(commands.Cog):
+    def __init__(self, bot: SitrepBot) -> None:
+        self.bot = bot
+
+    async def _answer(self, query: Query | str, conversation: Conversation | None = None) -> tuple[discord.Embed, AnswerView]:
+        answer, engine = await self.bot.service.ask(query, conversation)
+        meta = engine.answer_meta(answer)
+        rendered = answer_embed(answer, meta)
+        return rendered.embed, AnswerView(self.bot, answer, meta, rendered.shown)
+
+    async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """/ask source: the index's outlets that contain what was typed (Discord shows 25 at most)."""
+        typed = current.lower().strip()
+        outlets = [o for o in self.bot.service.outlets() if typed in o.lower()]
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in outlets[:25]]
+
+    @app_commands.command(name="ask", description="Ask the news corpus; the answer quotes its sources verbatim")
+    @app_commands.describe(question="What you want to know, e.g. What did China propose to India?",
+                           source="Only articles from this outlet or site", since="Only articles since: 30d, 2w, 6m or YYYY-MM-DD",
+                           as_of="Answer as if asked on this day (YYYY-MM-DD): nothing published later is used",
+                           k="Passages to retrieve (1-25)", private="Only you see the answer (no thread)")
+    @app_commands.autocomplete(source=source_choices)
+    async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None, since: str | None = None,
+                  as_of: str | None = None, k: app_commands.Range[int, 1, 25] | None = None, private: bool = False) -> None:
+        question = question_text(question)
+        channel = interaction.channel
+        thread = channel if isinstance(channel, discord.Thread) else None
+        scope_id = thread.parent_id if thread else interaction.channel_id
+        query = self.bot.service.query(question, scope_id, source=source, since=since, as_of=as_of, k=k)  # a bad date: told
+        # (by the tree's handler, chat/failures.py) before anything runs or counts
+        why = refusal(self.bot, interaction.user.id, question, scope_id, interaction.guild_id is None)
+        if why:
+            await interaction.response.send_message(why, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=private)  # within Discord's 3 s, before any work
+        me = self.bot.user.id if self.bot.user else 0
+        ours = thread is not None and thread.owner_id == me
+        conversation = await self._conversation(thread) if ours and thread else Conversation()
+        embed, view = await self._answer(query, conversation)  # a bad option, the index's server away: the handler says so
+        sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_PINGS,
+                                               wait=True)
+        if ours and thread:
+            self.bot.service.conversations.put(thread.id, conversation)
+        elif self.bot.config.threads and not private and isinstance(channel, discord.TextChannel):
+            # The follow-up message a webhook returns carries no guild; the channel's own handle on it does.
+            await self._open_thread(channel.get_partial_message(sent.id), question, conversation)
+
+    async def _open_thread(self, message: discord.Message | discord.PartialMessage, question: str, conversation: Conversation) -> discord.Thread | None:
+        """A thread started from `message`, named after the question, where follow-ups need no mention."""
+        try:
+            thread = await message.create_thread(name=thread_name(question))
+        except discord.HTTPException as exc:  # no Create Public Threads permission, a thread already there ...
+            log.warning("could not start a thread (%s); answering in the channel", exc.status)
+            return None
+        self.bot.service.conversations.put(thread.id, conversation)
+        return thread
+
+    async def _conversation(self, channel: Any) -> Conversation:
+        """The conversation of a thread or DM: from memory, else read back from its history."""
+        store = self.bot.service.conversations
+        found = store.get(channel.id)
+        if found is not None:
+            return found
+        me = self.bot.user.id if self.bot.user else 0
+        limit = self.bot.config.conversation_turns
+        turns: list[Turn] = []
+        try:
+            async for m in channel.history(limit=HISTORY):  # newest first
+                turn = turn_of(m, me)
+                if turn is not None:
+                    turns.append(turn)
+                    if len(turns) >= limit:
+                        break
+            if isinstance(channel, discord.Thread) and len(turns) < limit and channel.parent is not None:
+                starter = channel.starter_message or await channel.parent.fetch_message(channel.id)  # /ask: the answer
+                turn = turn_of(starter, me)
+                if turn is not None:
+                    turns.append(turn)
+        except discord.HTTPException as exc:  # history unreadable: carry on with what was read
+            log.warning("could not read the history of channel %s (%s)", channel.id, exc.status)
+        conversation = Conversation(self.bot.config.conversation_params, turns=reversed(turns))
+        store.put(channel.id, conversation)
+        return conversation
+
+    async def _thread_of(self, channel: Any) -> discord.Thread | None:
+        if isinstance(channel, discord.Thread):
+            return channel
+        if isinstance(channel, discord.PartialMessageable) and channel.guild_id is not None:
+            # A thread the cache has not seen (started before a restart and not yet listed): ask once.
+            try:
+                found = await self.bot.fetch_channel(channel.id)
+            except discord.HTTPException:
+                return None
+            return found if isinstance(found, discord.Thread) else None
+        return None
+
+    @staticmethod
+    async def _referenced(message: discord.Message) -> discord.Message | None:
+        ref = message.reference
+        if ref is None or ref.message_id is None:
+            return None
+        if isinstance(ref.resolved, discord.Message):
+            return ref.resolved
+        if isinstance(ref.cached_message, discord.Message):
+            return ref.cached_message
+        try:
+            return await message.channel.fetch_message(ref.message_id)
+        except discord.HTTPException:
+            return None
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None:
+            return
+        is_dm = message.guild is None
+        mentioned = me in message.mentions
+        thread = None if is_dm else await self._thread_of(message.channel)
+        ours = thread is not None and thread.owner_id == me.id
+        replied = await self._referenced(message) if message.reference else None
+        to_answer = replied is not None and turn_of(replied, me.id) is not None
+        to_someone = replied is not None and replied.author.id != me.id
+        scope_id = thread.parent_id if thread is not None else message.channel.id
+        in_qa = thread is None and message.channel.id in self.bot.config.qa_channels
+        if is_dm:
+            where = "dm"
+        elif ours and (mentioned or not to_someone):  # people talking to each other in the thread: not for us
+            where = "thread"
+        elif to_answer:
+            where = "reply"
+        elif mentioned or in_qa:
+            where = "new"
+        else:
+            return
+        question = question_text(message.content)
+        why = refusal(self.bot, message.author.id, question, scope_id, is_dm)
+        try:
+            if why:
+                await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
+                return
+            await self._follow(message, question, where, scope_id, replied)
+        except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
+            await reply_failure(message, exc)
+
+    async def _follow(self, message: discord.Message, question: str, where: str, scope_id: int,
+                      replied: discord.Message | None) -> None:
+        me = self.bot.user.id if self.bot.user else 0
+        query = self.bot.service.query(question, scope_id)
+        if where in ("dm", "thread"):
+            conversation = await self._conversation(message.channel)
+        elif where == "reply" and replied is not None:
+            earlier = turn_of(replied, me)
+            conversation = Conversation(self.bot.config.conversation_params, turns=[earlier] if earlier else [])
+        else:
+            conversation = Conversation(self.bot.config.conversation_params)
+        target: Any = message.channel
+        if where == "new" and self.bot.config.threads and isinstance(message.channel, discord.TextChannel):
+            target = await self._open_thread(message, question, conversation) or message.channel
+        async with target.typing():
+            embed, view = await self._answer(query, conversation)
+        if target is not message.channel:
+            await target.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        else:
+            await message.reply(embed=embed, view=view, allowed_mentions=NO_PINGS, mention_author=False)
+        if where in ("dm", "thread"):
+            self.bot.service.conversations.put(message.channel.id, conversation)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """Nothing about a conversation outlives its thread."""
+        self.bot.service.conversations.drop(payload.thread_id)
+
+
+async def setup(bot: SitrepBot) -> None:
+    await bot.add_cog(AskCog(bot))

@@ -1,0 +1,289 @@
+"""What the Discord handlers do, without Discord: testable as plain async functions.
+
+- Questions run off the event loop, one at a time behind a lock: one tokenizer and one ONNX
+  session are shared. With 20 questions at once on the dev index, the last answer arrives
+  within ~0.6 s p95 (benchmarks/bench_bot.py).
+- /reindex runs the incremental update in a worker thread, opens the new index, then swaps
+  the engine reference: a question already running keeps the engine it started with.
+- Per-user rate limit, admin policy and the feedback log are small pure pieces here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sitrep.answer.engine import Engine
+from sitrep.chat.errors import ReindexBusy
+from sitrep.index.build import BuildReport
+from sitrep.retrieval.conversation import Conversation
+from sitrep.retrieval.types import Answer, Query
+
+log = logging.getLogger("sitrep.bot")
+
+
+class RateLimiter:
+    """At most `limit` questions per user in any `window` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._seen: dict[int, deque[float]] = {}
+
+    def check(self, user_id: int) -> float:
+        """0 if the question may go ahead (and counts it), else seconds until it may."""
+        now = self.clock()
+        q = self._seen.setdefault(user_id, deque())
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        if len(q) >= self.limit:
+            return max(0.1, self.window - (now - q[0]))
+        q.append(now)
+        return 0.0
+
+
+@dataclass(frozen=True)
+class AdminPolicy:
+    user_ids: frozenset[int] = frozenset()
+    role_ids: frozenset[int] = frozenset()
+
+    def allows(self, user_id: int, role_ids: Iterable[int], can_manage_guild: bool) -> bool:
+        """Configured admins only; with none configured, members who can manage the server."""
+        if self.user_ids or self.role_ids:
+            return user_id in self.user_ids or bool(self.role_ids & set(role_ids))
+        return can_manage_guild
+
+
+def hash_user(user_id: int, salt: str = "sitrep-feedback") -> str:
+    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:16]
+
+
+class FeedbackLog:
+    """Appends one JSON line per vote: {time, question, answer_ids, vote, user}."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, question: str, answer_ids: list[str], vote: str, user_id: int) -> dict[str, Any]:
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "question": question,
+            "answer_ids": answer_ids,
+            "vote": vote,
+            "user": hash_user(user_id),
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entry
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A channel's defaults (SITREP_DISCORD_CHANNEL_SCOPES): only this source, only since this long ago."""
+
+    source: str | None = None
+    since: str | None = None  # "30d", "2w", or a date
+
+    def describe(self) -> str:
+        parts = ([f"source {self.source}"] if self.source else []) + ([f"since {self.since}"] if self.since else [])
+        return ", ".join(parts) or "everything"
+
+
+def parse_scopes(raw: str) -> dict[int, Scope]:
+    """"CHANNEL=SOURCE[@SINCE],CHANNEL=@SINCE" -> {channel id: Scope}; ValueError names a bad entry."""
+    from sitrep.retrieval.dates import parse_since
+
+    out: dict[int, Scope] = {}
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry:
+            continue
+        channel, sep, rest = entry.partition("=")
+        source, _, since = rest.partition("@")
+        if not sep or not channel.strip().isdigit() or not (source.strip() or since.strip()):
+            raise ValueError(f"{entry!r} is not CHANNEL_ID=SOURCE[@SINCE]")
+        if since.strip():
+            parse_since(since.strip(), datetime.now(UTC).date())  # a bad span fails at start-up, not per question
+        out[int(channel)] = Scope(source.strip() or None, since.strip() or None)
+    return out
+
+
+class ConversationStore:
+    """Conversations by Discord channel (a thread the bot started, or a DM), so a follow-up does not
+    re-read the channel's history. Bounded: at most `size` kept (least recently used dropped), none
+    idle longer than `idle_s`, a deleted thread's dropped at once. A miss is rebuilt from the
+    channel's history (the bot's answers carry their turns), so a restart loses nothing."""
+
+    def __init__(self, size: int = 500, idle_s: float = 24 * 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.idle_s, self.clock = size, idle_s, clock
+        self._items: OrderedDict[int, tuple[Conversation, float]] = OrderedDict()
+
+    def get(self, key: int) -> Conversation | None:
+        self._expire()
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: int, conversation: Conversation) -> None:
+        self._items[key] = (conversation, self.clock())
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def drop(self, key: int) -> None:
+        self._items.pop(key, None)
+
+    def _expire(self) -> None:
+        now = self.clock()
+        for key in [k for k, (_, seen) in self._items.items() if now - seen > self.idle_s]:
+            del self._items[key]
+
+    def __len__(self) -> int:
+        self._expire()
+        return len(self._items)
+
+
+def settle() -> None:
+    """Move what is loaded for good (the model, the index, discord.py's caches) out of the garbage
+    collector's reach: a full collection walking it paused the event loop by 50-100 ms now and then
+    (benchmarks/bench_load.py). Called once the bot is set up and after each swap of the engine."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+@dataclass
+class QAService:
+    engine: Engine
+    open_engine: Callable[[], Engine]  # loads the index afresh (after a reindex)
+    run_update: Callable[[], BuildReport]  # the incremental update of the bot's corpus
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    admins: AdminPolicy = field(default_factory=AdminPolicy)
+    feedback: FeedbackLog | None = None
+    k: int = 10
+    pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
+    last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
+    conversations: ConversationStore = field(default_factory=ConversationStore)
+    scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
+    follower: Any = None  # sitrep.follows.follower.Follower over the follow database; None: follows are off
+    follow_error: str | None = None  # why follows are off (the database could not be opened), for /follow and /status
+    after_update: list[Callable[[], Any]] = field(default_factory=list)  # coroutines run after an update changed the index
+    _model_lock: threading.Lock = field(default_factory=threading.Lock)
+    _reindexing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def _ask_sync(self, engine: Engine, query: Query, conversation: Conversation | None) -> Answer:
+        with self._model_lock:
+            return engine.ask(query, conversation)
+
+    async def ask(self, question: str | Query, conversation: Conversation | None = None) -> tuple[Answer, Engine]:
+        """Answer off the event loop (in a conversation: as its next turn); returns the engine used,
+        so rendering matches it."""
+        engine = self.engine  # captured: a swap during the question does not affect it
+        query = question if isinstance(question, Query) else Query(question, k=self.k)
+        answer = await asyncio.to_thread(self._ask_sync, engine, query, conversation)
+        return answer, engine
+
+    def query(self, question: str, channel_id: int | None, *, source: str | None = None, since: str | None = None,
+              as_of: str | None = None, k: int | None = None) -> Query:
+        """The question with the channel's scope under the asker's own options; a bad date or span
+        raises BadOption (one line for the user)."""
+        from sitrep.retrieval.dates import parse_as_of, parse_since
+
+        scope = self.scopes.get(channel_id or 0, Scope())
+        day = parse_as_of(as_of) if as_of else None
+        since = since or scope.since
+        start = parse_since(since, day or datetime.now(UTC).date()) if since else None
+        return Query(question, k=k or self.k, source=source or scope.source, as_of=day, since=start)
+
+    async def brief(self, topic: str, since: Any = None, until: Any = None, source: str | None = None,
+                    max_entries: int | None = None) -> Any:
+        """A topic's brief off the event loop (the topic is embedded: one model user at a time)."""
+        engine = self.engine
+
+        def run() -> Any:
+            with self._model_lock:
+                return engine.brief(topic, since, until, source, max_entries)
+        return await asyncio.to_thread(run)
+
+    async def check_follows(self) -> Any:
+        """(report, newest arrival) of every follow against what arrived since its last check; None when off."""
+        if self.follower is None:
+            return None
+        engine = self.engine
+
+        def run() -> Any:
+            with self._model_lock:
+                return self.follower.check(engine)
+        return await asyncio.to_thread(run)
+
+    async def _updated(self) -> None:
+        """Tell whoever waits for new articles (follows); a failure there never stops the bot."""
+        for hook in list(self.after_update):
+            try:
+                await hook()
+            except Exception:
+                log.exception("after-update hook failed")
+
+    def status(self) -> dict[str, Any]:
+        return {**self.engine.status(), "last_refresh": self.last_refresh}
+
+    def outlets(self) -> tuple[str, ...]:
+        """The index's outlets, for /ask's source autocomplete."""
+        return self.engine.backend.stats().outlets
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindexing.locked()
+
+    async def reindex(self) -> BuildReport:
+        """Update the index in a worker thread and swap the engine in; one at a time."""
+        if self._reindexing.locked():
+            raise ReindexBusy("a reindex is already running; wait for it to finish")
+        async with self._reindexing:
+            report = await asyncio.to_thread(self.run_update)
+            if report.added or report.changed or report.removed or report.full:
+                self.engine = await asyncio.to_thread(self.open_engine)
+                settle()
+        if report.added or report.changed:
+            await self._updated()
+        return report
+
+    async def refresh(self) -> dict[str, Any] | None:
+        """The scheduled refresh: pull the feeds (if any), update the index, swap the engine in, as
+        /reindex does. Never raises: a failure is recorded for /status and the old index keeps
+        answering. Skipped (None) while a reindex or the previous refresh still runs."""
+        if self._reindexing.locked():
+            return None
+        async with self._reindexing:
+            info: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds")}
+            try:
+                if self.pull_feeds is not None:
+                    pulled = await asyncio.to_thread(self.pull_feeds)
+                    info["saved_from_feeds"] = len(pulled.saved)
+                    info["feed_failures"] = len(pulled.failures)
+                report = await asyncio.to_thread(self.run_update)
+                info.update(added=report.added, changed=report.changed, removed=report.removed)
+                if report.added or report.changed or report.removed or report.full:
+                    self.engine = await asyncio.to_thread(self.open_engine)
+                settle()
+            except Exception as exc:  # the bot must keep answering from the index it has
+                log.exception("scheduled refresh failed")
+                info["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.last_refresh = info
+        if info.get("added") or info.get("changed"):
+            await self._updated()
+        return info

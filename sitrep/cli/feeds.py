@@ -1,0 +1,52 @@
+"""`sitrep feeds add|remove|list|pull`: RSS/Atom feeds pulled into the corpus folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sitrep.app.compose import App
+from sitrep.cli.ask import target_of
+from sitrep.cli.errors import UserError
+
+
+def cmd_feeds(args: argparse.Namespace, app: App) -> int:
+    listed = app.feed_list()
+    if args.action == "add":
+        added = listed.add(args.url)
+        print(f"{'added' if added else 'already listed'}: {args.url.strip()} ({listed.path})")
+        return 0
+    if args.action == "remove":
+        if not listed.remove(args.url):
+            raise UserError(f"{args.url.strip()} is not in {listed.path}: `sitrep feeds list` shows what is")
+        print(f"removed: {args.url.strip()}")
+        return 0
+    if args.action == "list":
+        urls = listed.urls()
+        print("\n".join(urls) if urls else f"no feeds yet: `sitrep feeds add URL` (they are kept in {listed.path})")
+        return 0
+    if not listed.urls():
+        raise UserError(f"no feeds to pull: add one with `sitrep feeds add URL` (kept in {listed.path})")
+    corpus = Path(args.corpus or app.settings.corpus_dir)
+    report = app.pull_feeds(corpus)
+    for line in report.failures:
+        print(f"failed: {line}", file=sys.stderr)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    summary: dict[str, Any] = {"feeds": report.feeds, "items": report.items, "saved": report.saved, "unchanged": report.unchanged,
+                               "duplicates": report.duplicates, "failures": report.failures, "warnings": report.warnings}
+    if not args.no_update and report.saved:
+        summary["update"] = app.update(target_of(app, args), corpus).as_dict()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        line = (f"pulled {report.feeds} feeds: {report.items} items, {len(report.saved)} saved to {corpus}, "
+                f"{report.unchanged} unchanged, {report.duplicates} duplicates, {len(report.failures)} failed")
+        if "update" in summary:
+            u = summary["update"]
+            line += f"; index: {u['added']} added, {u['changed']} changed, {u['passages_embedded']} passages embedded"
+        print(line)
+    return 1 if report.feeds_failed == report.feeds else 0  # every feed unreadable: a cron job should notice

@@ -1,0 +1,140 @@
+"""The interactive loop: a bare line asks; `:commands` change how. The engine loads once."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from sitrep.answer import present
+from sitrep.answer.engine import Engine
+from sitrep.cli import render
+from sitrep.errors import SitrepError
+from sitrep.retrieval.conversation import Conversation
+from sitrep.retrieval.dates import brief_window, parse_as_of
+from sitrep.retrieval.hybrid import SearchResult
+from sitrep.retrieval.types import MODES, Answer, Query
+
+HELP = """Type a question and press Enter. Commands:
+  :mode bm25|dense|hybrid   search mode (now: {mode})
+  :k N                      hits to fetch, 1-100 (now: {k})
+  :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
+  :source NAME|off          only articles from this outlet (now: {source})
+  :explain                  how the last question was understood (a follow-up: what came from earlier
+                            questions), then each hit: BM25 and vector rank and score, lede rank, fused score
+  :brief TOPIC [since SPAN] what has happened on a topic: its stories, newest first, each quoted
+                            (SPAN: 30d, 2w, 6m or a date; the window ends on the as-of date)
+  :new                      start a new conversation (questions so far are no longer followed up)
+  :help                     this text
+  :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
+
+
+class Repl:
+    def __init__(self, engine: Engine, out: TextIO = sys.stdout, color: bool = False, k: int = 10) -> None:
+        self.engine = engine
+        self.out = out
+        self.color = color
+        self.query = Query("", k=k)
+        self.last: SearchResult | None = None
+        self.last_answer: Answer | None = None
+        self.conversation = Conversation()  # a REPL session is one conversation; :new starts another
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out)
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False means leave."""
+        line = line.strip()
+        if not line:
+            return True
+        try:  # every user error of this line, in one place: said in one line, and the session goes on
+            if not line.startswith(":"):
+                self._ask(line)
+                return True
+            cmd, _, arg = line[1:].partition(" ")
+            return self._command(cmd.lower(), arg.strip())
+        except SitrepError as exc:  # a bad option or question, the index's server gone ...
+            self.say(f"error: {exc}")
+            return True
+
+    def _command(self, cmd: str, arg: str) -> bool:
+        q = self.query
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd in ("help", "h", "?"):
+            self.say(HELP.format(mode=q.mode, k=q.k, as_of=q.as_of or "today", source=q.source or "all"))
+        elif cmd == "mode":
+            if arg not in MODES:
+                self.say(f"error: unknown mode {arg!r}: use one of {', '.join(MODES)}")
+            else:
+                self.query = replace(q, mode=arg)
+                self.say(f"mode: {arg}")
+        elif cmd == "k":
+            if not arg.isdigit() or not 1 <= int(arg) <= 100:
+                self.say("error: k must be a whole number from 1 to 100")
+            else:
+                self.query = replace(q, k=int(arg))
+                self.say(f"k: {arg}")
+        elif cmd in ("as-of", "asof"):
+            self.query = replace(q, as_of=None if arg in ("", "today") else parse_as_of(arg))
+            self.say(f"as of: {self.query.as_of or 'today'}")
+        elif cmd == "source":
+            self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
+            self.say(f"source: {self.query.source or 'all'}")
+        elif cmd == "brief":
+            topic, _, since = arg.partition(" since ")
+            start, end = brief_window(since.strip() or None, q.as_of.isoformat() if q.as_of else None, date.today())
+            self.say(render.brief_text(self.engine.brief(topic, start, end, q.source), self.color))
+        elif cmd == "new":
+            self.conversation.clear()
+            self.last = self.last_answer = None
+            self.say("new conversation: the next question stands on its own")
+        elif cmd == "explain":
+            if self.last is None or self.last_answer is None:
+                self.say("ask a question first; :explain then shows how its hits were ranked")
+            else:
+                asked = self.last_answer.asked_as
+                if asked is not None and asked.followup:  # a follow-up: what the conversation added
+                    self.say(f"{present.understood(self.last_answer) or 'understood as typed'} {present.why(self.last_answer) or ''}".rstrip())
+                    self.say(f"terms from earlier turns: {' '.join(asked.carried) or '-'}"
+                             + "".join(f"; '{new}' in place of '{old}'" for old, new in asked.swapped)
+                             + (f"; favouring {', '.join(asked.prior_articles)}" if asked.prior_articles else ""))
+                meta = self.engine.meta(h.article_id for h in self.last.hits)
+                self.say(render.explain(self.last, {a: m.title for a, m in meta.items()}))
+        else:
+            self.say(f"error: unknown command :{cmd}; :help lists them")
+        return True
+
+    def _ask(self, text: str) -> None:
+        result, answer = self.engine.converse(replace(self.query, text=text), self.conversation)
+        self.last, self.last_answer = result, answer
+        self.say(render.as_text(answer, self.engine.answer_meta(answer), self.color))
+
+    def run(self, read: Callable[[str], str]) -> None:
+        """read(prompt) returns a line, raises KeyboardInterrupt (cancel) or EOFError (leave)."""
+        self.say("sitrep: ask a question, :help for commands, Ctrl-D to leave")
+        while True:
+            try:
+                line = read("sitrep> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                self.say("")
+                return
+            if not self.handle(line):
+                return
+
+
+def terminal_reader(history: Path) -> Callable[[str], str]:
+    """prompt_toolkit with line editing and persistent history on a terminal; input() otherwise."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        history.parent.mkdir(parents=True, exist_ok=True)
+        session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
+        return session.prompt
+    return input

@@ -1,0 +1,328 @@
+"""RSS/Atom feeds -> news pages -> article files in the corpus.
+
+`pull` reads each listed feed (feedparser), fetches every new item's page (httpx: a timeout, a
+size cap, redirects bounded, a polite delay per host), extracts the story (trafilatura, as for
+.html files) and saves it as a Markdown file with front matter (title, date, source, url) under
+<corpus>/feeds/<host>/. What was fetched is remembered in a state file: an item is fetched again
+only when its feed entry changes, and the same story reached from two feeds (same canonical URL or
+same text) is saved once. Every failure is one line in the report; one bad feed never stops the
+others, and nothing already in the corpus is touched by a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from sitrep.corpus import metadata
+from sitrep.corpus.articles import decode_page
+from sitrep.corpus.errors import CorpusError
+from sitrep.feeds.errors import FetchError
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 10.0  # seconds for any one request
+    max_bytes: int = 5_000_000  # a feed or page larger than this is refused (SITREP_MAX_ARTICLE_MB)
+    host_delay: float = 1.0  # seconds between two requests to one host
+    max_redirects: int = 5
+    user_agent: str = "sitrep-feeds/1 (+https://github.com/sitrep)"
+    # Feed items link anywhere. Off (the default), no request goes to a private, loopback, link-local,
+    # multicast or reserved address (after DNS, on every redirect hop, connecting to the address that was
+    # checked), nor to a port other than 80/443. On (SITREP_FEEDS_ALLOW_PRIVATE): a newsroom's intranet.
+    allow_private: bool = False
+    ports: tuple[int, ...] = (80, 443)  # the ports a fetch may use unless allow_private
+    max_items: int = 200  # items read from one feed in one pull: a feed of 100,000 items is not 100,000 fetches
+
+
+@dataclass
+class PullReport:
+    feeds: int = 0
+    items: int = 0
+    saved: list[str] = field(default_factory=list)  # corpus-relative files written (new or changed)
+    unchanged: int = 0  # items already fetched, entry unchanged
+    duplicates: int = 0  # the same story from another feed or link
+    feeds_failed: int = 0  # feeds that could not be read at all
+    failures: list[str] = field(default_factory=list)  # one line each: a feed or page that could not be used
+    warnings: list[str] = field(default_factory=list)  # saved, but something was missing (a date)
+
+
+def check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CorpusError(f"{url!r} refused: feeds and pages must be http:// or https:// URLs")
+    return url
+
+
+class FeedList:
+    """The feeds to pull: one URL a line in a text file (SITREP_FEEDS); # starts a comment."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def urls(self) -> list[str]:
+        if not self.path.is_file():
+            return []
+        lines = (line.split("#", 1)[0].strip() for line in self.path.read_text("utf-8").splitlines())
+        return [line for line in lines if line]
+
+    def add(self, url: str) -> bool:
+        url, urls = check_url(url), self.urls()
+        if url in urls:
+            return False
+        self._write([*urls, url])
+        return True
+
+    def remove(self, url: str) -> bool:
+        urls = self.urls()
+        if url.strip() not in urls:
+            return False
+        self._write([u for u in urls if u != url.strip()])
+        return True
+
+    def _write(self, urls: list[str]) -> None:
+        _atomic_write(self.path, "".join(u + "\n" for u in urls))
+
+
+def public_address(ip: str) -> bool:
+    """An address a fetch may go to: not private, loopback, link-local, multicast, reserved or unspecified
+    (an IPv4 address written inside IPv6 is judged as the IPv4 address)."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return not (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast or addr.is_reserved
+                or addr.is_unspecified)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (a decimal or octal IPv4 such as 2130706433 resolves too)."""
+    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+
+
+class Fetcher:
+    """GETs with every limit applied; waits between two requests to the same host. Redirects are followed
+    here, hop by hop, so each hop's address is checked (FetchSettings.allow_private) and then connected to
+    as checked: a name that resolves elsewhere a second time (DNS rebinding) cannot switch it."""
+
+    def __init__(self, settings: FetchSettings, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, resolve: Callable[[str, int], list[str]] = _resolve,
+                 address_ok: Callable[[str], bool] = public_address) -> None:
+        import httpx
+
+        self.settings, self.sleep, self.clock = settings, sleep, clock
+        self.resolve, self.address_ok = resolve, address_ok
+        self._httpx = httpx
+        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
+                                    headers={"User-Agent": settings.user_agent})
+        self._last: dict[str, float] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL with its host replaced by the address that was checked, the Host header, and the TLS
+        name to verify; FetchError when the address (or port) is not one a fetch may go to."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchError(f"bad port in {url!r}") from None
+        if not self.settings.allow_private and port not in self.settings.ports:
+            raise FetchError(f"port {port} refused (only {', '.join(map(str, self.settings.ports))}; "
+                             "SITREP_FEEDS_ALLOW_PRIVATE=true allows others)")
+        try:
+            addresses = self.resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve {host} ({exc})") from None
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}")
+        if not self.settings.allow_private:
+            bad = [a for a in addresses if not self.address_ok(a)]
+            if bad:
+                what = "is a private or local address" if bad[0] == host.strip("[]") else f"resolves to a private or local address ({bad[0]})"
+                raise FetchError(f"{host} {what}: refused (SITREP_FEEDS_ALLOW_PRIVATE=true allows an intranet)")
+        ip = addresses[0]
+        netloc = (f"[{ip}]" if ":" in ip else ip) + (f":{parts.port}" if parts.port else "")
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        return pinned, {"Host": parts.netloc.rsplit("@", 1)[-1]}, ({"sni_hostname": host} if parts.scheme == "https" else {})
+
+    def get(self, url: str, want_html: bool = False) -> tuple[bytes, str | None, str]:
+        """(body, declared charset, final URL); FetchError with a one-line reason otherwise."""
+        for _ in range(self.settings.max_redirects + 1):
+            check_url(url)
+            got = self._get_one(url, want_html)
+            if isinstance(got, tuple):
+                return got
+            url = got  # a redirect: the next hop is checked like the first
+        raise FetchError(f"more than {self.settings.max_redirects} redirects (a redirect loop?)")
+
+    def _get_one(self, url: str, want_html: bool) -> tuple[bytes, str | None, str] | str:
+        """One request: the response, or the URL a redirect points to."""
+        host = urlsplit(url).netloc
+        wait = self._last.get(host, -1e9) + self.settings.host_delay - self.clock()
+        if wait > 0:
+            self.sleep(wait)
+        self._last[host] = self.clock()
+        pinned, headers, extensions = self._pinned(url)
+        httpx = self._httpx
+        try:
+            request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            with self._client.stream(request.method, request.url, headers=request.headers, extensions=extensions) as r:
+                if r.is_redirect and r.headers.get("location"):
+                    return urljoin(url, r.headers["location"])
+                if r.status_code >= 400:
+                    raise FetchError(f"HTTP {r.status_code}")
+                kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
+                if want_html and kind and kind not in ("text/html", "application/xhtml+xml"):
+                    raise FetchError(f"not an HTML page ({kind})")
+                length = r.headers.get("content-length")
+                if length and length.isdigit() and int(length) > self.settings.max_bytes:
+                    raise FetchError(f"{int(length) / 1e6:.1f} MB is over the {self.settings.max_bytes / 1e6:.0f} MB limit")
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if len(body) > self.settings.max_bytes:
+                        raise FetchError(f"over the {self.settings.max_bytes / 1e6:.0f} MB limit")
+                return bytes(body), r.charset_encoding, url
+        except httpx.TimeoutException:
+            raise FetchError(f"no answer within {self.settings.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"cannot fetch ({type(exc).__name__}: {exc})") from None
+
+
+def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> PullReport:
+    import feedparser
+
+    from sitrep.corpus.articles import extract_html
+
+    report = PullReport(feeds=len(feeds))
+    state = _load_state(state_path)
+    items: dict[str, str] = state.setdefault("items", {})  # item link -> hash of its feed entry
+    stories: dict[str, str] = state.setdefault("stories", {})  # canonical URL or text hash -> the item link saving it
+    try:
+        for feed_url in feeds:
+            try:
+                body, _, _ = fetcher.get(feed_url)
+            except (FetchError, CorpusError) as exc:
+                report.failures.append(f"{feed_url}: {exc}")
+                report.feeds_failed += 1
+                continue
+            parsed = feedparser.parse(body)
+            if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+                report.failures.append(f"{feed_url}: not an RSS or Atom feed (no items could be read): check the URL")
+                report.feeds_failed += 1
+                continue
+            outlet = (parsed.feed.get("title") or "").strip() or None
+            entries = parsed.entries
+            if len(entries) > fetcher.settings.max_items:
+                report.warnings.append(f"{feed_url}: {len(entries):,} items; only the first {fetcher.settings.max_items} "
+                                       "read this time (a feed lists its newest first)")
+                entries = entries[: fetcher.settings.max_items]
+            for entry in entries:
+                report.items += 1
+                _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report, extract_html)
+    finally:
+        _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True))
+    return report
+
+
+def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, items: dict[str, str],
+               stories: dict[str, str], report: PullReport, extract_html: Callable[[str], dict[str, Any]]) -> None:
+    link = (entry.get("link") or "").strip()
+    try:
+        check_url(link)
+    except CorpusError as exc:
+        report.failures.append(f"{feed_url}: item {entry.get('title', '?')!r}: {exc}")
+        return
+    with warnings.catch_warnings():  # feedparser warns when "updated" falls back to "published"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        fields = [entry.get(k) for k in ("id", "title", "updated", "published", "summary")]
+    entry_hash = _sha(json.dumps(fields, default=str))
+    if items.get(link) == entry_hash:
+        report.unchanged += 1
+        return
+    try:
+        body, charset, final_url = fetcher.get(link, want_html=True)
+    except FetchError as exc:
+        report.failures.append(f"{link}: {exc}")
+        return
+    page = decode_page(body, charset)
+    doc = extract_html(page)
+    text = doc.get("text") or ""
+    items[link] = entry_hash
+    if not text:
+        report.failures.append(f"{link}: no article text found on the page")
+        return
+    canonical = doc.get("url") or final_url
+    first = stories.get(canonical) or stories.get(_sha(text))  # the item link that brought this story first
+    if first is not None and first != link:
+        report.duplicates += 1  # the same story, already saved from another feed or link
+        return
+    date = doc.get("date") or _entry_date(entry)
+    if date is None:
+        report.warnings.append(f"{link}: no publication date in the feed or the page; saved undated")
+    title = doc.get("title") or (entry.get("title") or "").strip() or None
+    source = doc.get("sitename") or outlet or urlsplit(canonical).netloc
+    front = {"title": title, "date": date, "source": source, "url": canonical}
+    content = "---\n" + "".join(f"{k}: {_one_line(v)}\n" for k, v in front.items() if v) + "---\n" + text + "\n"
+    name = _file_name(canonical)
+    path = corpus / name
+    if not path.exists() or path.read_text("utf-8") != content:
+        _atomic_write(path, content)
+        report.saved.append(name)
+    stories[canonical] = stories[_sha(text)] = link
+
+
+def _entry_date(entry: Any) -> str | None:
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime(*value[:6], tzinfo=UTC).date().isoformat()
+    for key in ("published", "updated"):
+        if entry.get(key):
+            return metadata.parse_date(str(entry[key]))
+    return None
+
+
+def _file_name(url: str) -> str:
+    parts = urlsplit(url)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", parts.path).strip("-").lower()[-80:] or "index"
+    host = re.sub(r"[^A-Za-z0-9.-]+", "-", parts.netloc.lower())
+    return f"feeds/{host}/{slug}-{_sha(url)[:8]}.md"
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text("utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: pages are fetched again, nothing is lost
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,218 @@
+"""The follow database: topics channels follow, the articles the index has held, what was posted where.
+
+SQLite (standard library), WAL, one writer at a time: a write waits `timeout` seconds for another
+process's lock, then fails with one line. A restart posts nothing twice and forgets nothing:
+
+    meta      key, value                    -- schema_version
+    follows   id, channel_id, topic, key, added_by, added_at, last_seq
+    arrivals  seq, article_id, hash, at     -- every (article, content) the index has held, in order seen
+    posts     id, follow_id, story_key, articles (JSON), day, message_id, posted_at
+
+Errors (one line each, saying what to do):
+
+    StateError          the database cannot be used
+    ├── StateBusy       another process holds its write lock past the timeout
+    ├── StateCorrupt    the file is damaged or not a sitrep database
+    └── StateTooNew     written by a newer sitrep
+    FollowError         a follow request that cannot be done (no words, already followed)
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateError, StateTooNew
+
+if TYPE_CHECKING:
+    from sitrep.follows.follower import Delivery
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS follows (
+    id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, topic TEXT NOT NULL, key TEXT NOT NULL,
+    added_by INTEGER, added_at TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, UNIQUE (channel_id, key));
+CREATE TABLE IF NOT EXISTS arrivals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL,
+    baseline INTEGER NOT NULL DEFAULT 0, UNIQUE (article_id, hash));
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY, follow_id INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
+    story_key TEXT NOT NULL, articles TEXT NOT NULL, day TEXT, message_id INTEGER, posted_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_follow ON posts (follow_id, day);
+"""
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    channel_id: int
+    topic: str
+    added_by: int | None
+    added_at: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    follow_id: int
+    story_key: str
+    articles: tuple[str, ...]
+    day: str | None
+    message_id: int | None
+
+
+def topic_key(topic: str) -> str:
+    return " ".join(topic.lower().split())
+
+
+class FollowStore:
+    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the follow database {path} ({exc}): check the folder, or set SITREP_STATE_PATH") from None
+        try:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from None
+            with self._write():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise StateTooNew(f"the follow database {path} was written by a newer sitrep (schema {row[0]}, this one "
+                                      f"knows {SCHEMA_VERSION}): upgrade sitrep, or point SITREP_STATE_PATH elsewhere")
+        except StateError:
+            self._db.close()
+            raise
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, taken with BEGIN IMMEDIATE: one writer; the lock waits `timeout` s."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc) from None
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._db.execute("ROLLBACK")
+            raise self._translate(exc) from None
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: sqlite3.DatabaseError) -> StateError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StateBusy(f"the follow database {self.path} is locked by another process: try again when it is done")
+        if "not a database" in text or "malformed" in text or "no such table" in text:
+            return StateCorrupt(f"the follow database {self.path} is damaged ({text}): move it away to start with no "
+                                "follows (questions are not affected)")
+        return StateError(f"the follow database {self.path} failed: {text}")
+
+    # -- follows ---------------------------------------------------------------------------------
+    def add(self, channel_id: int, topic: str, added_by: int | None = None) -> Follow:
+        topic = " ".join(topic.split())
+        if not any(ch.isalnum() for ch in topic):
+            raise FollowError("the topic has no words: follow a few words, e.g. /follow India China border talks")
+        if len(topic) > 200:
+            raise FollowError("the topic is too long: at most 200 characters, a few words work best")
+        with self._write() as db:
+            newest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM arrivals").fetchone()[0]
+            try:
+                cur = db.execute("INSERT INTO follows (channel_id, topic, key, added_by, added_at, last_seq) VALUES (?,?,?,?,?,?)",
+                                 (channel_id, topic, topic_key(topic), added_by, _now(), newest))
+            except sqlite3.IntegrityError:
+                raise FollowError(f"this channel already follows {topic!r}") from None
+            return Follow(int(cur.lastrowid or 0), channel_id, topic, added_by, _now(), newest)
+
+    def remove(self, channel_id: int, topic: str) -> bool:
+        with self._write() as db:
+            return db.execute("DELETE FROM follows WHERE channel_id=? AND key=?", (channel_id, topic_key(topic))).rowcount > 0
+
+    def follows(self, channel_id: int | None = None) -> list[Follow]:
+        sql = "SELECT id, channel_id, topic, added_by, added_at, last_seq FROM follows"
+        rows = self._read(sql + (" WHERE channel_id=? ORDER BY id" if channel_id is not None else " ORDER BY id"),
+                          (channel_id,) if channel_id is not None else ())
+        return [Follow(*r) for r in rows]
+
+    # -- arrivals ----------------------------------------------------------------------------------
+    def sync(self, articles: dict[str, str]) -> int:
+        """Record the index's (article, hash) pairs not seen before; returns how many were new."""
+        with self._write() as db:
+            known = {(a, h) for a, h in db.execute("SELECT article_id, hash FROM arrivals")}
+            first = 0 if known else 1  # the first sync records the index as it was: not news to anyone
+            fresh = [(a, h, _now(), first) for a, h in articles.items() if (a, h) not in known]
+            db.executemany("INSERT INTO arrivals (article_id, hash, at, baseline) VALUES (?,?,?,?)", fresh)
+            return len(fresh)
+
+    def arrivals_after(self, seq: int) -> list[tuple[int, str, str]]:
+        return [(int(s), a, h) for s, a, h in self._read("SELECT seq, article_id, hash FROM arrivals WHERE seq>? ORDER BY seq", (seq,))]
+
+    def arrived_since(self, at: str) -> list[str]:
+        """Article ids that arrived (new or changed) at or after this ISO time, oldest first; not those the
+        first sync found already indexed."""
+        rows = self._read("SELECT article_id FROM arrivals WHERE at>=? AND baseline=0 ORDER BY seq", (at,))
+        return list(dict.fromkeys(a for (a,) in rows))
+
+    def newest_seq(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM arrivals")[0][0])
+
+    # -- posts -------------------------------------------------------------------------------------
+    def posts(self, follow_id: int, since_day: str | None = None) -> list[Post]:
+        rows = self._read("SELECT id, follow_id, story_key, articles, day, message_id FROM posts WHERE follow_id=?"
+                          + (" AND (day IS NULL OR day>=?)" if since_day else "") + " ORDER BY id",
+                          (follow_id, since_day) if since_day else (follow_id,))
+        return [Post(i, f, k, tuple(json.loads(a)), d, m) for i, f, k, a, d, m in rows]
+
+    def record(self, delivery: Delivery, seq: int, message_ids: dict[str, int | None] | None = None) -> None:
+        """After posting: new stories stored with their message ids (keyed by story key), updated posts get
+        the story's articles, and the follow's last_seq moves on. In one transaction."""
+        ids = message_ids or {}
+        with self._write() as db:
+            for s in delivery.new:
+                db.execute("INSERT INTO posts (follow_id, story_key, articles, day, message_id, posted_at) VALUES (?,?,?,?,?,?)",
+                           (delivery.follow.id, s.key, json.dumps(list(s.article_ids)), s.day, ids.get(s.key), _now()))
+            for post, s in delivery.updates:
+                db.execute("UPDATE posts SET articles=? WHERE id=?", (json.dumps(list(s.article_ids)), post.id))
+            db.execute("UPDATE follows SET last_seq=MAX(last_seq, ?) WHERE id=?", (seq, delivery.follow.id))
+
+    def advance(self, follow_id: int, seq: int) -> None:
+        with self._write() as db:
+            db.execute("UPDATE follows SET last_seq=MAX(last_seq, ?) WHERE id=?", (seq, follow_id))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+

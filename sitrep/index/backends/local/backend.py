@@ -1,0 +1,368 @@
+"""The local backend: FAISS (exact, or HNSW above a size) and bm25s arrays in this process.
+
+The default. Files live in a version folder behind an atomically swapped symlink (store.py);
+a writer collects upserts and deletes in memory and writes one complete new version at
+commit(), so readers and crashes see the old index or the new one, never a mix. Passage ids
+are row numbers of the opened version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sitrep.corpus.articles import Article
+from sitrep.index import lexicon
+from sitrep.index.backends.base import (
+    UNDATED,
+    ArticleMeta,
+    Filter,
+    PassageRows,
+    Ranked,
+    Searched,
+    SearchRequest,
+    Stats,
+    search_in_turn,
+    text_key,
+)
+from sitrep.index.backends.local import store
+from sitrep.index.backends.settings import DenseSettings
+from sitrep.index.chunking import Passage, index_text
+from sitrep.index.errors import IndexNotBuilt
+from sitrep.index.manifest import Manifest
+
+_ARTICLE_COLUMNS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
+
+
+def make_dense(vectors: np.ndarray, settings: DenseSettings) -> Any:
+    import faiss
+
+    dim = vectors.shape[1]
+    index: Any
+    if settings.info(vectors.shape[0]).kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = settings.ef_construction
+        index.hnsw.efSearch = settings.ef_search
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if vectors.shape[0]:
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # a searcher in this process may have set 1
+        try:
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        finally:
+            faiss.omp_set_num_threads(before)
+    return index
+
+
+def _day(iso: str | None) -> int:
+    return date.fromisoformat(iso).toordinal() if iso else UNDATED
+
+
+class LocalBackend:
+    """Read side over one loaded version (store.IndexData)."""
+
+    name = "local"
+
+    def __init__(self, data: store.IndexData) -> None:
+        import faiss
+
+        self._faiss = faiss
+        # One question at a time needs one thread: measured on 2 cores with the other core busy,
+        # a flat search of the dev index took 13 ms p50 with OpenMP's 2 spinning threads, 2.5 ms with 1.
+        faiss.omp_set_num_threads(1)
+        self.data = data
+        self.manifest = data.manifest
+        self._hnsw = hasattr(faiss.downcast_index(data.dense), "hnsw")
+        flat: Any = faiss.downcast_index(data.dense.storage if self._hnsw else data.dense)
+        n, d = data.dense.ntotal, data.dense.d
+        self._vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # FAISS's own RAM, zero-copy
+        self._vocab: dict[str, int] = data.bm25.vocab_dict
+        self._df = np.diff(np.asarray(data.bm25.scores["indptr"])).astype(np.int64)  # passages holding each term
+        arts = data.articles
+        self._row = {aid: i for i, aid in enumerate(arts.id)}
+        self._article_day = np.array([_day(d) for d in arts.date], dtype=np.int64)
+        self._sources = [f"{s or ''} {loc}".lower() for s, loc in zip(arts.source, arts.location)]
+        self._lede = np.searchsorted(data.passage_article, np.arange(len(arts)), side="left")
+        self._ordinal = (np.arange(data.passage_count) - self._lede[data.passage_article]).astype(np.int32) \
+            if data.passage_count else np.zeros(0, np.int32)
+        self._count = np.diff(np.append(self._lede, data.passage_count))  # passages per article
+        self._masks: OrderedDict[Filter, np.ndarray | None] = OrderedDict()
+
+    # -- filters ---------------------------------------------------------------------------
+    def _article_mask(self, flt: Filter) -> np.ndarray:
+        day = self._article_day
+        undated = day == UNDATED
+        ok = np.ones(len(day), dtype=bool)
+        if flt.day_to is not None:
+            ok &= undated | (day <= flt.day_to)
+        if flt.day_from is not None:
+            ok &= undated | (day >= flt.day_from)
+        if flt.source:
+            needle = flt.source.lower().strip()
+            ok &= np.array([needle in s for s in self._sources], dtype=bool)
+        if flt.outlet is not None:
+            ok &= np.array([s == flt.outlet for s in self.data.articles.source], dtype=bool)
+        if flt.article_ids is not None:
+            wanted = set(flt.article_ids)
+            ok &= np.array([a in wanted for a in self.data.articles.id], dtype=bool)
+        return ok
+
+    def mask(self, flt: Filter | None) -> np.ndarray | None:
+        """The passages a filter lets through; None when it lets every passage through."""
+        if flt is None or flt.empty:
+            return None
+        if flt in self._masks:
+            self._masks.move_to_end(flt)
+            return self._masks[flt]
+        articles = self._article_mask(flt)
+        out = None if articles.all() else articles[self.data.passage_article]
+        self._masks[flt] = out
+        if len(self._masks) > 64:  # a question's window changes with its as-of day; keep the recent ones
+            self._masks.popitem(last=False)
+        return out
+
+    # -- search ----------------------------------------------------------------------------
+    def lexical(self, queries: Sequence[Sequence[str]], k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
+        return [self._lexical_one([t for t in terms if t in self._vocab], k, self.mask(f)) for terms, f in zip(queries, filters)]
+
+    def _lexical_one(self, terms: list[str], k: int, mask: np.ndarray | None) -> Ranked:
+        if not terms or k <= 0 or not self.data.passage_count:
+            return _EMPTY
+        scores = np.asarray(self.data.bm25.get_scores(terms), dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, scores.shape[0])
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return Ranked(top.astype(np.int64), scores[top])
+
+    def search(self, request: SearchRequest) -> Searched:
+        return search_in_turn(self, request)
+
+    def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
+        return self.vectors(self.lede_ids(article_ids)) @ vector if len(article_ids) else np.zeros(0, np.float32)
+
+    def dense(self, vectors: np.ndarray, k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
+        return [self._dense_one(v, k, self.mask(f)) for v, f in zip(vectors, filters)]
+
+    def _dense_one(self, vector: np.ndarray, k: int, mask: np.ndarray | None) -> Ranked:
+        faiss, index = self._faiss, self.data.dense
+        n = index.ntotal
+        k = min(k, n)
+        if k <= 0 or (mask is not None and not mask.any()):
+            return _EMPTY
+        q = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        if mask is None:
+            scores, ids = index.search(q, k)
+        else:
+            bitmap = np.packbits(mask.astype(np.uint8), bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+            if self._hnsw:
+                ef = max(k, faiss.downcast_index(index).hnsw.efSearch)
+                params: Any = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+            scores, ids = index.search(q, k, params=params)
+        keep = ids[0] >= 0
+        return Ranked(ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32))
+
+    # -- lookups ---------------------------------------------------------------------------
+    def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows:
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = self.data.passage_article[ids].astype(np.int64)
+        aid = self.data.articles.id
+        return PassageRows(
+            ids=ids, article_id=[aid[r] for r in rows.tolist()], article_key=rows, ordinal=self._ordinal[ids],
+            day=self._article_day[rows], start=self.data.passage_start[ids], end=self.data.passage_end[ids],
+            text=[self.data.passage_text(i) for i in ids.tolist()] if text else None,
+        )
+
+    def read(self, ids: np.ndarray, article_ids: Sequence[str]) -> tuple[PassageRows, dict[str, ArticleMeta]]:
+        return self.passages(ids, text=True), self.articles(article_ids)
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        return self._vectors[np.asarray(ids, dtype=np.int64)]
+
+    def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
+        return self._lede[[self._row[a] for a in article_ids]].astype(np.int64)
+
+    def article_hashes(self) -> dict[str, str]:
+        return dict(zip(self.data.articles.id, self.data.articles.hash))
+
+    def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for aid in article_ids:
+            r = self._row.get(aid)
+            if r is not None:
+                out[aid] = np.arange(self._lede[r], self._lede[r] + self._count[r], dtype=np.int64)
+        return out
+
+    def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
+        a = self.data.articles
+        out = {}
+        for aid in article_ids:
+            r = self._row.get(aid)
+            if r is not None:
+                out[aid] = ArticleMeta(aid, a.title[r], a.source[r], a.date[r], a.url[r], a.location[r], a.hash[r],
+                                       a.seen[r], int(self._count[r]))
+        return out
+
+    def article_text(self, article_id: str) -> str:
+        return self.data.articles.text[self._row[article_id]]
+
+    def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
+        return {t: int(self._df[self._vocab[t]]) if t in self._vocab else 0 for t in terms}
+
+    def exists(self, flt: Filter) -> bool:
+        m = self.mask(flt)
+        return bool(self.data.passage_count) if m is None else bool(m.any())
+
+    def stats(self) -> Stats:
+        outlets = tuple(sorted({s for s in self.data.articles.source if s}))
+        return Stats(len(self.data.articles), self.data.passage_count, outlets, self.manifest)
+
+    def close(self) -> None:
+        return None
+
+
+_EMPTY = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+
+def open_local(path: Path) -> LocalBackend:
+    return LocalBackend(store.load(path))
+
+
+@dataclass
+class _Entry:
+    old_row: int | None  # an article kept as it is
+    article: Article | None = None  # or replaced by this one
+    passages: Sequence[Passage] = ()
+    vectors: np.ndarray | None = None
+
+
+class LocalWriter:
+    """Collects upserts and deletes over the loaded version; commit() writes a whole new version.
+
+    Holds the index's write lock from opening to close(): one writer at a time.
+    """
+
+    name = "local"
+
+    def __init__(self, path: Path, dense: DenseSettings = DenseSettings(), full: bool = False) -> None:
+        self.path = path
+        self.dense_settings = dense
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(store.writer_lock(path))
+        self.old: store.IndexData | None = None
+        if not full:
+            try:
+                self.old = store.load(path)
+            except IndexNotBuilt:
+                self.old = None
+            except Exception:
+                self._stack.close()
+                raise
+        self.manifest: Manifest | None = self.old.manifest if self.old else None
+        self._bounds = (np.searchsorted(self.old.passage_article, np.arange(len(self.old.articles) + 1), side="left")
+                        if self.old else np.zeros(1, np.int64))
+        self._entries: dict[str, _Entry] = {aid: _Entry(i) for i, aid in enumerate(self.old.articles.id)} if self.old else {}
+        self.changed = False
+
+    def article_hashes(self) -> dict[str, str]:
+        return dict(zip(self.old.articles.id, self.old.articles.hash)) if self.old else {}
+
+    def _old_span(self, row: int) -> tuple[int, int]:
+        return int(self._bounds[row]), int(self._bounds[row + 1])
+
+    def old_passages(self, article_ids: Sequence[str]) -> tuple[list[bytes], np.ndarray]:
+        old = self.old
+        if old is None:
+            return [], np.zeros((0, 1), np.float32)
+        rows = {aid: i for i, aid in enumerate(old.articles.id)}
+        keys: list[bytes] = []
+        spans: list[np.ndarray] = []
+        chunking = old.manifest.chunking
+        for aid in article_ids:
+            r = rows.get(aid)
+            if r is None:
+                continue
+            lo, hi = self._old_span(r)
+            keys += [text_key(index_text(old.articles.title[r], old.passage_text(i), chunking)) for i in range(lo, hi)]
+            spans.append(np.arange(lo, hi))
+        idx = np.concatenate(spans) if spans else np.zeros(0, np.int64)
+        return keys, np.asarray(old.vectors[idx], dtype=np.float32)
+
+    def begin(self, manifest: Manifest) -> None:
+        return None  # everything happens at commit()
+
+    def delete(self, article_ids: Sequence[str]) -> None:
+        for aid in article_ids:
+            self.changed |= self._entries.pop(aid, None) is not None
+
+    def upsert(self, articles: Sequence[Article], passages: Sequence[Sequence[Passage]], vectors: Sequence[np.ndarray]) -> None:
+        for a, ps, vs in zip(articles, passages, vectors):
+            self._entries[a.id] = _Entry(None, a, ps, vs)
+            self.changed = True
+
+    def commit(self, manifest: Manifest) -> Manifest:
+        """Write the new version: articles in the manifest's order (the corpus scan's), BM25
+        recomputed over every passage (so an update equals a full rebuild by construction)."""
+        old = self.old
+        order = list(manifest.articles) or list(self._entries)
+        cols: dict[str, list[Any]] = {f: [] for f in _ARTICLE_COLUMNS}
+        p_article: list[np.ndarray] = []
+        p_start: list[np.ndarray] = []
+        p_end: list[np.ndarray] = []
+        vecs: list[np.ndarray] = []
+        dim = manifest.model.dim
+        for row, aid in enumerate(order):
+            e = self._entries[aid]
+            if e.old_row is not None and old is not None:
+                for f in _ARTICLE_COLUMNS:
+                    cols[f].append(getattr(old.articles, f)[e.old_row])
+                lo, hi = self._old_span(e.old_row)
+                p_start.append(old.passage_start[lo:hi])
+                p_end.append(old.passage_end[lo:hi])
+                vecs.append(np.asarray(old.vectors[lo:hi], dtype=np.float32))
+                n = hi - lo
+            else:
+                a = e.article
+                if a is None or e.vectors is None:  # build's bug: a new entry always carries its article and vectors
+                    raise RuntimeError(f"article {aid!r} has neither an old row nor a new article with vectors")
+                for f, v in (("id", a.id), ("title", a.title), ("source", a.source), ("date", a.date), ("url", a.url),
+                             ("location", a.location), ("hash", a.content_hash), ("text", a.text), ("seen", a.seen)):
+                    cols[f].append(v)
+                p_start.append(np.array([p.start for p in e.passages], dtype=np.int32))
+                p_end.append(np.array([p.end for p in e.passages], dtype=np.int32))
+                vecs.append(np.asarray(e.vectors, dtype=np.float32).reshape(-1, dim))
+                n = len(e.passages)
+            p_article.append(np.full(n, row, dtype=np.int32))
+        table = store.ArticleTable(**cols)
+        pa = np.concatenate(p_article) if p_article else np.zeros(0, np.int32)
+        ps = np.concatenate(p_start).astype(np.int32) if p_start else np.zeros(0, np.int32)
+        pe = np.concatenate(p_end).astype(np.int32) if p_end else np.zeros(0, np.int32)
+        vectors = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
+        texts = [index_text(table.title[a], table.text[a][s:e], manifest.chunking)
+                 for a, s, e in zip(pa.tolist(), ps.tolist(), pe.tolist())]
+        bm = lexicon.build(lexicon.tokenize(texts, manifest.bm25), manifest.bm25)
+        dates = [d for d in table.date if d]
+        final = manifest.stamped(
+            dense=self.dense_settings.info(int(pa.shape[0])), backend=self.name, article_count=len(table),
+            passage_count=int(pa.shape[0]), newest_article_date=max(dates) if dates else None,
+            articles=dict(zip(table.id, table.hash)), outlets=sorted({s for s in table.source if s}),
+        )
+        store.save(self.path, store.IndexData(final, table, pa, ps, pe, vectors, make_dense(vectors, self.dense_settings), bm))
+        return final
+
+    def close(self) -> None:
+        self._stack.close()

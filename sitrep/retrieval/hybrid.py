@@ -1,0 +1,314 @@
+"""HybridRetriever: question -> BM25 and vector search -> fusion -> dated, de-duplicated hits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Searched, SearchRequest
+from sitrep.index.embedding import Encoder
+from sitrep.retrieval import fusion
+from sitrep.retrieval.conversation import article_key
+from sitrep.retrieval.dates import Window, window
+from sitrep.retrieval.errors import BadOption, BadQuestion
+from sitrep.retrieval.lexical import TermWeights
+from sitrep.retrieval.types import MODES, AskedAs, Hit, Query
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    # Defaults chosen on the dev set (benchmarks/tune_retrieval.py; README "Retrieval quality").
+    fusion: str = "rrf"  # "rrf", "convex" (min-max normalised scores) or "convex-max" (scores over each list's best)
+    # When no candidate passage has a date (an undated corpus, or undated candidates), there is no prior to
+    # weigh and this fusion is used instead (benchmarks/bench_peers.py, README "Corpus shapes"): on the
+    # undated dev corpus convex-max 0.5 beat RRF on both halves of the time split (MRR@10 .6579 -> .6792).
+    undated_fusion: str = "convex-max"
+    undated_dense_weight: float = 0.5
+    dated_share: float = 0.25  # ... "no date": fewer than this share of the candidates are dated (the shapes have
+    # all or none; the bundled corpus has 2 dated articles of 5 — 40% of its passages — and keeps RRF and its prior)
+    rrf_k: float = 60.0
+    dense_weight: float = 0.6  # share of the dense list in the fusion (bm25 gets the rest)
+    candidates: int = 200  # taken from each list before fusing (100 -> 200: hybrid recall@10 .944 -> .956)
+    half_life_days: float = 30.0  # recency prior: an article this old counts half as much ...
+    recency_weight: float = 0.5  # ... times this weight (0 = no prior)
+    hint_half_life_days: float = 10.0  # the prior when the question says "this week", "yesterday" ...
+    hint_weight: float = 0.7
+    article_boost: float = 0.3  # an article's best passage gains this share of its second best
+    lede_weight: float = 0.7  # hybrid: a third RRF list, candidate articles ranked by their lede's (title +
+    # first passage) similarity to the question; a news story says what it is about up front
+    lede_depth: int = 50  # ... cut, like the other lists, at a depth: only the 50 best ledes count. Uncut, a
+    # recent article with a middling lede (a daily digest) outscored a months-old gold with the recency prior
+    followup_prior: float = 0.5  # a follow-up: the passages of the articles the last answer cited x (1 + this)
+    # (benchmarks/conversations.jsonl, README "Conversations")
+    dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
+    max_question_chars: int = 1000
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    question: str  # cleaned, possibly truncated
+    as_of: date
+    window: Window
+    terms: list[str]  # the question's index terms found in the corpus
+    hits: list[Hit]
+    top_cosine: float  # best raw vector similarity among allowed passages
+    notes: list[str] = field(default_factory=list)
+    all_terms: list[str] = field(default_factory=list)  # including terms the corpus never uses
+    asked: AskedAs | None = None  # what was searched, when it was not the question alone (a follow-up)
+
+    @property
+    def reader_question(self) -> str:
+        """The question the reader reads for its kind: a rewrite when a name was swapped in
+        ("What about Pakistan?" reads as the earlier question about Pakistan), else what was typed."""
+        return self.asked.text if self.asked is not None and self.asked.swapped else self.question
+
+
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Drop control and zero-width characters, fold white space, cap the length."""
+    notes: list[str] = []
+    chars = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE)
+    cleaned = " ".join("".join(chars).split())
+    if not cleaned:
+        raise BadQuestion("the question is empty: ask something, e.g. \"What did China propose to India?\"")
+    if not re.search(r"\w", cleaned):
+        raise BadQuestion("the question has no words to search for (only symbols or emoji): ask with words")
+    if len(cleaned) > max_chars:
+        cut = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+        notes.append(f"question truncated from {len(cleaned):,} to {len(cut):,} characters")
+        cleaned = cut
+    return cleaned, notes
+
+
+class HybridRetriever:
+    """Question -> BM25 and vector lists from the backend -> fusion, lede list, recency prior,
+    article boost, de-duplication. Everything after the two searches is backend-independent."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        encoder: Encoder,
+        params: RetrievalParams = RetrievalParams(),
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.backend = backend
+        self.encoder = encoder
+        self.params = params
+        self.today = today
+        self.terms = TermWeights(backend)
+        stats = backend.stats()
+        # The lede list ranks articles by their first passage: where articles are one passage each (a
+        # snippet collection), it is the vector list a second time, so it is used only where they are longer.
+        self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
+
+    # -- searches --------------------------------------------------------------------------
+    def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
+                  notes: list[str]) -> tuple[Searched, Window, Filter]:
+        """The question's searches in one backend call (with the term statistics not yet known). Only when a filtered search finds nothing is it asked why: an
+        unknown source is refused; a window with no article is widened, with a note."""
+        p = self.params
+
+        def run(flt: Filter) -> Searched:
+            found = self.backend.search(SearchRequest(
+                all_terms if query.mode in ("bm25", "hybrid") else (), vector if query.mode in ("dense", "hybrid") else None,
+                p.candidates, flt, self.terms.unknown(all_terms)))
+            self.terms.remember(found.df)
+            return found
+
+        flt = _as_filter(win, query.source)
+        found = run(flt)
+        if len(found.lexical.ids) or len(found.dense.ids) or flt == _as_filter(Window(None, win.end), None):
+            return found, win, flt
+        if query.source and not self.backend.exists(Filter(source=query.source)):
+            known = list(self.backend.stats().outlets)[:8]
+            raise BadOption(f"no article from source {query.source!r}: try one of {', '.join(known) or 'none known'}")
+        if win.start is not None and not self.backend.exists(flt):
+            notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
+            win = Window(None, win.end)
+            flt = _as_filter(win, query.source)
+            found = run(flt)
+        return found, win, flt
+
+    # -- search ----------------------------------------------------------------------------
+    def search(self, query: Query) -> SearchResult:
+        return self.search_batch([query])[0]
+
+    def search_batch(self, queries: Sequence[Query]) -> list[SearchResult]:
+        """Questions embedded in one call, then searched one by one."""
+        cleaned = []
+        for q in queries:
+            if q.mode not in MODES:
+                raise BadOption(f"unknown mode {q.mode!r}: use one of {', '.join(MODES)}")
+            if not 1 <= q.k <= 100:
+                raise BadOption(f"k must be between 1 and 100, not {q.k}")
+            cleaned.append(clean_question(q.text, self.params.max_question_chars))
+        # Every mode embeds the question: bm25 mode does not rank by it, but the answer's
+        # confidence needs the similarity of the best evidence all the same.
+        vectors = self.encoder.encode([q.asked.text if q.asked else text for q, (text, _) in zip(queries, cleaned)])
+        return [self._search_one(q, text, notes, vectors[i]) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
+
+    def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray) -> SearchResult:
+        p = self.params
+        as_of = query.as_of or self.today()
+        asked = window(text, as_of)
+        if query.asked is not None and asked.start is None and not asked.reason:
+            asked = window(query.asked.text, as_of)  # a follow-up keeps the earlier question's dates
+        hinted = not asked.hard
+        if query.since is not None and (asked.start is None or asked.start < query.since):
+            asked = Window(min(query.since, as_of), as_of, f"since {query.since.isoformat()}")
+        all_terms = list(query.asked.terms) if query.asked is not None else self.terms.all_terms(text)
+        found, win, flt = self._searched(query, all_terms, vector, asked, notes)
+        terms = self.terms.known(all_terms)  # remembered by the search: no further call
+        lists: list[list[tuple[int, float]]] = []
+        weights: list[float] = []
+        bm: list[tuple[int, float]] = []
+        dn: list[tuple[int, float]] = []
+        if query.mode in ("bm25", "hybrid"):
+            bm = found.lexical.pairs() if terms else []
+            lists.append(bm)
+            weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
+        if query.mode in ("dense", "hybrid"):
+            dn = found.dense.pairs()
+            lists.append(dn)
+            weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
+        candidates = dict.fromkeys(i for ranked in lists for i, _ in ranked)
+        rows = self.backend.passages(np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
+        at = {int(i): j for j, i in enumerate(rows.ids.tolist())}
+        how = p.fusion
+        if query.mode == "hybrid" and len(rows.ids) and (rows.day != UNDATED).mean() < p.dated_share:
+            how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
+            weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
+        if how in ("convex", "convex-max"):
+            fused = fusion.convex(lists, weights, "max" if how == "convex-max" else "minmax")
+        else:
+            fused = fusion.rrf(lists, p.rrf_k, weights)
+        lede_rank: dict[int, int] = {}
+        if query.mode == "hybrid" and p.lede_weight > 0 and fused and self.multi_passage:
+            fused, lede_rank = self._lede_list(fused, rows, at, vector)
+        if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
+            fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
+        half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
+        if weight > 0:
+            fused = self._recency(fused, rows, at, as_of, half_life, weight)
+        if p.article_boost > 0:
+            fused = self._boost_articles(fused, rows, at)
+        hits = self._hits(fusion.ordered(fused), rows, at, bm, dn, query.k, lede_rank)
+        if dn:
+            top_cosine = dn[0][1]
+        else:
+            ids = np.array([h.passage for h in hits], dtype=np.int64)
+            top_cosine = float((self.backend.vectors(ids) @ vector).max()) if ids.size else 0.0
+        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+
+    def _prior(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], articles: set[str]) -> dict[int, float]:
+        """The last answer's cited articles (ids, or their short keys) favoured: x (1 + followup_prior)."""
+        lift = 1.0 + self.params.followup_prior
+        favoured = {a for a in set(rows.article_id) if a in articles or article_key(a) in articles}
+        return {i: s * lift if rows.article_id[at[i]] in favoured else s for i, s in fused.items()}
+
+    def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
+                   vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+        """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
+        `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
+        candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
+        scores and the lede ranks (by article key) that counted."""
+        keys, first = np.unique(rows.article_key, return_index=True)
+        sims = self.backend.lede_similarity([rows.article_id[j] for j in first.tolist()], vector)
+        order = keys[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
+        rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
+        w, k = self.params.lede_weight, self.params.rrf_k
+        key = rows.article_key
+        return {i: s + (w / (k + rank[a]) if (a := int(key[at[i]])) in rank else 0.0) for i, s in fused.items()}, rank
+
+    def _recency(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], as_of: date, half_life: float,
+                 weight: float) -> dict[int, float]:
+        if not fused:
+            return fused
+        day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
+        age = (as_of.toordinal() - day).clip(min=0)
+        prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
+        return {i: s * float(w) for i, s, w in zip(fused, fused.values(), prior)}
+
+    def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
+        """An article that matches in several passages is likelier the one: lift its best passage."""
+        key = rows.article_key
+        if len(rows.ids) == len(np.unique(key)):  # one passage an article (a snippet collection): nothing to lift
+            return fused
+        best: dict[int, list[tuple[float, int]]] = {}
+        for i, s in fused.items():
+            best.setdefault(int(key[at[i]]), []).append((s, i))
+        out = dict(fused)
+        for tops in best.values():
+            if len(tops) > 1:
+                tops.sort(reverse=True)
+                out[tops[0][1]] = tops[0][0] + self.params.article_boost * tops[1][0]
+        return out
+
+    def _hits(self, ranked: list[tuple[int, float]], rows: PassageRows, at: dict[int, int],
+              bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int, lede_rank: dict[int, int]) -> list[Hit]:
+        """The k best passages as hits, near-duplicate passages folded into the one ranked above them
+        ("also in"), each with its ranks and scores in the lists that found it."""
+        order = [i for i, _ in ranked]
+        vecs = self.backend.vectors(np.array(order, dtype=np.int64)) if order else np.zeros((0, 1), np.float32)
+        folded = fold_twins(vecs, [rows.article_id[at[i]] for i in order], k, self.params.dedupe_cosine)
+        scores = dict(ranked)
+        rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
+        rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
+        out = []
+        for pos, also in folded:
+            i = order[pos]
+            j = at[i]
+            out.append(Hit(
+                passage=i,
+                article_id=rows.article_id[j],
+                passage_id=rows.passage_id(j),
+                score=scores[i],
+                rank_bm25=rank_bm.get(i, (None, None))[0],
+                score_bm25=rank_bm.get(i, (None, None))[1],
+                rank_dense=rank_dn.get(i, (None, None))[0],
+                score_dense=rank_dn.get(i, (None, None))[1],
+                rank_lede=lede_rank.get(int(rows.article_key[j])),
+                also_in=tuple(also),
+            ))
+        return out
+
+
+def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: float) -> list[tuple[int, list[str]]]:
+    """Walk a ranking (row i: the vector and article of the i-th best passage) keeping passages until k
+    are kept; a passage at least `threshold` similar to one already kept is its twin, not a hit: its
+    article joins that hit's "also in" (once, and never the hit's own article). Twins ranked below the
+    k-th hit still join. Returns (position in the ranking, "also in" articles) of the kept passages."""
+    kept: list[int] = []
+    also: dict[int, list[str]] = {}
+
+    def join(pos: int, into: int) -> None:
+        if articles[pos] != articles[into] and articles[pos] not in also[into]:
+            also[into].append(articles[pos])
+
+    pos = 0
+    while pos < len(articles) and len(kept) < k:
+        sims = vecs[kept] @ vecs[pos] if kept else None
+        if sims is not None and sims.max() >= threshold:
+            join(pos, kept[int(np.argmax(sims))])
+        else:
+            kept.append(pos)
+            also[pos] = []
+        pos += 1
+    if kept and pos < len(articles):  # past k: a twin ranked lower still belongs in "also in"
+        block = vecs[pos:] @ vecs[kept].T
+        best = block.argmax(axis=1)
+        for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold):
+            join(pos + int(r), kept[int(best[r])])
+    return [(p, also[p]) for p in kept]
+
+def _as_filter(win: Window, source: str | None) -> Filter:
+    return Filter(day_from=win.start.toordinal() if win.start else None, day_to=win.end.toordinal(),
+                  source=source or None)

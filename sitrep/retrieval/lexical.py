@@ -1,0 +1,74 @@
+"""The question's terms and how much each weighs, from any backend's document frequencies."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sitrep.index import lexicon
+from sitrep.index.backends.base import Backend
+
+
+class TermWeights:
+    """Tokenises questions like the indexer did and weighs terms by idf (BM25's, Lucene form)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.settings = backend.manifest.bm25
+        self.passages = max(backend.stats().passages, 1)
+        self.max_idf = math.log(1.0 + (self.passages + 0.5) / 0.5)
+        self._df: dict[str, int] = {}
+        self._strength: dict[str, float] = {}
+
+    def all_terms(self, text: str) -> list[str]:
+        """The question's index terms (same tokenizer as indexing), in the corpus or not."""
+        return lexicon.tokenize([text], self.settings)[0]
+
+    def df(self, terms: Sequence[str]) -> dict[str, int]:
+        """Passages holding each term; asked of the backend once per term and remembered
+        (the engine is re-opened after every update)."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._df]
+        if missing:
+            self._df.update(self.backend.term_stats(missing))
+            if len(self._df) > 200_000:
+                self._df.clear()
+        return {t: self._df.get(t, 0) for t in terms}
+
+    def unknown(self, terms: Sequence[str]) -> list[str]:
+        """The terms whose document frequency is not yet remembered (a search can fetch them alongside)."""
+        return [t for t in dict.fromkeys(terms) if t not in self._df]
+
+    def remember(self, df: dict[str, int]) -> None:
+        self._df.update(df)
+
+    def known(self, terms: Sequence[str]) -> list[str]:
+        """The terms that occur in the corpus, in order."""
+        df = self.df(terms)
+        return [t for t in terms if df[t] > 0]
+
+    def term_weight(self, term: str) -> float:
+        """idf + 1: rare terms weigh most, a term in every passage still counts, and a term the
+        corpus never uses weighs most of all (its absence is evidence the corpus cannot answer)."""
+        d = self.df([term])[term]
+        if d <= 0:
+            return 1.0 + self.max_idf
+        return 1.0 + math.log(1.0 + (self.passages - d + 0.5) / (d + 0.5))
+
+    def is_rare(self, term: str) -> bool:
+        """In at most 5% of passages (or 3, in a small corpus): a name, an acronym, a specific word."""
+        d = self.df([term])[term]
+        return 0 < d <= max(3.0, 0.05 * self.passages)
+
+    def strength(self, terms: Sequence[str]) -> dict[str, float]:
+        """How well each term alone retrieves: its best single-term BM25 score over the corpus, over
+        the best a term could score here (in one passage only, saturated: max idf x (k1 + 1)). HQE's
+        keyword measure (retrieval/conversation.py). One batched search for the terms not yet seen."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._strength]
+        if missing:
+            ranked = self.backend.lexical([[t] for t in missing], 1, [None] * len(missing))
+            ceiling = self.max_idf * (self.settings.k1 + 1.0)
+            for t, r in zip(missing, ranked):
+                self._strength[t] = float(r.scores[0]) / ceiling if len(r.scores) else 0.0
+            if len(self._strength) > 200_000:
+                self._strength.clear()
+        return {t: self._strength.get(t, 0.0) for t in terms}
