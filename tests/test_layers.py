@@ -87,3 +87,11 @@ def test_only_app_settings_reads_the_environment() -> None:
             continue
         text = path.read_text("utf-8")
         assert "os.environ.get" not in text and "getenv" not in text and "os.environ[" not in text, path
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_long_module_says_why_at_its_top(path: Path) -> None:
+    """Short modules; one that passes ~300 lines says at its top why it is one module."""
+    lines = path.read_text("utf-8").count("\n")
+    doc = ast.get_docstring(ast.parse(path.read_text("utf-8"))) or ""
+    assert lines <= 320 or "Over 300 lines on purpose" in doc, f"{path.relative_to(ROOT)}: {lines} lines and no reason"

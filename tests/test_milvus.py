@@ -20,7 +20,8 @@ from sitrep.answer.engine import Engine
 from sitrep.cli.main import main
 from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import Filter
-from sitrep.index.backends.milvus.backend import MilvusWriter, filter_expr
+from sitrep.index.backends.milvus import MilvusWriter
+from sitrep.index.backends.milvus.common import filter_expr
 from sitrep.index.build import update
 from sitrep.index.errors import IndexBusy, IndexMismatch, IndexNotBuilt, IndexUnavailable
 from sitrep.retrieval.types import Query
@@ -106,7 +107,7 @@ def test_a_first_build_killed_while_creating_its_collections_is_repaired(seed_co
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed after the passage collection was made and before the others (a random kill in
     tests/test_faults.py once landed there): the next update starts the build again."""
-    import sitrep.index.backends.milvus.backend as milvus
+    import sitrep.index.backends.milvus.writer as milvus
 
     config = target("milvus", tmp_path / "m")
     real = milvus._create_collection

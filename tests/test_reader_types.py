@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sitrep.answer import reader
-from sitrep.answer.answerer import _carrier
+from sitrep.answer.candidates import _carrier
 from sitrep.answer.places import places
 from sitrep.answer.reader import QuestionKind, answer_spans, answers_type, tied, typed_answer
 

@@ -13,6 +13,9 @@ alike, or whatever their dates when their ledes are near-duplicates (`twin_cosin
 one into the other as one. A story's date is its
 earliest article's; an article with no publication date is never placed on the timeline (a date the
 page showed above its headline is when it was seen, not published: it is listed apart with it).
+
+Over 300 lines on purpose: the relevance cut, the story grouping and the quotes are fitted together
+(benchmarks/bench_brief.py --fit); their parameters live in one BriefParams.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ three for 67.7%, against 44.1% / 63.2% for question-word coverage alone. Sentenc
 same model, one per sentence, cosine to the question) were measured as a feature too: alone
 40.1% / 59.2%, added to the rest 54.1% / 67.7%, so not worth a second vector per sentence in the
 index (README "Answer quality").
+
+Over 300 lines on purpose: the question kinds, the phrase finders and the fitted weights must change
+together (a feature added here is a weight refitted here).
 """
 
 from __future__ import annotations

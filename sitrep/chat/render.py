@@ -4,6 +4,8 @@ Limits: 2,000 message characters; embed title 256, description 4,096, 25 fields 
 and value 1,024, footer 2,048, 6,000 characters in all. Text from articles and questions is
 markdown-escaped and mention-neutralised; the sender also forbids every ping
 (AllowedMentions.none()), so an article saying @everyone can never reach anyone.
+
+Over 300 lines on purpose: every Discord limit is enforced in this one file, so one reading checks them all.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ news pages (main text, title, date, outlet and canonical URL extracted by trafil
 .jsonl / .jsonl.gz files of records {id, title, source, published_at, url, body}.
 Scanning reads and hashes everything cheaply; parsing (metadata, boilerplate) is done
 only for articles whose content hash is new, which keeps updates fast.
+
+Over 300 lines on purpose: every format's reading and its errors sit beside the one parse() they
+feed, so a new format is one function here and nothing elsewhere.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ corpus.jsonl[.gz] (articles), queries.jsonl ({id, question, gold_article_ids,
 question_date?}), optional queries_null.jsonl (questions the corpus cannot answer).
 Only `question` and `question_date` ever reach the engine. Scores are at the article
 level: a passage counts for its article, and each article only at its best rank.
+
+Over 300 lines on purpose: dataset reading, the metrics and the three evaluations (questions, votes,
+conversations) share the record types and must score the same way.
 """
 
 from __future__ import annotations

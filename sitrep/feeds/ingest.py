@@ -7,6 +7,9 @@ size cap, redirects bounded, a polite delay per host), extracts the story (trafi
 only when its feed entry changes, and the same story reached from two feeds (same canonical URL or
 same text) is saved once. Every failure is one line in the report; one bad feed never stops the
 others, and nothing already in the corpus is touched by a failure.
+
+Over 300 lines on purpose: the address checks (SSRF), the fetch limits and the pull loop are read
+together when judging what a hostile feed can do; keeping them in one file keeps that review whole.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class BackendConfig:
 
     def open(self) -> Backend:
         if self.kind == "milvus":
-            from sitrep.index.backends.milvus.backend import MilvusBackend
+            from sitrep.index.backends.milvus import MilvusBackend
 
             return MilvusBackend(self.uri, self.collection, self.token)
         from sitrep.index.backends.local.backend import open_local
@@ -47,7 +47,7 @@ class BackendConfig:
     def read_manifest(self) -> Manifest:
         """The manifest alone, without loading the index (for `sitrep index status`)."""
         if self.kind == "milvus":
-            from sitrep.index.backends.milvus.backend import read_manifest
+            from sitrep.index.backends.milvus import read_manifest
 
             return read_manifest(self.uri, self.collection, self.token)
         from sitrep.index.backends.local.store import read_manifest as read_local
@@ -56,9 +56,9 @@ class BackendConfig:
 
     def writer(self, full: bool = False, dense: DenseSettings = DenseSettings()) -> Writer:
         if self.kind == "milvus":
-            from sitrep.index.backends.milvus.backend import MilvusWriter
+            from sitrep.index.backends.milvus import MilvusWriter
 
             return MilvusWriter(self.uri, self.collection, self.token, dense, full=full)
-        from sitrep.index.backends.local.backend import LocalWriter
+        from sitrep.index.backends.local.writer import LocalWriter
 
         return LocalWriter(self.path, dense, full=full)

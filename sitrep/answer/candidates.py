@@ -1,0 +1,132 @@
+"""The sentences an answer may quote: each passage cut into sentences, each sentence read (its share of
+the question, the reader's features and phrases, the neighbour that may carry the answer) and scored.
+Pure functions and the records they pass along; answerer.py chooses among them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sitrep.answer import reader
+from sitrep.index.chunking import split_sentences
+from sitrep.retrieval.types import Hit
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit_rank: int
+    hit: Hit
+    start: int  # span within the passage text
+    end: int
+    score: float  # the reader's
+    coverage: float  # share of the question's term weight in this sentence
+    phrases: tuple[reader.Phrase, ...] = ()  # what the sentence says that the question does not
+    usable: bool = True  # False: a question or a dateline, never quoted (still context for its neighbours)
+    key: str = ""  # the sentence, lower-cased, white space folded: duplicates across articles share it
+    counts: dict[str, int] = field(default_factory=dict)  # candidate sentences saying each of its phrases
+    features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
+    join_end: int | None = None  # the next sentence carries the answer this one lacks: quote through here
+    join_phrases: tuple[reader.Phrase, ...] = ()  # ... and what that sentence says
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One sentence as the reader first reads it, before what other sentences repeat is known."""
+    rank: int  # its passage's rank among the hits
+    hit: Hit
+    start: int  # span within the passage text
+    end: int
+    coverage: float  # share of the question's term weight in it
+    features: list[float]  # reader.features, without repetition
+    phrases: tuple[reader.Phrase, ...]
+    join_end: int | None  # the next sentence carries the answer this one lacks: its end
+
+
+def sentence_spans(ranked: Sequence[Hit], texts: dict[int, str]) -> dict[int, list[tuple[int, int]]]:
+    """Each passage's sentences as (start, end) spans of its text, line by line (a line break ends a sentence)."""
+    return {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
+            for h in ranked}
+
+
+def subject_shares(weights: dict[str, float], words: dict[str, set[str]]) -> dict[str, float]:
+    """An article's subject: the share of the question's weight among the words of its title and
+    retrieved passages."""
+    total = sum(weights.values()) or 1.0
+    return {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
+
+
+def scored(reads: list[_Read], texts: dict[int, str], question: reader.QuestionKind) -> list[_Candidate]:
+    """The read sentences scored by the reader, now that what the others repeat is known (a phrase
+    many candidate sentences say is likelier the answer)."""
+    counts = reader.repetition([r.phrases for r in reads])
+    out: list[_Candidate] = []
+    for r in reads:
+        text = texts[r.hit.passage]
+        sentence = text[r.start : r.end]
+        repeated = max((counts[p.key] for p in r.phrases if p.kind != "date"), default=0)
+        joined = reader.phrases(text[r.end : r.join_end], r.end, question) if r.join_end else ()
+        out.append(_Candidate(r.rank, r.hit, r.start, r.end, reader.score(r.features, repeated), r.coverage, r.phrases,
+                              reader.quotable(sentence), " ".join(sentence.lower().split()),
+                              {p.key: counts.get(p.key, 1) for p in (*r.phrases, *joined)},
+                              (*r.features, min(repeated, 6) / 6), r.join_end, joined))
+    return out
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    """Two candidates quote some of the same text (one is joined to the other, say)."""
+    return a.hit.passage == b.hit.passage and a.start < (b.join_end or b.end) and b.start < (a.join_end or a.end)
+
+
+def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.QuestionKind) -> int | None:
+    """The end of the sentence after text[a:b] when that one carries the answer this one lacks: in the
+    same paragraph (nothing but spaces between), of the asked type, and tied to it (reader.tied)."""
+    sentence = text[a:b]
+    if reader.answers_type(sentence, q) is not False:
+        return None  # it has the answer's kind (or the question has no kind to look for)
+    after = next(((x, y) for x, y in spans if x >= b), None)
+    if after is None or text[b : after[0]].strip() or "\n" in text[b : after[0]]:
+        return None
+    following = text[after[0] : after[1]]
+    if reader.answers_type(following, q) and reader.tied(following, sentence):
+        return after[1]
+    return None
+
+
+FAMILY_PREFIX = 5
+
+
+def _family_index(weights: dict[str, float]) -> dict[str, list[str]]:
+    """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters."""
+    out: dict[str, list[str]] = {}
+    for t in weights:
+        if len(t) >= FAMILY_PREFIX:
+            out.setdefault(t[:FAMILY_PREFIX], []).append(t)
+    return out
+
+
+def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
+    """A sentence's stems plus the question stems of the same word family: the stemmer leaves
+    "respond" and "response" ("respons") apart; stems that differ only in their last letter (and
+    share at least FAMILY_PREFIX) are one family."""
+    extra = set()
+    for u in present:
+        for t in family.get(u[:FAMILY_PREFIX], ()):
+            if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:
+                extra.add(t)
+    return present | extra if extra else present
+
+
+def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per sentence text: near-duplicate articles repeat sentences word for word."""
+    best: dict[str, _Candidate] = {}
+    for c in candidates:
+        if c.key not in best or c.score > best[c.key].score:
+            best[c.key] = c
+    return list(best.values())
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Trimmed spans of the non-blank lines of text."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:[^\n]*\S)?", text)]
+
