@@ -8,7 +8,7 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 QUESTION ?= What did China propose to India?
 DATASET  ?= ../shared/eval/realtimeqa
 
-.PHONY: run test test-fast bench lint clean
+.PHONY: run test test-fast bench lint docs clean
 
 # Install only when pyproject.toml changed since the last install: a re-run takes seconds.
 $(STAMP): pyproject.toml
@@ -54,6 +54,11 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_faults.py
 	$(PY) benchmarks/bench_load.py
 	benchmarks/bench_setup.sh
+
+# The user's guide (docs/) as a site in var/site; --strict turns every warning (a broken link or
+# anchor, a page left out of the nav) into a failure. CI runs it after the tests.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sitrep tests benchmarks

@@ -1,4 +1,4 @@
-"""Fit and check the sentence reader on the dev set; prints the comparison the README quotes.
+"""Fit and check the sentence reader on the dev set; prints the comparison docs/evaluation.md quotes.
 
 Needs the dev index that `sitrep eval --dataset ../shared/eval/realtimeqa` builds. Questions
 are searched once (their vectors computed once); then:

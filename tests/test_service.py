@@ -118,7 +118,7 @@ async def test_reindex_swaps_engine_and_in_flight_questions_finish(service: QASe
     answer, used = await question
     assert used is old and answer.hits  # it finished on the engine it started with ...
     if backend_kind == "local":  # ... which, on a local index (one version folder each), does not know the new
-        # article; Milvus collections are updated in place, so a question in flight may see it (README, backends)
+        # article; Milvus collections are updated in place, so a question in flight may see it (docs/backends.md)
         assert "new.txt" not in {h.article_id for h in answer.hits}
     fresh, _ = await service.ask("Floods Assam")
     assert fresh.hits[0].article_id == "new.txt"  # the next question sees it

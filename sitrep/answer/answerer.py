@@ -44,18 +44,18 @@ from sitrep.retrieval.types import Answer, AskedAs, Citation, Hit
 class AnswerParams:
     max_sentences: int = 3
     # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
-    # they find the story, the follow-up's own words find the sentence (README "Conversations").
+    # they find the story, the follow-up's own words find the sentence (docs/asking.md "Conversations").
     carried_weight: float = 0.5
     word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
     # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
     # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
-    # quoted together with it as one verbatim span (README "Answer quality").
+    # quoted together with it as one verbatim span (docs/evaluation.md "Answer quality").
     join_neighbour: bool = True
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
     # A further sentence must be this likely (reader softmax) relative to the best one: dev sweep in
-    # benchmarks/tune_reader.py (README "Answer quality").
+    # benchmarks/tune_reader.py (docs/evaluation.md "Answer quality").
     extra_ratio: float = 0.1
     other_article_ratio: float = 0.1  # the same, for a sentence from another article than the best one's
     extra_min_coverage: float = 0.3  # ... and hold this share of the question's weight (the old reader's rule) ...
@@ -200,7 +200,7 @@ class Answerer:
         # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
         # states the story's main news) does not apply, and its few words of its own must find their
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
-        # word families moved the README's own answer (an "Indian" sentence joined "India"'s).
+        # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
         followup = bool(_context_terms(result))
         family = _family_index(weights) if self.params.word_families and followup else {}
         reads, words = self._read(ranked, texts, ordinals, spans, meta, weights, family, question, followup)

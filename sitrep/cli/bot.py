@@ -19,7 +19,7 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
     settings = app.settings
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         raise UserError("DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
-                        "(Bot > Reset Token), then put DISCORD_TOKEN=... in .env or the environment (see README)")
+                        "(Bot > Reset Token), then put DISCORD_TOKEN=... in .env or the environment (see docs/discord.md)")
     import discord
 
     from sitrep.chat.client import BotConfig, SitrepBot

@@ -249,7 +249,7 @@ def parse(raw: RawArticle) -> Article:
     if title is None:
         title, headline = _title_from_body(lines, keep, url)
 
-    # Which dates are trusted, in order (README "Dates"): the file's own field (front matter, JSONL,
+    # Which dates are trusted, in order (docs/reports.md "Dates"): the file's own field (front matter, JSONL,
     # a feed's published date), the collector's " date YYYY-MM-DD" marker, a labelled line near the
     # top ("Published: ...", "Updated ..."), a bare date line below the headline (a byline's date). A bare
     # date line above the headline is page furniture — a masthead's today, the day the page was saved —

@@ -50,7 +50,7 @@ _BARE_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:when|where|why|how|
 @dataclass(frozen=True)
 class ConversationParams:
     # Chosen on benchmarks/conversations.jsonl over the dev corpus (benchmarks/tune_conversation.py,
-    # README "Conversations").
+    # docs/asking.md "Conversations").
     max_turns: int = 3  # turns remembered
     max_age_s: float = 6 * 3600.0  # a turn older than this is forgotten
     topic_strength: float = 0.2  # a term's best single-term BM25 score over the corpus's best possible:
@@ -62,7 +62,7 @@ class ConversationParams:
     # "And how did India respond?" quotes the China article the first answer cited ("Then, there will
     # be a suitable response"); without it, another article's "The Indian side is yet to respond".
     # It costs MRR@10 on the conversation set, whose gold is the dataset's article, not the one shown:
-    # where the first answer cited another article, the prior follows it (README "Conversations").
+    # where the first answer cited another article, the prior follows it (docs/asking.md "Conversations").
     prior_articles: int = 3
     generic_strength: float = 0.2  # a question with no name, few words and none stronger than this is generic
     # ("How many people died?"): in a conversation, it asks about the conversation's subject

@@ -26,10 +26,10 @@ from sitrep.retrieval.types import MODES, AskedAs, Hit, Query
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    # Defaults chosen on the dev set (benchmarks/tune_retrieval.py; README "Retrieval quality").
+    # Defaults chosen on the dev set (benchmarks/tune_retrieval.py; docs/evaluation.md "Retrieval quality").
     fusion: str = "rrf"  # "rrf", "convex" (min-max normalised scores) or "convex-max" (scores over each list's best)
     # When no candidate passage has a date (an undated corpus, or undated candidates), there is no prior to
-    # weigh and this fusion is used instead (benchmarks/bench_peers.py, README "Corpus shapes"): on the
+    # weigh and this fusion is used instead (benchmarks/bench_peers.py, docs/evaluation.md "Corpus shapes"): on the
     # undated dev corpus convex-max 0.5 beat RRF on both halves of the time split (MRR@10 .6579 -> .6792).
     undated_fusion: str = "convex-max"
     undated_dense_weight: float = 0.5
@@ -48,7 +48,7 @@ class RetrievalParams:
     lede_depth: int = 50  # ... cut, like the other lists, at a depth: only the 50 best ledes count. Uncut, a
     # recent article with a middling lede (a daily digest) outscored a months-old gold with the recency prior
     followup_prior: float = 0.5  # a follow-up: the passages of the articles the last answer cited x (1 + this)
-    # (benchmarks/conversations.jsonl, README "Conversations")
+    # (benchmarks/conversations.jsonl, docs/asking.md "Conversations")
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
