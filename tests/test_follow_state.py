@@ -31,7 +31,7 @@ def test_follows_survive_a_reopen_and_refuse_bad_topics(tmp_path: Path) -> None:
     store = FollowStore(path)
     assert [(x.channel_id, x.topic) for x in store.follows()] == [(7, "India China border")]
     assert store.sync({"a": "h1", "b": "h3", "c": "h4"}) == 2  # b changed, c is new
-    assert [a for _, a, _ in store.arrivals_after(f.last_seq)] == ["b", "c"]
+    assert [x.article_id for x in store.arrivals_after(f.last_seq)] == ["b", "c"]
     assert store.remove(7, "INDIA china border") and not store.remove(7, "India China border")
     store.close()
 

@@ -77,11 +77,11 @@ class Follower:
             except BadQuestion:
                 continue
         topics = briefer.topics([f.topic for f in usable], self._vectors)  # embedded once per topic, ever
-        union = list(dict.fromkeys(a for s, a, h in arrivals if present.get(a) == h))
+        union = list(dict.fromkeys(x.article_id for x in arrivals if present.get(x.article_id) == x.hash))
         report.articles_new = len(union)
         scored = briefer.score(topics, union)
         for f, topic, rows in zip(usable, topics, scored):
-            mine = {a for s, a, h in arrivals if s > f.last_seq and present.get(a) == h}
+            mine = {x.article_id for x in arrivals if x.seq > f.last_seq and present.get(x.article_id) == x.hash}
             relevant = [r for r in briefer.relevant(rows) if r.article_id in mine]
             if not relevant:
                 report.deliveries.append(Delivery(f, (), ()))

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateError, StateTooNew
 
@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS posts (
     story_key TEXT NOT NULL, articles TEXT NOT NULL, day TEXT, message_id INTEGER, posted_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS posts_follow ON posts (follow_id, day);
 """
+
+
+class Arrival(NamedTuple):
+    """An article version the index gained: in the order seen (seq), by id and content hash."""
+    seq: int
+    article_id: str
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -176,8 +183,8 @@ class FollowStore:
             db.executemany("INSERT INTO arrivals (article_id, hash, at, baseline) VALUES (?,?,?,?)", fresh)
             return len(fresh)
 
-    def arrivals_after(self, seq: int) -> list[tuple[int, str, str]]:
-        return [(int(s), a, h) for s, a, h in self._read("SELECT seq, article_id, hash FROM arrivals WHERE seq>? ORDER BY seq", (seq,))]
+    def arrivals_after(self, seq: int) -> list[Arrival]:
+        return [Arrival(int(s), a, h) for s, a, h in self._read("SELECT seq, article_id, hash FROM arrivals WHERE seq>? ORDER BY seq", (seq,))]
 
     def arrived_since(self, at: str) -> list[str]:
         """Article ids that arrived (new or changed) at or after this ISO time, oldest first; not those the
