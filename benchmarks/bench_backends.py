@@ -41,12 +41,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_search import pct, word_frequencies  # noqa: E402
-from index import store  # noqa: E402
-from retrieval import evaluate  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.corpus.articles import Article  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.backends import BackendConfig  # noqa: E402
+from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.backends.local.backend import DenseSettings  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.chunking import ChunkSettings, Passage  # noqa: E402

@@ -28,11 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from retrieval import evaluate  # noqa: E402
-
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.chat.client import BotConfig, SitrepBot  # noqa: E402
 from sitrep.chat.service import QAService, RateLimiter  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from tests.fake_discord import FakeDiscord, serving  # noqa: E402
 

@@ -36,9 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import evaluate  # noqa: E402
-
 from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.follows.follower import Follower  # noqa: E402
 from sitrep.follows.state import FollowStore  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402

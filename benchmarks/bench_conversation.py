@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import evaluate  # noqa: E402
 from trees import run_in, worktree  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.settings import load_settings  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.retrieval.conversation import Conversation  # noqa: E402
 

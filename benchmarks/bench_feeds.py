@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import feeds  # noqa: E402
-
+from sitrep.feeds import ingest as feeds  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 

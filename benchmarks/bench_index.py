@@ -25,8 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import store  # noqa: E402
-
+from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.chunking import ChunkSettings, index_text  # noqa: E402
 from sitrep.index.embedding import SentenceTransformerEncoder, packaged_model_path, query_encoder  # noqa: E402

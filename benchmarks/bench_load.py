@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.app.compose import update_in_child  # noqa: E402
 from sitrep.chat.client import BotConfig, SitrepBot  # noqa: E402
-from sitrep.chat.service import QAService, RateLimiter, update_in_child  # noqa: E402
+from sitrep.chat.service import QAService, RateLimiter  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.embedcache import EmbeddingCache  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
@@ -75,7 +76,7 @@ async def run(users: int, questions: int, seconds: float, folder: Path) -> dict[
         swapped_at.append(time.perf_counter())
         return e
 
-    # The refresh's update runs as the bot runs it: in a child process (bot/service.py update_in_child).
+    # The refresh's update runs as the bot runs it: in a child process (sitrep/app/compose.py update_in_child).
     child_env = {"SITREP_EMBED_CACHE_DIR": str(folder / "emb"), "SITREP_MODEL_CACHE_DIR": str(ROOT / "var" / "models")}
     service = QAService(engine, open_engine,
                         lambda: update_in_child(["--corpus", str(corpus), "--index", str(idx)], env=child_env),

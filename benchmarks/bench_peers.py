@@ -32,11 +32,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import store  # noqa: E402
-from retrieval import evaluate  # noqa: E402
 from shapes import SHAPES, folder  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
+from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.chunking import index_text  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.retrieval.types import MODES, Query  # noqa: E402

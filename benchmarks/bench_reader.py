@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import evaluate  # noqa: E402
 from trees import run_in, worktree  # noqa: E402
 
 from sitrep.answer.reader import QuestionKind  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 
 TYPES = ("how many", "when", "who", "where", "which+noun", "what", "other")
 

@@ -27,11 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import lexicon, store  # noqa: E402
-from retrieval import evaluate  # noqa: E402
-
 from sitrep.answer.engine import Engine  # noqa: E402
-from sitrep.index.backends.local.backend import DenseSettings, LocalBackend, make_dense  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
+from sitrep.index import lexicon  # noqa: E402
+from sitrep.index.backends.local import store  # noqa: E402
+from sitrep.index.backends.local.backend import LocalBackend, make_dense  # noqa: E402
+from sitrep.index.backends.settings import DenseSettings  # noqa: E402
 from sitrep.index.chunking import ChunkSettings  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.index.manifest import DenseInfo, Manifest, ModelInfo  # noqa: E402

@@ -33,8 +33,8 @@ step() {
   printf '%-13s %7s s\n' "$name" "${took[$name]}"
 }
 step install make .venv/.installed-stamp
-step import .venv/bin/python -c "import bot.cli, index.build, retrieval.engine"
-step model .venv/bin/python -c "from pathlib import Path; from index.embedding import query_encoder; print(type(query_encoder(None, Path('var/models'))).__name__)"
+step import .venv/bin/python -c "import sitrep.cli.main, sitrep.index.build, sitrep.answer.engine"
+step model .venv/bin/python -c "from pathlib import Path; from sitrep.index.embedding import query_encoder; print(type(query_encoder(None, Path('var/models'))).__name__)"
 step first_index .venv/bin/sitrep index update
 step first_answer .venv/bin/sitrep ask "What did China propose to India?"
 step make_run make run

@@ -16,8 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import boilerplate  # noqa: E402
-
+from sitrep.corpus import boilerplate  # noqa: E402
 from sitrep.corpus.articles import parse, scan_corpus  # noqa: E402
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import evaluate  # noqa: E402
-
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.settings import load_settings  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.retrieval.conversation import Conversation, ConversationParams  # noqa: E402
 

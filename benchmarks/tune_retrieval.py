@@ -22,10 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import store  # noqa: E402
-from retrieval import evaluate  # noqa: E402
-
 from sitrep.answer.answerer import Answerer, AnswerParams  # noqa: E402
+from sitrep.evaluation import evaluate  # noqa: E402
+from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.backends.local.backend import LocalBackend  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question  # noqa: E402
