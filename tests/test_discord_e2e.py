@@ -104,6 +104,18 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         vote = json.loads(service.feedback.path.read_text().splitlines()[-1])
         assert vote["vote"] == "up" and vote["question"] == "What did China propose to India?" and CHINA in vote["answer_ids"]
         assert vote["user"] == hash_user(777)
+        # A button that fails (the vote log cannot be written): told to the clicker alone, as a command's
+        # failure is (chat/failures.py), and the bot goes on.
+        real_record = service.feedback.record
+
+        def unwritable(*args: object, **kwargs: object) -> dict:
+            raise OSError(28, "No space left on device")
+        service.feedback.record = unwritable  # type: ignore[method-assign]
+        await fake.click(reply, up, user_id="778")
+        failed = await next_post(fake)
+        assert failed.body["data"]["content"] == "Sorry, something went wrong; it has been logged."
+        assert failed.body["data"]["flags"] == 64
+        service.feedback.record = real_record  # type: ignore[method-assign]
 
         # A DM needs no mention: the answer goes back to the DM channel.
         await fake.message("What is BECA?", mentions_bot=False, dm=True)

@@ -2,12 +2,14 @@
 root of every package's user errors: a bad date, the index's server gone, the follow database
 locked ...) is its one line, sent only to the asker; anything else is a bug: logged with its
 traceback, and the user gets an apology. Slash commands reach it through the command tree's error
-handler (installed by the client, so it does not depend on any cog being loaded), questions asked by
-message through `reply_failure`."""
+handler (installed by the client, so it does not depend on any cog being loaded), buttons through
+`View.on_error` (every view of the bot derives from `SitrepView`), questions asked by message through
+`reply_failure`."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -32,7 +34,19 @@ def failure_text(error: BaseException, doing: str) -> str:
 
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """The command tree's error handler: the reply goes to the asker alone (ephemeral)."""
-    text = failure_text(error, f"/{interaction.command.name if interaction.command else '?'}")
+    await tell(interaction, error, f"/{interaction.command.name if interaction.command else '?'}")
+
+
+class SitrepView(discord.ui.View):
+    """A message's buttons: a failure in one is told like a command's."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        await tell(interaction, error, f"button {getattr(item, 'label', None) or getattr(item, 'emoji', None) or '?'}")
+
+
+async def tell(interaction: discord.Interaction, error: BaseException, doing: str) -> None:
+    """The failure's text to whoever used the interaction, and to no one else."""
+    text = failure_text(error, doing)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from sitrep.answer.engine import Meta
-from sitrep.chat.failures import reply_failure
+from sitrep.chat.failures import SitrepView, reply_failure
 from sitrep.chat.render import (
     NO_PINGS,
     answer_embed,
@@ -40,7 +40,7 @@ HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a threa
 THREAD_NAME_MAX = 100
 
 
-class AnswerView(discord.ui.View):
+class AnswerView(SitrepView):
     """Under an answer: the next sources (only to whoever asks), and 👍/👎 feedback."""
 
     def __init__(self, bot: SitrepBot, answer: Answer, meta: Meta, shown: int) -> None:

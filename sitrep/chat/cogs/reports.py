@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from sitrep.chat.failures import SitrepView
 from sitrep.chat.render import NO_PINGS, brief_embed, clean, digest_embed, shorten, story_embed
 from sitrep.errors import SitrepError
 from sitrep.follows.errors import StateError
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("sitrep.bot")
 
 
-class BriefView(discord.ui.View):
+class BriefView(SitrepView):
     """Under a brief: the next page of stories, to whoever asks."""
 
     def __init__(self, brief: Any, shown: int) -> None:
