@@ -61,17 +61,21 @@ def per_question(ranking: list[str], gold: tuple[str, ...]) -> tuple[float, floa
 
 
 def paired_bootstrap(ours: list[list[str]], theirs: list[list[str]], queries: list[evaluate.EvalQuery],
-                     idx: list[int], draws: int = 5000, seed: int = 0) -> dict[str, list[float]]:
-    """sitrep minus the peer on the same questions, recall@10 and MRR@10: the mean difference and a 95%
-    paired-bootstrap interval (questions resampled with replacement). An interval across 0 is a gap the
-    questions cannot tell from chance."""
+                     idx: list[int], comparisons: int = 1, draws: int = 5000, seed: int = 0) -> dict[str, list[float]]:
+    """sitrep minus the peer on the same questions, recall@10 and MRR@10: the mean difference, a 95%
+    paired-bootstrap interval (questions resampled with replacement), and the interval widened for the
+    number of comparisons made in the run (Bonferroni: 1 - 0.05 / comparisons). An interval across 0 is
+    a gap the questions cannot tell from chance; with many comparisons, look at the corrected one."""
     a = np.array([per_question(ours[i], queries[i].gold) for i in idx])
     b = np.array([per_question(theirs[i], queries[i].gold) for i in idx])
     d = a - b
     rng = np.random.default_rng(seed)
     means = d[rng.integers(0, len(idx), size=(draws, len(idx)))].mean(axis=1)
     lo, hi = np.percentile(means, [2.5, 97.5], axis=0)
-    return {metric: [round(float(d[:, j].mean()), 4), round(float(lo[j]), 4), round(float(hi[j]), 4)]
+    tail = 100 * 0.05 / comparisons / 2
+    clo, chi = np.percentile(means, [tail, 100 - tail], axis=0)
+    return {metric: [round(float(d[:, j].mean()), 4), round(float(lo[j]), 4), round(float(hi[j]), 4),
+                     round(float(clo[j]), 4), round(float(chi[j]), 4)]
             for j, metric in enumerate(("recall@10", "mrr@10"))}
 
 
@@ -199,8 +203,10 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
             ranked[f"{name} {kind}"] = rankings
             report[f"{name} {kind}"] = {**score(rankings, queries, times), "index_s": round(built, 1)}
             print(shape, f"{name} {kind}", report[f"{name} {kind}"], flush=True)
-    report["paired"] = {name: {half: paired_bootstrap(ranked["sitrep hybrid"], ranked[f"{name} hybrid"], queries, idx)
-                               for half, idx in halves(queries).items()} for name in peers}
+    split = halves(queries)
+    comparisons = 2 * len(split) * len(peers)  # recall and MRR, on each half, against each peer
+    report["paired"] = {name: {half: paired_bootstrap(ranked["sitrep hybrid"], ranked[f"{name} hybrid"], queries, idx,
+                                                      comparisons) for half, idx in split.items()} for name in peers}
     return report
 
 
@@ -225,7 +231,8 @@ def main() -> None:
             print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x")  # type: ignore[index]
             for half, diff in rows["paired"][name].items():  # type: ignore[index]
                 print(f"{shape:<10}sitrep - {name} hybrid, {half:<5}: " + "  ".join(
-                    f"{m} {v[0]:+.4f} [{v[1]:+.4f}, {v[2]:+.4f}]" for m, v in diff.items()))
+                    f"{m} {v[0]:+.4f} 95% [{v[1]:+.4f}, {v[2]:+.4f}] corrected [{v[3]:+.4f}, {v[4]:+.4f}]"
+                    for m, v in diff.items()))
     out = ROOT / "var" / "bench" / "peers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
