@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sitrep.evaluation.errors import DatasetError
 from sitrep.retrieval.types import Answer, Hit, Query
@@ -244,7 +245,7 @@ def load_conversations(path: Path, queries: Sequence[EvalQuery]) -> list[EvalCon
     return out
 
 
-AskIn = Callable[[Query, object], Answer]  # (query, conversation) -> answer
+AskIn = Callable[[Query, Any], Answer]  # (query, conversation) -> answer: Engine.ask
 
 
 def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object],

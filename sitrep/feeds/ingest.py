@@ -112,7 +112,7 @@ def public_address(ip: str) -> bool:
 
 def _resolve(host: str, port: int) -> list[str]:
     """Every address the name resolves to (a decimal or octal IPv4 such as 2130706433 resolves too)."""
-    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
 class Fetcher:

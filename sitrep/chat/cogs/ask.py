@@ -171,7 +171,7 @@ class AskCog(commands.Cog):
                     turns.append(turn)
                     if len(turns) >= limit:
                         break
-            if isinstance(channel, discord.Thread) and len(turns) < limit and channel.parent is not None:
+            if isinstance(channel, discord.Thread) and len(turns) < limit and isinstance(channel.parent, discord.TextChannel):
                 starter = channel.starter_message or await channel.parent.fetch_message(channel.id)  # /ask: the answer
                 turn = turn_of(starter, me)
                 if turn is not None:
