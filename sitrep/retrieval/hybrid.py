@@ -297,11 +297,17 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
         if articles[pos] != articles[into] and articles[pos] not in also[into]:
             also[into].append(articles[pos])
 
+    n = len(articles)
+    m = min(n, 2 * k + 8)  # the k hits are almost always among the first rows: their similarities at once
+    sims = vecs[:m] @ vecs[:m].T
     pos = 0
-    while pos < len(articles) and len(kept) < k:
-        sims = vecs[kept] @ vecs[pos] if kept else None
-        if sims is not None and sims.max() >= threshold:
-            join(pos, kept[int(np.argmax(sims))])
+    while pos < n and len(kept) < k:
+        if pos >= m:  # more twins than that: widen
+            m = min(n, 2 * m)
+            sims = vecs[:m] @ vecs[:m].T
+        row = sims[pos, kept] if kept else None
+        if row is not None and row.max() >= threshold:
+            join(pos, kept[int(np.argmax(row))])
         else:
             kept.append(pos)
             also[pos] = []
