@@ -38,6 +38,14 @@ def test_article_ranking_counts_each_article_once_at_its_best_rank() -> None:
     assert article_ranking(hits) == ["a", "b", "c"]
 
 
+def test_article_ranking_shows_the_copies_folded_into_a_hit_right_after_it() -> None:
+    # "d" and "e" were near-duplicates of hit "a" ("also in"): the answer shows them with it, so they
+    # rank before "b" and count towards recall@10 (a syndicated copy is found, not lost).
+    hits = [Hit(0, "a", "a#0", 1.0, also_in=("d", "e")), Hit(1, "b", "b#0", 0.5, also_in=("a",)), Hit(2, "d", "d#1", 0.4)]
+    assert article_ranking(hits) == ["a", "d", "e", "b"]
+    assert retrieval_metrics([article_ranking(hits)], [["e", "b"]])["mrr@10"] == round(1 / 3, 4)
+
+
 def test_norm_text_ignores_case_and_quote_marks() -> None:
     assert norm_text("“Squid Game”") == "squid game" and norm_text("Biden's") == "bidens"
 

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|old|long|far|big|tall)|what (number|percent|percentage|age|amount|share|"
                        r"proportion|price|rate|year)|what\b[^?,]{0,40}?\b(?:price|cost|percentage|percent|"
@@ -76,7 +77,7 @@ class QuestionKind:
                    bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
                    bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)))
 
-    @property
+    @cached_property  # asked for every sentence of every candidate passage
     def place(self) -> str:
         """The kind of place the answer is ("country", "state", "city", "continent", "place"), or ""."""
         from sitrep.answer.places import PLACE_NOUNS
@@ -85,7 +86,7 @@ class QuestionKind:
             return "place"
         return PLACE_NOUNS.get(self.noun, "") if not (self.number or self.when or self.who) else ""
 
-    @property
+    @cached_property
     def typed(self) -> bool:
         """The question asks for an answer whose shape a sentence shows (typed_answer can tell)."""
         return bool(self.when or self.place or self.called or self.why)
@@ -189,7 +190,8 @@ def _asked(text: str, q: QuestionKind) -> bool:
     return set(re.findall(r"\w+", text.lower())) <= set(re.findall(r"\w+", q.text))
 
 
-def _places(sentence: str, q: QuestionKind) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=256)  # a sentence's places are asked for by its features and by its phrases
+def _places(sentence: str, q: QuestionKind) -> tuple[tuple[int, int, str], ...]:
     """The places a sentence offers as an answer, none the question names. "where": a capitalised name
     after at / in / near / outside / from ... ("at the Yelahanka air base", not "Russia's commitment");
     "which country / state / city": a gazetteer name of that kind anywhere in the sentence."""
@@ -199,10 +201,10 @@ def _places(sentence: str, q: QuestionKind) -> list[tuple[int, int, str]]:
             name = m.group(1).rstrip(".,;:’'")
             if name.split()[0].lower() not in _MONTHS_DAYS and not _asked(name, q):
                 out.append((m.start(1), m.start(1) + len(name), name))
-        return out
+        return tuple(out)
     from sitrep.answer.places import places
 
-    return [(a, b, name) for a, b, name in places(sentence, q.place) if not _asked(name, q)]
+    return tuple((a, b, name) for a, b, name in places(sentence, q.place) if not _asked(name, q))
 
 
 def typed_answer(sentence: str, q: QuestionKind) -> bool:

@@ -103,9 +103,13 @@ def down_votes_still_first(ask: Ask, downs: Sequence[EvalQuery], mode: str = "hy
 
 
 def article_ranking(hits: Sequence[Hit]) -> list[str]:
+    """The articles in the order the answer shows them: each hit's article, then the near-duplicate
+    copies folded into it ("also in": shown with the hit, so a syndicated copy of the same story is
+    found where it is shown, not lost), each article once at its first place."""
     seen: dict[str, None] = {}
     for h in hits:
-        seen.setdefault(h.article_id, None)
+        for article in (h.article_id, *h.also_in):
+            seen.setdefault(article, None)
     return list(seen)
 
 

@@ -239,7 +239,8 @@ class HybridRetriever:
         day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
         age = (as_of.toordinal() - day).clip(min=0)
         prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
-        return {i: s * float(w) for i, s, w in zip(fused, fused.values(), prior)}
+        scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+        return dict(zip(fused, (scores * prior).tolist()))
 
     def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
         """An article that matches in several passages is likelier the one: lift its best passage."""
@@ -298,18 +299,23 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
             also[into].append(articles[pos])
 
     n = len(articles)
-    m = min(n, 2 * k + 8)  # the k hits are almost always among the first rows: their similarities at once
-    sims = vecs[:m] @ vecs[:m].T
+    m = 0
     pos = 0
     while pos < n and len(kept) < k:
-        if pos >= m:  # more twins than that: widen
-            m = min(n, 2 * m)
+        if pos >= m:  # the k hits are almost always among the first 2k + 8 rows: their similarities at once,
+            m = min(n, max(2 * m, 2 * k + 8))  # widened only when there are more twins than that
             sims = vecs[:m] @ vecs[:m].T
-        row = sims[pos, kept] if kept else None
-        if row is not None and row.max() >= threshold:
-            join(pos, kept[int(np.argmax(row))])
+            # for each row, the rows above it it is a twin of (most rows have none: kept without a look)
+            close = np.tril(sims >= threshold, -1)
+            above = [np.flatnonzero(close[r]).tolist() if hit else [] for r, hit in enumerate(close.any(axis=1).tolist())]
+            is_kept = np.zeros(m, dtype=bool)
+            is_kept[kept] = True
+        twins = [j for j in above[pos] if is_kept[j]]
+        if twins:
+            join(pos, max(twins, key=lambda j: sims[pos, j]))  # the most similar kept hit (the first on a tie)
         else:
             kept.append(pos)
+            is_kept[pos] = True
             also[pos] = []
         pos += 1
     if kept and pos < len(articles):  # past k: a twin ranked lower still belongs in "also in"
