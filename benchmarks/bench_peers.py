@@ -1,5 +1,5 @@
 """sitrep against peers people would pick instead — txtai, and Haystack — on sitrep's own passages and vectors, on
-every corpus shape (benchmarks/shapes.py: dev, snippets, undated, syndicated), in one run (issue 20).
+every corpus shape (benchmarks/shapes.py: dev, snippets, undated, syndicated, bare), in one run (issue 20).
 
 txtai (a benchmark-only extra: `pip install -e ".[bench]"`, never a runtime dependency) indexes the
 same passages (the same indexed text: title + passage) with the same vectors (txtai's `external`
@@ -45,7 +45,7 @@ from sitrep.retrieval.types import MODES, Query  # noqa: E402
 
 K = 50  # hits per question, as `sitrep eval` scores them
 CANDIDATES = 200  # txtai's similar() candidates before the date filter (sitrep fuses 200 per list)
-SMALL_SHAPES = ("snippets", "syndicated")  # Haystack runs on these by default
+SMALL_SHAPES = ("snippets", "syndicated", "bare")  # Haystack runs on these by default
 
 
 def halves(queries: list[evaluate.EvalQuery]) -> dict[str, list[int]]:

@@ -5,6 +5,9 @@
 - snippets: each article cut to one passage of its first ~60 words, title and date removed (the shape
   of a web-snippet collection: one short passage per "article", nothing to weigh by date or title);
 - undated: every article's date removed (the text is the dev set's: its vectors come from the cache);
+- bare: the snippets without their URLs as well — text alone, as the held-out set of issue 20 has it (the
+  snippets keep a title made from the URL's slug; here a title can only come from the text's first
+  sentence);
 - syndicated: the snippets, and for every other article (by a hash of its id) a second outlet's copy of
   the same story — the snippet of the same text from five words on, as a search engine cuts another
   outlet's page — which is gold wherever its original is (questions with 1-4 relevant snippets, as a
@@ -25,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "realtimeqa"
-SHAPES = ("dev", "snippets", "undated", "syndicated")
+SHAPES = ("dev", "snippets", "undated", "syndicated", "bare")
 SNIPPET_WORDS = 60
 COPY_SHIFT = 5  # a syndicated copy's snippet starts this many words later
 COPY_SOURCE = "wire-copy.example"
@@ -45,10 +48,12 @@ def folder(shape: str, dev: Path = DEV, into: Path = ROOT / "var" / "eval" / "sh
         for line in src:
             article = json.loads(line)
             article["published_at"] = None
-            if shape in ("snippets", "syndicated"):
+            if shape in ("snippets", "syndicated", "bare"):
                 words = re.findall(r"\S+", article["body"])
                 article["body"] = " ".join(words[:SNIPPET_WORDS])
                 article["title"] = None
+            if shape == "bare":
+                article["url"] = None
             dst.write(json.dumps(article, ensure_ascii=False) + "\n")
             if shape == "syndicated" and has_copy(article["id"]) and len(words) > SNIPPET_WORDS // 2 + COPY_SHIFT:
                 # the same story's page at the other outlet: its address ends in the same slug

@@ -50,6 +50,14 @@ def test_snippets_are_one_untitled_undated_passage_of_60_words(tmp_path: Path, s
     assert articles[1]["body"].split() == [f"w{j}" for j in range(60)]
 
 
+def test_bare_snippets_have_no_url_either(tmp_path: Path, shapes) -> None:  # type: ignore[no-untyped-def]
+    dev, ids = _dev(tmp_path, shapes)
+    articles = _read(shapes.folder("bare", dev, tmp_path / "shapes") / "corpus.jsonl")
+    assert [a["id"] for a in articles] == ids
+    assert all(a["url"] is None and a["title"] is None and a["published_at"] is None for a in articles)
+    assert articles[1]["body"].split() == [f"w{j}" for j in range(60)]
+
+
 def test_syndicated_adds_a_second_outlets_copy_of_every_other_story_gold_with_its_original(
         tmp_path: Path, shapes) -> None:  # type: ignore[no-untyped-def]
     dev, ids = _dev(tmp_path, shapes)
