@@ -155,10 +155,14 @@ class HaystackPeer:
         return [int(d.id) for d in docs]
 
 
-def interleaved(engine: Engine, peers: dict[str, object], queries: list[evaluate.EvalQuery], rounds: int = 2) -> dict[str, object]:
+def interleaved(index: Path, encoder: object, peers: dict[str, object], queries: list[evaluate.EvalQuery],
+                rounds: int = 1) -> dict[str, object]:
     """The speed comparison, with the systems asked in turn question by question (sitrep's `ask`, then each
     peer's hybrid search, the order rotating), so a busy spell on the machine falls on all of them alike: p50
-    of each and the peers' p50 over sitrep's. The accuracy runs time each system in a block of its own."""
+    of each and the peers' p50 over sitrep's. The accuracy runs time each system in a block of its own.
+    sitrep is a freshly opened engine, each question asked once: nothing it keeps between questions (term
+    statistics, what the re-ranking read of a passage) was filled by the accuracy run's same questions."""
+    engine = Engine.open(index, encoder)  # type: ignore[arg-type]
     names = ["sitrep", *peers]
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
@@ -229,7 +233,7 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
             print(shape, f"{name} {kind}", report[f"{name} {kind}"], flush=True)
             if kind == "hybrid":
                 hybrids[name] = peer
-    report["interleaved"] = interleaved(engine, hybrids, queries)
+    report["interleaved"] = interleaved(index, encoder, hybrids, queries)
     print(shape, "interleaved", report["interleaved"], flush=True)
     split = halves(queries)
     comparisons = 2 * len(split) * len(peers)  # recall and MRR, on each half, against each peer

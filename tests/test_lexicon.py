@@ -5,7 +5,7 @@ from __future__ import annotations
 import bm25s
 import pytest
 
-from sitrep.index.lexicon import BM25Settings, _stemmer, _stopwords, tokenize
+from sitrep.index.lexicon import BM25Settings, _stopwords, stemmer_for, tokenize
 from tests.conftest import SEEDS
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())] + [
@@ -16,7 +16,7 @@ TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())] + [
 @pytest.mark.parametrize("settings", [BM25Settings(), BM25Settings(stopwords="en"), BM25Settings(stopwords="", stemmer="")])
 def test_equals_bm25s(settings: BM25Settings) -> None:
     theirs = bm25s.tokenize(TEXTS, stopwords=list(_stopwords(settings.stopwords)) or None,
-                            stemmer=_stemmer(settings.stemmer), return_ids=False, show_progress=False)
+                            stemmer=stemmer_for(settings.stemmer), return_ids=False, show_progress=False)
     assert tokenize(TEXTS, settings) == theirs
 
 

@@ -30,7 +30,7 @@ class BM25Settings:
 
 
 @cache
-def _stemmer(language: str) -> Any:
+def stemmer_for(language: str) -> Any:
     if not language:
         return None
     import Stemmer  # PyStemmer
@@ -47,11 +47,11 @@ def _stopwords(name: str) -> tuple[str, ...]:
     return tuple(STOPWORDS_EN) if name == "en" else ()
 
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
 
 
 @cache
-def _stopset(name: str) -> frozenset[str]:
+def stopset(name: str) -> frozenset[str]:
     return frozenset(_stopwords(name))
 
 
@@ -59,14 +59,30 @@ def tokenize(texts: Sequence[str], settings: BM25Settings) -> list[list[str]]:
     """Lower-case, split, drop stopwords, stem: exactly what bm25s.tokenize does (tests hold
     it to that), without its per-call progress-bar and per-text set-building overhead, which
     dominated the cost of tokenizing one question."""
-    stop = _stopset(settings.stopwords)
-    docs = [[t for t in _TOKEN.findall(text.lower()) if t not in stop] for text in texts]
-    stemmer = _stemmer(settings.stemmer)
+    return analyse(texts, settings)[1]
+
+
+def analyse(texts: Sequence[str], settings: BM25Settings) -> tuple[list[list[str]], list[list[str]]]:
+    """(words, terms) of each text: its words lower-cased, stopwords dropped, and their stems (the words
+    themselves without a stemmer). Stems are remembered per process, so a question's passages, read
+    again and again, are not stemmed again."""
+    stop = stopset(settings.stopwords)
+    docs = [[t for t in TOKEN.findall(text.lower()) if t not in stop] for text in texts]
+    stemmer = stemmer_for(settings.stemmer)
     if stemmer is None:
-        return docs
-    unique = list({t for doc in docs for t in doc})
-    stems = dict(zip(unique, stemmer.stemWords(unique)))
-    return [[stems[t] for t in doc] for doc in docs]
+        return docs, docs
+    known = _stems(settings.stemmer)
+    missing = list({t for doc in docs for t in doc if t not in known})
+    if missing:
+        if len(known) > 500_000:  # news vocabulary is far smaller; a bound all the same
+            known.clear()
+        known.update(zip(missing, stemmer.stemWords(missing)))
+    return docs, [[known[t] for t in doc] for doc in docs]
+
+
+@cache
+def _stems(language: str) -> dict[str, str]:
+    return {}
 
 
 def build(token_lists: list[list[str]], settings: BM25Settings) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,8 +16,9 @@ from datetime import date
 import numpy as np
 
 from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Searched, SearchRequest
+from sitrep.index.chunking import index_text
 from sitrep.index.embedding import Encoder
-from sitrep.retrieval import fusion
+from sitrep.retrieval import fusion, rerank
 from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
@@ -33,6 +35,12 @@ class RetrievalParams:
     # undated dev corpus convex-max 0.5 beat RRF on both halves of the time split (MRR@10 .6579 -> .6792).
     undated_fusion: str = "convex-max"
     undated_dense_weight: float = 0.5
+    # ... and there the first hits are re-ordered by the question's exact words and adjacent word pairs they
+    # hold (retrieval/rerank.py): MRR@10 up on both halves of every shape without dates, recall@10 the same
+    # by construction (docs/evaluation.md "Corpus shapes"). Weights over the fused score's 1.
+    exact_weight: float = 0.2
+    pair_weight: float = 0.2
+    rerank_depth: int = 10
     dated_share: float = 0.25  # ... "no date": fewer than this share of the candidates are dated (the shapes have
     # all or none; the bundled corpus has 2 dated articles of 5 — 40% of its passages — and keeps RRF and its prior)
     rrf_k: float = 60.0
@@ -112,6 +120,7 @@ class HybridRetriever:
         # The lede list ranks articles by their first passage: where articles are one passage each (a
         # snippet collection), it is the vector list a second time, so it is used only where they are longer.
         self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
+        self._matchable: OrderedDict[int, rerank.Matchable] = OrderedDict()  # passage -> what the re-ranking reads
 
     # -- searches --------------------------------------------------------------------------
     def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
@@ -187,7 +196,8 @@ class HybridRetriever:
         rows = self.backend.passages(np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
         at = {int(i): j for j, i in enumerate(rows.ids.tolist())}
         how = p.fusion
-        if query.mode == "hybrid" and len(rows.ids) and (rows.day != UNDATED).mean() < p.dated_share:
+        undated = query.mode == "hybrid" and len(rows.ids) > 0 and (rows.day != UNDATED).mean() < p.dated_share
+        if undated:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
         if how in ("convex", "convex-max"):
@@ -204,13 +214,37 @@ class HybridRetriever:
             fused = self._recency(fused, rows, at, as_of, half_life, weight)
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows, at)
-        hits = self._hits(fusion.ordered(fused), rows, at, bm, dn, query.k, lede_rank)
+        ranked = fusion.ordered(fused)
+        if undated and (p.exact_weight > 0 or p.pair_weight > 0):
+            ranked = self._word_match(ranked, text if query.asked is None else query.asked.text)
+        hits = self._hits(ranked, rows, at, bm, dn, query.k, lede_rank)
         if dn:
             top_cosine = dn[0][1]
         else:
             ids = np.array([h.passage for h in hits], dtype=np.int64)
             top_cosine = float((self.backend.vectors(ids) @ vector).max()) if ids.size else 0.0
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+
+    def _word_match(self, ranked: list[tuple[int, float]], question: str) -> list[tuple[int, float]]:
+        """The first hits re-ordered by the question's exact words and word pairs in their indexed text (the
+        title prefixed as the index has it). What each passage holds is read once per opened index."""
+        p = self.params
+        ids = [i for i, _ in ranked[: p.rerank_depth]]
+        if len(ids) < 2:
+            return ranked
+        missing = [i for i in ids if i not in self._matchable]
+        if missing:
+            rows = self.backend.passages(np.array(missing, dtype=np.int64), text=True)
+            titles = self.backend.articles(rows.article_id)
+            chunking = self.backend.manifest.chunking
+            texts = [index_text(titles[a].title if a in titles else None, t, chunking)
+                     for a, t in zip(rows.article_id, rows.text or [])]
+            self._matchable.update(zip(rows.ids.tolist(), rerank.matchable(texts, self.terms.settings)))
+            while len(self._matchable) > 20_000:
+                self._matchable.popitem(last=False)
+        return rerank.word_match(ranked, {i: self._matchable[i] for i in ids}, question,
+                                 lambda s: self.terms.term_weight(s) - 1.0, self.terms.settings, p.rerank_depth,
+                                 p.exact_weight, p.pair_weight)
 
     def _prior(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], articles: set[str]) -> dict[int, float]:
         """The last answer's cited articles (ids, or their short keys) favoured: x (1 + followup_prior)."""
