@@ -156,16 +156,17 @@ class HaystackPeer:
 
 
 def interleaved(index: Path, encoder: object, peers: dict[str, object], queries: list[evaluate.EvalQuery],
-                rounds: int = 1) -> dict[str, object]:
+                rounds: int = 3) -> dict[str, object]:
     """The speed comparison, with the systems asked in turn question by question (sitrep's `ask`, then each
     peer's hybrid search, the order rotating), so a busy spell on the machine falls on all of them alike: p50
     of each and the peers' p50 over sitrep's. The accuracy runs time each system in a block of its own.
-    sitrep is a freshly opened engine, each question asked once: nothing it keeps between questions (term
-    statistics, what the re-ranking read of a passage) was filled by the accuracy run's same questions."""
-    engine = Engine.open(index, encoder)  # type: ignore[arg-type]
+    Each round asks a freshly opened sitrep engine each question once: nothing it keeps between questions
+    (term statistics, what the re-ranking read of a passage) was filled by the same question before. Three
+    rounds, because on this machine one round's ratio moved by +-0.05 from run to run."""
     names = ["sitrep", *peers]
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
+        engine = Engine.open(index, encoder)  # type: ignore[arg-type]
         for i, q in enumerate(queries):
             turn = (i + r) % len(names)
             for name in names[turn:] + names[:turn]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 Ranked = Sequence[tuple[int, float]]
 
@@ -37,4 +38,5 @@ def convex(lists: Sequence[Ranked], weights: Sequence[float], norm: str = "minma
 
 def ordered(fused: dict[int, float]) -> list[tuple[int, float]]:
     """Best first; ties broken by item id so results are deterministic."""
-    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+    by_id = sorted(fused.items(), key=itemgetter(0))
+    return sorted(by_id, key=itemgetter(1), reverse=True)  # stable, reverse included: a tie keeps id order

@@ -270,6 +270,8 @@ class HybridRetriever:
                  weight: float) -> dict[int, float]:
         if not fused:
             return fused
+        if not (rows.day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
+            return {i: s * (1.0 - weight) for i, s in fused.items()}
         day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
         age = (as_of.toordinal() - day).clip(min=0)
         prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
@@ -298,23 +300,23 @@ class HybridRetriever:
         order = [i for i, _ in ranked]
         vecs = self.backend.vectors(np.array(order, dtype=np.int64)) if order else np.zeros((0, 1), np.float32)
         folded = fold_twins(vecs, [rows.article_id[at[i]] for i in order], k, self.params.dedupe_cosine)
-        scores = dict(ranked)
-        rank_bm = {i: (r, s) for r, (i, s) in enumerate(bm, start=1)}
-        rank_dn = {i: (r, s) for r, (i, s) in enumerate(dn, start=1)}
+        rank_bm = dict(zip((i for i, _ in bm), range(len(bm))))  # position in each list (0-based)
+        rank_dn = dict(zip((i for i, _ in dn), range(len(dn))))
         out = []
         for pos, also in folded:
-            i = order[pos]
+            i, score = ranked[pos]
             j = at[i]
+            b, d = rank_bm.get(i), rank_dn.get(i)
             out.append(Hit(
                 passage=i,
                 article_id=rows.article_id[j],
                 passage_id=rows.passage_id(j),
-                score=scores[i],
-                rank_bm25=rank_bm.get(i, (None, None))[0],
-                score_bm25=rank_bm.get(i, (None, None))[1],
-                rank_dense=rank_dn.get(i, (None, None))[0],
-                score_dense=rank_dn.get(i, (None, None))[1],
-                rank_lede=lede_rank.get(int(rows.article_key[j])),
+                score=score,
+                rank_bm25=None if b is None else b + 1,
+                score_bm25=None if b is None else bm[b][1],
+                rank_dense=None if d is None else d + 1,
+                score_dense=None if d is None else dn[d][1],
+                rank_lede=lede_rank.get(int(rows.article_key[j])) if lede_rank else None,
                 also_in=tuple(also),
             ))
         return out
