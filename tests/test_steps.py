@@ -3,17 +3,20 @@ on inputs small enough to check by hand)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
+import pytest
 
 from sitrep.answer import reader
 from sitrep.answer.candidates import _Read, scored, sentence_spans, subject_shares
 from sitrep.corpus.articles import RawArticle
 from sitrep.index import lexicon
-from sitrep.index.backends.base import text_key
+from sitrep.index.backends.base import UNDATED, PassageRows, text_key
 from sitrep.index.backends.settings import DenseSettings
 from sitrep.index.build import Job, Slot, plan_update, prepare
 from sitrep.index.chunking import ChunkSettings, index_text
-from sitrep.retrieval.hybrid import fold_twins
+from sitrep.retrieval.hybrid import fold_twins, recency
 from sitrep.retrieval.types import Hit
 from tests.conftest import FakeEncoder
 
@@ -64,6 +67,25 @@ def test_an_article_without_text_is_a_warning_not_a_passage() -> None:
 
 
 # -- the hit list ----------------------------------------------------------------------------------
+def rows_of(days: list[int]) -> PassageRows:
+    n = len(days)
+    return PassageRows(np.arange(n, dtype=np.int64), [f"a{i}" for i in range(n)], np.arange(n, dtype=np.int64),
+                       np.zeros(n, np.int32), np.array(days, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n, np.int32))
+
+
+def test_recency_halves_the_credit_each_half_life_and_gives_undated_passages_none() -> None:
+    today = date(2024, 3, 20)
+    d = today.toordinal()
+    fused = {0: 1.0, 1: 1.0, 2: 1.0, 3: 2.0}
+    out = recency(fused, rows_of([d, d - 10, UNDATED, d + 3]), {i: i for i in range(4)}, today, 10.0, 0.4)
+    # today: all of it; one half-life old: 0.6 + 0.4 x 0.5; undated: 0.6; "from the future" counts as today
+    assert out == pytest.approx({0: 1.0, 1: 0.8, 2: 0.6, 3: 2.0})
+    # nothing dated among the candidates (a snippet collection): the same factor for every passage, the order kept
+    assert recency(fused, rows_of([UNDATED] * 4), {i: i for i in range(4)}, today, 10.0, 0.4) == pytest.approx(
+        {0: 0.6, 1: 0.6, 2: 0.6, 3: 1.2})
+    assert recency({}, rows_of([]), {}, today, 10.0, 0.4) == {}
+
+
 def test_fold_twins_keeps_k_and_folds_near_duplicates_into_the_hit_above() -> None:
     e = np.eye(4, dtype=np.float32)
     vecs = np.stack([e[0], e[0], e[1], e[0], e[2], e[1], e[3]])  # rows 1, 3: twins of 0; row 5 of 2

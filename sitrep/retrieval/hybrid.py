@@ -211,7 +211,7 @@ class HybridRetriever:
             fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
-            fused = self._recency(fused, rows, at, as_of, half_life, weight)
+            fused = recency(fused, rows, at, as_of, half_life, weight)
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows, at)
         ranked = fusion.ordered(fused)
@@ -266,18 +266,6 @@ class HybridRetriever:
         key = rows.article_key
         return {i: s + (w / (k + rank[a]) if (a := int(key[at[i]])) in rank else 0.0) for i, s in fused.items()}, rank
 
-    def _recency(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], as_of: date, half_life: float,
-                 weight: float) -> dict[int, float]:
-        if not fused:
-            return fused
-        if not (rows.day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
-            return {i: s * (1.0 - weight) for i, s in fused.items()}
-        day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
-        age = (as_of.toordinal() - day).clip(min=0)
-        prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
-        scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
-        return dict(zip(fused, (scores * prior).tolist()))
-
     def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
         """An article that matches in several passages is likelier the one: lift its best passage."""
         key = rows.article_key
@@ -320,6 +308,22 @@ class HybridRetriever:
                 also_in=tuple(also),
             ))
         return out
+
+
+def recency(fused: dict[int, float], rows: PassageRows, at: dict[int, int], as_of: date, half_life: float,
+            weight: float) -> dict[int, float]:
+    """Each score times (1 - weight) + weight x 0.5 ** (age in days / half_life): a dated passage of `as_of`
+    keeps its score, an old one keeps 1 - weight of it, an undated one gets no credit for age. `at`: passage id
+    -> its row in `rows`."""
+    if not fused:
+        return fused
+    if not (rows.day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
+        return {i: s * (1.0 - weight) for i, s in fused.items()}
+    day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
+    age = (as_of.toordinal() - day).clip(min=0)
+    prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
+    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    return dict(zip(fused, (scores * prior).tolist()))
 
 
 def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: float) -> list[tuple[int, list[str]]]:
