@@ -22,3 +22,17 @@ def test_equals_bm25s(settings: BM25Settings) -> None:
 
 def test_question_words_are_stopwords() -> None:
     assert tokenize(["What did China propose to India?"], BM25Settings()) == [["china", "propos", "india"]]
+
+
+def test_the_remembered_stems_are_bounded_and_a_full_cache_still_stems_every_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitrep.index import lexicon
+
+    known = lexicon._stems(BM25Settings().stemmer)
+    known.clear()
+    monkeypatch.setattr(lexicon, "STEMS_KEPT", 4)
+    assert tokenize(["proposals rising"], BM25Settings()) == [["propos", "rise"]]
+    # more new words than the bound holds: the cache starts again, and the words it knew are stemmed afresh
+    assert tokenize(["rising proposals, falling markets and talks"], BM25Settings()) == [
+        ["rise", "propos", "fall", "market", "talk"]]
+    assert len(known) == 5
+    known.clear()

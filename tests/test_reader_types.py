@@ -86,3 +86,16 @@ def test_marks() -> None:
     phrases = reader.phrases(sentence, 0, many)
     assert [sentence[a:b] for a, b in answer_spans(phrases, {})] == ["40,000"]  # the year is no answer
     assert answer_spans(phrases, {}, best=False) == ()  # a further sentence's lone number is not marked
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("General Shoigu met India's Rajnath Singh.", ["Shoigu", "India's", "Rajnath", "Singh"]),  # not the first word
+    ("It rained. Then Paris flooded! Now Rome?  Yes, London", ["Paris", "Rome", "Yes", "London"]),  # nor one after ". "
+    ("McDonald’s sells Big Macs in the U.S.", ["Big", "Macs"]),  # a capital inside a word starts none; "U." is too short
+    ("Over $20,000 of debt, said Biden-Harris aides and O'Brien", ["Biden-Harris", "O'Brien"]),
+    ("A", []), ("an A-list star, X", ["A-list"]),
+    ("“Sure,” said Ms. Ardern", ["Sure", "Ms"]),  # after an opening quote it counts; after "Ms. " it reads as a sentence's first
+    ("a. B c. Dd e.\nFf", []),
+])
+def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[str]) -> None:
+    assert reader._CAPITALISED.findall(sentence) == words

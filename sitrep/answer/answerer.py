@@ -91,6 +91,7 @@ class Answerer:
         self.backend = backend
         self.lexical = lexical
         self.params = params
+        self._word_term: dict[str, str | None] = {}  # a word as written -> its search term (None: a stopword), for highlights
 
     def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int], dict[str, ArticleMeta]]:
         """The verbatim text of the passages the answer may quote, each one's position in its article, and
@@ -267,8 +268,14 @@ class Answerer:
         words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
         if not words or not weights:
             return ()
-        stems = tokenize([text[a:b] for a, b in words], self.lexical.settings)
-        return tuple(span for span, stem in zip(words, stems) if stem and stem[0] in weights)
+        term = self._word_term
+        new = list({w for a, b in words if (w := text[a:b]) not in term})
+        if new:
+            if len(term) + len(new) > 200_000:  # a bound: news vocabulary is far smaller
+                term.clear()
+                new = list({text[a:b] for a, b in words})
+            term.update((w, t[0] if t else None) for w, t in zip(new, tokenize(new, self.lexical.settings)))
+        return tuple((a, b) for a, b in words if term[text[a:b]] in weights)
 
 
 def _context_terms(result: SearchResult) -> set[str]:

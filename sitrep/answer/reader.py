@@ -34,7 +34,9 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE = re.compile(r"\b(?:(?:19|20)\d\d|(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?|Monday|Tuesday|Wednesday|Thursday|Friday|"
                    r"Saturday|Sunday)\b")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")  # not the sentence's first word
+# A capitalised word, not the sentence's first: the capital is matched first and what stands before it checked
+# after (a word boundary, not a sentence's start, not just after ". "), which lets the engine skip to capitals.
+_CAPITALISED = re.compile(r"[A-Z](?<!\w[A-Z])(?<![.!?]\s[A-Z])(?<!^[A-Z])[\w’'-]+")
 _NAME = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:of|de|the|[A-Z][\w’'-]+))*")
 
 
@@ -160,7 +162,7 @@ def answers_type(sentence: str, q: QuestionKind) -> bool | None:
     if q.typed:
         return typed_answer(sentence, q)
     if q.who or q.noun:
-        return any(m.group(0).lower() not in q.text for m in _CAPITALISED.finditer(sentence))
+        return any(w.lower() not in q.text for w in _CAPITALISED.findall(sentence))
     return None
 
 
@@ -219,7 +221,7 @@ def typed_answer(sentence: str, q: QuestionKind) -> bool:
     if q.called:
         if any(m.group(1).lower() not in q.text for m in _TITLE.finditer(sentence)):
             return True
-        if any(m.group(0).lower() not in q.text for m in _CAPITALISED.finditer(sentence)):
+        if any(w.lower() not in q.text for w in _CAPITALISED.findall(sentence)):
             return True
     return bool(q.why and _REASON.search(sentence))
 
@@ -259,7 +261,7 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
     prior = 1.0 / (1.0 + 0.35 * rank)
     # The caps (4 names, 6 repeats; score()) were set before fitting, to keep one long sentence of
     # names from dominating; they were not swept.
-    names = sum(1 for m in _CAPITALISED.finditer(sentence) if m.group(0).lower() not in q.text)
+    names = sum(1 for w in _CAPITALISED.findall(sentence) if w.lower() not in q.text)
     return [
         coverage,
         prior,

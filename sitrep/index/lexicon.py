@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
+from itertools import chain, filterfalse
 from typing import Any
 
 for _name in ("bm25s",):
@@ -47,6 +48,7 @@ def _stopwords(name: str) -> tuple[str, ...]:
     return tuple(STOPWORDS_EN) if name == "en" else ()
 
 
+STEMS_KEPT = 500_000  # words whose stems a process remembers: news vocabulary is far smaller, a bound all the same
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
 
 
@@ -66,18 +68,21 @@ def analyse(texts: Sequence[str], settings: BM25Settings) -> tuple[list[list[str
     """(words, terms) of each text: its words lower-cased, stopwords dropped, and their stems (the words
     themselves without a stemmer). Stems are remembered per process, so a question's passages, read
     again and again, are not stemmed again."""
-    stop = stopset(settings.stopwords)
-    docs = [[t for t in TOKEN.findall(text.lower()) if t not in stop] for text in texts]
+    stopped = stopset(settings.stopwords).__contains__
+    docs = [list(filterfalse(stopped, TOKEN.findall(text.lower()))) for text in texts]
     stemmer = stemmer_for(settings.stemmer)
     if stemmer is None:
         return docs, docs
     known = _stems(settings.stemmer)
-    missing = list({t for doc in docs for t in doc if t not in known})
+    words = set(chain.from_iterable(docs))
+    missing = [t for t in words if t not in known]  # (words - known.keys() would copy every known word)
     if missing:
-        if len(known) > 500_000:  # news vocabulary is far smaller; a bound all the same
-            known.clear()
+        if len(known) + len(missing) > STEMS_KEPT:
+            known.clear()  # and then every word of these texts is stemmed afresh, not only the new ones
+            missing = list(words)
         known.update(zip(missing, stemmer.stemWords(missing)))
-    return docs, [[known[t] for t in doc] for doc in docs]
+    stem = known.__getitem__
+    return docs, [list(map(stem, doc)) for doc in docs]
 
 
 @cache

@@ -26,13 +26,14 @@ def convex(lists: Sequence[Ranked], weights: Sequence[float], norm: str = "minma
     for ranked, w in zip(lists, weights):
         if not ranked:
             continue
-        scores = [s for _, s in ranked]
+        items, scores = zip(*ranked)
         hi = max(scores)
         lo = min(scores) if norm == "minmax" else 0.0
         span = hi - lo
-        for item, s in ranked:
-            value = (s - lo) / span if span > 0 else 1.0
-            fused[item] = fused.get(item, 0.0) + w * value
+        values = [w * ((s - lo) / span) for s in scores] if span > 0 else [w * 1.0] * len(scores)
+        get = fused.get
+        for item, v in zip(items, values):
+            fused[item] = get(item, 0.0) + v
     return fused
 
 

@@ -88,6 +88,7 @@ class LocalBackend:
             if data.passage_count else np.zeros(0, np.int32)
         self._count = np.diff(np.append(self._lede, data.passage_count))  # passages per article
         self._masks: OrderedDict[Filter, np.ndarray | None] = OrderedDict()
+        self._meta: dict[str, ArticleMeta] = {}  # records once made: the index does not change under a reader
 
     # -- filters ---------------------------------------------------------------------------
     def _article_mask(self, flt: Filter) -> np.ndarray:
@@ -200,13 +201,17 @@ class LocalBackend:
         return out
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]:
-        a = self.data.articles
         out = {}
         for aid in article_ids:
-            r = self._row.get(aid)
-            if r is not None:
-                out[aid] = ArticleMeta(aid, a.title[r], a.source[r], a.date[r], a.url[r], a.location[r], a.hash[r],
-                                       a.seen[r], int(self._count[r]))
+            m = self._meta.get(aid)
+            if m is None:
+                r = self._row.get(aid)
+                if r is None:
+                    continue
+                a = self.data.articles
+                m = self._meta[aid] = ArticleMeta(aid, a.title[r], a.source[r], a.date[r], a.url[r], a.location[r],
+                                                  a.hash[r], a.seen[r], int(self._count[r]))
+            out[aid] = m
         return out
 
     def article_text(self, article_id: str) -> str:
