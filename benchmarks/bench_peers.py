@@ -177,7 +177,19 @@ def interleaved(index: Path, encoder: object, peers: dict[str, object], queries:
                     peers[name].search(q.question, q.question_date)  # type: ignore[attr-defined]
                 times[name].append((time.perf_counter() - t) * 1000)
     p50 = {n: round(float(np.percentile(ts, 50)), 2) for n, ts in times.items()}
-    return {"p50_ms": p50, "ratio": {n: round(p50[n] / p50["sitrep"], 2) for n in peers}}
+    return {"p50_ms": p50, "ratio": {n: round(p50[n] / p50["sitrep"], 2) for n in peers},
+            "ratio_95": {n: ratio_interval(times["sitrep"], times[n]) for n in peers}}
+
+
+def ratio_interval(ours: list[float], theirs: list[float], draws: int = 2000, seed: int = 0) -> list[float]:
+    """A 95% interval of the peer's p50 over sitrep's, the askings resampled in pairs (the same question
+    and round for both, as they were asked in turn). It shows how far the questions alone move the
+    ratio; how far the machine moves it from one run to the next comes on top."""
+    a, b = np.asarray(ours), np.asarray(theirs)
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(a), size=(draws, len(a)))
+    ratios = np.median(b[pick], axis=1) / np.median(a[pick], axis=1)
+    return [round(float(x), 2) for x in np.percentile(ratios, [2.5, 97.5])]
 
 
 def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "haystack")) -> dict[str, object]:
@@ -269,8 +281,9 @@ def main() -> None:
         ours = rows["sitrep hybrid"]
         for name in rows["paired"]:  # type: ignore[union-attr]
             theirs = rows[f"{name} hybrid"]
+            lo, hi = rows["interleaved"]["ratio_95"][name]  # type: ignore[index]
             print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x in blocks, "  # type: ignore[index]
-                  f"{rows['interleaved']['ratio'][name]:.2f}x asked in turn "  # type: ignore[index]
+                  f"{rows['interleaved']['ratio'][name]:.2f}x asked in turn, 95% [{lo:.2f}, {hi:.2f}] "  # type: ignore[index]
                   f"({rows['interleaved']['p50_ms'][name]} / {rows['interleaved']['p50_ms']['sitrep']} ms)")  # type: ignore[index]
             for half, diff in rows["paired"][name].items():  # type: ignore[index]
                 print(f"{shape:<10}sitrep - {name} hybrid, {half:<5}: " + "  ".join(
