@@ -255,6 +255,20 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
     return report
 
 
+def target_misses(rows: dict[str, object], peer: str = "txtai") -> list[str]:
+    """Issue 20's accuracy targets on one shape, the cells that miss: on all questions and each half, hybrid's
+    recall@10 and MRR@10 at least the better single mode's and at least the peer's hybrid."""
+    misses = []
+    for half in ("all", "older", "newer"):
+        for metric in ("recall@10", "mrr@10"):
+            ours = rows["sitrep hybrid"][half][metric]  # type: ignore[index]
+            for other in ("sitrep bm25", "sitrep dense", f"{peer} hybrid"):
+                theirs = rows[other][half][metric] if other in rows else None  # type: ignore[index]
+                if theirs is not None and ours < theirs:
+                    misses.append(f"{half} {metric} {ours:.4f} < {other} {theirs:.4f}")
+    return misses
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shapes", nargs="*", default=list(SHAPES), choices=SHAPES)
@@ -285,6 +299,8 @@ def main() -> None:
             print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x in blocks, "  # type: ignore[index]
                   f"{rows['interleaved']['ratio'][name]:.2f}x asked in turn, 95% [{lo:.2f}, {hi:.2f}] "  # type: ignore[index]
                   f"({rows['interleaved']['p50_ms'][name]} / {rows['interleaved']['p50_ms']['sitrep']} ms)")  # type: ignore[index]
+            misses = target_misses(rows, name)
+            print(f"{shape:<10}targets against {name}: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
             for half, diff in rows["paired"][name].items():  # type: ignore[index]
                 print(f"{shape:<10}sitrep - {name} hybrid, {half:<5}: " + "  ".join(
                     f"{m} {v[0]:+.4f} 95% [{v[1]:+.4f}, {v[2]:+.4f}] corrected [{v[3]:+.4f}, {v[4]:+.4f}]"
