@@ -5,6 +5,12 @@ var/eval/realtimeqa/index). Questions are embedded once; every configuration the
 reuses the vectors, so a sweep takes seconds per configuration.
 
     python benchmarks/tune_retrieval.py [--dataset DIR] [--index DIR]
+    python benchmarks/tune_retrieval.py --shapes    # the undated-path settings on the four shapes that take it
+
+`--shapes` sweeps what applies where the lists are fused without dates (undated fusion, its dense weight,
+the word-match re-ranking) on snippets, bare, syndicated and undated at once: per setting, hybrid on all
+questions and each half of every shape, and how many of issue 20's target cells it misses (against the
+single modes and txtai's hybrid of the latest `bench_peers.py` run, var/bench/peers.json).
 """
 
 from __future__ import annotations
@@ -74,7 +80,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "tune.json")
     ap.add_argument("--calibrate-only", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list the gold articles hybrid leaves out of its top 10, and the ceiling")
+    ap.add_argument("--shapes", action="store_true", help="sweep the undated-path settings on the four shapes that take that path")
     args = ap.parse_args()
+    if args.shapes:
+        sweep_shapes(ROOT / "var" / "bench" / "tune_shapes.json")
+        return
 
     data = store.load(args.index)
     queries = evaluate.load_queries(args.dataset / "queries.jsonl")
@@ -140,6 +150,57 @@ def sweep(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], base: R
         record(f"defaults, {fusion} fusion, dense weight {dw}", replace(base, fusion=fusion, dense_weight=dw))
     record("defaults, no lede list", replace(base, lede_weight=0.0))
     record("defaults (RetrievalParams())", base)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(table, indent=1))
+
+
+UNDATED_SHAPES = ("snippets", "bare", "syndicated", "undated")
+
+
+def shape_settings(base: RetrievalParams) -> list[tuple[str, RetrievalParams]]:
+    """The undated path's levers, each moved alone from the defaults."""
+    out = [("defaults (RetrievalParams())", base)]
+    out += [(f"undated fusion {f}", replace(base, undated_fusion=f)) for f in ("rrf", "convex") if f != base.undated_fusion]
+    out += [(f"undated dense weight {w}", replace(base, undated_dense_weight=w)) for w in (0.4, 0.45, 0.55, 0.6)]
+    out += [(f"word match exact {e} pairs {q}", replace(base, exact_weight=e, pair_weight=q))
+            for e, q in ((0.0, 0.0), (0.0, 0.2), (0.2, 0.0), (0.3, 0.3))]
+    out += [(f"re-ranking depth {d}", replace(base, rerank_depth=d)) for d in (5, 15)]
+    return out
+
+
+def sweep_shapes(out: Path) -> None:
+    """Every undated-path setting on the four shapes that take that path, both halves of each, with the
+    target cells it misses (bench_peers.target_misses against the latest peers run)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_peers import target_misses
+    from shapes import folder
+
+    peers_file = ROOT / "var" / "bench" / "peers.json"
+    peers = json.loads(peers_file.read_text("utf-8")) if peers_file.is_file() else {}
+    model = query_encoder(None, ROOT / "var" / "models")
+    shapes = {}
+    for shape in UNDATED_SHAPES:
+        dataset = folder(shape)
+        index = ROOT / "var" / "eval" / dataset.name / "index"
+        if not index.exists():
+            sys.exit(f"no index for {shape}: run `python benchmarks/bench_peers.py --shapes {shape}` (it builds it) first")
+        queries = evaluate.load_queries(dataset / "queries.jsonl")
+        retriever = HybridRetriever(LocalBackend(store.load(index)), CachedEncoder(model, [q.question for q in queries]))
+        shapes[shape] = (retriever, queries)
+    table: list[dict[str, object]] = []
+    print("setting: per shape hybrid recall@10/MRR@10 all · older · newer; target cells missed (of 18 a shape)")
+    for name, params in shape_settings(RetrievalParams()):
+        cells, missed = [], 0
+        for shape, (retriever, queries) in shapes.items():
+            retriever.params = params
+            split = run_split(retriever, queries, "hybrid")
+            rows = {**peers.get(shape, {}), "sitrep hybrid": split}
+            misses = target_misses(rows) if shape in peers else []
+            missed += len(misses)
+            table.append({"setting": name, "shape": shape, **split, "misses": misses})
+            cells.append(f"{shape} " + " · ".join(f"{split[h]['recall@10']:.3f}/{split[h]['mrr@10']:.3f}"
+                                                  for h in ("all", "older", "newer")) + f" [{len(misses)}]")
+        print(f"{name:<32} missed {missed:>2} | " + " | ".join(cells), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, indent=1))
 
