@@ -4,38 +4,58 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from sitrep.retrieval.dates import parse_as_of, window
 from sitrep.retrieval.errors import BadOption
-from sitrep.retrieval.fusion import convex, ordered, rrf
+from sitrep.retrieval.fusion import convex, ordered, rrf, union
+
+
+def lists(*ranked: list[tuple[int, float]]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """(candidates, each list's positions in them, each list's scores) of (id, score) lists, best first."""
+    ids, positions = union([np.array([i for i, _ in r], dtype=np.int64) for r in ranked])
+    return ids, positions, [np.array([s for _, s in r], dtype=np.float32) for r in ranked]
+
+
+def test_union_keeps_the_order_of_first_appearance() -> None:
+    ids, positions = union([np.array([5, 2]), np.array([2, 9, 5]), np.array([], dtype=np.int64)])
+    assert ids.tolist() == [5, 2, 9]
+    assert [p.tolist() for p in positions] == [[0, 1], [1, 2, 0], []]
+    ids, positions = union([])
+    assert ids.tolist() == [] and positions == []
 
 
 def test_rrf_known_values() -> None:
-    fused = rrf([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)]], k=60)
+    ids, positions, _ = lists([(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)])
+    fused = dict(zip(ids.tolist(), rrf(positions, len(ids), k=60).tolist()))
     assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
     assert fused[1] == pytest.approx(1 / 61) and fused[3] == pytest.approx(1 / 62)
-    assert [i for i, _ in ordered(fused)] == [2, 1, 3]
+    assert [i for i, _ in ordered(ids, rrf(positions, len(ids), k=60))] == [2, 1, 3]
 
 
 def test_rrf_weights_and_empty_lists() -> None:
-    assert rrf([[], [(7, 1.0)]], weights=[1.0, 2.0]) == {7: pytest.approx(2 / 61)}
-    assert rrf([]) == {}
+    ids, positions, _ = lists([], [(7, 1.0)])
+    assert rrf(positions, len(ids), weights=[1.0, 2.0]).tolist() == [pytest.approx(2 / 61)]
+    assert rrf([], 0).tolist() == []
 
 
 def test_convex_normalises_each_list() -> None:
-    fused = convex([[(1, 10.0), (2, 0.0)], [(2, 0.5), (1, 0.25)]], weights=[0.5, 0.5])
+    ids, positions, scores = lists([(1, 10.0), (2, 0.0)], [(2, 0.5), (1, 0.25)])
+    fused = dict(zip(ids.tolist(), convex(positions, scores, [0.5, 0.5], len(ids)).tolist()))
     assert fused[1] == pytest.approx(0.5) and fused[2] == pytest.approx(0.5)
-    assert convex([[(4, 3.0)]], [1.0]) == {4: 1.0}  # a single item scores as the best
+    ids, positions, scores = lists([(4, 3.0)])
+    assert convex(positions, scores, [1.0], len(ids)).tolist() == [1.0]  # a single item scores as the best
 
 
 def test_convex_max_keeps_close_scores_close() -> None:
-    fused = convex([[(1, 0.62), (2, 0.60)], [(2, 10.0), (1, 5.0)]], weights=[0.5, 0.5], norm="max")
-    assert fused[1] == pytest.approx(0.5 + 0.25) and fused[2] == pytest.approx(0.5 * 0.60 / 0.62 + 0.5)
+    ids, positions, scores = lists([(1, 0.62), (2, 0.60)], [(2, 10.0), (1, 5.0)])
+    fused = dict(zip(ids.tolist(), convex(positions, scores, [0.5, 0.5], len(ids), norm="max").tolist()))
+    assert fused[1] == pytest.approx(0.5 + 0.25) and fused[2] == pytest.approx(0.5 * 0.60 / 0.62 + 0.5, rel=1e-6)
 
 
 def test_ordered_breaks_ties_by_id() -> None:
-    assert ordered({5: 1.0, 3: 1.0, 9: 2.0}) == [(9, 2.0), (3, 1.0), (5, 1.0)]
+    assert ordered(np.array([5, 3, 9]), np.array([1.0, 1.0, 2.0])) == [(9, 2.0), (3, 1.0), (5, 1.0)]
 
 
 AS_OF = date(2022, 6, 16)

@@ -12,7 +12,7 @@ from sitrep.answer import reader
 from sitrep.answer.candidates import _Read, scored, sentence_spans, subject_shares
 from sitrep.corpus.articles import RawArticle
 from sitrep.index import lexicon
-from sitrep.index.backends.base import UNDATED, PassageRows, text_key
+from sitrep.index.backends.base import UNDATED, text_key
 from sitrep.index.backends.settings import DenseSettings
 from sitrep.index.build import Job, Slot, plan_update, prepare
 from sitrep.index.chunking import ChunkSettings, index_text
@@ -67,23 +67,16 @@ def test_an_article_without_text_is_a_warning_not_a_passage() -> None:
 
 
 # -- the hit list ----------------------------------------------------------------------------------
-def rows_of(days: list[int]) -> PassageRows:
-    n = len(days)
-    return PassageRows(np.arange(n, dtype=np.int64), [f"a{i}" for i in range(n)], np.arange(n, dtype=np.int64),
-                       np.zeros(n, np.int32), np.array(days, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n, np.int32))
-
-
 def test_recency_halves_the_credit_each_half_life_and_gives_undated_passages_none() -> None:
     today = date(2024, 3, 20)
     d = today.toordinal()
-    fused = {0: 1.0, 1: 1.0, 2: 1.0, 3: 2.0}
-    out = recency(fused, rows_of([d, d - 10, UNDATED, d + 3]), {i: i for i in range(4)}, today, 10.0, 0.4)
+    fused = np.array([1.0, 1.0, 1.0, 2.0])
+    out = recency(fused, np.array([d, d - 10, UNDATED, d + 3]), today, 10.0, 0.4)
     # today: all of it; one half-life old: 0.6 + 0.4 x 0.5; undated: 0.6; "from the future" counts as today
-    assert out == pytest.approx({0: 1.0, 1: 0.8, 2: 0.6, 3: 2.0})
+    assert out.tolist() == pytest.approx([1.0, 0.8, 0.6, 2.0])
     # nothing dated among the candidates (a snippet collection): the same factor for every passage, the order kept
-    assert recency(fused, rows_of([UNDATED] * 4), {i: i for i in range(4)}, today, 10.0, 0.4) == pytest.approx(
-        {0: 0.6, 1: 0.6, 2: 0.6, 3: 1.2})
-    assert recency({}, rows_of([]), {}, today, 10.0, 0.4) == {}
+    assert recency(fused, np.full(4, UNDATED), today, 10.0, 0.4).tolist() == pytest.approx([0.6, 0.6, 0.6, 1.2])
+    assert recency(np.zeros(0), np.zeros(0, np.int64), today, 10.0, 0.4).tolist() == []
 
 
 def test_fold_twins_keeps_k_and_folds_near_duplicates_into_the_hit_above() -> None:

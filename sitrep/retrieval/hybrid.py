@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Searched, SearchRequest
+from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Ranked, Searched, SearchRequest
 from sitrep.index.chunking import index_text
 from sitrep.index.embedding import Encoder
 from sitrep.retrieval import fusion, rerank
@@ -180,49 +180,49 @@ class HybridRetriever:
         all_terms = list(query.asked.terms) if query.asked is not None else self.terms.all_terms(text)
         found, win, flt = self._searched(query, all_terms, vector, asked, notes)
         terms = self.terms.known(all_terms)  # remembered by the search: no further call
-        lists: list[list[tuple[int, float]]] = []
+        searched: list[Ranked] = []  # the lists fused: BM25's, then the vector search's
         weights: list[float] = []
-        bm: list[tuple[int, float]] = []
-        dn: list[tuple[int, float]] = []
+        bm, dn = _NONE, _NONE
         if query.mode in ("bm25", "hybrid"):
-            bm = found.lexical.pairs() if terms else []
-            lists.append(bm)
+            bm = found.lexical if terms else _NONE
+            searched.append(bm)
             weights.append(1.0 - p.dense_weight if query.mode == "hybrid" else 1.0)
         if query.mode in ("dense", "hybrid"):
-            dn = found.dense.pairs()
-            lists.append(dn)
+            dn = found.dense
+            searched.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
-        candidates = dict.fromkeys(i for ranked in lists for i, _ in ranked)
-        rows = self.backend.passages(np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
-        at = {int(i): j for j, i in enumerate(rows.ids.tolist())}
+        ids, positions = fusion.union([r.ids for r in searched])
+        rows = self.backend.passages(ids)  # row j is candidate j
         how = p.fusion
-        undated = query.mode == "hybrid" and len(rows.ids) > 0 and (rows.day != UNDATED).mean() < p.dated_share
+        undated = query.mode == "hybrid" and len(ids) > 0 and (rows.day != UNDATED).mean() < p.dated_share
         if undated:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
         if how in ("convex", "convex-max"):
-            fused = fusion.convex(lists, weights, "max" if how == "convex-max" else "minmax")
+            fused = fusion.convex(positions, [r.scores for r in searched], weights, len(ids),
+                                  "max" if how == "convex-max" else "minmax")
         else:
-            fused = fusion.rrf(lists, p.rrf_k, weights)
+            fused = fusion.rrf(positions, len(ids), p.rrf_k, weights)
         lede_rank: dict[int, int] = {}
-        if query.mode == "hybrid" and p.lede_weight > 0 and fused and self.multi_passage:
-            fused, lede_rank = self._lede_list(fused, rows, at, vector)
+        if query.mode == "hybrid" and p.lede_weight > 0 and len(ids) and self.multi_passage:
+            fused, lede_rank = self._lede_list(fused, rows, vector)
         if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
-            fused = self._prior(fused, rows, at, set(query.asked.prior_articles))
+            fused = self._prior(fused, rows, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
-            fused = recency(fused, rows, at, as_of, half_life, weight)
+            fused = recency(fused, rows.day, as_of, half_life, weight)
         if p.article_boost > 0:
-            fused = self._boost_articles(fused, rows, at)
-        ranked = fusion.ordered(fused)
+            fused = self._boost_articles(fused, rows)
+        ranked = fusion.ordered(ids, fused)
+        at = dict(zip(ids.tolist(), range(len(ids))))  # passage id -> its row
         if undated and (p.exact_weight > 0 or p.pair_weight > 0):
             ranked = self._word_match(ranked, text if query.asked is None else query.asked.text)
         hits = self._hits(ranked, rows, at, bm, dn, query.k, lede_rank)
-        if dn:
-            top_cosine = dn[0][1]
+        if len(dn.ids):
+            top_cosine = float(dn.scores[0])
         else:
-            ids = np.array([h.passage for h in hits], dtype=np.int64)
-            top_cosine = float((self.backend.vectors(ids) @ vector).max()) if ids.size else 0.0
+            hit_ids = np.array([h.passage for h in hits], dtype=np.int64)
+            top_cosine = float((self.backend.vectors(hit_ids) @ vector).max()) if hit_ids.size else 0.0
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
 
     def _word_match(self, ranked: list[tuple[int, float]], question: str) -> list[tuple[int, float]]:
@@ -246,50 +246,54 @@ class HybridRetriever:
                                  lambda s: self.terms.term_weight(s) - 1.0, self.terms.settings, p.rerank_depth,
                                  p.exact_weight, p.pair_weight)
 
-    def _prior(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int], articles: set[str]) -> dict[int, float]:
+    def _prior(self, fused: np.ndarray, rows: PassageRows, articles: set[str]) -> np.ndarray:
         """The last answer's cited articles (ids, or their short keys) favoured: x (1 + followup_prior)."""
         lift = 1.0 + self.params.followup_prior
         favoured = {a for a in set(rows.article_id) if a in articles or article_key(a) in articles}
-        return {i: s * lift if rows.article_id[at[i]] in favoured else s for i, s in fused.items()}
+        mask = np.fromiter((a in favoured for a in rows.article_id), dtype=bool, count=len(rows.article_id))
+        return np.where(mask, fused * lift, fused)
 
-    def _lede_list(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int],
-                   vector: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+    def _lede_list(self, fused: np.ndarray, rows: PassageRows, vector: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
         """Rank the candidates' articles by their lede's similarity and fuse that list, cut at
         `lede_depth`, in (RRF, at article level: every passage of an article gains the same). Only
         candidate articles are scored, so the cost does not grow with the corpus. Returns the fused
         scores and the lede ranks (by article key) that counted."""
-        keys, first = np.unique(rows.article_key, return_index=True)
+        keys, first, inverse = np.unique(rows.article_key, return_index=True, return_inverse=True)
         sims = self.backend.lede_similarity([rows.article_id[j] for j in first.tolist()], vector)
-        order = keys[np.argsort(-sims, kind="stable")][: self.params.lede_depth]
-        rank = dict(zip(order.tolist(), range(1, len(order) + 1)))
+        top = np.argsort(-sims, kind="stable")[: self.params.lede_depth]  # positions in keys, best first
+        rank_of = np.zeros(len(keys), dtype=np.int64)
+        rank_of[top] = np.arange(1, len(top) + 1)
+        rank = rank_of[inverse]  # each candidate's article's lede rank; 0: past the cut
         w, k = self.params.lede_weight, self.params.rrf_k
-        key = rows.article_key
-        return {i: s + (w / (k + rank[a]) if (a := int(key[at[i]])) in rank else 0.0) for i, s in fused.items()}, rank
+        bonus = np.where(rank > 0, w / (k + np.maximum(rank, 1)), 0.0)
+        return fused + bonus, dict(zip(keys[top].tolist(), range(1, len(top) + 1)))
 
-    def _boost_articles(self, fused: dict[int, float], rows: PassageRows, at: dict[int, int]) -> dict[int, float]:
-        """An article that matches in several passages is likelier the one: lift its best passage."""
+    def _boost_articles(self, fused: np.ndarray, rows: PassageRows) -> np.ndarray:
+        """An article that matches in several passages is likelier the one: lift its best passage by
+        article_boost x its second best (best: the higher score, on a tie the higher passage id)."""
         key = rows.article_key
-        if len(rows.ids) == len(np.unique(key)):  # one passage an article (a snippet collection): nothing to lift
+        if len(key) < 2:
             return fused
-        best: dict[int, list[tuple[float, int]]] = {}
-        for i, s in fused.items():
-            best.setdefault(int(key[at[i]]), []).append((s, i))
-        out = dict(fused)
-        for tops in best.values():
-            if len(tops) > 1:
-                tops.sort(reverse=True)
-                out[tops[0][1]] = tops[0][0] + self.params.article_boost * tops[1][0]
+        order = np.lexsort((-rows.ids, -fused, key))  # by article, then best first
+        grouped = key[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        multi = starts[(np.r_[starts[1:], len(order)] - starts) > 1]
+        if not len(multi):  # one passage an article (a snippet collection): nothing to lift
+            return fused
+        best, second = order[multi], order[multi + 1]
+        out = fused.copy()
+        out[best] = fused[best] + self.params.article_boost * fused[second]
         return out
 
     def _hits(self, ranked: list[tuple[int, float]], rows: PassageRows, at: dict[int, int],
-              bm: list[tuple[int, float]], dn: list[tuple[int, float]], k: int, lede_rank: dict[int, int]) -> list[Hit]:
+              bm: Ranked, dn: Ranked, k: int, lede_rank: dict[int, int]) -> list[Hit]:
         """The k best passages as hits, near-duplicate passages folded into the one ranked above them
         ("also in"), each with its ranks and scores in the lists that found it."""
         order = [i for i, _ in ranked]
         vecs = self.backend.vectors(np.array(order, dtype=np.int64)) if order else np.zeros((0, 1), np.float32)
         folded = fold_twins(vecs, [rows.article_id[at[i]] for i in order], k, self.params.dedupe_cosine)
-        rank_bm = dict(zip((i for i, _ in bm), range(len(bm))))  # position in each list (0-based)
-        rank_dn = dict(zip((i for i, _ in dn), range(len(dn))))
+        rank_bm = dict(zip(bm.ids.tolist(), range(len(bm.ids))))  # position in each list (0-based)
+        rank_dn = dict(zip(dn.ids.tolist(), range(len(dn.ids))))
         out = []
         for pos, also in folded:
             i, score = ranked[pos]
@@ -301,29 +305,25 @@ class HybridRetriever:
                 passage_id=rows.passage_id(j),
                 score=score,
                 rank_bm25=None if b is None else b + 1,
-                score_bm25=None if b is None else bm[b][1],
+                score_bm25=None if b is None else float(bm.scores[b]),
                 rank_dense=None if d is None else d + 1,
-                score_dense=None if d is None else dn[d][1],
+                score_dense=None if d is None else float(dn.scores[d]),
                 rank_lede=lede_rank.get(int(rows.article_key[j])) if lede_rank else None,
                 also_in=tuple(also),
             ))
         return out
 
 
-def recency(fused: dict[int, float], rows: PassageRows, at: dict[int, int], as_of: date, half_life: float,
-            weight: float) -> dict[int, float]:
-    """Each score times (1 - weight) + weight x 0.5 ** (age in days / half_life): a dated passage of `as_of`
-    keeps its score, an old one keeps 1 - weight of it, an undated one gets no credit for age. `at`: passage id
-    -> its row in `rows`."""
-    if not fused:
+def recency(fused: np.ndarray, day: np.ndarray, as_of: date, half_life: float, weight: float) -> np.ndarray:
+    """Each score times (1 - weight) + weight x 0.5 ** (age in days / half_life): a passage of `as_of`
+    keeps its score, an old one keeps 1 - weight of it, an undated one (day UNDATED) gets no credit for age."""
+    if not len(fused):
         return fused
-    if not (rows.day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
-        return {i: s * (1.0 - weight) for i, s in fused.items()}
-    day = rows.day[np.fromiter((at[i] for i in fused), dtype=np.int64, count=len(fused))]
+    if not (day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
+        return fused * (1.0 - weight)
     age = (as_of.toordinal() - day).clip(min=0)
     prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
-    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
-    return dict(zip(fused, (scores * prior).tolist()))
+    return fused * prior
 
 
 def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: float) -> list[tuple[int, list[str]]]:
@@ -364,6 +364,9 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
         for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold):
             join(pos + int(r), kept[int(best[r])])
     return [(p, also[p]) for p in kept]
+
+_NONE = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
 
 def _as_filter(win: Window, source: str | None) -> Filter:
     return Filter(day_from=win.start.toordinal() if win.start else None, day_to=win.end.toordinal(),
