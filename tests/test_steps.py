@@ -89,6 +89,46 @@ def test_fold_twins_keeps_k_and_folds_near_duplicates_into_the_hit_above() -> No
     assert fold_twins(vecs[:0], [], k=3, threshold=0.97) == []
 
 
+def _fold_twins_reference(vecs: np.ndarray, articles: list[str], k: int, threshold: float) -> list[tuple[int, list[str]]]:
+    """fold_twins as its docstring says it, one row at a time."""
+    kept: list[int] = []
+    also: dict[int, list[str]] = {}
+    pos = 0
+    for pos in range(len(articles) + 1):
+        if pos == len(articles) or len(kept) == k:
+            break
+        sims = [float(vecs[pos] @ vecs[j]) for j in kept]
+        if sims and max(sims) >= threshold:
+            into = kept[sims.index(max(sims))]
+            if articles[pos] != articles[into] and articles[pos] not in also[into]:
+                also[into].append(articles[pos])
+        else:
+            kept.append(pos)
+            also[pos] = []
+    for row in range(pos, len(articles)):  # below the k-th hit: twins still join
+        sims = [float(vecs[row] @ vecs[j]) for j in kept]
+        if sims and max(sims) >= threshold:
+            into = kept[sims.index(max(sims))]
+            if articles[row] != articles[into] and articles[row] not in also[into]:
+                also[into].append(articles[row])
+    return [(p, also[p]) for p in kept]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fold_twins_matches_the_row_by_row_walk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    stories = rng.normal(size=(int(rng.integers(2, 40)), 64))
+    n = int(rng.integers(1, 150))
+    # passages: a story's vector plus a little noise (twins, cosine ~0.99) or plenty (cosine ~0.5-0.8)
+    which = rng.integers(0, len(stories), size=n)
+    noise = np.where(rng.random(n) < 0.5, 0.05, 1.0)[:, None] * rng.normal(size=(n, 64)) / 8
+    vecs = stories[which] + noise * np.linalg.norm(stories[which], axis=1, keepdims=True) / 8
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    articles = [f"a{int(x)}" for x in rng.integers(0, n // 2 + 1, size=n)]
+    for k in (1, 3, 10, 50):
+        assert fold_twins(vecs, articles, k, 0.97) == _fold_twins_reference(vecs, articles, k, 0.97)
+
+
 # -- the reader ------------------------------------------------------------------------------------
 def test_sentence_spans_cut_each_passage_by_line_and_sentence() -> None:
     texts = {7: "Talks ended. Both sides left.\nA new line starts here"}

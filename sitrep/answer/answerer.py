@@ -29,7 +29,6 @@ from sitrep.answer.candidates import (
     _overlap,
     _Read,
     scored,
-    sentence_spans,
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
@@ -37,6 +36,7 @@ from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import tokenize
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.lexical import TermWeights
+from sitrep.retrieval.readings import Reading
 from sitrep.retrieval.types import Answer, AskedAs, Citation, Hit
 
 
@@ -196,30 +196,35 @@ class Answerer:
         other sentences repeat."""
         ranked = result.hits[: self.params.passages_considered]
         question = reader.QuestionKind.of(result.reader_question)
-        spans = sentence_spans(ranked, texts)
         meta = {a: shown[a] for a in dict.fromkeys(h.article_id for h in ranked) if a in shown}
+        readings = self.lexical.readings  # each passage cut into sentences and analysed once (the re-ranking
+        missing = readings.missing(h.passage for h in ranked)  # has read most of these already)
+        if missing:
+            article = {h.passage: h.article_id for h in ranked}
+            readings.read(missing, [texts[i] for i in missing],
+                          [shown[article[i]].title if article[i] in shown else None for i in missing])
+        read = {h.passage: readings[h.passage] for h in ranked}
+        spans = {i: list(r.spans) for i, r in read.items()}
         # A follow-up asks after a detail of a story the conversation already has: the lede's prior (it
         # states the story's main news) does not apply, and its few words of its own must find their
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
         # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
         followup = bool(_context_terms(result))
         family = _family_index(weights) if self.params.word_families and followup else {}
-        reads, words = self._read(ranked, texts, ordinals, spans, meta, weights, family, question, followup)
+        reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
         return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)
 
     def _read(self, ranked: Sequence[Hit], texts: dict[int, str], ordinals: dict[int, int],
-              spans: dict[int, list[tuple[int, int]]], meta: dict[str, ArticleMeta], weights: dict[str, float],
-              family: dict[str, list[str]], question: reader.QuestionKind, followup: bool
+              spans: dict[int, list[tuple[int, int]]], read: dict[int, Reading], meta: dict[str, ArticleMeta],
+              weights: dict[str, float], family: dict[str, list[str]], question: reader.QuestionKind, followup: bool
               ) -> tuple[list[_Read], dict[str, set[str]]]:
         """Every sentence of the passages read once: its share of the question's weight, the reader's
         features and phrases, the neighbour it may be joined to; and the words each article holds (its
-        title and retrieved sentences), for subject_shares."""
+        title and retrieved sentences), for subject_shares. `read`: each passage's sentences and terms."""
         total = sum(weights.values()) or 1.0
-        flat = [texts[p][a:b] for p, ss in spans.items() for a, b in ss]
-        titles = {aid: m.title or "" for aid, m in meta.items()}
-        tokens = tokenize(flat + list(titles.values()), self.lexical.settings)  # one call for every sentence and title
-        words: dict[str, set[str]] = {aid: set(t) for aid, t in zip(titles, tokens[len(flat):])}
-        sentence_tokens = iter(tokens[: len(flat)])
+        title_terms = {h.article_id: read[h.passage].title_terms for h in reversed(ranked)}
+        words: dict[str, set[str]] = {aid: set(title_terms[aid]) for aid in meta}
+        sentence_tokens = iter([t for p in spans for t in read[p].terms])
         dense_top = max(((h.score_dense or 0.0) for h in ranked), default=0.0)
         reads: list[_Read] = []
         for rank, hit in enumerate(ranked):

@@ -4,12 +4,11 @@ Pure functions and the records they pass along; answerer.py chooses among them."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sitrep.answer import reader
-from sitrep.index.chunking import split_sentences
+from sitrep.retrieval import readings
 from sitrep.retrieval.types import Hit
 
 
@@ -45,8 +44,7 @@ class _Read:
 
 def sentence_spans(ranked: Sequence[Hit], texts: dict[int, str]) -> dict[int, list[tuple[int, int]]]:
     """Each passage's sentences as (start, end) spans of its text, line by line (a line break ends a sentence)."""
-    return {h.passage: [s for line in _lines(texts[h.passage]) for s in split_sentences(texts[h.passage], *line)]
-            for h in ranked}
+    return {h.passage: list(readings.sentence_spans(texts[h.passage])) for h in ranked}
 
 
 def subject_shares(weights: dict[str, float], words: dict[str, set[str]]) -> dict[str, float]:
@@ -124,9 +122,3 @@ def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
         if c.key not in best or c.score > best[c.key].score:
             best[c.key] = c
     return list(best.values())
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    """Trimmed spans of the non-blank lines of text."""
-    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:[^\n]*\S)?", text)]
-

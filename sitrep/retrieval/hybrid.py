@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +15,6 @@ from datetime import date
 import numpy as np
 
 from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Ranked, Searched, SearchRequest
-from sitrep.index.chunking import index_text
 from sitrep.index.embedding import Encoder
 from sitrep.retrieval import fusion, rerank
 from sitrep.retrieval.conversation import article_key
@@ -120,7 +118,6 @@ class HybridRetriever:
         # The lede list ranks articles by their first passage: where articles are one passage each (a
         # snippet collection), it is the vector list a second time, so it is used only where they are longer.
         self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
-        self._matchable: OrderedDict[int, rerank.Matchable] = OrderedDict()  # passage -> what the re-ranking reads
 
     # -- searches --------------------------------------------------------------------------
     def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
@@ -227,22 +224,19 @@ class HybridRetriever:
 
     def _word_match(self, ranked: list[tuple[int, float]], question: str) -> list[tuple[int, float]]:
         """The first hits re-ordered by the question's exact words and word pairs in their indexed text (the
-        title prefixed as the index has it). What each passage holds is read once per opened index."""
+        title prefixed as the index has it). Each passage is read once per opened index (readings.py)."""
         p = self.params
         ids = [i for i, _ in ranked[: p.rerank_depth]]
         if len(ids) < 2:
             return ranked
-        missing = [i for i in ids if i not in self._matchable]
+        readings = self.terms.readings
+        missing = readings.missing(ids)
         if missing:
             rows = self.backend.passages(np.array(missing, dtype=np.int64), text=True)
             titles = self.backend.articles(rows.article_id)
-            chunking = self.backend.manifest.chunking
-            texts = [index_text(titles[a].title if a in titles else None, t, chunking)
-                     for a, t in zip(rows.article_id, rows.text or [])]
-            self._matchable.update(zip(rows.ids.tolist(), rerank.matchable(texts, self.terms.settings)))
-            while len(self._matchable) > 20_000:
-                self._matchable.popitem(last=False)
-        return rerank.word_match(ranked, {i: self._matchable[i] for i in ids}, question,
+            readings.read(rows.ids.tolist(), rows.text or [], [titles[a].title if a in titles else None for a in rows.article_id])
+        with_title = self.backend.manifest.chunking.title_prefix
+        return rerank.word_match(ranked, {i: rerank.of_reading(readings[i], with_title) for i in ids}, question,
                                  lambda s: self.terms.term_weight(s) - 1.0, self.terms.settings, p.rerank_depth,
                                  p.exact_weight, p.pair_weight)
 
@@ -330,40 +324,43 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
     """Walk a ranking (row i: the vector and article of the i-th best passage) keeping passages until k
     are kept; a passage at least `threshold` similar to one already kept is its twin, not a hit: its
     article joins that hit's "also in" (once, and never the hit's own article). Twins ranked below the
-    k-th hit still join. Returns (position in the ranking, "also in" articles) of the kept passages."""
-    kept: list[int] = []
-    also: dict[int, list[str]] = {}
+    k-th hit still join. Returns (position in the ranking, "also in" articles) of the kept passages.
+
+    The walk is over arrays: a row with no twin above it is kept without a look, and only the few rows
+    that have one are decided in turn (kept unless a twin above them was kept)."""
+    n = len(articles)
+    if n == 0 or k < 1:
+        return []
+    m = min(n, 2 * k + 8)  # the k hits are almost always among the first 2k + 8 rows: their similarities at once,
+    while True:  # widened only when there are more twins than that
+        sims = vecs[:m] @ vecs[:m].T
+        close = np.tril(sims >= threshold, -1)  # close[r, j]: row r is a twin of row j above it
+        flagged = np.flatnonzero(close.any(axis=1)).tolist()
+        is_kept = np.ones(m, dtype=bool)
+        for r in flagged:
+            is_kept[r] = not (close[r, :r] & is_kept[:r]).any()
+        kept_rows = np.flatnonzero(is_kept)
+        if len(kept_rows) >= k or m == n:
+            break
+        m = min(n, 2 * m)
+    kept = kept_rows[:k]
+    walked = int(kept[-1]) + 1 if len(kept) == k else m  # the rows the walk decided; the rest are below the k-th hit
+    also: dict[int, list[str]] = {int(p): [] for p in kept}
 
     def join(pos: int, into: int) -> None:
         if articles[pos] != articles[into] and articles[pos] not in also[into]:
             also[into].append(articles[pos])
 
-    n = len(articles)
-    m = 0
-    pos = 0
-    while pos < n and len(kept) < k:
-        if pos >= m:  # the k hits are almost always among the first 2k + 8 rows: their similarities at once,
-            m = min(n, max(2 * m, 2 * k + 8))  # widened only when there are more twins than that
-            sims = vecs[:m] @ vecs[:m].T
-            # for each row, the rows above it it is a twin of (most rows have none: kept without a look)
-            close = np.tril(sims >= threshold, -1)
-            above = [np.flatnonzero(close[r]).tolist() if hit else [] for r, hit in enumerate(close.any(axis=1).tolist())]
-            is_kept = np.zeros(m, dtype=bool)
-            is_kept[kept] = True
-        twins = [j for j in above[pos] if is_kept[j]]
-        if twins:
-            join(pos, max(twins, key=lambda j: sims[pos, j]))  # the most similar kept hit (the first on a tie)
-        else:
-            kept.append(pos)
-            is_kept[pos] = True
-            also[pos] = []
-        pos += 1
-    if kept and pos < len(articles):  # past k: a twin ranked lower still belongs in "also in"
-        block = vecs[pos:] @ vecs[kept].T
+    for r in flagged:
+        if r < walked and not is_kept[r]:  # a twin: into the most similar kept hit above it (the first on a tie)
+            twins = np.flatnonzero(close[r, :r] & is_kept[:r])
+            join(r, int(twins[np.argmax(sims[r, twins])]))
+    if walked < n:  # past k: a twin ranked lower still belongs in "also in"
+        block = vecs[walked:] @ vecs[kept].T
         best = block.argmax(axis=1)
-        for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold):
-            join(pos + int(r), kept[int(best[r])])
-    return [(p, also[p]) for p in kept]
+        for r in np.flatnonzero(block[np.arange(len(best)), best] >= threshold).tolist():
+            join(walked + r, int(kept[best[r]]))
+    return [(p, also[p]) for p in kept.tolist()]
 
 _NONE = Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sitrep.index import lexicon
 from sitrep.index.backends.base import Backend
+from sitrep.retrieval.readings import Readings
 
 
 class TermWeights:
@@ -18,6 +19,8 @@ class TermWeights:
         self.passages = max(backend.stats().passages, 1)
         self.max_idf = math.log(1.0 + (self.passages + 0.5) / 0.5)
         self._df: dict[str, int] = {}
+        # What each passage says, read once for the re-ranking and the reader alike (retrieval/readings.py)
+        self.readings = Readings(self.settings)
         self._strength: dict[str, float] = {}
 
     def all_terms(self, text: str) -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sitrep.index import lexicon
 from sitrep.index.lexicon import BM25Settings
+from sitrep.retrieval.readings import Reading
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ def words(text: str, settings: BM25Settings) -> tuple[list[str], list[str]]:
 def matchable(texts: Sequence[str], settings: BM25Settings) -> list[Matchable]:
     forms, stems = lexicon.analyse(texts, settings)
     return [Matchable(frozenset(f), frozenset(zip(s, s[1:]))) for f, s in zip(forms, stems)]
+
+
+def of_reading(reading: Reading, with_title: bool) -> Matchable:
+    """What `matchable` reads of a passage's indexed text (its title first when `with_title`), from the
+    passage as already read (retrieval/readings.py): the same words and pairs, without analysing again."""
+    if with_title:
+        return Matchable(reading.titled_words, reading.titled_term_pairs)
+    return Matchable(reading.all_words, reading.term_pairs)
 
 
 def word_match(ranked: Sequence[tuple[int, float]], passages: dict[int, Matchable], question: str,

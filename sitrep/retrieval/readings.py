@@ -1,0 +1,120 @@
+"""What a passage says, read once per opened index: its sentences and each sentence's words and terms.
+
+The re-ranking (retrieval/rerank.py) reads the first ten hits' words and word pairs, and the reader
+(answer/) reads the first six hits' sentences and their terms: mostly the same passages, and the same
+passages again from one question to the next on a story. Both read them from here, so a passage is cut
+into sentences and analysed once, by the index's own analyser (lexicon.analyse).
+
+Sentences are cut line by line (a line break ends one) by chunking.split_sentences; a cut falls only on
+white space, so a passage's words are its sentences' words in order, and its indexed text's words are
+the title's and then those (tests hold both to that).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+
+from sitrep.index import lexicon
+from sitrep.index.chunking import split_sentences
+from sitrep.index.lexicon import BM25Settings
+
+_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a non-blank line, trimmed
+
+
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """A text's sentences as (start, end) spans, line by line (a line break ends a sentence)."""
+    return tuple(s for m in _LINE.finditer(text) for s in split_sentences(text, m.start(), m.end()))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One passage read: its sentences, and each one's words (lower-cased, stopwords dropped) and terms
+    (their stems: what the index holds); and its article's title, read the same way."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    words: tuple[list[str], ...]  # per sentence
+    terms: tuple[list[str], ...]  # per sentence
+    title_words: list[str]
+    title_terms: list[str]
+
+    @cached_property
+    def all_words(self) -> frozenset[str]:
+        """The passage's words."""
+        return frozenset(chain.from_iterable(self.words))
+
+    @cached_property
+    def titled_words(self) -> frozenset[str]:
+        """The words of its indexed text with the title prefixed."""
+        return frozenset(chain(self.title_words, *self.words))
+
+    @cached_property
+    def term_pairs(self) -> frozenset[tuple[str, str]]:
+        """Adjacent terms of the passage."""
+        seq = list(chain.from_iterable(self.terms))
+        return frozenset(zip(seq, seq[1:]))
+
+    @cached_property
+    def titled_term_pairs(self) -> frozenset[tuple[str, str]]:
+        """Adjacent terms of its indexed text with the title prefixed (the title's last and the passage's
+        first term adjacent too, as the index reads them)."""
+        seq = list(chain(self.title_terms, *self.terms))
+        return frozenset(zip(seq, seq[1:]))
+
+
+class Readings:
+    """Passage id -> Reading, for the passages of an opened index (ids are rows of that index; an update
+    opens a new engine and with it a new cache). The least recently read are forgotten past `kept`."""
+
+    def __init__(self, settings: BM25Settings, kept: int = 20_000) -> None:
+        self.settings = settings
+        self.kept = kept
+        self._read: OrderedDict[int, Reading] = OrderedDict()
+
+    def missing(self, ids: Iterable[int]) -> list[int]:
+        """The passages not yet read, each once, and those that were moved up as just read (so that
+        reading the missing ones cannot push them out)."""
+        out = []
+        for i in dict.fromkeys(ids):
+            if i in self._read:
+                self._read.move_to_end(i)
+            else:
+                out.append(i)
+        return out
+
+    def read(self, ids: Sequence[int], texts: Sequence[str], titles: Sequence[str | None]) -> None:
+        """Read these passages (their verbatim texts and their articles' titles), the ones not yet read,
+        in one call of the analyser."""
+        todo = []
+        for i, t, ti in zip(ids, texts, titles):
+            if i in self._read:
+                self._read.move_to_end(i)  # read again: the last to be forgotten
+            else:
+                todo.append((i, t, ti or ""))
+        if not todo:
+            return
+        spans = [sentence_spans(t) for _, t, _ in todo]
+        pieces = [t[a:b] for (_, t, _), ss in zip(todo, spans) for a, b in ss] + [ti for _, _, ti in todo]
+        words, terms = lexicon.analyse(pieces, self.settings)
+        at = 0
+        n_sentences = sum(len(ss) for ss in spans)
+        for j, ((i, text, _), ss) in enumerate(zip(todo, spans)):
+            end = at + len(ss)
+            self._read[i] = Reading(text, ss, tuple(words[at:end]), tuple(terms[at:end]),
+                                    words[n_sentences + j], terms[n_sentences + j])
+            at = end
+        while len(self._read) > self.kept:
+            self._read.popitem(last=False)
+
+    def __getitem__(self, passage: int) -> Reading:
+        reading = self._read[passage]
+        self._read.move_to_end(passage)
+        return reading
+
+    def __contains__(self, passage: int) -> bool:
+        return passage in self._read
