@@ -54,17 +54,17 @@ class Reading:
         return frozenset(chain(self.title_words, *self.words))
 
     @cached_property
-    def term_pairs(self) -> frozenset[tuple[str, str]]:
-        """Adjacent terms of the passage."""
+    def term_pairs(self) -> frozenset[str]:
+        """Adjacent terms of the passage, each pair as "first second"."""
         seq = list(chain.from_iterable(self.terms))
-        return frozenset(zip(seq, seq[1:]))
+        return frozenset(map(" ".join, zip(seq, seq[1:])))
 
     @cached_property
-    def titled_term_pairs(self) -> frozenset[tuple[str, str]]:
+    def titled_term_pairs(self) -> frozenset[str]:
         """Adjacent terms of its indexed text with the title prefixed (the title's last and the passage's
         first term adjacent too, as the index reads them)."""
         seq = list(chain(self.title_terms, *self.terms))
-        return frozenset(zip(seq, seq[1:]))
+        return frozenset(map(" ".join, zip(seq, seq[1:])))
 
 
 class Readings:

@@ -31,7 +31,8 @@ class Matchable:
     """What the re-ranking reads of a passage's indexed text: its word forms and its adjacent stem pairs."""
 
     forms: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
+    pairs: frozenset[str]  # "first second": strings, not tuples, so the many kept per passage cost the
+    # garbage collector nothing (it tracks tuples, not strings)
 
 
 def words(text: str, settings: BM25Settings) -> tuple[list[str], list[str]]:
@@ -42,7 +43,7 @@ def words(text: str, settings: BM25Settings) -> tuple[list[str], list[str]]:
 
 def matchable(texts: Sequence[str], settings: BM25Settings) -> list[Matchable]:
     forms, stems = lexicon.analyse(texts, settings)
-    return [Matchable(frozenset(f), frozenset(zip(s, s[1:]))) for f, s in zip(forms, stems)]
+    return [Matchable(frozenset(f), frozenset(map(" ".join, zip(s, s[1:])))) for f, s in zip(forms, stems)]
 
 
 def of_reading(reading: Reading, with_title: bool) -> Matchable:
@@ -71,7 +72,7 @@ def word_match(ranked: Sequence[tuple[int, float]], passages: dict[int, Matchabl
     for i, _ in top:
         p = passages[i]
         exact.append(sum(weight[s] for w, s in zip(q_exact, q_stems) if w in p.forms))
-        pairs.append(sum(weight[a] + weight[b] for a, b in q_pairs if (a, b) in p.pairs))
+        pairs.append(sum(weight[a] + weight[b] for a, b in q_pairs if f"{a} {b}" in p.pairs))
     top_exact, top_pairs = max(exact), max(pairs)
     scored = []
     for (i, s), e, p in zip(top, exact, pairs):
