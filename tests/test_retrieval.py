@@ -111,6 +111,8 @@ def test_bad_questions(raw: str, error: str) -> None:
 
 def test_question_cleaning_and_truncation() -> None:
     assert clean_question("Wh\u200bat did\x00 China\n propose?", 1000) == ("What did China propose?", [])
+    # ASCII alone (the fast path): control characters dropped, white space of every kind folded
+    assert clean_question("What\x07 did\tChina\x1f\r\n propose?\x7f ", 1000) == ("What did China propose?", [])
     text, notes = clean_question("word " * 1000, 1000)
     assert len(text) <= 1000 and notes and "truncated from 4,999" in notes[0]
 

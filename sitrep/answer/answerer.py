@@ -270,17 +270,21 @@ class Answerer:
 
     def highlights(self, text: str, weights: dict[str, float]) -> tuple[tuple[int, int], ...]:
         """Spans of the words in text that match a question term (same stemming as search)."""
-        words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
-        if not words or not weights:
+        distinct = set(_WORD.findall(text))
+        if not distinct or not weights:
             return ()
         term = self._word_term
-        new = list({w for a, b in words if (w := text[a:b]) not in term})
+        new = [w for w in distinct if w not in term]
         if new:
             if len(term) + len(new) > 200_000:  # a bound: news vocabulary is far smaller
                 term.clear()
-                new = list({text[a:b] for a, b in words})
+                new = list(distinct)
             term.update((w, t[0] if t else None) for w, t in zip(new, tokenize(new, self.lexical.settings)))
-        return tuple((a, b) for a, b in words if term[text[a:b]] in weights)
+        marked = {w for w in distinct if term[w] in weights}
+        return tuple((m.start(), m.end()) for m in _WORD.finditer(text) if m.group() in marked) if marked else ()
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _context_terms(result: SearchResult) -> set[str]:

@@ -85,8 +85,13 @@ _INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """Drop control and zero-width characters, fold white space, cap the length."""
     notes: list[str] = []
-    chars = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE)
-    cleaned = " ".join("".join(chars).split())
+    if text.isascii():  # (most questions) in ASCII only control characters are invisible; the white space
+        # among them folds like a space, the rest are dropped
+        kept = text if text.isprintable() else "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+        cleaned = " ".join(kept.split())
+    else:
+        chars = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE)
+        cleaned = " ".join("".join(chars).split())
     if not cleaned:
         raise BadQuestion("the question is empty: ask something, e.g. \"What did China propose to India?\"")
     if not re.search(r"\w", cleaned):
