@@ -281,8 +281,13 @@ FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
-    weights = [getattr(w, name) for name in FEATURES]
-    return sum(a * b for a, b in zip(weights, feats, strict=True)) + w.repetition * min(repeated, 6) / 6
+    return sum(a * b for a, b in zip(_feature_weights(w), feats, strict=True)) + w.repetition * min(repeated, 6) / 6
+
+
+@lru_cache(maxsize=8)
+def _feature_weights(w: Weights) -> tuple[float, ...]:
+    """The weights in FEATURES' order (asked for every candidate sentence of every question)."""
+    return tuple(getattr(w, name) for name in FEATURES)
 
 
 def weight_vector(w: Weights = WEIGHTS) -> list[float]:
