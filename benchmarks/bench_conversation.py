@@ -32,16 +32,22 @@ from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from sitrep.retrieval.conversation import Conversation  # noqa: E402
 
-# Run inside a tree (its own retrieval/ and index/ first on sys.path): every dev question asked once
-# to warm up, then timed; prints {"p50_ms", "p95_ms"}.
+# Run inside a tree (its working directory: its own packages first on sys.path, in either layout): every
+# dev question asked once to warm up, then timed; prints {"p50_ms", "p95_ms"}.
 TIMER = r"""
 import json, sys, time
 import numpy as np
 from pathlib import Path
-from sitrep.index.embedding import query_encoder
-from sitrep.evaluation import evaluate
-from sitrep.answer.engine import Engine
-from sitrep.retrieval.types import Query
+if Path("sitrep").is_dir():  # the layout by job (0b4bbb6 on)
+    from sitrep.index.embedding import query_encoder
+    from sitrep.evaluation import evaluate
+    from sitrep.answer.engine import Engine
+    from sitrep.retrieval.types import Query
+else:  # a tree from before it (the commits compared against): top-level packages, run from the tree
+    from index.embedding import query_encoder
+    from retrieval import evaluate
+    from retrieval.engine import Engine
+    from retrieval.types import Query
 index, models, dataset = map(Path, sys.argv[1:4])
 engine = Engine.open(index, query_encoder(None, models))
 qs = evaluate.load_queries(dataset / "queries.jsonl") + evaluate.load_queries(dataset / "queries_null.jsonl")
