@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trees import run_in, worktree  # noqa: E402
+from trees import IMPORTS, run_in, worktree  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.settings import load_settings  # noqa: E402
@@ -34,20 +34,7 @@ from sitrep.retrieval.conversation import Conversation  # noqa: E402
 
 # Run inside a tree (its working directory: its own packages first on sys.path, in either layout): every
 # dev question asked once to warm up, then timed; prints {"p50_ms", "p95_ms"}.
-TIMER = r"""
-import json, sys, time
-import numpy as np
-from pathlib import Path
-if Path("sitrep").is_dir():  # the layout by job (0b4bbb6 on)
-    from sitrep.index.embedding import query_encoder
-    from sitrep.evaluation import evaluate
-    from sitrep.answer.engine import Engine
-    from sitrep.retrieval.types import Query
-else:  # a tree from before it (the commits compared against): top-level packages, run from the tree
-    from index.embedding import query_encoder
-    from retrieval import evaluate
-    from retrieval.engine import Engine
-    from retrieval.types import Query
+TIMER = IMPORTS + r"""
 index, models, dataset = map(Path, sys.argv[1:4])
 engine = Engine.open(index, query_encoder(None, models))
 qs = evaluate.load_queries(dataset / "queries.jsonl") + evaluate.load_queries(dataset / "queries_null.jsonl")

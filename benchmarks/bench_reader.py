@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trees import run_in, worktree  # noqa: E402
+from trees import IMPORTS, run_in, worktree  # noqa: E402
 
 from sitrep.answer.reader import QuestionKind  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
@@ -27,14 +27,7 @@ from sitrep.evaluation import evaluate  # noqa: E402
 TYPES = ("how many", "when", "who", "where", "which+noun", "what", "other")
 
 # In a tree: each dev question asked once (timed), what its answer quotes scored.
-MEASURE = r"""
-import json, sys, time
-import numpy as np
-from pathlib import Path
-from sitrep.index.embedding import query_encoder
-from sitrep.evaluation import evaluate
-from sitrep.answer.engine import Engine
-from sitrep.retrieval.types import Query
+MEASURE = IMPORTS + r"""
 index, models, dataset = map(Path, sys.argv[1:4])
 engine = Engine.open(index, query_encoder(None, models))
 qs = evaluate.load_queries(dataset / "queries.jsonl")

@@ -28,6 +28,26 @@ def worktree(commit: str) -> Iterator[Path]:
                            capture_output=True)
 
 
+# The start of code run in a tree: the engine's modules imported from the tree, in either layout. The commits
+# compared against predate the layout by job (0b4bbb6), whose packages were top-level (index/, retrieval/);
+# from there the tree's working directory comes first on sys.path, so its own code is what is imported.
+IMPORTS = r"""
+import json, sys, time
+import numpy as np
+from pathlib import Path
+if Path("sitrep").is_dir():
+    from sitrep.index.embedding import query_encoder
+    from sitrep.evaluation import evaluate
+    from sitrep.answer.engine import Engine
+    from sitrep.retrieval.types import Query
+else:
+    from index.embedding import query_encoder
+    from retrieval import evaluate
+    from retrieval.engine import Engine
+    from retrieval.types import Query
+"""
+
+
 def run_in(tree: Path, code: str, *args: str) -> dict:
     """Run `code` (python source printing one JSON line last) with `tree`'s own packages first on the
     path; its last output line, parsed. Checks the tree's code is what was imported."""
