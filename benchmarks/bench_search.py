@@ -95,7 +95,7 @@ def build_synthetic(path: Path, passages: int, dataset: Path, ef_construction: i
     ids = [f"synth-{a}" for a in range(n_articles)]
     table = store.ArticleTable(id=ids, title=[None] * n_articles, source=["synthetic"] * n_articles,
                                date=["2024-01-01"] * n_articles, url=[None] * n_articles, location=ids,
-                               hash=["0"] * n_articles, text=article_texts)
+                               hash=["0"] * n_articles, text=article_texts, seen=[None] * n_articles)
     pa = np.repeat(np.arange(n_articles, dtype=np.int32), per_article)
     print("synthetic: BM25 ...", flush=True)
     t = time.perf_counter()

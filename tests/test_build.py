@@ -128,6 +128,16 @@ def test_damaged_index_is_reported(seed_corpus: Path, tmp_path: Path, fake_encod
     assert store.load(tmp_path / "idx").passage_count > 0
 
 
+def test_an_article_column_left_short_is_reported_at_load(seed_corpus: Path, tmp_path: Path,
+                                                          fake_encoder: FakeEncoder) -> None:
+    update(seed_corpus, tmp_path / "idx", fake_encoder)
+    data = store.load(tmp_path / "idx")
+    data.articles.seen = []  # as a writer that did not know the column wrote it
+    store.save(tmp_path / "idx", data)
+    with pytest.raises(IndexCorrupt, match="seen not one per article.*rebuild it with `sitrep index build`"):
+        store.load(tmp_path / "idx")
+
+
 def test_missing_index(tmp_path: Path) -> None:
     with pytest.raises(IndexNotBuilt, match="run `sitrep index build`"):
         store.load(tmp_path / "idx")

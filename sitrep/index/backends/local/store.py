@@ -237,6 +237,10 @@ def load(path: Path, mmap: bool = True) -> IndexData:
     try:
         cols = json.loads((real / "articles.json").read_text("utf-8"))
         cols.setdefault("seen", [None] * len(cols["id"]))  # written before seen dates were kept
+        short = [f for f in _ARTICLE_FIELDS if len(cols[f]) != len(cols["id"])]
+        if short:  # a writer left a column out: every article must have one of each
+            raise IndexCorrupt(f"the index at {path} is damaged (articles.json: {', '.join(short)} not one per "
+                               "article): rebuild it with `sitrep index build`")
         articles = ArticleTable(**{f: cols[f] for f in _ARTICLE_FIELDS})
         with np.load(real / "passages.npz") as npz:
             pa, ps, pe = npz["article"], npz["start"], npz["end"]
