@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+KEY_BYTES = 20  # a key is the SHA-1 digest of the text (backends.base.text_key)
+
 
 class EmbeddingCache:
     def __init__(self, folder: Path, fingerprint: str, dim: int) -> None:
@@ -31,7 +33,9 @@ class EmbeddingCache:
                 except (OSError, ValueError, KeyError):
                     continue  # an unreadable shard only costs re-embedding its texts
                 if vecs.ndim == 2 and vecs.shape[1] == self.dim:
-                    rows.update(zip((bytes(k) for k in keys), vecs))
+                    # Keys are stored as fixed-width bytes ("S20"), which numpy reads back without their
+                    # trailing NUL bytes: a digest ending in 0 (1 text in 256) is restored to its width.
+                    rows.update(zip((bytes(k).ljust(KEY_BYTES, b"\0") for k in keys), vecs))
             self._rows = rows
         return self._rows
 
@@ -52,7 +56,7 @@ class EmbeddingCache:
             final = self.folder / f"{len(list(self.folder.glob('*.npz'))):06d}-{os.getpid()}.npz"
             tmp = final.with_suffix(".tmp")
             with tmp.open("wb") as fh:
-                np.savez(fh, keys=np.array([keys[i] for i in new], dtype="S20"),
+                np.savez(fh, keys=np.array([keys[i] for i in new], dtype=f"S{KEY_BYTES}"),
                          vectors=np.asarray(vectors[new], dtype=np.float32))
             os.replace(tmp, final)
         except OSError:  # a cache that cannot be written (a full disk) is only slower next time
