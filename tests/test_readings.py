@@ -53,4 +53,4 @@ def test_readings_forget_the_least_recently_read_and_never_one_just_asked_for() 
     assert readings.missing([1, 4]) == [4]  # 1 moves up as just read ...
     readings.read([4], ["Four."], [None])  # ... so 2, the least recent, is forgotten
     assert 1 in readings and 4 in readings and 2 not in readings
-    assert readings[1].text == "One."
+    assert readings[1].spans == ((0, 4),) and readings[1].terms == (["one"],)

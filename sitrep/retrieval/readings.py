@@ -36,8 +36,7 @@ class Reading:
     """One passage read: its sentences, and each one's words (lower-cased, stopwords dropped) and terms
     (their stems: what the index holds); and its article's title, read the same way."""
 
-    text: str
-    spans: tuple[tuple[int, int], ...]
+    spans: tuple[tuple[int, int], ...]  # of the passage's verbatim text (the backend's; not kept here)
     words: tuple[list[str], ...]  # per sentence
     terms: tuple[list[str], ...]  # per sentence
     title_words: list[str]
@@ -103,9 +102,9 @@ class Readings:
         words, terms = lexicon.analyse(pieces, self.settings)
         at = 0
         n_sentences = sum(len(ss) for ss in spans)
-        for j, ((i, text, _), ss) in enumerate(zip(todo, spans)):
+        for j, ((i, _, _), ss) in enumerate(zip(todo, spans)):
             end = at + len(ss)
-            self._read[i] = Reading(text, ss, tuple(words[at:end]), tuple(terms[at:end]),
+            self._read[i] = Reading(ss, tuple(words[at:end]), tuple(terms[at:end]),
                                     words[n_sentences + j], terms[n_sentences + j])
             at = end
         while len(self._read) > self.kept:
