@@ -13,7 +13,11 @@ sitrep's metric code at the article level, on all questions and on each half of 
 block of its own during its accuracy run, and — the ratio the docs quote — all hybrids asked in turn,
 question by question (`interleaved`), so the machine's busy spells fall on every system alike.
 
-    python benchmarks/bench_peers.py [--shapes dev snippets undated]
+The process runs as `sitrep` serves (app/threads.py): numpy's BLAS on one thread, for every system in it
+(txtai's numpy search gains from that more than sitrep does: bare 19.4-20.0 -> 16.3-16.9 ms), and the
+shared encoder's threads spinning. `--library-defaults` measures both as a program importing them gets them.
+
+    python benchmarks/bench_peers.py [--shapes dev snippets undated] [--library-defaults]
 
 Needs each shape's index (`sitrep eval --dataset <shape folder>` builds it; this script runs it when
 missing). Writes var/bench/peers.json.
@@ -37,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from shapes import SHAPES, folder  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.app.threads import quiet_blas  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.chunking import index_text  # noqa: E402
@@ -275,8 +280,12 @@ def main() -> None:
     ap.add_argument("--peers", nargs="*", default=None, choices=["txtai", "haystack"],
                     help="default: txtai on every shape, Haystack too on the snippet shapes (its pure-Python BM25 "
                          "takes about 50 minutes a shape on the 38.6k-passage ones)")
+    ap.add_argument("--library-defaults", action="store_true",
+                    help="numpy's BLAS on every core and the encoder's threads not spinning, as a program that imports "
+                         "sitrep gets them; by default the process runs as `sitrep` serves (app/threads.py)")
     args = ap.parse_args()
-    encoder = query_encoder(None, ROOT / "var" / "models")
+    # The encoder is shared: txtai's and Haystack's questions are embedded by it too.
+    encoder = query_encoder(None, ROOT / "var" / "models", spin=not args.library_defaults and quiet_blas())
     results = {shape: run_shape(shape, encoder, tuple(args.peers if args.peers is not None else
                                                       ["txtai", "haystack"] if shape in SMALL_SHAPES else ["txtai"]))
                for shape in args.shapes}

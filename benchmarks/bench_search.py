@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sitrep.answer.engine import Engine  # noqa: E402
+from sitrep.app.threads import quiet_blas  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index import lexicon  # noqa: E402
 from sitrep.index.backends.local import store  # noqa: E402
@@ -158,8 +159,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "search.json")
     args = ap.parse_args()
 
-    encoder = query_encoder(None, ROOT / "var" / "models")
-    results: dict[str, object] = {"query_encoder": type(encoder).__name__}
+    encoder = query_encoder(None, ROOT / "var" / "models", spin=quiet_blas())  # as `sitrep` serves (app/threads.py)
+    results: dict[str, object] = {"query_encoder": type(encoder).__name__, "spinning": getattr(encoder, "spin", False)}
     queries = evaluate.load_queries(args.dataset / "queries.jsonl") + evaluate.load_queries(args.dataset / "queries_null.jsonl")
     asks = [Query(q.question, k=10, as_of=q.question_date) for q in queries]
     results["embed_question"] = time_embedding(encoder, [q.question for q in queries])

@@ -20,6 +20,7 @@ from typing import Any
 
 from sitrep.answer.engine import Engine
 from sitrep.app.settings import Settings
+from sitrep.app.threads import quiet_blas
 from sitrep.feeds import ingest
 from sitrep.follows.follower import Follower
 from sitrep.follows.state import FollowStore
@@ -39,8 +40,9 @@ def default_encoder(settings: Settings) -> Encoder:
     had (logged). Made once a process: the bot and `eval` both index and ask."""
     key = (settings.model_dir, settings.model_cache_dir, settings.embed_batch_size, settings.onnx_int8)
     if key not in _ENCODERS:
+        # numpy's BLAS on one thread, and then the question session's threads spin (app/threads.py)
         _ENCODERS[key] = query_encoder(settings.model_dir, settings.model_cache_dir, batch_size=settings.embed_batch_size,
-                                       int8=settings.onnx_int8)
+                                       int8=settings.onnx_int8, spin=quiet_blas())
     return _ENCODERS[key]
 
 

@@ -133,9 +133,11 @@ class OnnxEncoder:
     dim = 384
 
     def __init__(self, onnx_path: Path, model_dir: Path, fingerprint: str, name: str = MODEL_NAME,
-                 threads: int | None = None, batch_size: int = 32, workers: int | None = None) -> None:
+                 threads: int | None = None, batch_size: int = 32, workers: int | None = None,
+                 spin: bool = False) -> None:
         self.onnx_path = onnx_path
         self.threads = threads or os.cpu_count() or 1
+        self.spin = spin
         # Bulk encoding runs `workers` single-threaded model calls side by side instead of one call
         # spread over every core: measured on 2 cores, 400 dev passages at batch 4, 30.0-31.6
         # passages/s against 22.9-25.9 with intra-op threads (benchmarks/bench_index.py).
@@ -154,9 +156,12 @@ class OnnxEncoder:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        # Spinning worker threads fight FAISS's and numpy's thread pools between questions:
-        # measured on 2 cores, ask p50 23 ms with spinning, 12 ms without.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Spinning: the intra-op workers stay awake between the model's operators instead of being woken
+        # for each (a question's embedding 4.6-4.9 -> 3.8 ms on 2 cores). Only where nothing else in the
+        # process keeps threads spinning: numpy's OpenBLAS does after each threaded product, and the two
+        # fight (ask p50 23 ms against 12 measured once, 10.7-14.2 against 8.7-9.2 again); the app turns it
+        # on once numpy's BLAS is on one thread (app/threads.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if self.spin else "0")
         options.log_severity_level = 3
         return ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
 
@@ -251,12 +256,15 @@ def quantize_int8(fp32: Path, out_path: Path) -> Path:
     return out_path
 
 
-def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32, int8: bool = False) -> Encoder:
+def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32, int8: bool = False,
+                  spin: bool = False) -> Encoder:
     """The fastest encoder available, for questions and for indexing: ONNX if it can be had, else
     torch. The .onnx file is exported once per weights fingerprint and reused by every run.
 
     int8=True: the dynamically quantised model. Its vectors differ from the float model's, so it
-    has a fingerprint of its own: an index built with one refuses questions embedded by the other."""
+    has a fingerprint of its own: an index built with one refuses questions embedded by the other.
+    spin=True: the question session's threads spin (OnnxEncoder._new_session: only in a process whose
+    BLAS is on one thread; app/threads.py)."""
     st = SentenceTransformerEncoder(model_dir, batch_size=batch_size)
     onnx_path = cache_dir / f"minilm-{st.fingerprint}.onnx"
     try:
@@ -267,8 +275,8 @@ def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32,
             if not q_path.exists():
                 quantize_int8(onnx_path, q_path)
             return OnnxEncoder(q_path, st.model_dir, f"{st.fingerprint}-int8", name=f"{MODEL_NAME} (int8)",
-                               batch_size=batch_size)
-        return OnnxEncoder(onnx_path, st.model_dir, st.fingerprint, batch_size=batch_size)
+                               batch_size=batch_size, spin=spin)
+        return OnnxEncoder(onnx_path, st.model_dir, st.fingerprint, batch_size=batch_size, spin=spin)
     except Exception as exc:  # no onnxruntime, no space, an exporter change: torch still answers, just slower
         if int8:
             raise
