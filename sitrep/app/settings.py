@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     lede_weight: float = Field(_R.lede_weight, ge=0, le=2)
     lede_depth: int = Field(_R.lede_depth, ge=1, le=2000)
     candidates: int = Field(_R.candidates, ge=10, le=2000)
+    expand_weight: float = Field(_R.expand_weight, ge=0, le=2)  # pseudo-relevance feedback for BM25; 0: none
+    expand_dated: bool = _R.expand_dated  # ... where the candidates are dated too
     abstain_threshold: float = Field(AnswerParams.threshold, ge=0, le=1)
     default_k: int = Field(10, ge=1, le=100)
 
@@ -133,7 +135,8 @@ class Settings(BaseSettings):
                                hint_half_life_days=self.hint_half_life_days, hint_weight=self.hint_weight,
                                article_boost=self.article_boost, lede_weight=self.lede_weight,
                                lede_depth=self.lede_depth,
-                               candidates=self.candidates)
+                               candidates=self.candidates, expand_weight=self.expand_weight,
+                               expand_dated=self.expand_dated)
 
     def answering(self) -> AnswerParams:
         return AnswerParams(threshold=self.abstain_threshold)

@@ -16,7 +16,7 @@ import numpy as np
 
 from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Ranked, Searched, SearchRequest
 from sitrep.index.embedding import Encoder
-from sitrep.retrieval import fusion, rerank
+from sitrep.retrieval import feedback, fusion, rerank
 from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
@@ -44,6 +44,9 @@ class RetrievalParams:
     rrf_k: float = 60.0
     dense_weight: float = 0.6  # share of the dense list in the fusion (bm25 gets the rest)
     candidates: int = 200  # taken from each list before fusing (100 -> 200: hybrid recall@10 .944 -> .956)
+    snippet_candidates: int = 100  # ... where articles are one passage each (a snippet collection), as many articles'
+    # worth: 200 passages of the dev set are about 100 articles; on the snippet shapes 100 a list ranked as well
+    # (hybrid within 0.0011 on every cell) and costs less to fuse and fold (docs/evaluation.md "Corpus shapes")
     half_life_days: float = 30.0  # recency prior: an article this old counts half as much ...
     recency_weight: float = 0.5  # ... times this weight (0 = no prior)
     hint_half_life_days: float = 10.0  # the prior when the question says "this week", "yesterday" ...
@@ -55,6 +58,13 @@ class RetrievalParams:
     # recent article with a middling lede (a daily digest) outscored a months-old gold with the recency prior
     followup_prior: float = 0.5  # a follow-up: the passages of the articles the last answer cited x (1 + this)
     # (benchmarks/conversations.jsonl, docs/asking.md "Conversations")
+    # Pseudo-relevance feedback (retrieval/feedback.py) where there are no dates: the BM25 list searched again with
+    # the expand_terms words the first expand_feedback hits share, worth expand_weight x the question's terms
+    # (docs/evaluation.md "Corpus shapes"); expand_dated: on the dated path too.
+    expand_feedback: int = 5
+    expand_terms: int = 10
+    expand_weight: float = 0.4
+    expand_dated: bool = False
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
 
@@ -123,18 +133,24 @@ class HybridRetriever:
         # The lede list ranks articles by their first passage: where articles are one passage each (a
         # snippet collection), it is the vector list a second time, so it is used only where they are longer.
         self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
+        self._asked_words: tuple[str | None, tuple[list[str], list[str]]] = (None, ([], []))
+
+    @property
+    def depth(self) -> int:
+        """Passages taken from each list: fewer where articles are one passage each."""
+        p = self.params
+        return p.candidates if self.multi_passage else min(p.candidates, p.snippet_candidates)
 
     # -- searches --------------------------------------------------------------------------
     def _searched(self, query: Query, all_terms: list[str], vector: np.ndarray, win: Window,
                   notes: list[str]) -> tuple[Searched, Window, Filter]:
         """The question's searches in one backend call (with the term statistics not yet known). Only when a filtered search finds nothing is it asked why: an
         unknown source is refused; a window with no article is widened, with a note."""
-        p = self.params
 
         def run(flt: Filter) -> Searched:
             found = self.backend.search(SearchRequest(
                 all_terms if query.mode in ("bm25", "hybrid") else (), vector if query.mode in ("dense", "hybrid") else None,
-                p.candidates, flt, self.terms.unknown(all_terms)))
+                self.depth, flt, self.terms.unknown(all_terms)))
             self.terms.remember(found.df)
             return found
 
@@ -193,10 +209,40 @@ class HybridRetriever:
             dn = found.dense
             searched.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
+        fused, rows, lede_rank, undated = self._fuse(query, searched, weights, vector, as_of, hinted)
+        question = text if query.asked is None else query.asked.text
+        reorder = undated and (p.exact_weight > 0 or p.pair_weight > 0)
+        ranked = self._word_match(fused, question) if reorder else fused
+        if query.mode == "hybrid" and p.expand_weight > 0 and len(bm.ids) and fused and (undated or p.expand_dated):
+            # The words the best hits share, searched again beside the question's (retrieval/feedback.py); the
+            # first hit stays first (it chose them), the rest are ranked with the wider BM25 list.
+            wider = self._expanded(terms, all_terms, fused, flt)
+            again, rows2, lede2, _ = self._fuse(query, [wider, dn], weights, vector, as_of, hinted, undated)
+            first = ranked[0][0]
+            if again and first in set(rows2.ids.tolist()):
+                if reorder:
+                    again = self._word_match(again, question)
+                ranked = [(first, again[0][1])] + [r for r in again if r[0] != first]
+                rows, lede_rank, bm = rows2, lede2, wider
+        at = dict(zip(rows.ids.tolist(), range(len(rows.ids))))  # passage id -> its row
+        hits = self._hits(ranked, rows, at, bm, dn, query.k, lede_rank)
+        if len(dn.ids):
+            top_cosine = float(dn.scores[0])
+        else:
+            hit_ids = np.array([h.passage for h in hits], dtype=np.int64)
+            top_cosine = float((self.backend.vectors(hit_ids) @ vector).max()) if hit_ids.size else 0.0
+        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+
+    def _fuse(self, query: Query, searched: list[Ranked], weights: list[float], vector: np.ndarray, as_of: date,
+              hinted: bool, undated: bool | None = None) -> tuple[list[tuple[int, float]], PassageRows, dict[int, int], bool]:
+        """The lists fused into one ranking, with the priors: (ranking, the candidates' rows, the lede ranks that
+        counted, whether the undated fusion was used: decided from the candidates' dates unless given)."""
+        p = self.params
         ids, positions = fusion.union([r.ids for r in searched])
         rows = self.backend.passages(ids)  # row j is candidate j
         how = p.fusion
-        undated = query.mode == "hybrid" and len(ids) > 0 and (rows.day != UNDATED).mean() < p.dated_share
+        if undated is None:
+            undated = query.mode == "hybrid" and len(ids) > 0 and bool((rows.day != UNDATED).mean() < p.dated_share)
         if undated:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
@@ -215,17 +261,30 @@ class HybridRetriever:
             fused = recency(fused, rows.day, as_of, half_life, weight)
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows)
-        ranked = fusion.ordered(ids, fused)
-        at = dict(zip(ids.tolist(), range(len(ids))))  # passage id -> its row
-        if undated and (p.exact_weight > 0 or p.pair_weight > 0):
-            ranked = self._word_match(ranked, text if query.asked is None else query.asked.text)
-        hits = self._hits(ranked, rows, at, bm, dn, query.k, lede_rank)
-        if len(dn.ids):
-            top_cosine = float(dn.scores[0])
-        else:
-            hit_ids = np.array([h.passage for h in hits], dtype=np.int64)
-            top_cosine = float((self.backend.vectors(hit_ids) @ vector).max()) if hit_ids.size else 0.0
-        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+        return fusion.ordered(ids, fused), rows, lede_rank, undated
+
+    def _expanded(self, terms: list[str], all_terms: list[str], ranked: list[tuple[int, float]], flt: Filter) -> Ranked:
+        """The BM25 list searched again with the words the first `expand_feedback` hits share (feedback.py)."""
+        p = self.params
+        top = ranked[: p.expand_feedback]
+        self._read([i for i, _ in top])
+        with_title = self.backend.manifest.chunking.title_prefix
+        fed = [(self.terms.readings[i].indexed_terms(with_title), s) for i, s in top]
+        df = self.terms.df(list({t for ts, _ in fed for t in ts}))  # one call for the terms not yet known
+        added = feedback.expansion(fed, set(all_terms), dict(zip(df, self.terms.idfs(list(df.values())))).__getitem__,
+                                   p.expand_terms)
+        if not added:
+            return self.backend.lexical([terms], self.depth, [flt])[0]
+        return self.backend.lexical([feedback.weighted_query(terms, added, p.expand_weight)], self.depth, [flt])[0]
+
+    def _read(self, ids: list[int]) -> None:
+        """The passages' readings (their sentences, words and terms), for those not yet read."""
+        readings = self.terms.readings
+        missing = readings.missing(ids)
+        if missing:
+            rows = self.backend.passages(np.array(missing, dtype=np.int64), text=True)
+            titles = self.backend.articles(rows.article_id)
+            readings.read(rows.ids.tolist(), rows.text or [], [titles[a].title if a in titles else None for a in rows.article_id])
 
     def _word_match(self, ranked: list[tuple[int, float]], question: str) -> list[tuple[int, float]]:
         """The first hits re-ordered by the question's exact words and word pairs in their indexed text (the
@@ -234,16 +293,14 @@ class HybridRetriever:
         ids = [i for i, _ in ranked[: p.rerank_depth]]
         if len(ids) < 2:
             return ranked
+        self._read(ids)
         readings = self.terms.readings
-        missing = readings.missing(ids)
-        if missing:
-            rows = self.backend.passages(np.array(missing, dtype=np.int64), text=True)
-            titles = self.backend.articles(rows.article_id)
-            readings.read(rows.ids.tolist(), rows.text or [], [titles[a].title if a in titles else None for a in rows.article_id])
         with_title = self.backend.manifest.chunking.title_prefix
+        if self._asked_words[0] != question:  # a question's words, analysed once for both re-orderings
+            self._asked_words = (question, rerank.words(question, self.terms.settings))
         return rerank.word_match(ranked, {i: rerank.of_reading(readings[i], with_title) for i in ids}, question,
                                  lambda s: self.terms.term_weight(s) - 1.0, self.terms.settings, p.rerank_depth,
-                                 p.exact_weight, p.pair_weight)
+                                 p.exact_weight, p.pair_weight, self._asked_words[1])
 
     def _prior(self, fused: np.ndarray, rows: PassageRows, articles: set[str]) -> np.ndarray:
         """The last answer's cited articles (ids, or their short keys) favoured: x (1 + followup_prior)."""
@@ -271,7 +328,7 @@ class HybridRetriever:
         """An article that matches in several passages is likelier the one: lift its best passage by
         article_boost x its second best (best: the higher score, on a tie the higher passage id)."""
         key = rows.article_key
-        if len(key) < 2:
+        if len(key) < 2 or not rows.ordinal.any():  # two passages of one article: one of them is not its first
             return fused
         order = np.lexsort((-rows.ids, -fused, key))  # by article, then best first
         grouped = key[order]
@@ -293,6 +350,7 @@ class HybridRetriever:
         folded = fold_twins(vecs, [rows.article_id[at[i]] for i in order], k, self.params.dedupe_cosine)
         rank_bm = dict(zip(bm.ids.tolist(), range(len(bm.ids))))  # position in each list (0-based)
         rank_dn = dict(zip(dn.ids.tolist(), range(len(dn.ids))))
+        bm_scores, dn_scores = bm.scores.tolist(), dn.scores.tolist()
         out = []
         for pos, also in folded:
             i, score = ranked[pos]
@@ -304,9 +362,9 @@ class HybridRetriever:
                 passage_id=rows.passage_id(j),
                 score=score,
                 rank_bm25=None if b is None else b + 1,
-                score_bm25=None if b is None else float(bm.scores[b]),
+                score_bm25=None if b is None else bm_scores[b],
                 rank_dense=None if d is None else d + 1,
-                score_dense=None if d is None else float(dn.scores[d]),
+                score_dense=None if d is None else dn_scores[d],
                 rank_lede=lede_rank.get(int(rows.article_key[j])) if lede_rank else None,
                 also_in=tuple(also),
             ))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from sitrep.index import lexicon
 from sitrep.index.backends.base import Backend
 from sitrep.retrieval.readings import Readings
@@ -52,10 +54,22 @@ class TermWeights:
     def term_weight(self, term: str) -> float:
         """idf + 1: rare terms weigh most, a term in every passage still counts, and a term the
         corpus never uses weighs most of all (its absence is evidence the corpus cannot answer)."""
-        d = self.df([term])[term]
+        d = self._df.get(term)
+        if d is None:
+            d = self.df([term])[term]
         if d <= 0:
             return 1.0 + self.max_idf
         return 1.0 + math.log(1.0 + (self.passages - d + 0.5) / (d + 0.5))
+
+    def idf(self, df: int) -> float:
+        """BM25's idf (Lucene form) of a term in `df` passages; 0 for a term the corpus never uses."""
+        return math.log(1.0 + (self.passages - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
+
+    def idfs(self, dfs: Sequence[int]) -> list[float]:
+        """`idf` of many document frequencies at once."""
+        d = np.asarray(dfs, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            return np.where(d > 0, np.log1p((self.passages - d + 0.5) / (d + 0.5)), 0.0).tolist()
 
     def is_rare(self, term: str) -> bool:
         """In at most 5% of passages (or 3, in a small corpus): a name, an acronym, a specific word."""

@@ -52,6 +52,10 @@ class Reading:
         """The words of its indexed text with the title prefixed."""
         return frozenset(chain(self.title_words, *self.words))
 
+    def indexed_terms(self, with_title: bool) -> list[str]:
+        """The terms of its indexed text, in order: the title's first where the index prefixes it."""
+        return list(chain(self.title_terms, *self.terms)) if with_title else list(chain.from_iterable(self.terms))
+
     @cached_property
     def term_pairs(self) -> frozenset[str]:
         """Adjacent terms of the passage, each pair as "first second"."""

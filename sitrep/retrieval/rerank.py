@@ -56,16 +56,17 @@ def of_reading(reading: Reading, with_title: bool) -> Matchable:
 
 def word_match(ranked: Sequence[tuple[int, float]], passages: dict[int, Matchable], question: str,
                idf: Callable[[str], float], settings: BM25Settings, depth: int, exact_weight: float,
-               pair_weight: float) -> list[tuple[int, float]]:
+               pair_weight: float, analysed: tuple[list[str], list[str]] | None = None) -> list[tuple[int, float]]:
     """`ranked` (passage, fused score), best first, with its first `depth` re-ordered by fused score over
     the best's + exact_weight x exact-form match + pair_weight x word-pair match (each over the best of
     the `depth`); their scores become that sum times the best fused score, so the list stays best first.
-    `passages`: at least the first `depth` passages, read (`matchable`) from their indexed text."""
+    `passages`: at least the first `depth` passages, read (`matchable`) from their indexed text;
+    `analysed`: the question's `words`, when already analysed."""
     top = list(ranked[:depth])
     best = top[0][1] if top else 0.0
     if len(top) < 2 or best <= 0 or (exact_weight <= 0 and pair_weight <= 0):
         return list(ranked)
-    q_exact, q_stems = words(question, settings)
+    q_exact, q_stems = analysed if analysed is not None else words(question, settings)
     weight = {s: idf(s) for s in set(q_stems)}
     q_pairs = set(zip(q_stems, q_stems[1:]))
     exact, pairs = [], []

@@ -9,7 +9,7 @@ are row numbers of the opened version.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -79,8 +79,12 @@ class LocalBackend:
         self._vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # FAISS's own RAM, zero-copy
         self._vocab: dict[str, int] = data.bm25.vocab_dict
         self._df = np.diff(np.asarray(data.bm25.scores["indptr"])).astype(np.int64)  # passages holding each term
+        # The score matrix's columns as plain arrays (slices of a memmap are memmaps, each slice a Python object's
+        # worth of work): a weighted query (terms repeated, retrieval/feedback.py) sums them here.
+        self._columns = tuple(np.asarray(data.bm25.scores[key]) for key in ("indptr", "indices", "data"))
         arts = data.articles
         self._row = {aid: i for i, aid in enumerate(arts.id)}
+        self._article_ids = np.array(arts.id, dtype=object)  # a question's candidates' ids in one take
         self._article_day = np.array([_day(d) for d in arts.date], dtype=np.int64)
         self._sources = [f"{s or ''} {loc}".lower() for s, loc in zip(arts.source, arts.location)]
         self._lede = np.searchsorted(data.passage_article, np.arange(len(arts)), side="left")
@@ -130,7 +134,10 @@ class LocalBackend:
     def _lexical_one(self, terms: list[str], k: int, mask: np.ndarray | None) -> Ranked:
         if not terms or k <= 0 or not self.data.passage_count:
             return _EMPTY
-        scores = np.asarray(self.data.bm25.get_scores(terms), dtype=np.float32)
+        if len(set(terms)) < len(terms):  # a term repeated weighs as many times: one column each, scaled
+            scores = self._weighted_scores(terms)
+        else:
+            scores = np.asarray(self.data.bm25.get_scores(terms), dtype=np.float32)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, scores.shape[0])
@@ -138,6 +145,17 @@ class LocalBackend:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return Ranked(top.astype(np.int64), scores[top])
+
+    def _weighted_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 scores of a query whose terms repeat: each term's column times its count, as bm25s's
+        get_scores sums a repeated term (once per copy)."""
+        indptr, indices, data = self._columns
+        counts = Counter(self._vocab[t] for t in terms)
+        ids = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        starts, ends = indptr[ids], indptr[ids + 1]
+        at = np.concatenate([np.arange(a, b) for a, b in zip(starts.tolist(), ends.tolist())])
+        weight = np.repeat(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)), ends - starts)
+        return np.bincount(indices[at], weights=data[at] * weight, minlength=self.data.passage_count).astype(np.float32)
 
     def search(self, request: SearchRequest) -> Searched:
         return search_in_turn(self, request)
@@ -173,9 +191,8 @@ class LocalBackend:
     def passages(self, ids: np.ndarray, text: bool = False) -> PassageRows:
         ids = np.asarray(ids, dtype=np.int64)
         rows = self.data.passage_article[ids].astype(np.int64)
-        aid = self.data.articles.id
         return PassageRows(
-            ids=ids, article_id=[aid[r] for r in rows.tolist()], article_key=rows, ordinal=self._ordinal[ids],
+            ids=ids, article_id=self._article_ids[rows].tolist(), article_key=rows, ordinal=self._ordinal[ids],
             day=self._article_day[rows], start=self.data.passage_start[ids], end=self.data.passage_end[ids],
             text=[self.data.passage_text(i) for i in ids.tolist()] if text else None,
         )
