@@ -101,3 +101,21 @@ def test_dated_corpora_are_not_expanded_unless_asked(seed_target: BackendConfig)
     engine.retriever.params = replace(RetrievalParams(), expand_dated=True)
     widened = engine.search(q).hits
     assert widened[0].passage == default[0][0] and np.all(np.diff([h.score for h in widened]) <= 0)
+
+
+def test_snippet_collections_take_as_many_articles_not_passages(tmp_path: Path, seed_target: BackendConfig) -> None:
+    """Each list is cut at `candidates` passages, or at `snippet_candidates` where articles are one passage
+    each (about as many articles' worth as the dev set's 200 passages)."""
+    enc = FakeEncoder()
+    snippets = _snippets(tmp_path, "local").open()
+    seeds = seed_target.open()
+    try:
+        params = RetrievalParams(candidates=200, snippet_candidates=3)
+        one, long = HybridRetriever(snippets, enc, params), HybridRetriever(seeds, enc, params)
+        assert (one.multi_passage, one.depth) == (False, 3)
+        assert (long.multi_passage, long.depth) == (True, 200)
+        hits = one.search(Query("Avalanche Lightning Tampa Denver fans", k=5, mode="bm25")).hits
+        assert 0 < len(hits) <= 3  # the BM25 list was cut at three
+    finally:
+        snippets.close()
+        seeds.close()
