@@ -8,7 +8,7 @@ reuses the vectors, so a sweep takes seconds per configuration.
     python benchmarks/tune_retrieval.py --shapes    # the undated-path settings on the four shapes that take it
 
 `--shapes` sweeps what applies where the lists are fused without dates (undated fusion, its dense weight,
-the word-match re-ranking) on snippets, bare, syndicated and undated at once: per setting, hybrid on all
+the word-match re-ranking, the pseudo-relevance feedback, the lists' depth in snippet collections) on snippets, bare, syndicated and undated at once: per setting, hybrid on all
 questions and each half of every shape, and how many of issue 20's target cells it misses (against the
 single modes and txtai's hybrid of the latest `bench_peers.py` run, var/bench/peers.json).
 """
@@ -165,6 +165,11 @@ def shape_settings(base: RetrievalParams) -> list[tuple[str, RetrievalParams]]:
     out += [(f"word match exact {e} pairs {q}", replace(base, exact_weight=e, pair_weight=q))
             for e, q in ((0.0, 0.0), (0.0, 0.2), (0.2, 0.0), (0.3, 0.3))]
     out += [(f"re-ranking depth {d}", replace(base, rerank_depth=d)) for d in (5, 15)]
+    out += [("no feedback (expand_weight 0)", replace(base, expand_weight=0.0))]
+    out += [(f"feedback weight {w}", replace(base, expand_weight=w)) for w in (0.3, 0.5)]
+    out += [(f"feedback words {n}", replace(base, expand_terms=n)) for n in (5, 15)]
+    out += [(f"feedback hits {n}", replace(base, expand_feedback=n)) for n in (3, 6)]
+    out += [(f"snippet lists {n} deep", replace(base, snippet_candidates=n)) for n in (200,)]
     return out
 
 
