@@ -91,16 +91,19 @@ class MilvusBackend:
         return Ranked(ids[keep], scores[keep])
 
     def _search(self, data: list[Any], field: str, k: int, filters: Sequence[Filter | None],
-                params: dict[str, Any]) -> list[Ranked]:
+                params: dict[str, Any], output: list[str] | None = None) -> list[Ranked]:
         k = min(k, self.manifest.passage_count)
         if k <= 0 or not data:
             return [_EMPTY for _ in data]
-        return [self._ranked(self._one(item, field, k, flt, params), field) for item, flt in zip(data, filters)]
+        return [self._ranked(self._one(item, field, k, flt, params, "", output), field) for item, flt in zip(data, filters)]
 
     def lexical(self, queries: Sequence[Sequence[str]], k: int, filters: Sequence[Filter | None]) -> list[Ranked]:
+        """BM25 searches (a repeated term weighs as many times). The hits come with their text, as the
+        question's own searches do: a search with the words its best hits share (retrieval/feedback.py) brings
+        passages the answer may read."""
         texts = [" ".join(q) for q in queries]
         ranked = self._search([t for t in texts if t], "sparse", k, [f for t, f in zip(texts, filters) if t],
-                              {"metric_type": "BM25"})
+                              {"metric_type": "BM25"}, [*self._fields(), "text"])
         it = iter(ranked)
         return [next(it) if t else _EMPTY for t in texts]
 
