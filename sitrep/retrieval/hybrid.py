@@ -1,4 +1,6 @@
-"""HybridRetriever: question -> BM25 and vector search -> fusion -> dated, de-duplicated hits.
+"""HybridRetriever: question -> BM25 and vector search -> fusion -> dated, de-duplicated hits (where
+nothing is dated: the first hits re-ordered by word matches, rerank.py, and BM25 searched again with the
+words they share, feedback.py).
 
 Over 300 lines on purpose: RetrievalParams, the fusion steps and the hit list are the ranking the
 dev numbers were measured on; fold_twins and the fusion functions are already pure and tested alone.
