@@ -119,3 +119,22 @@ def test_snippet_collections_take_as_many_articles_not_passages(tmp_path: Path, 
     finally:
         snippets.close()
         seeds.close()
+
+
+def test_local_and_milvus_feed_back_the_same_words_and_rank_alike(tmp_path: Path) -> None:
+    """The weighted second search is a plain BM25 search with repeated terms on both backends: the same
+    hits, in the same order, with the same BM25 ranks (scores within float error)."""
+    enc = FakeEncoder()
+    got = {}
+    for kind in ("local", "milvus"):
+        (tmp_path / kind).mkdir()
+        data = _snippets(tmp_path / kind, kind).open()
+        try:
+            hits = HybridRetriever(data, enc, RetrievalParams(expand_feedback=2)).search(
+                Query("Who won the Stanley Cup final in Tampa?", k=5)).hits
+            got[kind] = [(h.article_id, h.rank_bm25, h.rank_dense) for h in hits], [h.score for h in hits]
+        finally:
+            data.close()
+    assert got["local"][0] == got["milvus"][0]
+    assert any(a == "parade" and bm is not None for a, bm, _ in got["local"][0])  # brought in by the fed-back words
+    np.testing.assert_allclose(got["local"][1], got["milvus"][1], rtol=1e-4)
