@@ -12,6 +12,12 @@ round trip crosses a TCP socket as with a real server.
    size, RSS. Texts are words sampled from the dev corpus's frequencies; vectors are real dev passage
    vectors plus noise, so HNSW has neighbourhoods to find and the questions' real vectors mean something.
 
+3. A corpus without dates (the *snippets* shape, benchmarks/shapes.py: one passage an article, no titles,
+   no dates), where a question takes the most calls — the word-match re-ordering reads article records
+   and the pseudo-relevance feedback searches BM25 a second time: every question asked once of a fresh
+   engine (its words and articles seen for the first time, the term table read), with the feedback and
+   without (SITREP_EXPAND_WEIGHT=0): `ask` p50/p95 and sequential round trips, next to the local backend.
+
 Each target runs in its own process (peak RSS is then its own).
 
     python benchmarks/bench_backends.py [--passages 200000 [1000000]] [--questions N] [--synthetic-questions 100]
@@ -97,20 +103,26 @@ class Trips:
         return waves, len(calls)
 
 
-def time_asks(engine: Engine, queries: list[Query], trips: Trips | None = None) -> dict[str, float]:
-    for q in queries[:10]:
-        engine.answer_meta(engine.ask(q))  # warm caches and lazy imports
+def asked_each(engine: Engine, queries: list[Query], trips: Trips | None) -> tuple[list[float], list[int], list[int]]:
+    """Each question asked once, the citations' metadata read as a front end reads it: ms, round trips, calls."""
     if trips is not None:
         trips.take()
     times, waves, calls = [], [], []
     for q in queries:
         t = time.perf_counter()
-        engine.answer_meta(engine.ask(q))  # the citations' metadata, as a front end reads it
+        engine.answer_meta(engine.ask(q))
         times.append((time.perf_counter() - t) * 1000)
         if trips is not None:
             w, c = trips.take()
             waves.append(w)
             calls.append(c)
+    return times, waves, calls
+
+
+def time_asks(engine: Engine, queries: list[Query], trips: Trips | None = None) -> dict[str, float]:
+    for q in queries[:10]:
+        engine.answer_meta(engine.ask(q))  # warm caches and lazy imports
+    times, waves, calls = asked_each(engine, queries, trips)
     out: dict[str, float] = {"questions": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
                              "mean_ms": round(statistics.fmean(times), 2)}
     if trips is not None:
@@ -326,6 +338,41 @@ def synthetic_target(kind: str, n: int, dataset: Path, encoder: Any, asks: list[
     return out
 
 
+def shape_target(kind: str, shape: str, encoder: Any, tmp: Path) -> dict[str, Any]:
+    """Each question of a derived corpus shape once, of a fresh engine, with the feedback and without."""
+    from shapes import folder
+
+    from sitrep.index.embedcache import EmbeddingCache
+    from sitrep.retrieval.hybrid import RetrievalParams
+
+    dataset = folder(shape)
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "corpus.jsonl").symlink_to(dataset / "corpus.jsonl")
+    config = BackendConfig(path=tmp / "index") if kind == "local" else \
+        BackendConfig(kind="milvus", uri=str(tmp / "milvus.db"), collection=f"shape_{shape}")
+    t = time.perf_counter()
+    update(corpus, config, encoder, cache=EmbeddingCache(ROOT / "var" / "embeddings", encoder.fingerprint, encoder.dim))
+    out: dict[str, Any] = {"built_from_embedding_cache_s": round(time.perf_counter() - t, 1)}
+    asks = [Query(q.question, k=10, as_of=q.question_date) for q in evaluate.load_queries(dataset / "queries.jsonl")]
+    for name, params in (("feedback", RetrievalParams()), ("no_feedback", RetrievalParams(expand_weight=0.0))):
+        t = time.perf_counter()
+        engine = Engine.open(config, encoder, params=params)
+        table = getattr(engine.backend, "term_table", None)
+        if table is not None:
+            table.wait()
+        opened = time.perf_counter() - t
+        times, waves, calls = asked_each(engine, asks, Trips(engine) if kind != "local" else None)
+        row: dict[str, Any] = {"questions": len(times), "open_s": round(opened, 2), "p50_ms": pct(times, 50),
+                               "p95_ms": pct(times, 95)}
+        if waves:
+            row.update(round_trips_p50=statistics.median(waves), round_trips_mean=round(statistics.fmean(waves), 2),
+                       round_trips_max=max(waves), calls_mean=round(statistics.fmean(calls), 2))
+        out[name] = row
+        engine.backend.close()
+    return out
+
+
 def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
     encoder = query_encoder(None, ROOT / "var" / "models")
     queries = evaluate.load_queries(args.dataset / "queries.jsonl") + evaluate.load_queries(args.dataset / "queries_null.jsonl")
@@ -334,6 +381,8 @@ def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
     asks = [Query(q.question, k=10, as_of=q.question_date) for q in queries]
     with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
         parts = name.split(":")
+        if parts[0] == "snippets":
+            return shape_target(parts[1], parts[0], encoder, Path(tmp))
         if parts[0] == "dev":
             return dev_target(parts[1], encoder, asks, Path(tmp))
         return synthetic_target(parts[2], int(parts[1]), args.dataset, encoder, asks[: args.synthetic_questions], Path(tmp))
@@ -367,7 +416,8 @@ def main() -> None:
     ap.add_argument("--synthetic-questions", type=int, default=100,
                     help="questions asked of the synthetic index (milvus-lite scores BM25 in Python: seconds each)")
     ap.add_argument("--skip-synthetic", action="store_true")
-    ap.add_argument("--targets", nargs="*", help="only these (dev:local dev:milvus dev:server synth:N:local synth:N:milvus)")
+    ap.add_argument("--targets", nargs="*", help="only these (dev:local dev:milvus dev:server snippets:local "
+                    "snippets:milvus synth:N:local synth:N:milvus)")
     ap.add_argument("--local-base", default="ff453b8",
                     help="the commit before issue 23: the local backend's ask, that tree and this one alternated")
     ap.add_argument("--rounds", type=int, default=2)
@@ -378,7 +428,8 @@ def main() -> None:
         print("RESULT " + json.dumps(run_target(args.target, args)), flush=True)
         return
 
-    targets = [t for t in args.targets if t != "local-base"] if args.targets else (["dev:local", "dev:milvus", "dev:server"] + ([] if args.skip_synthetic else [
+    targets = [t for t in args.targets if t != "local-base"] if args.targets else (["dev:local", "dev:milvus", "dev:server",
+                                                                                   "snippets:local", "snippets:milvus"] + ([] if args.skip_synthetic else [
         f"synth:{n}:{kind}" for n in args.passages for kind in ("local", "milvus")]))
     results: dict[str, Any] = {}
     for name in targets:

@@ -138,3 +138,62 @@ def test_local_and_milvus_feed_back_the_same_words_and_rank_alike(tmp_path: Path
     assert got["local"][0] == got["milvus"][0]
     assert any(a == "parade" and bm is not None for a, bm, _ in got["local"][0])  # brought in by the fed-back words
     np.testing.assert_allclose(got["local"][1], got["milvus"][1], rtol=1e-4)
+
+
+class _Counting:
+    """Stands between the Milvus backend and its client: records (method, collection) of every call."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: object, **kwargs: object) -> object:
+            self.calls.append((name, str(args[0] if args else kwargs.get("collection_name", "")).rsplit("_", 1)[-1]))
+            return attr(*args, **kwargs)
+        return call
+
+
+def test_milvus_keeps_the_term_table_and_fetches_a_questions_records_once(tmp_path: Path) -> None:
+    """The feedback's words need their document frequencies only after the first search, and the re-ordering and
+    the answer want article records: once the term table is read (in the background, at open) a question asks
+    Milvus no frequency, and every record it needs comes in one query, with the first that was missing."""
+    config = _snippets(tmp_path, "milvus")
+    engine = Engine.open(config, FakeEncoder())
+    backend = engine.backend
+    try:
+        assert backend.term_table.wait(30)
+        asked = ["tampa", "avalanch", "banana", "zzzunknown"]
+        kept = backend.term_table.get(asked)
+        table, backend.term_table._table = backend.term_table._table, None  # not read: asked of Milvus
+        assert backend.term_table.get(asked) is None
+        queried = backend.term_stats(asked)
+        backend.term_table._table = table
+        assert kept == queried == {"tampa": 2, "avalanch": 2, "banana": 1, "zzzunknown": 0}
+
+        counting = _Counting(backend._conn.client._client)
+        backend._conn.client._client = counting
+        answer = engine.ask(Query("Who won the Stanley Cup final in Tampa?", k=5))
+        engine.answer_meta(answer)
+        assert answer.hits and ("query", "terms") not in counting.calls
+        assert counting.calls.count(("query", "articles")) == 1
+        assert [c for c in counting.calls if c[0] == "search"] == [("search", "passages")] * 3  # BM25 + vectors, BM25 again
+    finally:
+        backend._conn.client._client = getattr(backend._conn.client._client, "inner", backend._conn.client._client)
+        backend.close()
+
+
+def test_milvus_closed_while_reading_its_term_table_stops_and_answers_as_before(tmp_path: Path) -> None:
+    config = _snippets(tmp_path, "milvus")
+    backend = config.open()
+    backend.close()  # at once: the reader thread stops, nothing hangs or raises
+    assert not backend.term_table._loader.is_alive()
+    backend = config.open()
+    try:
+        backend.term_table._table = None  # not read (yet): frequencies are asked per question
+        assert backend.term_stats(["tampa"]) == {"tampa": 2}
+    finally:
+        backend.close()

@@ -31,6 +31,7 @@ from sitrep.index.backends.milvus.common import (
     filter_expr,
     passage_pk,
 )
+from sitrep.index.backends.milvus.terms import TermTable
 from sitrep.index.errors import IndexCorrupt, IndexNotBuilt, IndexUnavailable
 
 
@@ -68,6 +69,8 @@ class MilvusBackend:
         self._rows: OrderedDict[int, _Row] = OrderedDict()
         self._meta: OrderedDict[str, ArticleMeta] = OrderedDict()
         self._pool: Any = None
+        self._question_articles: list[str] = []  # the articles the question's searches found (records fetched together)
+        self.term_table = TermTable(c.client, c.terms)  # read in the background (terms.py)
 
     # -- search ----------------------------------------------------------------------------
     @staticmethod
@@ -83,6 +86,9 @@ class MilvusBackend:
 
     def _ranked(self, res: list[Any], field: str) -> Ranked:
         ids = np.array([h["pk"] for h in res], dtype=np.int64)
+        if len(self._question_articles) > _CACHE_ROWS // 10:  # searched without a question (term strengths)
+            self._question_articles.clear()
+        self._question_articles.extend(h["entity"]["article_id"] for h in res)
         # BM25 comes back as negative distances from milvus-lite, positive scores from a server
         scores = np.array([abs(h["distance"]) if field == "sparse" else h["distance"] for h in res], dtype=np.float32)
         for h in res:
@@ -134,12 +140,14 @@ class MilvusBackend:
         if request.vector is not None and k > 0:
             vector = np.asarray(request.vector, dtype=np.float32).tolist()
             jobs["dense"] = pool.submit(self._one, vector, "vector", k, request.flt, self._dense_params(k), "", fields)
-        if request.df_terms:
+        kept = self.term_table.get(request.df_terms) if request.df_terms else {}
+        if kept is None:
             jobs["df"] = pool.submit(self.term_stats, request.df_terms)
         done = {name: job.result() for name, job in jobs.items()}  # the first failure raises, as a call would
+        self._question_articles = []
+        df = done["df"] if kept is None else kept
         return Searched(self._ranked(done["lexical"], "sparse") if "lexical" in done else _EMPTY,
-                        self._ranked(done["dense"], "vector") if "dense" in done else _EMPTY,
-                        done.get("df", {}))
+                        self._ranked(done["dense"], "vector") if "dense" in done else _EMPTY, df)
 
     def lede_similarity(self, article_ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
         """The ledes' vectors (those not already kept) and the articles' records, read at once. Exact:
@@ -179,10 +187,15 @@ class MilvusBackend:
                 for part in _chunks(need, _IN_CHUNK)]
 
     def _article_calls(self, article_ids: Sequence[str]) -> list[Any]:
+        """The queries that bring these articles' records into the cache. When one is missing, the records of
+        every article the question's searches found come along in the same wait: where there is no lede list
+        (a snippet collection) the re-ordering, then the answer and its citations, each want a few of them."""
+        if all(a in self._meta for a in article_ids):
+            return []
         fields = [f for f in ("article_id", "title", "source", "date", "url", "location", "hash", "seen", "passages")
                   if f in self._conn.article_fields()]
         client, name = self._conn.client, self._conn.articles
-        missing = [a for a in dict.fromkeys(article_ids) if a not in self._meta]
+        missing = [a for a in dict.fromkeys([*article_ids, *self._question_articles]) if a not in self._meta]
         return [lambda part=part: ("articles", client.query(name, filter=f"article_id in {json.dumps(list(part), ensure_ascii=False)}",
                                                             output_fields=fields))
                 for part in _chunks(missing, _IN_CHUNK)]
@@ -262,6 +275,9 @@ class MilvusBackend:
                 for a, m in self.articles(article_ids).items()}
 
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
+        kept = self.term_table.get(terms)
+        if kept is not None:
+            return kept
         out = {t: 0 for t in terms}
         for part in _chunks(list(out), _IN_CHUNK):
             expr = f"term in {json.dumps(list(part), ensure_ascii=False)}"
@@ -280,6 +296,7 @@ class MilvusBackend:
         return Stats(m.article_count, m.passage_count, tuple(m.outlets), m)
 
     def close(self) -> None:
+        self.term_table.close()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self._conn.close()
