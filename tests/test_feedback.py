@@ -159,7 +159,7 @@ class _Counting:
 
 def test_milvus_keeps_the_term_table_and_fetches_a_questions_records_once(tmp_path: Path) -> None:
     """The feedback's words need their document frequencies only after the first search, and the re-ordering and
-    the answer want article records: once the term table is read (in the background, at open) a question asks
+    the answer want article records: once the term table is read (in the background) a question asks
     Milvus no frequency, and every record it needs comes in one query, with the first that was missing."""
     config = _snippets(tmp_path, "milvus")
     engine = Engine.open(config, FakeEncoder())
@@ -186,14 +186,19 @@ def test_milvus_keeps_the_term_table_and_fetches_a_questions_records_once(tmp_pa
         backend.close()
 
 
-def test_milvus_closed_while_reading_its_term_table_stops_and_answers_as_before(tmp_path: Path) -> None:
+def test_milvus_reads_its_term_table_from_the_second_question_and_stops_when_closed(tmp_path: Path) -> None:
     config = _snippets(tmp_path, "milvus")
     backend = config.open()
+    backend.term_table.start()
     backend.close()  # at once: the reader thread stops, nothing hangs or raises
     assert not backend.term_table._loader.is_alive()
-    backend = config.open()
+    engine = Engine.open(config, FakeEncoder())
     try:
-        backend.term_table._table = None  # not read (yet): frequencies are asked per question
-        assert backend.term_stats(["tampa"]) == {"tampa": 2}
+        engine.ask(Query("Who won the Stanley Cup final?", k=3))
+        assert not engine.backend.term_table._started  # one question (a one-shot `sitrep ask`): never read
+        assert engine.backend.term_stats(["tampa"]) == {"tampa": 2}  # ... frequencies are asked as before
+        engine.ask(Query("Who won the Stanley Cup final?", k=3))
+        assert engine.backend.term_table._started  # the second: read in the background
+        assert engine.backend.term_table.wait(30) and engine.backend.term_stats(["tampa"]) == {"tampa": 2}
     finally:
-        backend.close()
+        engine.backend.close()

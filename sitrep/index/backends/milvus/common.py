@@ -31,6 +31,8 @@ import hashlib
 import json
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -145,37 +147,54 @@ class _Client:
         self._make, self._where = make, where
         self._client = make()
         self.reload: Any = None  # set by the connection: loads its collections into a restarted server
+        self._lock = threading.Lock()
+        self._busy, self._ended = 0, time.monotonic()  # calls under way; when the last one ended
+
+    def quiet_for(self) -> float:
+        """Seconds since the last call ended; 0 while one is under way (background reads wait for quiet)."""
+        with self._lock:
+            return 0.0 if self._busy else time.monotonic() - self._ended
 
     def __getattr__(self, name: str) -> Any:
         if not callable(getattr(self._client, name)):
             return getattr(self._client, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self._busy += 1
             try:
-                return getattr(self._client, name)(*args, **kwargs)
-            except Exception as exc:
-                full = next((s for s in _FULL if s.lower() in str(exc).lower()), None)
-                if full:  # the server's disk: one line; what was committed before stays (article by article)
-                    raise IndexNotWritable(f"cannot write the index at {self._where} ({full}): free space on the "
-                                           "Milvus server's disk, then run the update again") from None
-                released = "call load()" in str(exc) or "not loaded" in str(exc)  # a restarted server forgot them
-                if not (_connection_lost(exc) or released):
-                    raise
-            try:
-                if not released:
-                    with contextlib.suppress(Exception):
-                        self._client.close()
-                    self._client = self._make()
-                if self.reload is not None:
-                    self.reload(self._client)
-                return getattr(self._client, name)(*args, **kwargs)
-            except Exception as exc:
-                if isinstance(exc, IndexUnavailable) or _connection_lost(exc):
-                    raise IndexUnavailable(f"lost the Milvus server at {self._where} ({type(exc).__name__}): start it "
-                                           "again (or check SITREP_MILVUS_URI); questions resume when it is back") from None
-                raise
+                return self._call(name, args, kwargs)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._ended = time.monotonic()
 
         return call
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return getattr(self._client, name)(*args, **kwargs)
+        except Exception as exc:
+            full = next((s for s in _FULL if s.lower() in str(exc).lower()), None)
+            if full:  # the server's disk: one line; what was committed before stays (article by article)
+                raise IndexNotWritable(f"cannot write the index at {self._where} ({full}): free space on the "
+                                       "Milvus server's disk, then run the update again") from None
+            released = "call load()" in str(exc) or "not loaded" in str(exc)  # a restarted server forgot them
+            if not (_connection_lost(exc) or released):
+                raise
+        try:
+            if not released:
+                with contextlib.suppress(Exception):
+                    self._client.close()
+                self._client = self._make()
+            if self.reload is not None:
+                self.reload(self._client)
+            return getattr(self._client, name)(*args, **kwargs)
+        except Exception as exc:
+            if isinstance(exc, IndexUnavailable) or _connection_lost(exc):
+                raise IndexUnavailable(f"lost the Milvus server at {self._where} ({type(exc).__name__}): start it "
+                                       "again (or check SITREP_MILVUS_URI); questions resume when it is back") from None
+            raise
 
 
 class _Conn:

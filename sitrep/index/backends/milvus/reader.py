@@ -70,7 +70,8 @@ class MilvusBackend:
         self._meta: OrderedDict[str, ArticleMeta] = OrderedDict()
         self._pool: Any = None
         self._question_articles: list[str] = []  # the articles the question's searches found (records fetched together)
-        self.term_table = TermTable(c.client, c.terms)  # read in the background (terms.py)
+        self.term_table = TermTable(c.client, c.terms)  # read in the background from the second question (terms.py)
+        self._questions = 0
 
     # -- search ----------------------------------------------------------------------------
     @staticmethod
@@ -145,6 +146,9 @@ class MilvusBackend:
             jobs["df"] = pool.submit(self.term_stats, request.df_terms)
         done = {name: job.result() for name, job in jobs.items()}  # the first failure raises, as a call would
         self._question_articles = []
+        self._questions += 1
+        if self._questions == 2:  # an engine that answers more than one question: keep the term table
+            self.term_table.start()
         df = done["df"] if kept is None else kept
         return Searched(self._ranked(done["lexical"], "sparse") if "lexical" in done else _EMPTY,
                         self._ranked(done["dense"], "vector") if "dense" in done else _EMPTY, df)
