@@ -381,7 +381,7 @@ def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
     asks = [Query(q.question, k=10, as_of=q.question_date) for q in queries]
     with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
         parts = name.split(":")
-        if parts[0] == "snippets":
+        if parts[0] in ("snippets", "undated", "syndicated", "bare"):
             return shape_target(parts[1], parts[0], encoder, Path(tmp))
         if parts[0] == "dev":
             return dev_target(parts[1], encoder, asks, Path(tmp))
@@ -417,7 +417,7 @@ def main() -> None:
                     help="questions asked of the synthetic index (milvus-lite scores BM25 in Python: seconds each)")
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--targets", nargs="*", help="only these (dev:local dev:milvus dev:server snippets:local "
-                    "snippets:milvus synth:N:local synth:N:milvus)")
+                    "snippets:milvus synth:N:local synth:N:milvus; another shape as snippets: undated:milvus ...)")
     ap.add_argument("--local-base", default="ff453b8",
                     help="the commit before issue 23: the local backend's ask, that tree and this one alternated")
     ap.add_argument("--rounds", type=int, default=2)
