@@ -22,7 +22,7 @@ class TermWeights:
         self.max_idf = math.log(1.0 + (self.passages + 0.5) / 0.5)
         self._df: dict[str, int] = {}
         # What each passage says, read once for the re-ranking and the reader alike (retrieval/readings.py)
-        self.readings = Readings(self.settings)
+        self.readings = Readings(self.settings, stored=backend.stored_readings())
         self._strength: dict[str, float] = {}
 
     def all_terms(self, text: str) -> list[str]:

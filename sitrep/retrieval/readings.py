@@ -3,32 +3,23 @@
 The re-ranking (retrieval/rerank.py) reads the first ten hits' words and word pairs, and the reader
 (answer/) reads the first six hits' sentences and their terms: mostly the same passages, and the same
 passages again from one question to the next on a story. Both read them from here, so a passage is cut
-into sentences and analysed once, by the index's own analyser (lexicon.analyse).
-
-Sentences are cut line by line (a line break ends one) by chunking.split_sentences; a cut falls only on
-white space, so a passage's words are its sentences' words in order, and its indexed text's words are
-the title's and then those (tests hold both to that).
+into sentences and analysed once, by the index's own analyser (index/readings.py). An index that kept
+every passage's reading when it was written (the local one) is looked up; any other passage is read from
+its text the first time it comes up.
 """
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 
-from sitrep.index import lexicon
-from sitrep.index.chunking import split_sentences
 from sitrep.index.lexicon import BM25Settings
+from sitrep.index.readings import StoredReadings, analyse, sentence_spans
 
-_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a non-blank line, trimmed
-
-
-def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """A text's sentences as (start, end) spans, line by line (a line break ends a sentence)."""
-    return tuple(s for m in _LINE.finditer(text) for s in split_sentences(text, m.start(), m.end()))
+__all__ = ["Reading", "Readings", "sentence_spans"]
 
 
 @dataclass(frozen=True)
@@ -72,22 +63,30 @@ class Reading:
 
 class Readings:
     """Passage id -> Reading, for the passages of an opened index (ids are rows of that index; an update
-    opens a new engine and with it a new cache). The least recently read are forgotten past `kept`."""
+    opens a new engine and with it a new cache). The least recently read are forgotten past `kept`.
+    `stored`: the index's own readings of its passages, looked up instead of read from the text."""
 
-    def __init__(self, settings: BM25Settings, kept: int = 20_000) -> None:
+    def __init__(self, settings: BM25Settings, kept: int = 20_000, stored: StoredReadings | None = None) -> None:
         self.settings = settings
         self.kept = kept
+        self.stored = stored
         self._read: OrderedDict[int, Reading] = OrderedDict()
 
     def missing(self, ids: Iterable[int]) -> list[int]:
-        """The passages not yet read, each once, and those that were moved up as just read (so that
-        reading the missing ones cannot push them out)."""
+        """The passages not yet read, each once (the index's stored readings are taken as read here), and
+        those that were moved up as just read (so that reading the missing ones cannot push them out)."""
         out = []
+        stored = self.stored
+        n = len(stored) if stored is not None else 0
         for i in dict.fromkeys(ids):
             if i in self._read:
                 self._read.move_to_end(i)
+            elif 0 <= i < n:
+                self._read[i] = Reading(*stored.get(i))  # type: ignore[union-attr]
             else:
                 out.append(i)
+        if n:
+            self._forget()
         return out
 
     def read(self, ids: Sequence[int], texts: Sequence[str], titles: Sequence[str | None]) -> None:
@@ -101,16 +100,11 @@ class Readings:
                 todo.append((i, t, ti or ""))
         if not todo:
             return
-        spans = [sentence_spans(t) for _, t, _ in todo]
-        pieces = [t[a:b] for (_, t, _), ss in zip(todo, spans) for a, b in ss] + [ti for _, _, ti in todo]
-        words, terms = lexicon.analyse(pieces, self.settings)
-        at = 0
-        n_sentences = sum(len(ss) for ss in spans)
-        for j, ((i, _, _), ss) in enumerate(zip(todo, spans)):
-            end = at + len(ss)
-            self._read[i] = Reading(ss, tuple(words[at:end]), tuple(terms[at:end]),
-                                    words[n_sentences + j], terms[n_sentences + j])
-            at = end
+        for (i, _, _), r in zip(todo, analyse([t for _, t, _ in todo], [ti for _, _, ti in todo], self.settings)):
+            self._read[i] = Reading(*r)
+        self._forget()
+
+    def _forget(self) -> None:
         while len(self._read) > self.kept:
             self._read.popitem(last=False)
 

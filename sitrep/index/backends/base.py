@@ -17,7 +17,7 @@ a single question is a batch of one.
                                           upsert(articles, passages, vectors)
       articles(article_ids)               commit(manifest)
       term_stats(terms) / exists(filter)
-      stats()
+      stats() / stored_readings()
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import numpy as np
 from sitrep.corpus.articles import Article
 from sitrep.index.chunking import Passage
 from sitrep.index.manifest import Manifest
+from sitrep.index.readings import StoredReadings
 
 UNDATED = -1  # the published-day sentinel for an article with no known date
 
@@ -185,6 +186,11 @@ class Backend(Protocol):
         ...
 
     def stats(self) -> Stats: ...
+
+    def stored_readings(self) -> StoredReadings | None:
+        """Every passage's sentences and words as the index read them when it was written (passage ids
+        are its rows), or None: then they are read from the passages' text as they come up."""
+        ...
 
     def close(self) -> None: ...
 

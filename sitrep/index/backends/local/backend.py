@@ -30,6 +30,7 @@ from sitrep.index.backends.base import (
 )
 from sitrep.index.backends.local import store
 from sitrep.index.backends.settings import DenseSettings
+from sitrep.index.readings import StoredReadings
 
 _ARTICLE_COLUMNS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
 
@@ -244,6 +245,9 @@ class LocalBackend:
     def stats(self) -> Stats:
         outlets = tuple(sorted({s for s in self.data.articles.source if s}))
         return Stats(len(self.data.articles), self.data.passage_count, outlets, self.manifest)
+
+    def stored_readings(self) -> StoredReadings | None:
+        return self.data.readings
 
     def close(self) -> None:
         return None

@@ -25,6 +25,8 @@ import numpy as np
 
 from sitrep.index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable
 from sitrep.index.manifest import Manifest
+from sitrep.index.readings import FILE as READINGS_FILE
+from sitrep.index.readings import StoredReadings
 
 _ARTICLE_FIELDS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
 
@@ -60,6 +62,7 @@ class IndexData:
     dense: Any  # faiss.Index over vectors
     bm25: Any  # bm25s.BM25 over the passages' index text
     path: Path | None = None
+    readings: StoredReadings | None = None  # every passage's sentences and words (None: read from the text)
 
     @property
     def passage_count(self) -> int:
@@ -154,6 +157,11 @@ def save(path: Path, data: IndexData) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         _reached("vectors")
+        if data.readings is not None:
+            with (tmp / READINGS_FILE).open("wb") as fh:
+                data.readings.save(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         data.bm25.save(str(tmp / "bm25"), show_progress=False)
         files = {
@@ -249,9 +257,10 @@ def load(path: Path, mmap: bool = True) -> IndexData:
         if dense.metric_type == faiss.METRIC_INNER_PRODUCT and hasattr(dense, "hnsw"):
             faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search
         bm25 = bm25s.BM25.load(str(real / "bm25"), mmap=mmap, show_progress=False)
+        readings = StoredReadings.load(real / READINGS_FILE, pa)
     except Exception as exc:  # any unreadable part means the same thing to the user
         raise IndexCorrupt(f"the index at {path} is unreadable ({type(exc).__name__}: {exc}): rebuild it with `sitrep index build`") from None
     n = int(pa.shape[0])
     if not (vectors.shape[0] == n == dense.ntotal == manifest.passage_count):
         raise IndexCorrupt(f"the index at {path} is inconsistent (passage counts differ): rebuild it with `sitrep index build`")
-    return IndexData(manifest, articles, pa, ps, pe, vectors, dense, bm25, real)
+    return IndexData(manifest, articles, pa, ps, pe, vectors, dense, bm25, real, readings)

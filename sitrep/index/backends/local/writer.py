@@ -23,6 +23,7 @@ from sitrep.index.backends.settings import DenseSettings
 from sitrep.index.chunking import Passage, index_text
 from sitrep.index.errors import IndexNotBuilt
 from sitrep.index.manifest import Manifest
+from sitrep.index.readings import StoredReadings
 
 
 @dataclass
@@ -135,16 +136,20 @@ class LocalWriter:
         ps = np.concatenate(p_start).astype(np.int32) if p_start else np.zeros(0, np.int32)
         pe = np.concatenate(p_end).astype(np.int32) if p_end else np.zeros(0, np.int32)
         vectors = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
-        texts = [index_text(table.title[a], table.text[a][s:e], manifest.chunking)
-                 for a, s, e in zip(pa.tolist(), ps.tolist(), pe.tolist())]
-        bm = lexicon.build(lexicon.tokenize(texts, manifest.bm25), manifest.bm25)
+        # every passage read once (index/readings.py): its sentences and words kept for the re-ranking and
+        # the reader, its indexed text's terms given to BM25
+        readings, tokens = StoredReadings.build(
+            [table.text[a][s:e] for a, s, e in zip(pa.tolist(), ps.tolist(), pe.tolist())], pa, table.title,
+            manifest.bm25, manifest.chunking.title_prefix)
+        bm = lexicon.build(tokens, manifest.bm25)
         dates = [d for d in table.date if d]
         final = manifest.stamped(
             dense=self.dense_settings.info(int(pa.shape[0])), backend=self.name, article_count=len(table),
             passage_count=int(pa.shape[0]), newest_article_date=max(dates) if dates else None,
             articles=dict(zip(table.id, table.hash)), outlets=sorted({s for s in table.source if s}),
         )
-        store.save(self.path, store.IndexData(final, table, pa, ps, pe, vectors, make_dense(vectors, self.dense_settings), bm))
+        store.save(self.path, store.IndexData(final, table, pa, ps, pe, vectors, make_dense(vectors, self.dense_settings), bm,
+                                              readings=readings))
         return final
 
     def close(self) -> None:
