@@ -6,6 +6,10 @@
 2. A synthetic 1M-passage index (HNSW + bm25s), built once through our own store and cached
    in var/bench/synth1000k-efc40: texts are words sampled from the dev corpus's own word frequencies,
    vectors random unit vectors. The point is the search cost at scale.
+3. What the index's stored readings save a freshly opened engine (index/readings.py): each question asked
+   once of a new engine, with every passage's sentences and words looked up in the index against read
+   from its text the first time it comes up (the engine before), alternated over three rounds; on the dev
+   index and on each derived shape whose index exists (benchmarks/shapes.py).
 
     python benchmarks/bench_search.py [--passages 1000000] [--skip-synthetic]
 """
@@ -132,6 +136,26 @@ def hnsw_on_real_vectors(engine: Engine, questions: list[str], encoder) -> list[
     return out
 
 
+def fresh_readings(index: Path, encoder, queries: list[Query], rounds: int = 3) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """`ask` p50 / mean of a freshly opened engine asking each question once, the passages' readings looked
+    up in the index ("stored") or read from their text ("read"), the two alternated round by round."""
+    times: dict[str, list[float]] = {"stored": [], "read": []}
+    for r in range(rounds):
+        for how in (("stored", "read") if r % 2 == 0 else ("read", "stored")):
+            engine = Engine.open(index, encoder)
+            if how == "read":
+                engine.retriever.terms.readings.stored = None
+            elif engine.retriever.terms.readings.stored is None:
+                return {"skipped": "the index keeps no readings (written before they were kept): rebuild it"}
+            for q in queries:
+                t = time.perf_counter()
+                engine.ask(q)
+                times[how].append((time.perf_counter() - t) * 1000)
+    out: dict[str, object] = {h: {"p50_ms": pct(ts, 50), "mean_ms": round(statistics.fmean(ts), 2)} for h, ts in times.items()}
+    out["saved_p50_ms"] = round(pct(times["read"], 50) - pct(times["stored"], 50), 2)
+    return out
+
+
 class RandomQueryEncoder:
     """Question vectors for the synthetic index: the real encoder's cost, then a random unit vector
     (random corpus vectors make real ones meaningless there)."""
@@ -170,6 +194,15 @@ def main() -> None:
     print(json.dumps(results, indent=1), flush=True)
     results["hnsw_on_dev_vectors"] = hnsw_on_real_vectors(engine, [q.question for q in queries], encoder)
     print(json.dumps(results["hnsw_on_dev_vectors"], indent=1), flush=True)
+    readings: dict[str, object] = {"dev": fresh_readings(args.index, encoder, asks)}
+    for shape in ("snippets", "bare", "undated"):  # indexes `sitrep eval` built for benchmarks/shapes.py
+        index = ROOT / "var" / "eval" / f"{args.dataset.name}-{shape}" / "index"
+        folder = ROOT / "var" / "eval" / "shapes" / f"{args.dataset.name}-{shape}"
+        if index.exists() and (folder / "queries.jsonl").exists():
+            shape_asks = [Query(q.question, k=50, as_of=q.question_date) for q in evaluate.load_queries(folder / "queries.jsonl")]
+            readings[shape] = fresh_readings(index, encoder, shape_asks)
+    results["fresh_engine_readings"] = readings
+    print(json.dumps(readings, indent=1), flush=True)
 
     if not args.skip_synthetic:
         synth = ROOT / "var" / "bench" / f"synth{args.passages // 1000}k-efc{args.ef_construction}"

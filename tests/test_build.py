@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from sitrep.corpus.errors import CorpusError
-from sitrep.index import lexicon
+from sitrep.index import lexicon, readings
 from sitrep.index.backends.local import store
 from sitrep.index.build import update
 from sitrep.index.chunking import ChunkSettings
 from sitrep.index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, IndexNotWritable
 from sitrep.index.manifest import ModelInfo
+from sitrep.index.readings import sentence_spans
 from tests.conftest import ROOT, FakeEncoder
 
 QUERIES = ["China defence cooperation proposal", "BECA satellite data", "Shaheen air exercise", "Russia arms Pakistan"]
@@ -33,7 +34,9 @@ def bm25_top(data: store.IndexData, query: str, k: int = 10) -> list[str]:
 
 def snapshot(data: store.IndexData) -> tuple:
     rows = [(data.passage_id(i), data.passage_text(i)) for i in range(data.passage_count)]
-    return rows, np.asarray(data.vectors).round(6).tolist(), [bm25_top(data, q) for q in QUERIES]
+    assert data.readings is not None
+    readings = [data.readings.get(i) for i in range(data.passage_count)]
+    return rows, np.asarray(data.vectors).round(6).tolist(), [bm25_top(data, q) for q in QUERIES], readings
 
 
 def test_build_then_load(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
@@ -52,10 +55,13 @@ def test_build_then_load(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEn
     assert (tmp_path / "idx").is_symlink()
 
 
-def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_path: Path) -> None:
+def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     enc = FakeEncoder()
     update(seed_corpus, tmp_path / "inc", enc)
     first = enc.encoded
+    cut: list[str] = []  # the passages cut into sentences (read) at each commit
+    monkeypatch.setattr(readings, "sentence_spans", lambda text: cut.append(text) or sentence_spans(text))
     (seed_corpus / "new.txt").write_text("Floods in Assam\n\nHeavy floods displaced thousands in Assam on Monday. Rescue teams arrived.\n")
     changed = seed_corpus / "002_473cd780df3d0ee7.txt"
     changed.write_text(changed.read_text() + "\nA final added paragraph says talks will resume next week.\n")
@@ -65,6 +71,10 @@ def test_update_equals_rebuild_after_add_change_delete(seed_corpus: Path, tmp_pa
     # Only the new article and the changed article's last passage(s) are embedded again.
     assert 1 <= report.passages_embedded <= 3
     assert enc.encoded - first == report.passages_embedded
+    # ... and only the new and changed articles' passages are read: the others' readings are the old version's
+    data = store.load(tmp_path / "inc")
+    new_rows = [i for i in range(data.passage_count) if data.passage_id(i).split("#")[0] in ("new.txt", changed.name)]
+    assert sorted(cut) == sorted(data.passage_text(i) for i in new_rows)
 
     update(seed_corpus, tmp_path / "full", FakeEncoder(), full=True)
     assert snapshot(store.load(tmp_path / "inc")) == snapshot(store.load(tmp_path / "full"))

@@ -114,19 +114,33 @@ class StoredReadings:
 
     @classmethod
     def build(cls, texts: Sequence[str], passage_article: np.ndarray, titles: Sequence[str | None],
-              settings: BM25Settings, title_prefix: bool) -> tuple[StoredReadings, list[list[str]]]:
+              settings: BM25Settings, title_prefix: bool, old: StoredReadings | None = None,
+              old_rows: Sequence[int] | None = None) -> tuple[StoredReadings, list[list[str]]]:
         """Read every passage (texts[i] of article passage_article[i], titles one per article); returns the
         readings and each passage's BM25 terms: its indexed text's (chunking.index_text), the title's
-        first where the index prefixes it, then its sentences'."""
-        spans = [sentence_spans(t) for t in texts]
-        pieces = [t[a:b] for t, ss in zip(texts, spans) for a, b in ss]
-        n = len(pieces)
-        words, terms = lexicon.analyse(pieces + [ti or "" for ti in titles], settings)  # one call
-        vocab: dict[str, int] = {}
-        term_of: dict[str, str] = {}
-        for w_s, t_s in zip(words, terms):
-            term_of.update(zip(w_s, t_s))
-        ids = [vocab.setdefault(w, len(vocab)) for w in chain.from_iterable(words)]
+        first where the index prefixes it, then its sentences'. `old`, `old_rows`: the readings of the
+        version this one replaces, read with the same settings, and each passage's row there (-1 for a new
+        one): an unchanged article's passages are taken from it rather than read again."""
+        reused = {i: old.get(j) for i, j in enumerate(old_rows) if j >= 0} if old is not None and old_rows is not None else {}
+        fresh = [i for i in range(len(texts)) if i not in reused]
+        fresh_spans = [sentence_spans(texts[i]) for i in fresh]
+        pieces = [texts[i][a:b] for i, ss in zip(fresh, fresh_spans) for a, b in ss]
+        fresh_words, fresh_terms = lexicon.analyse(pieces + [ti or "" for ti in titles], settings)  # one call
+        spans: list[tuple[Span, ...]] = [()] * len(texts)
+        passage_words: list[Sequence[list[str]]] = [()] * len(texts)
+        passage_terms: list[Sequence[list[str]]] = [()] * len(texts)
+        at = 0
+        for i, ss in zip(fresh, fresh_spans):
+            spans[i], passage_words[i], passage_terms[i] = ss, fresh_words[at : at + len(ss)], fresh_terms[at : at + len(ss)]
+            at += len(ss)
+        for i, r in reused.items():
+            spans[i], passage_words[i], passage_terms[i] = r.spans, r.words, r.terms
+        n = sum(map(len, spans))  # sentences; then one title per article
+        words = [*chain.from_iterable(passage_words), *fresh_words[at:]]
+        terms = [*chain.from_iterable(passage_terms), *fresh_terms[at:]]
+        term_of = dict(zip(chain.from_iterable(words), chain.from_iterable(terms)))  # each word's term, once
+        vocab = {w: i for i, w in enumerate(term_of)}
+        ids = list(map(vocab.__getitem__, chain.from_iterable(words)))
         n_words = sum(map(len, words[:n]))
         bounds = _offsets([len(ss) for ss in spans]).tolist()
         tokens = [list(chain(terms[n + a] if title_prefix and titles[a] else (), *terms[s0:s1]))

@@ -105,6 +105,7 @@ class LocalWriter:
         order = list(manifest.articles) or list(self._entries)
         cols: dict[str, list[Any]] = {f: [] for f in _ARTICLE_COLUMNS}
         p_article: list[np.ndarray] = []
+        p_old: list[np.ndarray] = []  # each passage's row in the old version (-1: a new article's)
         p_start: list[np.ndarray] = []
         p_end: list[np.ndarray] = []
         vecs: list[np.ndarray] = []
@@ -118,6 +119,7 @@ class LocalWriter:
                 p_start.append(old.passage_start[lo:hi])
                 p_end.append(old.passage_end[lo:hi])
                 vecs.append(np.asarray(old.vectors[lo:hi], dtype=np.float32))
+                p_old.append(np.arange(lo, hi))
                 n = hi - lo
             else:
                 a = e.article
@@ -130,6 +132,7 @@ class LocalWriter:
                 p_end.append(np.array([p.end for p in e.passages], dtype=np.int32))
                 vecs.append(np.asarray(e.vectors, dtype=np.float32).reshape(-1, dim))
                 n = len(e.passages)
+                p_old.append(np.full(n, -1))
             p_article.append(np.full(n, row, dtype=np.int32))
         table = store.ArticleTable(**cols)
         pa = np.concatenate(p_article) if p_article else np.zeros(0, np.int32)
@@ -137,10 +140,12 @@ class LocalWriter:
         pe = np.concatenate(p_end).astype(np.int32) if p_end else np.zeros(0, np.int32)
         vectors = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
         # every passage read once (index/readings.py): its sentences and words kept for the re-ranking and
-        # the reader, its indexed text's terms given to BM25
+        # the reader, its indexed text's terms given to BM25; an unchanged article's as the old version read it
+        reuse = old is not None and old.readings is not None and old.manifest.bm25 == manifest.bm25
         readings, tokens = StoredReadings.build(
             [table.text[a][s:e] for a, s, e in zip(pa.tolist(), ps.tolist(), pe.tolist())], pa, table.title,
-            manifest.bm25, manifest.chunking.title_prefix)
+            manifest.bm25, manifest.chunking.title_prefix, old.readings if reuse and old is not None else None,
+            np.concatenate(p_old).tolist() if reuse and p_old else None)
         bm = lexicon.build(tokens, manifest.bm25)
         dates = [d for d in table.date if d]
         final = manifest.stamped(
