@@ -121,7 +121,7 @@ def test_unwritable_index_folder(seed_corpus: Path, tmp_path: Path, fake_encoder
         update(seed_corpus, tmp_path / "afile" / "idx", fake_encoder)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "delete", "garble-manifest"])
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garble-manifest", "garble-readings"])
 def test_damaged_index_is_reported(seed_corpus: Path, tmp_path: Path, fake_encoder: FakeEncoder, damage: str) -> None:
     update(seed_corpus, tmp_path / "idx", fake_encoder)
     real = (tmp_path / "idx").resolve()
@@ -130,6 +130,9 @@ def test_damaged_index_is_reported(seed_corpus: Path, tmp_path: Path, fake_encod
             fh.truncate(100)
     elif damage == "delete":
         (real / "dense.faiss").unlink()
+    elif damage == "garble-readings":  # the same size, so only reading it can tell
+        f = real / "readings.npz"
+        f.write_bytes(bytes(f.stat().st_size))
     else:
         (real / "manifest.json").write_text("{")
     with pytest.raises(IndexCorrupt, match="rebuild it with `sitrep index build`"):
