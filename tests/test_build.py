@@ -131,7 +131,7 @@ def test_damaged_index_is_reported(seed_corpus: Path, tmp_path: Path, fake_encod
     elif damage == "delete":
         (real / "dense.faiss").unlink()
     elif damage == "garble-readings":  # the same size, so only reading it can tell
-        f = real / "readings.npz"
+        f = real / "readings" / "words.npy"
         f.write_bytes(bytes(f.stat().st_size))
     else:
         (real / "manifest.json").write_text("{")

@@ -4,6 +4,7 @@ terms and pairs as analysing the text whole."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from sitrep.index import lexicon
 from sitrep.index.build import update
 from sitrep.index.chunking import ChunkSettings, index_text
 from sitrep.index.lexicon import BM25Settings
-from sitrep.index.readings import FILE, FORMAT, StoredReadings, analyse
+from sitrep.index.readings import FOLDER, FORMAT, StoredReadings, analyse
 from sitrep.retrieval import rerank
 from sitrep.retrieval.readings import Reading, Readings, sentence_spans
 from sitrep.retrieval.types import Query
@@ -75,10 +76,8 @@ ARTICLE_OF = np.array([0, 0, 1, 1, 1], dtype=np.int32)  # TEXTS as two articles'
 def test_stored_readings_equal_reading_the_text_and_give_bm25_the_indexed_texts_terms(
         titles: list[str | None], prefix: bool, tmp_path: Path) -> None:
     stored, tokens = StoredReadings.build(TEXTS, ARTICLE_OF, titles, SETTINGS, prefix)
-    path = tmp_path / "readings.npz"
-    with path.open("wb") as fh:
-        stored.save(fh)
-    loaded = StoredReadings.load(path, ARTICLE_OF)
+    stored.save(tmp_path / "readings")
+    loaded = StoredReadings.load(tmp_path / "readings", ARTICLE_OF)
     assert loaded is not None and len(loaded) == len(TEXTS)
     chunking = ChunkSettings(title_prefix=prefix)
     for i, text in enumerate(TEXTS):
@@ -90,10 +89,9 @@ def test_stored_readings_equal_reading_the_text_and_give_bm25_the_indexed_texts_
 def test_readings_of_another_format_are_left_unused(tmp_path: Path) -> None:
     stored, _ = StoredReadings.build(TEXTS, ARTICLE_OF, ["A title", None], SETTINGS, True)
     stored.arrays["format"] = np.array([FORMAT + 1], dtype=np.int32)
-    with (tmp_path / "readings.npz").open("wb") as fh:
-        stored.save(fh)
-    assert StoredReadings.load(tmp_path / "readings.npz", ARTICLE_OF) is None
-    assert StoredReadings.load(tmp_path / "absent.npz", ARTICLE_OF) is None
+    stored.save(tmp_path / "readings")
+    assert StoredReadings.load(tmp_path / "readings", ARTICLE_OF) is None
+    assert StoredReadings.load(tmp_path / "absent", ARTICLE_OF) is None
 
 
 def test_a_stored_passage_is_never_missing_and_reads_as_its_text() -> None:
@@ -110,7 +108,7 @@ def _answers(engine: Engine, questions: list[str]) -> list[object]:
 
 def test_an_index_answers_the_same_from_its_stored_readings_as_from_the_text(tmp_path: Path) -> None:
     """The local index keeps them; the same questions answered with them looked up, with them read from
-    each passage's text, and from an index written before they were kept (no readings.npz)."""
+    each passage's text, and from an index written before they were kept (no readings folder)."""
     config = target("local", tmp_path)
     update(SEEDS, config, FakeEncoder())
     questions = ["What did China propose to India?", "Where will Aero India 2021 be staged?",
@@ -123,11 +121,11 @@ def test_an_index_answers_the_same_from_its_stored_readings_as_from_the_text(tmp
     read = Engine.open(config, FakeEncoder())
     read.retriever.terms.readings.stored = None
     assert _answers(read, questions) == looked_up
-    # an index written before readings were kept: no file, none listed in its manifest
+    # an index written before readings were kept: no folder, nothing of it listed in its manifest
     real = config.path.resolve()
-    (real / FILE).unlink()
+    shutil.rmtree(real / FOLDER)
     manifest = json.loads((real / "manifest.json").read_text())
-    del manifest["files"][FILE]
+    manifest["files"] = {f: n for f, n in manifest["files"].items() if not f.startswith(f"{FOLDER}/")}
     (real / "manifest.json").write_text(json.dumps(manifest))
     old = Engine.open(config, FakeEncoder())
     assert old.retriever.backend.stored_readings() is None

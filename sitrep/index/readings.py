@@ -4,7 +4,7 @@ The re-ranking and the reader (retrieval/readings.py) need each passage they loo
 and analysed by the index's own analyser. Done at question time, a freshly opened index paid that for
 every passage the first time it came up (about 0.3 ms of a question on a snippet collection). The index
 writer analyses every passage anyway, for BM25: it now cuts the passage into sentences first, analyses
-those, keeps the result (readings.npz, word ids into one vocabulary) and gives BM25 the same terms, so a
+those, keeps the result (readings/, word ids into one vocabulary) and gives BM25 the same terms, so a
 reader of the index looks a reading up instead of making it, and the two can never disagree.
 
 Sentences are cut line by line (a line break ends one) by chunking.split_sentences; a cut falls only on
@@ -14,11 +14,12 @@ the title's and then those (tests hold both to that).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from sitrep.index.lexicon import BM25Settings
 # What a stored reading holds; bump it when sentence cutting or the analyser changes, and an index
 # written before is read from its text again (its stored readings are left unused).
 FORMAT = 1
-FILE = "readings.npz"
+FOLDER = "readings"  # one .npy file per array, memory-mapped when read (as vectors.npy is)
 
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a non-blank line, trimmed
 Span = tuple[int, int]
@@ -162,19 +163,26 @@ class StoredReadings:
         }
         return cls(arrays, passage_article), tokens
 
-    def save(self, fh: BinaryIO) -> None:
-        np.savez(fh, **self.arrays)
+    def save(self, folder: Path) -> None:
+        """Each array to folder/<name>.npy, flushed to disk (the index's save renames the version folder after)."""
+        folder.mkdir()
+        for name, array in self.arrays.items():
+            with (folder / f"{name}.npy").open("wb") as fh:
+                np.save(fh, array)
+                fh.flush()
+                os.fsync(fh.fileno())
 
     @classmethod
-    def load(cls, path: Path, passage_article: np.ndarray) -> StoredReadings | None:
-        """The readings stored in an index version, or None when it has none (written before they were
-        kept) or of another FORMAT: then passages are read from their text as they come up."""
-        if not path.is_file():
+    def load(cls, folder: Path, passage_article: np.ndarray, mmap: bool = True) -> StoredReadings | None:
+        """The readings stored in an index version, memory-mapped (a question reads a few passages' worth),
+        or None when it has none (written before they were kept) or of another FORMAT: then passages are
+        read from their text as they come up."""
+        if not (folder / "format.npy").is_file():
             return None
-        with np.load(path) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        if int(arrays["format"][0]) != FORMAT:
+        if int(np.load(folder / "format.npy")[0]) != FORMAT:
             return None
+        # plain arrays over the mapped files: a slice of a memmap is a memmap, a Python object's worth of work
+        arrays = {f.stem: np.asarray(np.load(f, mmap_mode="r" if mmap else None)) for f in sorted(folder.glob("*.npy"))}
         stored = cls(arrays, passage_article)
         if len(stored) != int(passage_article.shape[0]):
             raise ValueError(f"{len(stored)} passages read, {passage_article.shape[0]} in the index")

@@ -25,7 +25,7 @@ import numpy as np
 
 from sitrep.index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable
 from sitrep.index.manifest import Manifest
-from sitrep.index.readings import FILE as READINGS_FILE
+from sitrep.index.readings import FOLDER as READINGS_FOLDER
 from sitrep.index.readings import StoredReadings
 
 _ARTICLE_FIELDS = ("id", "title", "source", "date", "url", "location", "hash", "text", "seen")
@@ -158,10 +158,7 @@ def save(path: Path, data: IndexData) -> Path:
             os.fsync(fh.fileno())
         _reached("vectors")
         if data.readings is not None:
-            with (tmp / READINGS_FILE).open("wb") as fh:
-                data.readings.save(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+            data.readings.save(tmp / READINGS_FOLDER)
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         data.bm25.save(str(tmp / "bm25"), show_progress=False)
         files = {
@@ -257,7 +254,7 @@ def load(path: Path, mmap: bool = True) -> IndexData:
         if dense.metric_type == faiss.METRIC_INNER_PRODUCT and hasattr(dense, "hnsw"):
             faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search
         bm25 = bm25s.BM25.load(str(real / "bm25"), mmap=mmap, show_progress=False)
-        readings = StoredReadings.load(real / READINGS_FILE, pa)
+        readings = StoredReadings.load(real / READINGS_FOLDER, pa, mmap)
     except Exception as exc:  # any unreadable part means the same thing to the user
         raise IndexCorrupt(f"the index at {path} is unreadable ({type(exc).__name__}: {exc}): rebuild it with `sitrep index build`") from None
     n = int(pa.shape[0])
