@@ -36,6 +36,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -184,6 +185,25 @@ def passages_of(index: Path) -> tuple[list[str], np.ndarray, list[int | None], l
 MAKERS: dict[str, type] = {"txtai": Peer, "haystack": HaystackPeer}
 
 
+class TimedEncoder:
+    """The question encoder, with the time its calls took since `spent` was last zeroed. Both systems embed
+    the question with the same model; what each does besides (`ask` or search less its embedding) is the
+    part of the time its own code decides, and it does not move with how fast this machine runs the model."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name, self.dim, self.fingerprint = inner.name, inner.dim, inner.fingerprint  # type: ignore[attr-defined]
+        self.count_tokens = inner.count_tokens  # type: ignore[attr-defined]
+        self.spent = 0.0
+
+    def encode(self, texts: Sequence[str], progress: object = None) -> np.ndarray:
+        t = time.perf_counter()
+        try:
+            return self.inner.encode(texts)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            self.spent += (time.perf_counter() - t) * 1000
+
+
 class PeerProcess:
     """A peer's hybrid search in a process of its own, for the speed comparison: with numpy's BLAS on one
     thread and its own question encoder, not spinning — the setting that suits txtai best here (bare,
@@ -202,9 +222,13 @@ class PeerProcess:
             raise RuntimeError(f"{name} did not start in its own process")
 
     def timed_search(self, question: str, as_of: date | None) -> float:
+        return self.timed_parts(question, as_of)[0]
+
+    def timed_parts(self, question: str, as_of: date | None) -> tuple[float, float]:
+        """The search's time and the part of it spent embedding the question, in ms."""
         self.conn.send((question, as_of))
-        ms: float = self.conn.recv()
-        return ms
+        total, embedding = self.conn.recv()
+        return float(total), float(embedding)
 
     def close(self) -> None:
         self.conn.send(None)
@@ -214,18 +238,19 @@ class PeerProcess:
 def _serve_peer(conn: object, name: str, index: Path, library_defaults: bool) -> None:
     if not library_defaults:
         quiet_blas()
-    encoder = query_encoder(None, ROOT / "var" / "models", spin=False)
+    encoder = TimedEncoder(query_encoder(None, ROOT / "var" / "models", spin=False))
     texts, vectors, days, _ = passages_of(index)
     peer = MAKERS[name]("hybrid", texts, vectors, days, encoder)
     conn.send("ready")  # type: ignore[attr-defined]
     while (asked := conn.recv()) is not None:  # type: ignore[attr-defined]
+        encoder.spent = 0.0
         t = time.perf_counter()
         peer.search(*asked)
-        conn.send((time.perf_counter() - t) * 1000)  # type: ignore[attr-defined]
+        conn.send(((time.perf_counter() - t) * 1000, encoder.spent))  # type: ignore[attr-defined]
 
 
 def interleaved(index: Path, encoder: object, peers: dict[str, object], queries: list[evaluate.EvalQuery],
-                rounds: int = 3, block: int = 1) -> dict[str, object]:
+                rounds: int = 3, block: int = 1, peer_encoder: TimedEncoder | None = None) -> dict[str, object]:
     """The speed comparison, with the systems asked in turn (sitrep's `ask`, then each peer's hybrid search,
     the order rotating), so a busy spell on the machine falls on all of them alike: p50 of each and the
     peers' p50 over sitrep's. `block` questions at a time: 1 asks in turn question by question, where
@@ -234,27 +259,42 @@ def interleaved(index: Path, encoder: object, peers: dict[str, object], queries:
     runs time each system in a block of its own. Each round asks a freshly opened sitrep engine each
     question once: nothing it keeps between questions (term statistics, what the re-ranking read of a
     passage) was filled by the same question before. Three rounds, because on this machine one round's
-    ratio moved by +-0.05 from run to run."""
+    ratio moved by +-0.05 from run to run. Each system's time is also given less its question's embedding
+    (TimedEncoder; a peer in this process is timed so when it embeds through `peer_encoder`)."""
     names = ["sitrep", *peers]
     times: dict[str, list[float]] = {n: [] for n in names}
+    embedding: dict[str, list[float]] = {n: [] for n in names}  # the part of each spent embedding the question
+    timed = TimedEncoder(encoder)
     for r in range(rounds):
-        engine = Engine.open(index, encoder)  # type: ignore[arg-type]
+        engine = Engine.open(index, timed)  # type: ignore[arg-type]
         for b, start in enumerate(range(0, len(queries), block)):
             turn = (b + r) % len(names)
             for name in names[turn:] + names[:turn]:
                 for q in queries[start : start + block]:
+                    if isinstance(peers.get(name), PeerProcess):  # timed in its process: the pipe is not its cost
+                        total, embedded = peers[name].timed_parts(q.question, q.question_date)  # type: ignore[union-attr]
+                        times[name].append(total)
+                        embedding[name].append(embedded)
+                        continue
+                    timer = timed if name == "sitrep" else peer_encoder
+                    if timer is not None:
+                        timer.spent = 0.0
                     t = time.perf_counter()
                     if name == "sitrep":
                         engine.ask(Query(q.question, k=K, mode="hybrid", as_of=q.question_date))
-                    elif isinstance(peers[name], PeerProcess):  # timed in its process: the pipe is not its cost
-                        times[name].append(peers[name].timed_search(q.question, q.question_date))  # type: ignore[union-attr]
-                        continue
                     else:
                         peers[name].search(q.question, q.question_date)  # type: ignore[attr-defined]
                     times[name].append((time.perf_counter() - t) * 1000)
+                    embedding[name].append(timer.spent if timer is not None else float("nan"))
     p50 = {n: round(float(np.percentile(ts, 50)), 2) for n, ts in times.items()}
+    own = {n: [t - e for t, e in zip(times[n], embedding[n])] for n in names}  # less the shared model's time
+    own50 = {n: round(float(np.percentile(ts, 50)), 2) for n, ts in own.items()}  # nan: not timed apart
     return {"block": block, "p50_ms": p50, "ratio": {n: round(p50[n] / p50["sitrep"], 2) for n in peers},
-            "ratio_95": {n: ratio_interval(times["sitrep"], times[n]) for n in peers}}
+            "ratio_95": {n: ratio_interval(times["sitrep"], times[n]) for n in peers},
+            "embedding_p50_ms": {n: round(float(np.percentile(ts, 50)), 2) for n, ts in embedding.items()},
+            "without_embedding_p50_ms": own50,
+            "without_embedding_ratio": {n: round(own50[n] / own50["sitrep"], 2) if own50["sitrep"] > 0 and own50[n] == own50[n]
+                                        else None for n in peers}}
 
 
 def ratio_interval(ours: list[float], theirs: list[float], draws: int = 2000, seed: int = 0) -> list[float]:
@@ -298,10 +338,11 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
         report[f"sitrep {mode}"] = score(rankings, queries, times)
         print(shape, f"sitrep {mode}", report[f"sitrep {mode}"], flush=True)
     hybrids: dict[str, object] = {}
+    peer_timer = TimedEncoder(peer_encoder or encoder)
     for name in peers:
         for kind in ("hybrid", "bm25", "dense"):
             t0 = time.perf_counter()
-            peer = MAKERS[name](kind, texts, vectors, days, peer_encoder or encoder)  # type: ignore[abstract]
+            peer = MAKERS[name](kind, texts, vectors, days, peer_timer)  # type: ignore[abstract]
             built = time.perf_counter() - t0
             rankings, times = [], []
             for q in queries[:20]:
@@ -322,7 +363,7 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
             for q in queries[:20]:
                 peer.timed_search(q.question, q.question_date)  # type: ignore[attr-defined]
     try:
-        report["interleaved"] = interleaved(index, encoder, hybrids, queries, block=block)
+        report["interleaved"] = interleaved(index, encoder, hybrids, queries, block=block, peer_encoder=peer_timer)
     finally:
         for peer in hybrids.values():
             if isinstance(peer, PeerProcess):
@@ -393,6 +434,11 @@ def main() -> None:
             print(f"{shape:<10}{name} hybrid p50 / sitrep ask p50: {theirs['p50_ms'] / ours['p50_ms']:.2f}x in blocks, "  # type: ignore[index]
                   f"{rows['interleaved']['ratio'][name]:.2f}x asked in turn ({rows['interleaved']['block']} at a time), 95% [{lo:.2f}, {hi:.2f}] "  # type: ignore[index]
                   f"({rows['interleaved']['p50_ms'][name]} / {rows['interleaved']['p50_ms']['sitrep']} ms)")  # type: ignore[index]
+            turn = rows["interleaved"]
+            if "without_embedding_p50_ms" in turn:  # type: ignore[operator]
+                print(f"{shape:<10}{name}, the question's embedding left out (the same model, {turn['embedding_p50_ms'][name]} / "  # type: ignore[index]
+                      f"{turn['embedding_p50_ms']['sitrep']} ms): {turn['without_embedding_p50_ms'][name]} / "  # type: ignore[index]
+                      f"{turn['without_embedding_p50_ms']['sitrep']} ms, {turn['without_embedding_ratio'][name]}x")  # type: ignore[index]
             misses = target_misses(rows, name)
             print(f"{shape:<10}targets against {name}: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
             for half, diff in rows["paired"][name].items():  # type: ignore[index]

@@ -67,10 +67,43 @@ def time_split(queries: list[evaluate.EvalQuery]) -> dict[str, list[int]]:
 
 
 def run_split(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], mode: str = "hybrid") -> dict[str, dict[str, float]]:
+    return split_metrics(rankings_of(retriever, queries, mode), queries)
+
+
+def rankings_of(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], mode: str = "hybrid") -> list[list[str]]:
     results = retriever.search_batch([Query(q.question, k=50, mode=mode, as_of=q.question_date) for q in queries])
-    rankings = [evaluate.article_ranking(r.hits) for r in results]
+    return [evaluate.article_ranking(r.hits) for r in results]
+
+
+def split_metrics(rankings: list[list[str]], queries: list[evaluate.EvalQuery]) -> dict[str, dict[str, float]]:
     return {half: evaluate.retrieval_metrics([rankings[i] for i in idx], [queries[i].gold for i in idx])
             for half, idx in time_split(queries).items()}
+
+
+def per_question(ranking: Sequence[str], gold: Sequence[str]) -> tuple[float, float]:
+    """(recall@10, reciprocal rank within 10) of one question, as evaluate.retrieval_metrics counts them."""
+    m = evaluate.retrieval_metrics([ranking], [gold])
+    return m["recall@10"], m["mrr@10"]
+
+
+def sign_test(better: int, worse: int) -> float:
+    """Two-sided exact sign test: how likely a split at least this uneven is when a change helps and hurts
+    a question equally often (questions it leaves alone do not count)."""
+    from math import comb
+
+    n = better + worse
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(min(better, worse) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def question_changes(base: list[tuple[float, float]], now: list[tuple[float, float]]) -> tuple[int, int]:
+    """Questions a setting ranks better and worse than the defaults: recall@10 first, then the reciprocal
+    rank. A few large swings can move a mean while as many questions lose as gain; this counts them."""
+    better = sum(1 for b, n in zip(base, now) if n > b)
+    worse = sum(1 for b, n in zip(base, now) if n < b)
+    return better, worse
 
 
 def main() -> None:
@@ -193,19 +226,27 @@ def sweep_shapes(out: Path) -> None:
         retriever = HybridRetriever(LocalBackend(store.load(index)), CachedEncoder(model, [q.question for q in queries]))
         shapes[shape] = (retriever, queries)
     table: list[dict[str, object]] = []
-    print("setting: per shape hybrid recall@10/MRR@10 all · older · newer; target cells missed (of 18 a shape)")
+    print("setting: per shape hybrid recall@10/MRR@10 all · older · newer; target cells missed (of 18 a shape); "
+          "questions ranked better / worse than the defaults on the four shapes, and the sign test's p")
+    base: dict[str, list[tuple[float, float]]] = {}
     for name, params in shape_settings(RetrievalParams()):
-        cells, missed = [], 0
+        cells, missed, better, worse = [], 0, 0, 0
         for shape, (retriever, queries) in shapes.items():
             retriever.params = params
-            split = run_split(retriever, queries, "hybrid")
+            rankings = rankings_of(retriever, queries, "hybrid")
+            split = split_metrics(rankings, queries)
+            each = [per_question(r, q.gold) for r, q in zip(rankings, queries)]
+            base.setdefault(shape, each)  # the first setting is the defaults
+            up, down = question_changes(base[shape], each)
+            better, worse = better + up, worse + down
             rows = {**peers.get(shape, {}), "sitrep hybrid": split}
             misses = target_misses(rows) if shape in peers else []
             missed += len(misses)
-            table.append({"setting": name, "shape": shape, **split, "misses": misses})
+            table.append({"setting": name, "shape": shape, **split, "misses": misses, "better": up, "worse": down})
             cells.append(f"{shape} " + " · ".join(f"{split[h]['recall@10']:.3f}/{split[h]['mrr@10']:.3f}"
                                                   for h in ("all", "older", "newer")) + f" [{len(misses)}]")
-        print(f"{name:<32} missed {missed:>2} | " + " | ".join(cells), flush=True)
+        print(f"{name:<32} missed {missed:>2} +{better}/-{worse} p={sign_test(better, worse):.2f} | " + " | ".join(cells),
+              flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, indent=1))
 
