@@ -9,8 +9,9 @@ reuses the vectors, so a sweep takes seconds per configuration.
 
 `--shapes` sweeps what applies where the lists are fused without dates (undated fusion, its dense weight,
 the word-match re-ranking, the pseudo-relevance feedback, the lists' depth in snippet collections) on snippets, bare, syndicated and undated at once: per setting, hybrid on all
-questions and each half of every shape, and how many of issue 20's target cells it misses (against the
-single modes and txtai's hybrid of the latest `bench_peers.py` run, var/bench/peers.json).
+questions and each half of every shape, how many of issue 20's target cells it misses (against the
+single modes and txtai's hybrid of the latest `bench_peers.py` run, var/bench/peers.json), and how many
+questions it ranks better and worse than the defaults, with a sign test (a few large swings move a mean).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bm25s
 import pytest
 
-from sitrep.index.lexicon import BM25Settings, _stopwords, stemmer_for, tokenize
+from sitrep.index.lexicon import BM25Settings, _stopwords, stemmer_for, tokenize, word_terms
 from tests.conftest import SEEDS
 
 TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())] + [
@@ -36,3 +36,16 @@ def test_the_remembered_stems_are_bounded_and_a_full_cache_still_stems_every_wor
         ["rise", "propos", "fall", "market", "talk"]]
     assert len(known) == 5
     known.clear()
+
+
+@pytest.mark.parametrize("settings", [BM25Settings(), BM25Settings(stopwords="en"), BM25Settings(stopwords="", stemmer="")])
+def test_a_word_s_term_is_what_tokenize_gives_the_word_alone(settings: BM25Settings) -> None:
+    """word_terms (the highlights' look-up) takes a short cut for ASCII words; every word of the seeds and of
+    the awkward texts, and words lower-casing changes, get tokenize's first term (None: no term)."""
+    import re
+
+    words = sorted({w for t in TEXTS for w in re.findall(r"\w+", t)}) + [
+        "İstanbul", "STRASSE", "Straße", "ǅemal", "ﬁnance", "Ⅻ", "x", "X", "_", "__", "9", "99", "THE", "The", "Proposals"]
+    expected = [t[0] if t else None for t in tokenize(words, settings)]  # the words apart: one text each
+    assert word_terms(words, settings) == expected
+    assert word_terms([], settings) == []

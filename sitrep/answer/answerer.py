@@ -33,7 +33,7 @@ from sitrep.answer.candidates import (
 )
 from sitrep.answer.errors import QuoteNotVerbatim
 from sitrep.index.backends.base import ArticleMeta, Backend
-from sitrep.index.lexicon import tokenize
+from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.lexical import TermWeights
 from sitrep.retrieval.readings import Reading
@@ -279,7 +279,7 @@ class Answerer:
             if len(term) + len(new) > 200_000:  # a bound: news vocabulary is far smaller
                 term.clear()
                 new = list(distinct)
-            term.update((w, t[0] if t else None) for w, t in zip(new, tokenize(new, self.lexical.settings)))
+            term.update(zip(new, word_terms(new, self.lexical.settings)))
         marked = {w for w in distinct if term[w] in weights}
         return tuple((m.start(), m.end()) for m in _WORD.finditer(text) if m.group() in marked) if marked else ()
 

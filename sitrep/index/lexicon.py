@@ -70,19 +70,48 @@ def analyse(texts: Sequence[str], settings: BM25Settings) -> tuple[list[list[str
     again and again, are not stemmed again."""
     stopped = stopset(settings.stopwords).__contains__
     docs = [list(filterfalse(stopped, TOKEN.findall(text.lower()))) for text in texts]
-    stemmer = stemmer_for(settings.stemmer)
-    if stemmer is None:
+    if not settings.stemmer:
         return docs, docs
-    known = _stems(settings.stemmer)
-    words = set(chain.from_iterable(docs))
+    stem = _stemmed(set(chain.from_iterable(docs)), settings.stemmer)
+    return docs, [list(map(stem, doc)) for doc in docs]
+
+
+def word_terms(words: Sequence[str], settings: BM25Settings) -> list[str | None]:
+    """Each word as written (a run of word characters, as a text's `\\w+` matches give it) and the term the
+    index holds for it, or None where it holds none (a stopword, a one-letter word): what tokenize([word])
+    gives, its first term, without a pattern match per word. Words not in ASCII go through tokenize
+    itself, since lower-casing them can change their length or split them ("İ" lowers to two characters)."""
+    stop = stopset(settings.stopwords)
+    out: list[str | None] = [None] * len(words)
+    plain: dict[int, str] = {}
+    odd: list[int] = []
+    for i, w in enumerate(words):
+        if not w.isascii():
+            odd.append(i)
+        elif len(w) > 1:
+            low = w.lower()
+            if low not in stop:
+                plain[i] = low
+    if plain:
+        stem = _stemmed(set(plain.values()), settings.stemmer) if settings.stemmer else str
+        for i, low in plain.items():
+            out[i] = stem(low)
+    if odd:
+        for i, terms in zip(odd, tokenize([words[i] for i in odd], settings)):
+            out[i] = terms[0] if terms else None
+    return out
+
+
+def _stemmed(words: set[str], language: str) -> Any:
+    """A look-up of each of `words`' stems, those not yet known stemmed in one call."""
+    known = _stems(language)
     missing = [t for t in words if t not in known]  # (words - known.keys() would copy every known word)
     if missing:
         if len(known) + len(missing) > STEMS_KEPT:
             known.clear()  # and then every word of these texts is stemmed afresh, not only the new ones
             missing = list(words)
-        known.update(zip(missing, stemmer.stemWords(missing)))
-    stem = known.__getitem__
-    return docs, [list(map(stem, doc)) for doc in docs]
+        known.update(zip(missing, stemmer_for(language).stemWords(missing)))
+    return known.__getitem__
 
 
 @cache
