@@ -45,6 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from questions import per_question, question_changes, sign_test  # noqa: E402
 from shapes import SHAPES, folder  # noqa: E402
 
 from sitrep.answer.engine import Engine  # noqa: E402
@@ -67,12 +68,6 @@ def halves(queries: list[evaluate.EvalQuery]) -> dict[str, list[int]]:
     return {"all": list(range(len(queries))),
             "older": [i for i, q in enumerate(queries) if (q.question_date or date.min) < median],
             "newer": [i for i, q in enumerate(queries) if (q.question_date or date.min) >= median]}
-
-
-def per_question(ranking: list[str], gold: tuple[str, ...]) -> tuple[float, float]:
-    """(recall@10, reciprocal rank within 10) of one question, as `evaluate.retrieval_metrics` counts them."""
-    m = evaluate.retrieval_metrics([ranking], [gold])
-    return m["recall@10"], m["mrr@10"]
 
 
 def paired_bootstrap(ours: list[list[str]], theirs: list[list[str]], queries: list[evaluate.EvalQuery],
@@ -371,6 +366,10 @@ def run_shape(shape: str, encoder: object, peers: tuple[str, ...] = ("txtai", "h
     print(shape, "interleaved", report["interleaved"], flush=True)
     split = halves(queries)
     comparisons = 2 * len(split) * len(peers)  # recall and MRR, on each half, against each peer
+    each = {system: [per_question(r, q.gold) for r, q in zip(rankings, queries)] for system, rankings in ranked.items()}
+    report["questions"] = {name: {half: [*question_changes([each[f"{name} hybrid"][i] for i in idx],
+                                                           [each["sitrep hybrid"][i] for i in idx])]
+                                  for half, idx in split.items()} for name in peers}  # sitrep better, worse
     report["paired"] = {name: {half: paired_bootstrap(ranked["sitrep hybrid"], ranked[f"{name} hybrid"], queries, idx,
                                                       comparisons) for half, idx in split.items()} for name in peers}
     return report
@@ -423,7 +422,7 @@ def main() -> None:
           + f"{'p50 ms':>9}{'p95 ms':>9}")
     for shape, rows in results.items():
         for name, row in rows.items():
-            if not isinstance(row, dict) or name in ("paired", "interleaved"):
+            if not isinstance(row, dict) or name in ("paired", "interleaved", "questions"):
                 continue
             cells = "".join(f"{row[h]['recall@10']:>13.4f}{row[h]['mrr@10']:>12.4f}" for h in ("all", "older", "newer"))
             print(f"{shape:<10}{name:<16}{cells}{row['p50_ms']:>9}{row['p95_ms']:>9}")
@@ -442,9 +441,11 @@ def main() -> None:
             misses = target_misses(rows, name)
             print(f"{shape:<10}targets against {name}: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
             for half, diff in rows["paired"][name].items():  # type: ignore[index]
+                counts = rows.get("questions", {}).get(name, {}).get(half)  # type: ignore[union-attr]
                 print(f"{shape:<10}sitrep - {name} hybrid, {half:<5}: " + "  ".join(
                     f"{m} {v[0]:+.4f} 95% [{v[1]:+.4f}, {v[2]:+.4f}] corrected [{v[3]:+.4f}, {v[4]:+.4f}]"
-                    for m, v in diff.items()))
+                    for m, v in diff.items()) + (f"  questions ranked better {counts[0]}, worse {counts[1]} "
+                                                 f"(sign test p {sign_test(*counts):.2f})" if counts else ""))
 
 
 if __name__ == "__main__":

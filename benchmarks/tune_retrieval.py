@@ -29,6 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from questions import per_question, question_changes, sign_test  # noqa: E402
+
 from sitrep.answer.answerer import Answerer, AnswerParams  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.backends.local import store  # noqa: E402
@@ -79,32 +81,6 @@ def rankings_of(retriever: HybridRetriever, queries: list[evaluate.EvalQuery], m
 def split_metrics(rankings: list[list[str]], queries: list[evaluate.EvalQuery]) -> dict[str, dict[str, float]]:
     return {half: evaluate.retrieval_metrics([rankings[i] for i in idx], [queries[i].gold for i in idx])
             for half, idx in time_split(queries).items()}
-
-
-def per_question(ranking: Sequence[str], gold: Sequence[str]) -> tuple[float, float]:
-    """(recall@10, reciprocal rank within 10) of one question, as evaluate.retrieval_metrics counts them."""
-    m = evaluate.retrieval_metrics([ranking], [gold])
-    return m["recall@10"], m["mrr@10"]
-
-
-def sign_test(better: int, worse: int) -> float:
-    """Two-sided exact sign test: how likely a split at least this uneven is when a change helps and hurts
-    a question equally often (questions it leaves alone do not count)."""
-    from math import comb
-
-    n = better + worse
-    if n == 0:
-        return 1.0
-    tail = sum(comb(n, i) for i in range(min(better, worse) + 1)) / 2**n
-    return min(1.0, 2 * tail)
-
-
-def question_changes(base: list[tuple[float, float]], now: list[tuple[float, float]]) -> tuple[int, int]:
-    """Questions a setting ranks better and worse than the defaults: recall@10 first, then the reciprocal
-    rank. A few large swings can move a mean while as many questions lose as gain; this counts them."""
-    better = sum(1 for b, n in zip(base, now) if n > b)
-    worse = sum(1 for b, n in zip(base, now) if n < b)
-    return better, worse
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The per-question sign test the shape sweep prints beside each setting (benchmarks/tune_retrieval.py)."""
+"""The question-by-question comparison the shape sweep and the peer comparison print (benchmarks/questions.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 @pytest.fixture
 def tune(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.syspath_prepend(str(BENCH))
-    import tune_retrieval
+    import questions
 
-    yield tune_retrieval
-    sys.modules.pop("tune_retrieval", None)
+    yield questions
+    sys.modules.pop("questions", None)
 
 
 def test_sign_test_known_values(tune) -> None:  # type: ignore[no-untyped-def]
