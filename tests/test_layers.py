@@ -23,7 +23,7 @@ BELOW["follows"] = {"answer"} | BELOW["answer"]
 BELOW["app"] = {"feeds", "evaluation", "follows"} | BELOW["evaluation"]
 BELOW["chat"] = {"app"} | BELOW["app"]
 BELOW["cli"] = {"chat"} | BELOW["chat"]
-SHARED = {"errors"}  # sitrep/errors.py: the root every package's errors derive from
+SHARED = {"errors", "records"}  # sitrep/errors.py: the root every package's errors derive from; records.py: quick_init
 
 
 def module_name(path: Path) -> str:

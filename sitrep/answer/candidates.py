@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sitrep.answer import reader
+from sitrep.records import quick_init
 from sitrep.retrieval import readings
 from sitrep.retrieval.types import Hit
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Candidate:
     hit_rank: int
@@ -29,6 +31,7 @@ class _Candidate:
     join_phrases: tuple[reader.Phrase, ...] = ()  # ... and what that sentence says
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Read:
     """One sentence as the reader first reads it, before what other sentences repeat is known."""

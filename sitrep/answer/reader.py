@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from sitrep.records import quick_init
+
 _NUMBER_Q = re.compile(r"\b(how (many|much|old|long|far|big|tall)|what (number|percent|percentage|age|amount|share|"
                        r"proportion|price|rate|year)|what\b[^?,]{0,40}?\b(?:price|cost|percentage|percent|"
                        r"amount|rate|temperature|salary|fine|score|toll|sum|speed|height|weight|population))\b", re.I)
@@ -111,6 +113,7 @@ class QuestionKind:
         return "other"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Phrase:
     start: int  # in the passage

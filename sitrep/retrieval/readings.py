@@ -18,10 +18,12 @@ from itertools import chain
 
 from sitrep.index.lexicon import BM25Settings
 from sitrep.index.readings import StoredReadings, analyse, sentence_spans
+from sitrep.records import quick_init
 
 __all__ = ["Reading", "Readings", "sentence_spans"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Reading:
     """One passage read: its sentences, and each one's words (lower-cased, stopwords dropped) and terms

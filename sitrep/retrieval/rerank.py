@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 from sitrep.index import lexicon
 from sitrep.index.lexicon import BM25Settings
+from sitrep.records import quick_init
 from sitrep.retrieval.readings import Reading
 
 
+@quick_init
 @dataclass(frozen=True)
 class Matchable:
     """What the re-ranking reads of a passage's indexed text: its word forms and its adjacent stem pairs."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sitrep.records import quick_init
+
 MODES = ("bm25", "dense", "hybrid")
 
 
@@ -37,6 +39,7 @@ class AskedAs:
         return bool(self.carried or self.swapped or self.prior_articles or self.reason)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Hit:
     passage: int  # row in the index
@@ -51,6 +54,7 @@ class Hit:
     also_in: tuple[str, ...] = ()  # near-duplicate passages in these other articles
 
 
+@quick_init
 @dataclass(frozen=True)
 class Citation:
     n: int
