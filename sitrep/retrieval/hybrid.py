@@ -392,14 +392,17 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
     k-th hit still join. Returns (position in the ranking, "also in" articles) of the kept passages.
 
     The walk is over arrays: a row with no twin above it is kept without a look, and only the few rows
-    that have one are decided in turn (kept unless a twin above them was kept)."""
+    that have one are decided in turn (kept unless a twin above them was kept). The k hits are almost
+    always among the first k + 8 rows: their similarities are taken at once, and only when there are
+    more twins than that are the next rows' added (k + 8 rather than 2k + 8: bare shape, 0.12 ms less a
+    question)."""
     n = len(articles)
     if n == 0 or k < 1:
         return []
-    m = min(n, 2 * k + 8)  # the k hits are almost always among the first 2k + 8 rows: their similarities at once,
-    while True:  # widened only when there are more twins than that
-        sims = vecs[:m] @ vecs[:m].T
-        close = np.tril(sims >= threshold, -1)  # close[r, j]: row r is a twin of row j above it
+    m = min(n, k + 8)
+    sims = vecs[:m] @ vecs[:m].T
+    while True:
+        close = (sims >= threshold) & np.tri(m, m, -1, dtype=bool)  # close[r, j]: row r is a twin of row j above it
         flagged = np.flatnonzero(close.any(axis=1)).tolist()
         is_kept = np.ones(m, dtype=bool)
         for r in flagged:
@@ -407,7 +410,10 @@ def fold_twins(vecs: np.ndarray, articles: Sequence[str], k: int, threshold: flo
         kept_rows = np.flatnonzero(is_kept)
         if len(kept_rows) >= k or m == n:
             break
-        m = min(n, 2 * m)
+        grown = min(n, 2 * m)  # the next rows against all rows so far (the similarities already taken kept)
+        added = vecs[m:grown] @ vecs[:grown].T
+        sims = np.vstack([np.hstack([sims, added[:, :m].T]), added])
+        m = grown
     kept = kept_rows[:k]
     walked = int(kept[-1]) + 1 if len(kept) == k else m  # the rows the walk decided; the rest are below the k-th hit
     also: dict[int, list[str]] = {int(p): [] for p in kept}
