@@ -235,7 +235,7 @@ class Answerer:
                 words.setdefault(hit.article_id, set()).update(present)
                 if len(text[a:b].split()) >= 4:  # headings and fragments do not answer (the old reader's
                     # rule, kept: the sweep and the fit were run with it)
-                    kept.append((a, b, sum(w for t, w in weights.items() if t in present) / total))
+                    kept.append((a, b, sum([w for t, w in weights.items() if t in present]) / total))
             for i, (a, b, cov) in enumerate(kept):
                 sentence = text[a:b]
                 neighbour = max(kept[i - 1][2] if i > 0 else 0.0, kept[i + 1][2] if i + 1 < len(kept) else 0.0)
@@ -280,11 +280,28 @@ class Answerer:
                 term.clear()
                 new = list(distinct)
             term.update(zip(new, word_terms(new, self.lexical.settings)))
-        marked = {w for w in distinct if term[w] in weights}
-        return tuple((m.start(), m.end()) for m in _WORD.finditer(text) if m.group() in marked) if marked else ()
+        marked = [w for w in distinct if term[w] in weights]
+        return tuple(sorted(span for w in marked for span in _word_spans(text, w)))
 
 
 _WORD = re.compile(r"\w+")
+
+
+def _word_spans(text: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` (one run of word characters) stands in text as a whole \\w+ run: found with str.find
+    rather than a second pass of _WORD over the passage (a question marks a few words: highlights of a
+    cited passage, bare shape, 112 -> 79 µs). A word character is what re's \\w is in a str pattern: alphanumeric, or "_"."""
+    out, n, at = [], len(word), text.find(word)
+    while at >= 0:
+        end = at + n
+        if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
+            out.append((at, end))
+        at = text.find(word, at + 1)
+    return out
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _context_terms(result: SearchResult) -> set[str]:

@@ -54,7 +54,7 @@ def subject_shares(weights: dict[str, float], words: dict[str, set[str]]) -> dic
     """An article's subject: the share of the question's weight among the words of its title and
     retrieved passages."""
     total = sum(weights.values()) or 1.0
-    return {aid: sum(w for t, w in weights.items() if t in ws) / total for aid, ws in words.items()}
+    return {aid: sum([w for t, w in weights.items() if t in ws]) / total for aid, ws in words.items()}
 
 
 def scored(reads: list[_Read], texts: dict[int, str], question: reader.QuestionKind) -> list[_Candidate]:

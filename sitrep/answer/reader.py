@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import mul
 
 from sitrep.records import quick_init
 
@@ -264,7 +265,7 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
     prior = 1.0 / (1.0 + 0.35 * rank)
     # The caps (4 names, 6 repeats; score()) were set before fitting, to keep one long sentence of
     # names from dominating; they were not swept.
-    names = sum(1 for w in _CAPITALISED.findall(sentence) if w.lower() not in q.text)
+    names = len([w for w in _CAPITALISED.findall(sentence) if w.lower() not in q.text])
     return [
         coverage,
         prior,
@@ -284,7 +285,10 @@ FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
-    return sum(a * b for a, b in zip(_feature_weights(w), feats, strict=True)) + w.repetition * min(repeated, 6) / 6
+    weights = _feature_weights(w)
+    if len(feats) != len(weights):
+        raise ValueError(f"{len(feats)} features for {len(weights)} weights")
+    return sum(map(mul, weights, feats)) + w.repetition * min(repeated, 6) / 6  # map: no generator frame a term
 
 
 @lru_cache(maxsize=8)

@@ -74,8 +74,8 @@ def word_match(ranked: Sequence[tuple[int, float]], passages: dict[int, Matchabl
     exact, pairs = [], []
     for i, _ in top:
         p = passages[i]
-        exact.append(sum(weight[s] for w, s in zip(q_exact, q_stems) if w in p.forms))
-        pairs.append(sum(weight[a] + weight[b] for a, b in q_pairs if f"{a} {b}" in p.pairs))
+        exact.append(sum([weight[s] for w, s in zip(q_exact, q_stems) if w in p.forms]))
+        pairs.append(sum([weight[a] + weight[b] for a, b in q_pairs if f"{a} {b}" in p.pairs]))
     top_exact, top_pairs = max(exact), max(pairs)
     scored = []
     for (i, s), e, p in zip(top, exact, pairs):
