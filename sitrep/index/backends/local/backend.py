@@ -80,8 +80,8 @@ class LocalBackend:
         self._vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # FAISS's own RAM, zero-copy
         self._vocab: dict[str, int] = data.bm25.vocab_dict
         self._df = np.diff(np.asarray(data.bm25.scores["indptr"])).astype(np.int64)  # passages holding each term
-        # The score matrix's columns as plain arrays (slices of a memmap are memmaps, each slice a Python object's
-        # worth of work): a weighted query (terms repeated, retrieval/feedback.py) sums them here.
+        # The score matrix's columns (plain arrays over the mapped memory: store.py): a weighted query (terms
+        # repeated, retrieval/feedback.py) sums them here.
         self._columns = tuple(np.asarray(data.bm25.scores[key]) for key in ("indptr", "indices", "data"))
         arts = data.articles
         self._row = {aid: i for i, aid in enumerate(arts.id)}

@@ -254,6 +254,9 @@ def load(path: Path, mmap: bool = True) -> IndexData:
         if dense.metric_type == faiss.METRIC_INNER_PRODUCT and hasattr(dense, "hnsw"):
             faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search
         bm25 = bm25s.BM25.load(str(real / "bm25"), mmap=mmap, show_progress=False)
+        # Plain arrays over the same mapped memory: bm25s slices its score matrix twice for every query term,
+        # and a slice of a np.memmap runs memmap.__getitem__ and __array_finalize__ in Python each time.
+        bm25.scores = {k: np.asarray(v) if isinstance(v, np.ndarray) else v for k, v in bm25.scores.items()}
         readings = StoredReadings.load(real / READINGS_FOLDER, pa, mmap)
     except Exception as exc:  # any unreadable part means the same thing to the user
         raise IndexCorrupt(f"the index at {path} is unreadable ({type(exc).__name__}: {exc}): rebuild it with `sitrep index build`") from None
