@@ -236,7 +236,9 @@ class LocalBackend:
         return self.data.articles.text[self._row[article_id]]
 
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
-        return {t: int(self._df[self._vocab[t]]) if t in self._vocab else 0 for t in terms}
+        at = [self._vocab.get(t, -1) for t in terms]  # one take of the counts, not a numpy scalar a term
+        df = self._df[np.array(at, dtype=np.int64)].tolist() if len(self._df) else at  # no term known: all -1
+        return {t: d if i >= 0 else 0 for t, i, d in zip(terms, at, df)}
 
     def exists(self, flt: Filter) -> bool:
         m = self.mask(flt)
