@@ -3,8 +3,8 @@
 A frozen dataclass's generated `__init__` sets each field through `object.__setattr__`, one call a field
 (its own `__setattr__` refuses). A question makes 50 `Hit`s, a few dozen `Phrase`s and a `_Read` and a
 `_Candidate` per sentence it reads: measured here, 50 `Hit`s took 214 µs that way and 69 µs with the
-fields set at once, and the seven record types on the answer's path together cost about 0.6 ms of a
-bare-shape `ask` (benchmarks/bench_peers.py; docs/evaluation.md "Speed").
+fields set at once; made so, the seven record types on the answer's path take 0.7 ms off a
+bare-shape `ask` (docs/evaluation.md, "Fewer steps a question").
 
 `quick_init` gives such a class an `__init__` with the same signature (the same defaults, and a new
 value from each `default_factory`) that sets the instance's `__dict__` in one call. Everything else is
