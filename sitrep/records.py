@@ -29,7 +29,7 @@ def quick_init(cls: type[T]) -> type[T]:
         raise TypeError(f"{cls.__name__}: quick_init cannot keep __post_init__, slots or init=False")
     names: dict[str, Any] = {"__set": object.__setattr__, "__missing": dataclasses.MISSING}
     args, items = [], []
-    for f in dataclasses.fields(cls):
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if not f.init or f.kw_only:
             raise TypeError(f"{cls.__name__}.{f.name}: quick_init takes positional init fields only")
         if f.default is not dataclasses.MISSING:
@@ -51,5 +51,5 @@ def quick_init(cls: type[T]) -> type[T]:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[method-assign]
     return cls
