@@ -12,6 +12,9 @@
 #
 #   benchmarks/bench_setup.sh [--keep]
 set -euo pipefail
+# As the Makefile does (`unexport`): the install leaves bytecode to be written on first import, so the
+# steps run outside make write it too, even where the environment sets PYTHONDONTWRITEBYTECODE.
+unset PYTHONDONTWRITEBYTECODE
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 keep=${1:-}
