@@ -21,7 +21,7 @@ from sitrep.cli.main import main
 from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import Filter
 from sitrep.index.backends.milvus import MilvusWriter
-from sitrep.index.backends.milvus.common import filter_expr
+from sitrep.index.backends.milvus.common import _Client, filter_expr
 from sitrep.index.build import update
 from sitrep.index.errors import IndexBusy, IndexMismatch, IndexNotBuilt, IndexUnavailable
 from sitrep.retrieval.types import Query
@@ -149,6 +149,41 @@ def test_refusals(seed_corpus: Path, tmp_path: Path) -> None:
     assert update(seed_corpus, config, FakeEncoder()).passages_embedded == 0  # the lock went with the writer
     with pytest.raises(IndexUnavailable, match="cannot reach Milvus at http://127.0.0.1:1 .*SITREP_MILVUS_URI"):
         BackendConfig(kind="milvus", uri="http://127.0.0.1:1").open()
+
+
+class _FakeMilvusClient:
+    """As pymilvus' MilvusClient behaves with the server away: a call finds the connection refused; once
+    closed, a call says only "should create connection first"."""
+
+    def __init__(self, server: dict[str, bool]) -> None:
+        if not server["up"]:
+            raise ConnectionError("Fail connecting to server on 127.0.0.1:19530, server unavailable")
+        self.server, self.closed = server, False
+
+    def query(self, name: str) -> list[str]:
+        if self.closed:
+            raise RuntimeError("<MilvusException: (code=1, message=should create connection first)>")
+        if not self.server["up"]:
+            raise ConnectionError("<_InactiveRpcError: StatusCode.UNAVAILABLE, Connection refused>")
+        return [name]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_client_closed_while_the_server_was_away_is_made_again() -> None:
+    """Each call while the server is away says so in one line (IndexUnavailable) — the second too, not the
+    closed client's "should create connection first" (a REPL's :brief after a failed question crashed on
+    it) — and the first call after it is back answers."""
+    server = {"up": True}
+    client = _Client(lambda: _FakeMilvusClient(server), "http://127.0.0.1:19530 (collection t)")
+    assert client.query("a") == ["a"]
+    server["up"] = False
+    for _ in range(3):
+        with pytest.raises(IndexUnavailable, match="lost the Milvus server"):
+            client.query("b")
+    server["up"] = True
+    assert client.query("c") == ["c"]
 
 
 def test_filter_expressions() -> None:

@@ -145,7 +145,7 @@ class _Client:
 
     def __init__(self, make: Any, where: str) -> None:
         self._make, self._where = make, where
-        self._client = make()
+        self._client: Any = make()
         self.reload: Any = None  # set by the connection: loads its collections into a restarted server
         self._lock = threading.Lock()
         self._busy, self._ended = 0, time.monotonic()  # calls under way; when the last one ended
@@ -156,7 +156,7 @@ class _Client:
             return 0.0 if self._busy else time.monotonic() - self._ended
 
     def __getattr__(self, name: str) -> Any:
-        if not callable(getattr(self._client, name)):
+        if self._client is not None and not callable(getattr(self._client, name)):
             return getattr(self._client, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -173,6 +173,9 @@ class _Client:
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
+            if self._client is None:  # closed when the server went away, and not re-made since: the
+                # old client would only say "should create connection first", so make one now
+                raise ConnectionError("server unavailable")
             return getattr(self._client, name)(*args, **kwargs)
         except Exception as exc:
             full = next((s for s in _FULL if s.lower() in str(exc).lower()), None)
@@ -184,8 +187,10 @@ class _Client:
                 raise
         try:
             if not released:
-                with contextlib.suppress(Exception):
-                    self._client.close()
+                if self._client is not None:
+                    with contextlib.suppress(Exception):
+                        self._client.close()
+                    self._client = None  # if the server is still away, the next call makes it again
                 self._client = self._make()
             if self.reload is not None:
                 self.reload(self._client)
