@@ -9,8 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +186,33 @@ def test_a_client_closed_while_the_server_was_away_is_made_again() -> None:
             client.query("b")
     server["up"] = True
     assert client.query("c") == ["c"]
+
+
+def test_two_calls_that_lose_the_same_client_make_one_new_one() -> None:
+    """A restarted server: two threads' calls fail on the old connection at once; one new client is made
+    and both calls are answered on it (the old one closed once, no client left unclosed)."""
+    server = {"up": True}
+    made: list[_FakeMilvusClient] = []
+    together = threading.Barrier(2)
+
+    class Restarted(_FakeMilvusClient):
+        dead = False
+
+        def query(self, name: str) -> list[str]:
+            if self.dead:
+                together.wait(5)  # both calls are on this client before either fails
+                raise ConnectionError("<_InactiveRpcError: StatusCode.UNAVAILABLE, Socket closed>")
+            return super().query(name)
+
+    def make() -> _FakeMilvusClient:
+        made.append(Restarted(server))
+        return made[-1]
+
+    client = _Client(make, "http://127.0.0.1:19530 (collection t)")
+    made[0].dead = True
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(client.query, ["a", "b"]))
+    assert answers == [["a"], ["b"]] and len(made) == 2 and made[0].closed and not made[1].closed
 
 
 def test_filter_expressions() -> None:

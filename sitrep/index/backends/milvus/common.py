@@ -148,6 +148,7 @@ class _Client:
         self._client: Any = make()
         self.reload: Any = None  # set by the connection: loads its collections into a restarted server
         self._lock = threading.Lock()
+        self._remaking = threading.Lock()
         self._busy, self._ended = 0, time.monotonic()  # calls under way; when the last one ended
 
     def quiet_for(self) -> float:
@@ -172,11 +173,12 @@ class _Client:
         return call
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        used = self._client
         try:
-            if self._client is None:  # closed when the server went away, and not re-made since: the
-                # old client would only say "should create connection first", so make one now
+            if used is None:  # closed when the server went away, and not made again since: the old
+                # client would only say "should create connection first", so make one now
                 raise ConnectionError("server unavailable")
-            return getattr(self._client, name)(*args, **kwargs)
+            return getattr(used, name)(*args, **kwargs)
         except Exception as exc:
             full = next((s for s in _FULL if s.lower() in str(exc).lower()), None)
             if full:  # the server's disk: one line; what was committed before stays (article by article)
@@ -187,11 +189,13 @@ class _Client:
                 raise
         try:
             if not released:
-                if self._client is not None:
-                    with contextlib.suppress(Exception):
-                        self._client.close()
-                    self._client = None  # if the server is still away, the next call makes it again
-                self._client = self._make()
+                with self._remaking:  # one thread makes the new client; one that failed on the same old
+                    if self._client is used:  # client meanwhile uses the one made
+                        if used is not None:
+                            with contextlib.suppress(Exception):
+                                used.close()
+                            self._client = None  # if the server is still away, the next call makes it again
+                        self._client = self._make()
             if self.reload is not None:
                 self.reload(self._client)
             return getattr(self._client, name)(*args, **kwargs)
