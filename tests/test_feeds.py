@@ -44,6 +44,9 @@ class Site:
                 site.hosts.append(self.headers.get("Host", ""))
                 if self.path == "/slow.xml":
                     time.sleep(1.5)
+                if self.path.startswith("/trickle"):  # a byte every 0.2 s for 8 s: each read is inside the timeout
+                    self.trickle(headers=self.path == "/trickle-headers")
+                    return
                 if self.path.startswith("/loop"):
                     self.send_response(302)
                     self.send_header("Location", "/loop")
@@ -58,6 +61,21 @@ class Site:
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
+
+            def trickle(self, headers: bool) -> None:
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                body = b"<html><body><p>" + b"slow " * 8 + b"</p></body></html>"
+                data = head + (b"X-Pad: " + b"a" * 40 + b"\r\n\r\n" if headers else b"\r\n") + body
+                start = 0 if headers else len(head) + 2
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data[:start])
+                    self.wfile.flush()
+                    for i in range(start, min(len(data), start + 40)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    self.wfile.write(data[start + 40 :])
+                self.close_connection = True
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -320,6 +338,23 @@ def test_pull_names_the_refused_item_and_goes_on(site: Site, tmp_path: Path) -> 
     assert any(line.startswith("http://169.254.169.254/latest/meta-data/: ") and "private or local address" in line
                for line in report.failures)
     assert report.saved  # the other item is saved
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/trickle-headers", "no answer within 1 s"),
+                                              ("/trickle-body", "not whole within 1 s")])
+def test_a_server_that_trickles_is_cut_at_the_timeout(site: Site, path: str, reason: str) -> None:
+    """Every byte comes within the read timeout (1 s), the whole would take 8 s: the request ends at the
+    deadline with one line, headers or body. (Left to httpx's per-read timeout it would take all 8 s and
+    succeed; 40 bytes stand for a server that goes on for days.)"""
+    f = fetcher(timeout=1.0)
+    try:
+        with pytest.raises(feeds.FetchError, match=f"^{reason}"):
+            f.get(site.base + path)
+        site.page("/after", NO_DATE_PAGE)  # the fetcher goes on: the next request is fetched whole
+        body, _, _ = f.get(site.base + "/after")
+    finally:
+        f.close()
+    assert b"Markets steady" in body
 
 
 # -- hostile feeds and pages: each bounded, one line, the other feeds go on ------------------------------

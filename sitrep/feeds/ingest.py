@@ -14,6 +14,7 @@ together when judging what a hostile feed can do; keeping them in one file keeps
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -37,7 +38,9 @@ from sitrep.feeds.errors import FetchError
 
 @dataclass(frozen=True)
 class FetchSettings:
-    timeout: float = 10.0  # seconds for any one request
+    # seconds for any one request, whole: connecting, headers and body together (a server that trickles a
+    # byte at a time is cut off at the deadline, not kept for as long as it likes)
+    timeout: float = 10.0
     max_bytes: int = 5_000_000  # a feed or page larger than this is refused (SITREP_MAX_ARTICLE_MB)
     host_delay: float = 1.0  # seconds between two requests to one host
     max_redirects: int = 5
@@ -128,7 +131,9 @@ class Fetcher:
         self.settings, self.sleep, self.clock = settings, sleep, clock
         self.resolve, self.address_ok = resolve, address_ok
         self._httpx = httpx
+        # no kept-alive connections: each request connects, so its watchdog sees the socket it may cut
         self._client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
+                                    limits=httpx.Limits(max_keepalive_connections=0),
                                     headers={"User-Agent": settings.user_agent})
         self._last: dict[str, float] = {}
 
@@ -174,7 +179,9 @@ class Fetcher:
         raise FetchError(f"more than {self.settings.max_redirects} redirects (a redirect loop?)")
 
     def _get_one(self, url: str, want_html: bool) -> tuple[bytes, str | None, str] | str:
-        """One request: the response, or the URL a redirect points to."""
+        """One request: the response, or the URL a redirect points to. Whole within the timeout: httpx's
+        timeouts bound each read, so a server sending a byte just inside each one (headers or body) could
+        hold a pull for days; a watchdog cuts the connection at the deadline instead."""
         host = urlsplit(url).netloc
         wait = self._last.get(host, -1e9) + self.settings.host_delay - self.clock()
         if wait > 0:
@@ -182,9 +189,13 @@ class Fetcher:
         self._last[host] = self.clock()
         pinned, headers, extensions = self._pinned(url)
         httpx = self._httpx
+        watchdog = _Watchdog(self.settings.timeout)
+        answered = False  # the status line and headers came
         try:
             request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
-            with self._client.stream(request.method, request.url, headers=request.headers, extensions=extensions) as r:
+            with self._client.stream(request.method, request.url, headers=request.headers,
+                                     extensions={**extensions, "trace": watchdog.trace}) as r:
+                answered = True
                 if r.is_redirect and r.headers.get("location"):
                     return urljoin(url, r.headers["location"])
                 if r.status_code >= 400:
@@ -200,11 +211,61 @@ class Fetcher:
                     body += chunk
                     if len(body) > self.settings.max_bytes:
                         raise FetchError(f"over the {self.settings.max_bytes / 1e6:.0f} MB limit")
+                if watchdog.cut:  # the cut can end the body as if the server had finished it
+                    raise httpx.ReadError("cut at the deadline")
                 return bytes(body), r.charset_encoding, url
-        except httpx.TimeoutException:
-            raise FetchError(f"no answer within {self.settings.timeout:g} s") from None
         except httpx.HTTPError as exc:
+            if watchdog.cut and answered:
+                raise FetchError(f"not whole within {self.settings.timeout:g} s (a server sending slowly?)") from None
+            if watchdog.cut or isinstance(exc, httpx.TimeoutException):
+                raise FetchError(f"no answer within {self.settings.timeout:g} s") from None
             raise FetchError(f"cannot fetch ({type(exc).__name__}: {exc})") from None
+        finally:
+            watchdog.close()
+
+
+class _Watchdog:
+    """Cuts one request's connection when its time is up. httpx (through httpcore's `trace` extension) says
+    when the TCP connection is made; a duplicate of its socket is kept (TLS takes the original over), and
+    at the deadline it is shut down, which wakes a read blocked on it with an error."""
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self.cut = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, name: str, info: dict[str, Any]) -> None:
+        if name != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock.dup())
+            if self.cut:  # connected just after the deadline
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.cut = True
+            self._shut()
+
+    def _shut(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):  # already closed by the other side
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
 
 
 def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> PullReport:
