@@ -4,6 +4,8 @@ beyond loopback), pulled into a corpus, then indexed incrementally."""
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 
 from sitrep.cli.main import main
 from sitrep.corpus.articles import parse, scan_corpus
+from sitrep.corpus.errors import CorpusError
 from sitrep.feeds import ingest as feeds
 from sitrep.index.backends.local import store
 from sitrep.index.build import update
@@ -158,8 +161,9 @@ def test_pull_saves_each_story_once_with_its_metadata_and_a_second_pull_adds_not
     assert report.warnings == [f"{site.base}/markets: no publication date in the feed or the page; saved undated"]
     articles = {a.title: a for a in (parse(r) for r in scan_corpus(corpus, 10**7).articles)}
     assam = articles["Floods displace thousands in Assam"]
-    assert (assam.date, assam.source, assam.url) == ("2024-07-03", "The Daily Ledger",
-                                                     "https://ledger.example/world/2024/07/03/assam-floods")
+    # the page names https://ledger.example/... as its canonical address, but it was fetched from another
+    # site (the test server): it is cited under the address it came from (test_canonical_url_...)
+    assert (assam.date, assam.source, assam.url) == ("2024-07-03", "The Daily Ledger", f"{site.base}/world/assam-floods")
     assert "40,000 people" in assam.text and "cookies" not in assam.text
     lyon = articles["Café owners in Lyon fight “terrace tax”"]
     assert (lyon.date, lyon.source) == ("2023-05-12", "Le Courrier Européen") and "€60" in lyon.text
@@ -389,3 +393,92 @@ def test_hostile_xml_and_pages_are_bounded(site: Site, tmp_path: Path) -> None:
     assert any("20,000 items; only the first 3 read" in w for w in report.warnings)
     assert "/etc/passwd" not in lines and "root:" not in lines
     assert site.requests.count("/line") == 3  # 3 of the 20,000 items fetched
+
+
+# -- one page by its address: `sitrep add URL` --------------------------------------------------------------
+
+@pytest.mark.parametrize(("claimed", "fetched", "cited"), [
+    ("https://www.ledger.example/world/a", "https://amp.ledger.example/a", "https://www.ledger.example/world/a"),
+    ("/world/a?x=1", "https://ledger.example/amp/a", "https://ledger.example/world/a?x=1"),  # relative: resolved
+    ("https://news.bbc.co.uk/x", "https://www.bbc.co.uk/y", "https://news.bbc.co.uk/x"),
+    ("https://reuters.example/x", "https://evil.example/y", "https://evil.example/y"),  # another outlet's: refused
+    ("https://other.co.uk/x", "https://evil.co.uk/y", "https://evil.co.uk/y"),
+    ("javascript:alert(1)", "https://ledger.example/a", "https://ledger.example/a"),
+    ("http://127.0.0.2/x", "http://127.0.0.1/y", "http://127.0.0.1/y"),
+    (None, "https://ledger.example/a", "https://ledger.example/a"),
+])
+def test_canonical_url_is_the_pages_own_only_on_its_own_site(claimed, fetched: str, cited: str) -> None:
+    assert feeds.canonical_url(claimed, fetched) == cited
+
+
+def test_add_page_saves_the_story_once_with_its_metadata(site: Site, tmp_path: Path) -> None:
+    serve_news(site)
+    corpus = tmp_path / "corpus"
+    f = fetcher()
+    try:
+        page = feeds.add_page(f"  {site.base}/world/assam-floods ", corpus, f)
+        again = feeds.add_page(f"{site.base}/world/assam-floods", corpus, f)
+    finally:
+        f.close()
+    assert page.saved and not again.saved and again.file == page.file and page.file.startswith("web/127.0.0.1-")
+    assert (page.title, page.date, page.source, page.url) == ("Floods displace thousands in Assam", "2024-07-03",
+                                                              "The Daily Ledger", f"{site.base}/world/assam-floods")
+    assert "already in the corpus" in again.describe() and "The Daily Ledger — 2024-07-03" in page.describe()
+    (article,) = [parse(r) for r in scan_corpus(corpus, 10**7).articles]
+    assert article.url == page.url and "40,000 people" in article.text and "cookies" not in article.text
+
+
+def test_add_page_of_a_story_a_feed_saved_writes_the_feeds_file(site: Site, tmp_path: Path) -> None:
+    serve_news(site)
+    corpus = tmp_path / "corpus"
+    f = fetcher()
+    try:
+        report = feeds.pull([f"{site.base}/rss.xml"], corpus, tmp_path / "s.json", f)
+        page = feeds.add_page(f"{site.base}/world/assam-floods", corpus, f)
+    finally:
+        f.close()
+    assert page.file in report.saved and not page.saved  # the same file, already holding the story
+    assert not (corpus / "web").exists()
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/missing", "HTTP 404"),
+    ("/front", "no article text found on the page"),
+    ("/feed.xml", "not an HTML page (application/rss+xml)"),
+])
+def test_add_page_refusals_are_one_line_and_write_nothing(site: Site, tmp_path: Path, path: str, reason: str) -> None:
+    site.page("/front", FRONT_PAGE)
+    site.page("/feed.xml", rss(site.base, []), kind="application/rss+xml")
+    f = fetcher()
+    try:
+        with pytest.raises(feeds.FetchError, match=re.escape(reason)):
+            feeds.add_page(site.base + path, tmp_path / "corpus", f)
+        with pytest.raises(CorpusError, match="must be http:// or https:// URLs"):
+            feeds.add_page("file:///etc/passwd", tmp_path / "corpus", f)
+    finally:
+        f.close()
+    assert not (tmp_path / "corpus").exists()
+
+
+def test_cli_add_then_update_and_refusals(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_news(site)
+    for k, v in (("FEED_HOST_DELAY_S", "0"), ("FEEDS_ALLOW_PRIVATE", "true"), ("EMBED_CACHE_DIR", str(tmp_path / "emb"))):
+        monkeypatch.setenv(f"SITREP_{k}", v)
+    where = ["--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "idx")]
+    code = main(["add", f"{site.base}/world/assam-floods", f"{site.base}/markets", f"{site.base}/missing", *where],
+                make_encoder=lambda _s: FakeEncoder())
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "added: Floods displace thousands in Assam — The Daily Ledger — 2024-07-03 (web/127.0.0.1-" in out
+    assert "index: 2 added" in out
+    assert f"failed: {site.base}/missing: HTTP 404\n" in err and "1 page(s) without a publication date" in err
+    assert store.load(tmp_path / "idx").manifest.article_count == 2
+
+    code = main(["add", f"{site.base}/world/assam-floods", *where, "--json"], make_encoder=lambda _s: FakeEncoder())
+    out, _ = capsys.readouterr()
+    assert code == 0 and json.loads(out)["pages"][0]["saved"] is False and "update" not in json.loads(out)
+
+    code = main(["add", "ftp://x.example/a", *where], make_encoder=lambda _s: FakeEncoder())  # nothing added: exit 2
+    _, err = capsys.readouterr()
+    assert code == 2 and err.splitlines()[-1] == ("sitrep: no page added: ftp://x.example/a: 'ftp://x.example/a' "
+                                                  "refused: feeds and pages must be http:// or https:// URLs")

@@ -21,7 +21,9 @@ from typing import Any
 from sitrep.answer.engine import Engine
 from sitrep.app.settings import Settings
 from sitrep.app.threads import quiet_blas
+from sitrep.corpus.errors import CorpusError
 from sitrep.feeds import ingest
+from sitrep.feeds.errors import FetchError
 from sitrep.follows.follower import Follower
 from sitrep.follows.state import FollowStore
 from sitrep.index import build
@@ -109,6 +111,22 @@ class App:
                                Path(self.settings.feeds_state), fetcher)
         finally:
             fetcher.close()
+
+    def add_pages(self, urls: list[str], corpus: Path | None = None) -> tuple[list[ingest.Page], list[str]]:
+        """News pages by their addresses into the corpus folder (not the index: see update): the pages
+        saved or already there, and one line for each that could not be used."""
+        fetcher = self.fetcher()
+        pages: list[ingest.Page] = []
+        failures: list[str] = []
+        try:
+            for url in urls:
+                try:
+                    pages.append(ingest.add_page(url, corpus or Path(self.settings.corpus_dir), fetcher))
+                except (FetchError, CorpusError) as exc:
+                    failures.append(f"{url.strip()}: {exc}")
+        finally:
+            fetcher.close()
+        return pages, failures
 
     def follow_store(self) -> FollowStore:
         return FollowStore(self.settings.state_file())

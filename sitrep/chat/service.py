@@ -176,6 +176,7 @@ class QAService:
     feedback: FeedbackLog | None = None
     k: int = 10
     pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
+    add_pages: Callable[[list[str]], tuple[list[Any], list[str]]] | None = None  # App.add_pages: pages into the corpus
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
@@ -261,6 +262,31 @@ class QAService:
         if report.added or report.changed:
             await self._updated()
         return report
+
+    async def add_page(self, url: str) -> tuple[Any, BuildReport | None]:
+        """/add: one news page into the corpus (fetched in a worker thread, every limit of a feed's
+        page), then the update and the swap as /reindex does; one at a time with them. The page saved
+        (sitrep.feeds.ingest.Page) and the update's report (None when the corpus already held it); a
+        page that cannot be used raises FetchError with its one line."""
+        from sitrep.feeds.errors import FetchError
+
+        if self.add_pages is None:
+            raise FetchError("adding pages is not set up in this bot")
+        if self._reindexing.locked():
+            raise ReindexBusy("a reindex or refresh is running; add the page when it has finished")
+        async with self._reindexing:
+            pages, failures = await asyncio.to_thread(self.add_pages, [url])
+            if not pages:
+                raise FetchError(failures[0] if failures else f"{url}: nothing to add")
+            report = None
+            if pages[0].saved:
+                report = await asyncio.to_thread(self.run_update)
+                if report.added or report.changed or report.removed or report.full:
+                    self.engine = await asyncio.to_thread(self.open_engine)
+                    settle()
+        if report is not None and (report.added or report.changed):
+            await self._updated()  # followed topics hear of it as of any new story
+        return pages[0], report
 
     async def refresh(self) -> dict[str, Any] | None:
         """The scheduled refresh: pull the feeds (if any), update the index, swap the engine in, as

@@ -1,4 +1,5 @@
-"""`sitrep feeds add|remove|list|pull`: RSS/Atom feeds pulled into the corpus folder."""
+"""`sitrep feeds add|remove|list|pull`: RSS/Atom feeds pulled into the corpus folder; `sitrep add URL`: one
+news page by its address."""
 
 from __future__ import annotations
 
@@ -50,3 +51,30 @@ def cmd_feeds(args: argparse.Namespace, app: App) -> int:
             line += f"; index: {u['added']} added, {u['changed']} changed, {u['passages_embedded']} passages embedded"
         print(line)
     return 1 if report.feeds_failed == report.feeds else 0  # every feed unreadable: a cron job should notice
+
+
+def cmd_add(args: argparse.Namespace, app: App) -> int:
+    """`sitrep add URL...`: each page's story into the corpus (web/<host>/), then the incremental update."""
+    corpus = Path(args.corpus or app.settings.corpus_dir)
+    pages, failures = app.add_pages(args.urls, corpus)
+    for line in failures:
+        print(f"failed: {line}", file=sys.stderr)
+    summary: dict[str, Any] = {"pages": [{"url": p.url, "file": p.file, "saved": p.saved, "title": p.title,
+                                          "date": p.date, "source": p.source} for p in pages], "failures": failures}
+    if not args.no_update and any(p.saved for p in pages):
+        summary["update"] = app.update(target_of(app, args), corpus).as_dict()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for p in pages:
+            print(f"{'added' if p.saved else 'unchanged'}: {p.describe()}")
+        if "update" in summary:
+            u = summary["update"]
+            print(f"index: {u['added']} added, {u['changed']} changed, {u['passages_embedded']} passages embedded")
+        undated = [p for p in pages if p.saved and not p.date]
+        if undated:
+            print(f"note: {len(undated)} page(s) without a publication date: briefs and dated questions will not "
+                  "place them; add `date: YYYY-MM-DD` to the file's front matter if you know it", file=sys.stderr)
+    if not pages:
+        raise UserError("no page added: " + ("; ".join(failures) if len(failures) == 1 else f"{len(failures)} failed (above)"))
+    return 0

@@ -22,7 +22,8 @@ def commands() -> dict[str, Command]:
     from sitrep.cli import ask, bot, evaluation, feeds, follow, index
 
     return {"index": index.cmd_index, "ask": ask.cmd_ask, "brief": ask.cmd_brief, "follow": follow.cmd_follow,
-            "repl": ask.cmd_repl, "bot": bot.cmd_bot, "eval": evaluation.cmd_eval, "feeds": feeds.cmd_feeds}
+            "repl": ask.cmd_repl, "bot": bot.cmd_bot, "eval": evaluation.cmd_eval, "feeds": feeds.cmd_feeds,
+            "add": feeds.cmd_add}
 
 
 def main(argv: Sequence[str] | None = None, make_encoder: MakeEncoder | None = None) -> int:

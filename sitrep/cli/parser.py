@@ -40,6 +40,14 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--no-update", action="store_true", help="only save the pages; do not update the index")
     pl.add_argument("--json", action="store_true", help="print one JSON object")
 
+    ad = sub.add_parser("add", help="add news pages by their addresses: each story into the corpus, then update the index")
+    ad.add_argument("urls", nargs="+", metavar="URL", help="http(s) address of a news page")
+    ad.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
+    ad.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(ad)
+    ad.add_argument("--no-update", action="store_true", help="only save the pages; do not update the index")
+    ad.add_argument("--json", action="store_true", help="print one JSON object")
+
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
     ask.add_argument("question")
     ask.add_argument("--after", action="append", metavar="QUESTION",

@@ -331,7 +331,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
     if not text:
         report.failures.append(f"{link}: no article text found on the page")
         return
-    canonical = doc.get("url") or final_url
+    canonical = canonical_url(doc.get("url"), final_url)
     first = stories.get(canonical) or stories.get(_sha(text))  # the item link that brought this story first
     if first is not None and first != link:
         report.duplicates += 1  # the same story, already saved from another feed or link
@@ -341,14 +341,80 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
         report.warnings.append(f"{link}: no publication date in the feed or the page; saved undated")
     title = doc.get("title") or (entry.get("title") or "").strip() or None
     source = doc.get("sitename") or outlet or urlsplit(canonical).netloc
-    front = {"title": title, "date": date, "source": source, "url": canonical}
-    content = "---\n" + "".join(f"{k}: {_one_line(v)}\n" for k, v in front.items() if v) + "---\n" + text + "\n"
     name = _file_name(canonical)
-    path = corpus / name
-    if not path.exists() or path.read_text("utf-8") != content:
-        _atomic_write(path, content)
+    if _write_story(corpus / name, {"title": title, "date": date, "source": source, "url": canonical}, text):
         report.saved.append(name)
     stories[canonical] = stories[_sha(text)] = link
+
+
+@dataclass(frozen=True)
+class Page:
+    """One news page added by its address (`sitrep add`, /add)."""
+
+    url: str  # the story's address (the page's canonical one when it names one on its own site)
+    file: str  # corpus-relative
+    saved: bool  # False: the corpus already held this text for it
+    title: str | None
+    date: str | None
+    source: str
+
+    def describe(self) -> str:
+        what = " — ".join(x for x in (self.title or self.url, self.source, self.date or "undated") if x)
+        return f"{what} ({self.file}{'' if self.saved else ', already in the corpus'})"
+
+
+def add_page(url: str, corpus: Path, fetcher: Fetcher) -> Page:
+    """Fetch one news page (every limit and address check of a feed item's page), extract its story and
+    save it under <corpus>/web/<host>/ with its title, date, outlet and address; the index is the
+    caller's to update. A story already saved from a feed (same address) is written to that same file,
+    not twice. FetchError or CorpusError with one line when the page cannot be used."""
+    from sitrep.corpus.articles import extract_html
+
+    url = check_url(url)
+    body, charset, final_url = fetcher.get(url, want_html=True)
+    doc = extract_html(decode_page(body, charset))
+    text = doc.get("text") or ""
+    if not text:
+        raise FetchError("no article text found on the page (a section front or a page that needs scripts?)")
+    canonical = canonical_url(doc.get("url"), final_url)
+    name = next((n for n in (_file_name(canonical), _file_name(canonical, "web")) if (corpus / n).is_file()),
+                _file_name(canonical, "web"))
+    front = {"title": doc.get("title"), "date": doc.get("date"), "source": doc.get("sitename") or urlsplit(canonical).netloc,
+             "url": canonical}
+    saved = _write_story(corpus / name, front, text)
+    return Page(canonical, name, saved, front["title"], front["date"], front["source"])
+
+
+def canonical_url(claimed: Any, final_url: str) -> str:
+    """The address a story is saved and cited under: the page's canonical link when it is an http(s)
+    address on the same site as the page that was fetched (amp.example.com -> www.example.com), else
+    the fetched address. A page cannot make its story cite another outlet's address."""
+    if not isinstance(claimed, str) or not claimed.strip():
+        return final_url
+    url = urljoin(final_url, claimed.strip())
+    parts, fetched = urlsplit(url), urlsplit(final_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not fetched.hostname:
+        return final_url
+    return url if _site(parts.hostname) == _site(fetched.hostname) else final_url
+
+
+def _site(host: str) -> str:
+    """The last two labels of a name (an address as it is): enough to tell one outlet's hosts from
+    another's (a .co.uk pair compares its last three labels)."""
+    labels = host.lower().rstrip(".").split(".")
+    if all(label.isdigit() for label in labels) or ":" in host:
+        return host.lower()
+    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
+
+
+def _write_story(path: Path, front: dict[str, Any], text: str) -> bool:
+    """The story as Markdown with front matter; False when the file already holds exactly that."""
+    content = "---\n" + "".join(f"{k}: {_one_line(v)}\n" for k, v in front.items() if v) + "---\n" + text + "\n"
+    if path.is_file() and path.read_text("utf-8") == content:
+        return False
+    _atomic_write(path, content)
+    return True
 
 
 def _entry_date(entry: Any) -> str | None:
@@ -362,11 +428,11 @@ def _entry_date(entry: Any) -> str | None:
     return None
 
 
-def _file_name(url: str) -> str:
+def _file_name(url: str, folder: str = "feeds") -> str:
     parts = urlsplit(url)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", parts.path).strip("-").lower()[-80:] or "index"
-    host = re.sub(r"[^A-Za-z0-9.-]+", "-", parts.netloc.lower())
-    return f"feeds/{host}/{slug}-{_sha(url)[:8]}.md"
+    host = re.sub(r"[^A-Za-z0-9.-]+", "-", parts.netloc.lower()).strip(".") or "host"
+    return f"{folder}/{host}/{slug}-{_sha(url)[:8]}.md"
 
 
 def _one_line(value: str) -> str:

@@ -1,4 +1,4 @@
-"""/status for everyone; /reindex for admins only (configured ids or roles, else Manage Server)."""
+"""/status for everyone; /reindex and /add for admins only (configured ids or roles, else Manage Server)."""
 
 from __future__ import annotations
 
@@ -36,19 +36,39 @@ class AdminCog(commands.Cog):
                         inline=False)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
 
-    @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
-    async def reindex(self, interaction: discord.Interaction) -> None:
+    async def _may_change(self, interaction: discord.Interaction, refusal: str, busy: str) -> bool:
+        """Whether the user may change the corpus now (an admin, and no reindex running); if so the reply is
+        deferred (the change takes a while), if not they alone are told why."""
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
         manage = bool(interaction.permissions and interaction.permissions.manage_guild)
-        if not self.bot.service.admins.allows(interaction.user.id, roles, manage):
-            await interaction.response.send_message("Only sitrep admins can rebuild the index.", ephemeral=True,
-                                                    allowed_mentions=NO_PINGS)
-            return
-        if self.bot.service.reindexing:
-            await interaction.response.send_message("A reindex is already running; wait for it to finish.",
-                                                    ephemeral=True, allowed_mentions=NO_PINGS)
-            return
+        why = (refusal if not self.bot.service.admins.allows(interaction.user.id, roles, manage)
+               else busy if self.bot.service.reindexing else None)
+        if why is not None:
+            await interaction.response.send_message(why, ephemeral=True, allowed_mentions=NO_PINGS)
+            return False
         await interaction.response.defer(thinking=True, ephemeral=True)
+        return True
+
+    @app_commands.command(name="add", description="Admins: add a news page by its address (its story is indexed)")
+    @app_commands.describe(url="the page's http(s) address")
+    async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
+        if not await self._may_change(interaction, "Only sitrep admins can add pages to the corpus.",
+                                      "A reindex is running; add the page when it has finished."):
+            return
+        page, r = await self.bot.service.add_page(url)  # a page that cannot be used: the tree's handler says why
+        if r is None:
+            text = f"Already in the corpus, unchanged: {page.describe()}."
+        else:
+            text = f"Added: {page.describe()}; {r.passages_embedded} passages embedded, {r.passages} in the index."
+            if not page.date:
+                text += " It has no publication date: briefs and dated questions will not place it."
+        await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        if not await self._may_change(interaction, "Only sitrep admins can rebuild the index.",
+                                      "A reindex is already running; wait for it to finish."):
+            return
         r = await self.bot.service.reindex()  # a refusal or failure (SitrepError) is told by the tree's handler
         text = (f"Index updated: {r.added} added, {r.changed} changed, {r.removed} removed, {r.unchanged} unchanged; "
                 f"{r.passages} passages ({r.passages_embedded} embedded) in {r.seconds:.1f} s.")

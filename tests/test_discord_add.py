@@ -1,0 +1,82 @@
+"""/add in Discord, end to end: the real discord.py client against tests/fake_discord.py, the App's page
+fetcher against news pages served on 127.0.0.1, the fake encoder (so it runs with the fast tests).
+Refused to non-admins (nothing fetched); an admin's page is saved, indexed and answered from; the same
+page again changes nothing; a page that cannot be used is one line to the admin alone."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitrep.app.compose import App
+from sitrep.app.settings import load_settings
+from sitrep.chat.client import BotConfig, SitrepBot
+from sitrep.chat.service import QAService, RateLimiter
+from sitrep.retrieval.types import Query
+from tests.conftest import SEEDS, FakeEncoder
+from tests.fake_discord import FakeDiscord, serving
+from tests.test_discord_e2e import next_post, no_pings
+from tests.test_discord_threads import started, stopped
+from tests.test_feeds import Site, serve_news, site  # noqa: F401  (the fixture)
+
+MANAGE_GUILD = "32"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = load_settings(corpus_dir=corpus, index_dir=tmp_path / "idx", embed_cache_dir=tmp_path / "emb",
+                             feeds_allow_private=True, feed_host_delay_s=0.0)
+    yield App(settings, lambda _s: FakeEncoder())
+
+
+async def test_add_a_page_from_discord(app: App, site: Site) -> None:  # noqa: F811
+    serve_news(site)
+    target = app.target()
+    app.update(target, app.settings.corpus_dir)
+    service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
+                        limiter=RateLimiter(limit=100), add_pages=app.add_pages)
+    before = service.engine.status()["articles"]
+    bot = SitrepBot(service, BotConfig())
+    fake = FakeDiscord()
+    page = [{"name": "url", "type": 3, "value": f"{site.base}/world/assam-floods"}]
+    async with serving(fake):
+        task = await started(fake, bot)
+        try:
+            await fake.slash("add", page)  # not an admin: refused, to them alone, nothing fetched
+            refused = await next_post(fake)
+            assert refused.body["data"]["flags"] == 64
+            assert refused.body["data"]["content"] == "Only sitrep admins can add pages to the corpus."
+            assert site.requests == []
+
+            await fake.slash("add", page, permissions=MANAGE_GUILD)
+            assert (await next_post(fake)).body["type"] == 5  # deferred: fetching and indexing take a while
+            done = await next_post(fake)
+            no_pings(done.body)
+            text = done.body["content"]
+            assert done.body["flags"] == 64
+            assert text.startswith("Added: Floods displace thousands in Assam — The Daily Ledger — 2024-07-03 (web/")
+            assert "passages embedded" in text
+            assert service.engine.status()["articles"] == before + 1
+            answer, _ = await service.ask(Query("How many people did the floods in Assam displace?"))
+            assert not answer.abstained and "40,000 people" in answer.text
+            assert answer.citations[answer.sentences[0][1] - 1].article_id.startswith("web/127.0.0.1-")
+
+            await fake.slash("add", page, permissions=MANAGE_GUILD)
+            await next_post(fake)
+            assert (await next_post(fake)).body["content"].startswith("Already in the corpus, unchanged: Floods displace")
+
+            for value, says in ((f"{site.base}/missing", "/missing: HTTP 404"),
+                                ("file:///etc/passwd", "refused: feeds and pages must be http:// or https:// URLs")):
+                await fake.slash("add", [{"name": "url", "type": 3, "value": value}], permissions=MANAGE_GUILD)
+                await next_post(fake)
+                failed = await next_post(fake)
+                assert failed.body["flags"] == 64 and says in failed.body["content"]
+                assert "\n" not in failed.body["content"] and "Traceback" not in failed.body["content"]
+            assert service.engine.status()["articles"] == before + 1 and not service.reindexing
+        finally:
+            await stopped(bot, task)
