@@ -444,7 +444,7 @@ def test_add_page_of_a_story_a_feed_saved_writes_the_feeds_file(site: Site, tmp_
 @pytest.mark.parametrize(("path", "reason"), [
     ("/missing", "HTTP 404"),
     ("/front", "no article text found on the page"),
-    ("/feed.xml", "not an HTML page (application/rss+xml)"),
+    ("/feed.xml", "not an HTML page (application/rss+xml): a feed? `sitrep feeds add http://127.0.0.1:"),
 ])
 def test_add_page_refusals_are_one_line_and_write_nothing(site: Site, tmp_path: Path, path: str, reason: str) -> None:
     site.page("/front", FRONT_PAGE)

@@ -371,7 +371,12 @@ def add_page(url: str, corpus: Path, fetcher: Fetcher) -> Page:
     from sitrep.corpus.articles import extract_html
 
     url = check_url(url)
-    body, charset, final_url = fetcher.get(url, want_html=True)
+    try:
+        body, charset, final_url = fetcher.get(url, want_html=True)
+    except FetchError as exc:
+        if re.search(r"not an HTML page \(\S*(rss|atom|xml)", str(exc)):
+            raise FetchError(f"{exc}: a feed? `sitrep feeds add {url}` follows it") from None
+        raise
     doc = extract_html(decode_page(body, charset))
     text = doc.get("text") or ""
     if not text:
