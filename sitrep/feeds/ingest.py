@@ -384,10 +384,10 @@ def add_page(url: str, corpus: Path, fetcher: Fetcher) -> Page:
     canonical = canonical_url(doc.get("url"), final_url)
     name = next((n for n in (_file_name(canonical), _file_name(canonical, "web")) if (corpus / n).is_file()),
                 _file_name(canonical, "web"))
-    front = {"title": doc.get("title"), "date": doc.get("date"), "source": doc.get("sitename") or urlsplit(canonical).netloc,
-             "url": canonical}
-    saved = _write_story(corpus / name, front, text)
-    return Page(canonical, name, saved, front["title"], front["date"], front["source"])
+    title, date = doc.get("title") or None, doc.get("date") or None
+    source = str(doc.get("sitename") or urlsplit(canonical).netloc)
+    saved = _write_story(corpus / name, {"title": title, "date": date, "source": source, "url": canonical}, text)
+    return Page(canonical, name, saved, title, date, source)
 
 
 def canonical_url(claimed: Any, final_url: str) -> str:
