@@ -480,5 +480,5 @@ def test_cli_add_then_update_and_refusals(capsys, site: Site, tmp_path: Path, mo
 
     code = main(["add", "ftp://x.example/a", *where], make_encoder=lambda _s: FakeEncoder())  # nothing added: exit 2
     _, err = capsys.readouterr()
-    assert code == 2 and err.splitlines()[-1] == ("sitrep: no page added: ftp://x.example/a: 'ftp://x.example/a' "
-                                                  "refused: feeds and pages must be http:// or https:// URLs")
+    assert code == 2 and err == ("sitrep: no page added: ftp://x.example/a: 'ftp://x.example/a' "
+                                 "refused: feeds and pages must be http:// or https:// URLs\n")  # one line

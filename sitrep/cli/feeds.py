@@ -57,6 +57,8 @@ def cmd_add(args: argparse.Namespace, app: App) -> int:
     """`sitrep add URL...`: each page's story into the corpus (web/<host>/), then the incremental update."""
     corpus = Path(args.corpus or app.settings.corpus_dir)
     pages, failures = app.add_pages(args.urls, corpus)
+    if not pages and len(failures) == 1:
+        raise UserError(f"no page added: {failures[0]}")  # the one line, said once
     for line in failures:
         print(f"failed: {line}", file=sys.stderr)
     summary: dict[str, Any] = {"pages": [{"url": p.url, "file": p.file, "saved": p.saved, "title": p.title,
@@ -76,5 +78,5 @@ def cmd_add(args: argparse.Namespace, app: App) -> int:
             print(f"note: {len(undated)} page(s) without a publication date: briefs and dated questions will not "
                   "place them; add `date: YYYY-MM-DD` to the file's front matter if you know it", file=sys.stderr)
     if not pages:
-        raise UserError("no page added: " + ("; ".join(failures) if len(failures) == 1 else f"{len(failures)} failed (above)"))
+        raise UserError(f"no page added: all {len(failures)} failed (above)")
     return 0
