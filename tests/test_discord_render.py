@@ -22,9 +22,9 @@ from sitrep.index.backends.base import ArticleMeta
 from sitrep.retrieval.types import Answer, Citation, Hit
 
 
-def citation(n: int, quote: str, title: str = "Title", location: str = "corpus/a.txt") -> Citation:
+def citation(n: int, quote: str, title: str = "Title", location: str = "corpus/a.txt", url: str | None = None) -> Citation:
     passage = f"Before. {quote} After."
-    return Citation(n, f"a{n}", f"a{n}#0", title, "ThePrint", "2020-12-11", location, passage, quote, 8)
+    return Citation(n, f"a{n}", f"a{n}#0", title, "ThePrint", "2020-12-11", location, passage, quote, 8, url=url)
 
 
 def answer(sentences: list[str], titles: list[str] | None = None, question: str = "What happened?") -> Answer:
@@ -192,3 +192,16 @@ def test_briefs_posts_and_digests_fit_discord_and_ping_no_one() -> None:
         assert "@everyone" not in text.replace("@\u200beveryone", "") and "<@123>" not in text
     empty = brief_embed(Brief("nothing", None, date(2022, 1, 1), (), (), 0))
     assert empty.shown == 0 and "Nothing in the corpus" in (empty.embed.description or "")
+
+
+def test_a_source_with_a_web_address_links_to_it_and_its_address_cannot_format_or_ping() -> None:
+    plain = "https://theprint.in/defence/china-india-talks/123/?utm=1#top"
+    hostile = "https://evil.example/a b`x`**bold**||spoiler||<@123>[x](https://phish.example)"
+    cites = (citation(1, "China proposed hotlines.", url=plain), citation(2, "Beijing suggested visits.", url=hostile),
+             citation(3, "Delhi said no.", location="web/x.md", url="javascript:alert(1)"))
+    a = Answer("What happened?", tuple((c.quote, c.n) for c in cites), cites, (), False, 0.9)
+    values = [f.value or "" for f in answer_embed(a, META).embed.fields]
+    assert f"ThePrint · 2020-12-11 · {plain}" in values[0]
+    assert "https://evil.example/a%20b%60x%60%2A%2Abold%2A%2A%7C%7Cspoiler%7C%7C%3C@123%3E%5Bx%5D(https://phish.example)" in values[1]
+    assert "`web/x.md`" in values[2] and "javascript" not in values[2]  # not an address a reader may open: the file
+    assert "https://evil.example/a%20b" in more_sources_text(a, META, 1)

@@ -473,6 +473,10 @@ def test_cli_add_then_update_and_refusals(capsys, site: Site, tmp_path: Path, mo
     assert "index: 2 added" in out
     assert f"failed: {site.base}/missing: HTTP 404\n" in err and "1 page(s) without a publication date" in err
     assert store.load(tmp_path / "idx").manifest.article_count == 2
+    code = main(["ask", "How many people did the floods in Assam displace?", "--index", str(tmp_path / "idx")],
+                make_encoder=lambda _s: FakeEncoder())
+    out, _ = capsys.readouterr()
+    assert code == 0 and "40,000 people" in out and f"\n    {site.base}/world/assam-floods\n" in out  # its address, to open
 
     code = main(["add", f"{site.base}/world/assam-floods", *where, "--json"], make_encoder=lambda _s: FakeEncoder())
     out, _ = capsys.readouterr()

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import discord
 
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import UNDERSTOOD, answer_parts, understood, why
+from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.conversation import Turn, article_key
 from sitrep.retrieval.types import Answer, Citation
 
@@ -80,7 +82,12 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _link(location: str) -> str:
-    return location if location.startswith(("http://", "https://")) else f"`{location.replace('`', '')}`"
+    """A web address as a link Discord makes clickable, with every character that could end it early or
+    format what follows percent-encoded (a page names its own address: `<@1>`, `**`, `||`, spaces); a
+    file as code."""
+    if location.startswith(("http://", "https://")):
+        return quote(location, safe=":/?#@!$&'()+,;=%~-._")
+    return f"`{location.replace('`', '')}`"
 
 
 def source_line(title: str | None, source: str | None, date: str | None, location: str) -> str:
@@ -145,7 +152,7 @@ def _fit_sentences(parts: list[str], limit: int) -> str:
 
 
 def _source_value(c: Citation, snippet_chars: int) -> str:
-    head = source_line(c.title, c.source, c.shown_date, c.location)
+    head = source_line(c.title, c.source, c.shown_date, c.address)
     snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
     value = f"{head}\n> {shorten(snippet, snippet_chars)}"
     return shorten(value, FIELD_VALUE_MAX)
@@ -161,7 +168,7 @@ def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Em
     for aid in list(dict.fromkeys(h.article_id for h in answer.hits))[:nearest]:
         m = meta[aid]
         embed.add_field(name=shorten(f"Nearest: {clean(m.title or '(untitled)')}", FIELD_NAME_MAX),
-                        value=shorten(source_line(m.title, m.source, m.date, m.location), FIELD_VALUE_MAX), inline=False)
+                        value=shorten(source_line(m.title, m.source, m.date, m.address), FIELD_VALUE_MAX), inline=False)
     return embed
 
 
@@ -210,12 +217,12 @@ def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
     """The citations not shown, then the other hits' articles: one message of at most 2,000 characters."""
     lines: list[str] = []
     for c in answer.citations[skip:]:
-        lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.shown_date, c.location)}")
+        lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.shown_date, c.address)}")
     cited = {c.article_id for c in answer.citations}
     for aid in dict.fromkeys(h.article_id for h in answer.hits):
         if aid not in cited:
             m = meta[aid]
-            lines.append(f"• {clean(m.title or '(untitled)')} — {source_line(m.title, m.source, m.date, m.location)}")
+            lines.append(f"• {clean(m.title or '(untitled)')} — {source_line(m.title, m.source, m.date, m.address)}")
     if not lines:
         return "No further sources."
     out = ""
@@ -234,7 +241,7 @@ BRIEF_PAGE = 8  # stories per brief message (fields), within the 6,000-character
 def _story_value(s: Story, limit: int = FIELD_VALUE_MAX) -> str:
     """The story's quote(s), its lead source with link, and the other outlets: within one field."""
     lead = s.sources[0]
-    tail = "— " + source_line(None, lead.source, lead.shown_date, lead.url or lead.location)
+    tail = "— " + source_line(None, lead.source, lead.shown_date, web_address(lead.url) or lead.location)
     others = [clean(x.source or x.location) + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
     also = shorten("also in: " + ", ".join(others), 300) if others else ""
     room = limit - len(tail) - (len(also) + 1 if also else 0) - 1

@@ -8,6 +8,7 @@ from typing import Any
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import answer_parts, understood, why, window_text
+from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.types import Answer, Citation
 
@@ -40,6 +41,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "date": c.date,
                 "seen": c.seen,
                 "location": c.location,
+                "url": c.url,
                 "passage": c.passage,
                 "quote": c.quote,
                 "quote_start": c.quote_start,
@@ -107,7 +109,7 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
             lines.append("Nearest articles:")
             for aid in nearest:
                 m = meta[aid]
-                lines.append(f"  - {describe(m.title, m.source, m.date)} ({m.location})")
+                lines.append(f"  - {describe(m.title, m.source, m.date)} ({m.address})")
         return "\n".join(lines)
     by_n = {c.n: c for c in answer.citations}
     body = " ".join(f"{marked(s, by_n.get(n), color)} [{n}]" for s, n in answer.sentences)
@@ -116,7 +118,7 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
     for c in answer.citations:
         lines.append(f"[{c.n}] {describe(c.title, c.source, c.shown_date)}")
-        lines.append(f"    {c.location}")
+        lines.append(f"    {c.address}")
         lines.append(textwrap.indent(textwrap.fill(snippet(c, color), 96), "    "))
     return "\n".join(lines)
 
@@ -162,7 +164,7 @@ def story_text(s: Story, color: bool = False) -> list[str]:
     for q in s.quotes:
         lines.extend(textwrap.wrap(q.text, 94, initial_indent="    │ ", subsequent_indent="    │ "))
     said = ", ".join(x for x in (lead.source, lead.shown_date) if x)
-    lines.append(f"    — {said + '  ' if said else ''}{lead.url or lead.location}")
+    lines.append(f"    — {said + '  ' if said else ''}{web_address(lead.url) or lead.location}")
     others = [f"{x.source or x.location}" + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
     if others:
         lines.append(f"    also in: {', '.join(others)}")

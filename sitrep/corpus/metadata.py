@@ -152,3 +152,8 @@ def guess_title(first_line: str, first_sentence: str) -> tuple[str, bool]:
     if len(words) <= 30:
         return first_sentence.rstrip(), False
     return " ".join(words[:14]) + " …", False
+
+
+def web_address(url: str | None) -> str | None:
+    """The URL when it is one a reader can open (http or https), else None."""
+    return url if url and url.startswith(("http://", "https://")) else None

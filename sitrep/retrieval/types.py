@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sitrep.corpus.metadata import web_address
 from sitrep.records import quick_init
 
 MODES = ("bm25", "dense", "hybrid")
@@ -70,10 +71,16 @@ class Citation:
     highlights: tuple[tuple[int, int], ...] = ()  # spans of question words within passage
     answer_spans: tuple[tuple[int, int], ...] = ()  # the answer phrase within passage (inside the quote), if told
     seen: str | None = None  # no publication date, but the page showed this one above its headline
+    url: str | None = None  # the article's web address, when it has one
 
     @property
     def shown_date(self) -> str | None:
         return shown_date(self.date, self.seen)
+
+    @property
+    def address(self) -> str:
+        """What a source list shows for where the article is: its web address, else its file."""
+        return web_address(self.url) or self.location
 
 
 def shown_date(published: str | None, seen: str | None) -> str | None:

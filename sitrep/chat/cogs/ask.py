@@ -50,8 +50,8 @@ class AnswerView(SitrepView):
 
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary)
     async def more(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
-        await interaction.response.send_message(more_sources_text(self.answer, self.meta, self.shown),
-                                                ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(more_sources_text(self.answer, self.meta, self.shown),  # links, no previews
+                                                ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True)
 
     async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
         log_ = self.bot.service.feedback

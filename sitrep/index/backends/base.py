@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from sitrep.corpus.articles import Article
+from sitrep.corpus.metadata import web_address
 from sitrep.index.chunking import Passage
 from sitrep.index.manifest import Manifest
 from sitrep.index.readings import StoredReadings
@@ -115,6 +116,11 @@ class ArticleMeta:
     hash: str
     seen: str | None = None  # a date the page showed above its headline: when it was seen, not published
     passages: int = 0
+
+    @property
+    def address(self) -> str:
+        """What a source list shows for where the article is: its web address, else its file."""
+        return web_address(self.url) or self.location
 
 
 @dataclass(frozen=True)
