@@ -94,7 +94,7 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         more, up, _down = (b["custom_id"] for b in buttons)
         await fake.click(reply, more)
         extra = await next_post(fake)
-        assert extra.body["type"] == 4 and extra.body["data"]["flags"] == 64  # ephemeral
+        assert extra.body["type"] == 4 and extra.body["data"]["flags"] == 64 | 4  # ephemeral, no link previews
         no_pings(extra.body["data"])
         assert "Nearest" not in extra.body["data"]["content"] and extra.body["data"]["content"]
         await fake.click(reply, up, user_id="777")
