@@ -15,7 +15,7 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.client import BotConfig, SitrepBot
-from sitrep.chat.service import QAService, RateLimiter
+from sitrep.chat.service import QAService, RateLimiter, Scope
 from sitrep.follows.follower import Follower
 from sitrep.follows.state import FollowStore
 from sitrep.index.build import update
@@ -68,6 +68,25 @@ async def test_brief_follow_and_posts(tmp_path: Path, real_encoder: Any, real_ca
             embed = brief.body["embeds"][0]
             assert embed["title"] == "Brief: India China border tensions" and embed["fields"]
             assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
+
+            # In a channel scoped to one outlet, /brief reads only that outlet unless asked for another.
+            def sources(embed: dict[str, Any]) -> list[str]:
+                return [f["value"].rsplit("\n— ", 1)[-1] for f in embed.get("fields", [])]
+            us = [{"name": "topic", "type": 3, "value": "India US defence cooperation"}]
+            await fake.slash("brief", us)
+            await next_post(fake)
+            everywhere = sources((await next_post(fake)).body["embeds"][0])
+            service.scopes = {int(CHANNEL_ID): Scope(source="ThePrint")}
+            await fake.slash("brief", us)
+            await next_post(fake)
+            scoped = sources((await next_post(fake)).body["embeds"][0])
+            assert len(everywhere) == 3 and any("South China Morning Post" in x for x in everywhere)
+            assert scoped == [x for x in everywhere if x.startswith("ThePrint")] and len(scoped) == 1
+            await fake.slash("brief", [*us, {"name": "source", "type": 3, "value": "South China Morning Post"}])
+            await next_post(fake)
+            asked = sources((await next_post(fake)).body["embeds"][0])  # the option wins over the scope
+            assert asked and all(x.startswith("South China Morning Post") for x in asked)
+            service.scopes = {}
 
             # /follow: not for everyone, not where the bot cannot post; nothing saved then.
             topic = [{"name": "topic", "type": 3, "value": "China Pakistan defence cooperation"}]

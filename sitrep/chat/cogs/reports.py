@@ -57,6 +57,11 @@ class ReportsCog(commands.Cog):
                     until: str | None = None, source: str | None = None) -> None:
         from datetime import UTC, datetime
 
+        channel = interaction.channel  # a channel's scope (SITREP_DISCORD_CHANNEL_SCOPES) as for /ask; the options win
+        scope = self.bot.service.scopes.get((channel.parent_id if isinstance(channel, discord.Thread) else
+                                             interaction.channel_id) or 0)
+        if scope is not None:
+            source, since = source or scope.source, since or scope.since
         start, end = brief_window(since, until, datetime.now(UTC).date())  # a bad window: told before the defer
         await interaction.response.defer(thinking=True)
         b = await self.bot.service.brief(topic, start, end, source, max_entries=50)
