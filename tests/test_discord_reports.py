@@ -103,6 +103,22 @@ async def test_brief_follow_and_posts(tmp_path: Path, real_encoder: Any, real_ca
             await fake.slash("following")
             assert "China Pakistan defence cooperation" in (await next_post(fake)).body["data"]["content"]
 
+            # A follow of one outlet's stories, named with it; a channel scoped to an outlet follows that one.
+            await fake.slash("follow", [*topic, {"name": "source", "type": 3, "value": "Dawn"}], permissions=MANAGE_GUILD)
+            assert "now follows **China Pakistan defence cooperation (from Dawn)**" in (await next_post(fake)).body["data"]["content"]
+            service.scopes = {int(CHANNEL_ID): Scope(source="ThePrint")}
+            await fake.slash("follow", [{"name": "topic", "type": 3, "value": "Rajnath Singh"}], permissions=MANAGE_GUILD)
+            assert "now follows **Rajnath Singh (from ThePrint)**" in (await next_post(fake)).body["data"]["content"]
+            service.scopes = {}
+            await fake.slash("following")
+            listed = (await next_post(fake)).body["data"]["content"]
+            assert listed == ("This channel follows: **China Pakistan defence cooperation**, "
+                              "**China Pakistan defence cooperation (from Dawn)**, **Rajnath Singh (from ThePrint)**")
+            for label in ("China Pakistan defence cooperation (from Dawn)", "rajnath singh (from theprint)"):
+                await fake.slash("unfollow", [{"name": "topic", "type": 3, "value": label}], permissions=MANAGE_GUILD)
+                assert "no longer follows" in (await next_post(fake)).body["data"]["content"]
+            assert [f.label for f in service.follower.store.follows()] == ["China Pakistan defence cooperation"]
+
             # A reindex brings the story: one post in the channel, quoting it, pinging no one.
             shutil.copy(SEEDS / PAKISTAN, corpus / PAKISTAN)
             await service.reindex()

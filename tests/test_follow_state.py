@@ -36,6 +36,44 @@ def test_follows_survive_a_reopen_and_refuse_bad_topics(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_follow_may_name_one_outlet(tmp_path: Path) -> None:
+    store = FollowStore(tmp_path / "state.sqlite3")
+    anywhere = store.add(7, "India China border")
+    theprint = store.add(7, "India China border", source=" ThePrint ")
+    assert (anywhere.source, anywhere.label) == (None, "India China border")
+    assert (theprint.source, theprint.label) == ("ThePrint", "India China border (from ThePrint)")
+    with pytest.raises(FollowError, match=r"already follows 'india china BORDER \(from theprint\)'"):
+        store.add(7, "india china  BORDER", source="theprint")
+    for bad in ("!!", "x" * 101):
+        with pytest.raises(FollowError, match="outlet's name or site"):
+            store.add(7, "India", source=bad)
+    assert [(f.topic, f.source) for f in store.follows(7)] == [("India China border", None), ("India China border", "ThePrint")]
+    assert store.remove(7, "India China border", "THEPRINT") and [f.source for f in store.follows(7)] == [None]
+    store.close()
+
+
+def test_a_version_1_database_gains_outlets_and_keeps_its_follows(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema sitrep wrote before follows could name an outlet
+        db.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE follows (id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, topic TEXT NOT NULL,
+                key TEXT NOT NULL, added_by INTEGER, added_at TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (channel_id, key));
+            INSERT INTO meta VALUES ('schema_version', '1');
+            INSERT INTO follows VALUES (1, 7, 'India China border', 'india china border', NULL, '2026-11-01T00:00:00+00:00', 3);
+        """)
+    db.close()
+    store = FollowStore(path)
+    assert [(f.id, f.topic, f.source, f.last_seq) for f in store.follows()] == [(1, "India China border", None, 3)]
+    store.add(7, "India China border", source="cnn.com")
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    db.close()
+    assert [f.label for f in FollowStore(path).follows()] == ["India China border", "India China border (from cnn.com)"]
+
+
 def test_a_damaged_file_a_newer_schema_and_a_lock_are_one_line(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database at all" * 100)
@@ -84,8 +122,13 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
     assert code == 0 and "now follows" in out
     code, _, err = run(capsys, "follow", "add", "--channel", "5", "china pakistan DEFENCE")
     assert code == 2 and err.strip() == "sitrep: this channel already follows 'china pakistan DEFENCE'"
+    code, out, _ = run(capsys, "follow", "add", "--channel", "6", "--source", "The Hindu", "China Pakistan defence")
+    assert code == 0 and "now follows 'China Pakistan defence (from The Hindu)'" in out
     code, out, _ = run(capsys, "follow", "list", "--json")
-    assert [f["topic"] for f in json.loads(out)] == ["China Pakistan defence"]
+    assert [(f["topic"], f["source"]) for f in json.loads(out)] == [("China Pakistan defence", None),
+                                                                    ("China Pakistan defence", "The Hindu")]
+    code, out, _ = run(capsys, "follow", "list")
+    assert "6  China Pakistan defence (from The Hindu)  (since " in out
     code, out, _ = run(capsys, "follow", "check", "--json")
     assert code == 0 and json.loads(out)["deliveries"] == []  # nothing arrived since the follow
 
@@ -96,12 +139,17 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
     _, dry, _ = run(capsys, "follow", "check", "--dry-run", "--json")
     _, real, _ = run(capsys, "follow", "check", "--json")
     assert json.loads(dry)["deliveries"] == json.loads(real)["deliveries"]  # --dry-run shows exactly what is posted
+    assert [(d["channel_id"], d["source"]) for d in json.loads(real)["deliveries"]] == [(5, None)]  # Dawn's: not The Hindu's
     code, out, _ = run(capsys, "follow", "check", "--json")
     assert json.loads(out)["deliveries"] == []  # ... and once marked, never again
     code, out, _ = run(capsys, "follow", "remove", "--channel", "5", "China Pakistan defence")
     assert code == 0
     code, _, err = run(capsys, "follow", "remove", "--channel", "5", "China Pakistan defence")
     assert code == 2 and "does not follow" in err
+    code, _, err = run(capsys, "follow", "remove", "--channel", "6", "China Pakistan defence")
+    assert code == 2 and "(a follow of one outlet is removed with its --source)" in err
+    code, out, _ = run(capsys, "follow", "remove", "--channel", "6", "--source", "the hindu", "China Pakistan defence")
+    assert code == 0 and "no longer follows 'China Pakistan defence (from the hindu)'" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -242,9 +242,11 @@ class QAService:
     def status(self) -> dict[str, Any]:
         return {**self.engine.status(), "last_refresh": self.last_refresh}
 
-    def outlets(self) -> tuple[str, ...]:
-        """The index's outlets, for /ask's source autocomplete."""
-        return self.engine.backend.stats().outlets
+    def outlets(self, typed: str = "") -> list[str]:
+        """The index's outlets that contain what was typed, for a source option's autocomplete (Discord
+        shows 25 at most)."""
+        typed = typed.lower().strip()
+        return [o for o in self.engine.backend.stats().outlets if typed in o.lower()][:25]
 
     @property
     def reindexing(self) -> bool:

@@ -28,30 +28,32 @@ def _add(args: argparse.Namespace, app: App, store: FollowStore) -> int:
     finally:
         backend.close()
     try:
-        f = store.add(args.channel, args.topic)
+        f = store.add(args.channel, args.topic, source=args.source)
     except FollowError as exc:
         raise UserError(str(exc)) from None
-    print(f"channel {f.channel_id} now follows {f.topic!r}: new stories from the next update on")
+    print(f"channel {f.channel_id} now follows {f.label!r}: new stories from the next update on")
     return 0
 
 
 def _remove(args: argparse.Namespace, app: App, store: FollowStore) -> int:
-    if not store.remove(args.channel, args.topic):
-        raise UserError(f"channel {args.channel} does not follow {args.topic!r}: `sitrep follow list` shows what it follows")
-    print(f"channel {args.channel} no longer follows {args.topic!r}")
+    label = f"{args.topic} (from {args.source})" if args.source else args.topic
+    if not store.remove(args.channel, args.topic, args.source):
+        raise UserError(f"channel {args.channel} does not follow {label!r}: `sitrep follow list` shows what it follows "
+                        "(a follow of one outlet is removed with its --source)")
+    print(f"channel {args.channel} no longer follows {label!r}")
     return 0
 
 
 def _list(args: argparse.Namespace, app: App, store: FollowStore) -> int:
     follows = store.follows(args.channel)
     if args.json:
-        print(json.dumps([{"id": f.id, "channel_id": f.channel_id, "topic": f.topic, "added_at": f.added_at}
-                          for f in follows]))
+        print(json.dumps([{"id": f.id, "channel_id": f.channel_id, "topic": f.topic, "source": f.source,
+                           "added_at": f.added_at} for f in follows]))
         return 0
     if not follows:
         print("no follows yet: `sitrep follow add --channel ID \"topic\"`, or /follow in Discord")
     for f in follows:
-        print(f"{f.channel_id}  {f.topic}  (since {f.added_at})")
+        print(f"{f.channel_id}  {f.label}  (since {f.added_at})")
     return 0
 
 

@@ -72,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     for action, text in (("add", "follow a topic in a channel"), ("remove", "stop following a topic in a channel")):
         a = fo_sub.add_parser(action, help=text)
         a.add_argument("--channel", type=_positive, required=True, help="the Discord channel id")
+        a.add_argument("--source", help="only stories from this outlet or site (e.g. ThePrint, cnn.com)")
         a.add_argument("topic")
     for a in fo_sub.choices.values():
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")

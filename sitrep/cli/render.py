@@ -197,7 +197,7 @@ def check_json(report: Any, dry_run: bool) -> dict[str, Any]:
     """`sitrep follow check --json`: per follow, the stories it would post and the posts it would update."""
     return {"dry_run": dry_run, "articles_new": report.articles_new, "follows": report.follows,
             "seconds": round(report.seconds, 4),
-            "deliveries": [{"channel_id": d.follow.channel_id, "topic": d.follow.topic, "digest": d.digest,
+            "deliveries": [{"channel_id": d.follow.channel_id, "topic": d.follow.topic, "source": d.follow.source, "digest": d.digest,
                             "new": [_story_json(s) for s in d.new],
                             "updates": [{"post_id": p.id, "message_id": p.message_id, "story": _story_json(s)}
                                         for p, s in d.updates]}
@@ -213,7 +213,7 @@ def check_text(report: Any, dry_run: bool) -> str:
     for d in active:
         lines.append("")
         what = f"{len(d.new)} new stor{'y' if len(d.new) == 1 else 'ies'}" + (" as one digest" if d.digest else "")
-        lines.append(f"#{d.follow.channel_id} “{d.follow.topic}”: {verb} {what}"
+        lines.append(f"#{d.follow.channel_id} “{d.follow.label}”: {verb} {what}"
                      + (f", {len(d.updates)} earlier post(s) updated with more outlets" if d.updates else ""))
         for s in d.new:
             lines.extend("  " + line for line in story_text(s))

@@ -83,6 +83,9 @@ class Follower:
         for f, topic, rows in zip(usable, topics, scored):
             mine = {x.article_id for x in arrivals if x.seq > f.last_seq and present.get(x.article_id) == x.hash}
             relevant = [r for r in briefer.relevant(rows) if r.article_id in mine]
+            if f.source and relevant:  # a follow of one outlet: its stories only
+                meta = backend.articles([r.article_id for r in relevant])
+                relevant = [r for r in relevant if r.article_id in meta and meta[r.article_id].from_source(f.source)]
             if not relevant:
                 report.deliveries.append(Delivery(f, (), ()))
                 continue

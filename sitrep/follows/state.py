@@ -23,7 +23,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -33,13 +33,14 @@ from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateErr
 if TYPE_CHECKING:
     from sitrep.follows.follower import Delivery
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a follow may name one outlet or site (follows.source)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS follows (
     id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, topic TEXT NOT NULL, key TEXT NOT NULL,
-    added_by INTEGER, added_at TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, UNIQUE (channel_id, key));
+    added_by INTEGER, added_at TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, source TEXT,
+    UNIQUE (channel_id, key));
 CREATE TABLE IF NOT EXISTS arrivals (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL,
     baseline INTEGER NOT NULL DEFAULT 0, UNIQUE (article_id, hash));
@@ -65,6 +66,12 @@ class Follow:
     added_by: int | None
     added_at: str
     last_seq: int
+    source: str | None = None  # only stories from this outlet or site (a substring, as `ask --source`)
+
+    @property
+    def label(self) -> str:
+        """How it is named to people: the topic, and the outlet when it has one."""
+        return f"{self.topic} (from {self.source})" if self.source else self.topic
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,10 @@ class Post:
     message_id: int | None
 
 
-def topic_key(topic: str) -> str:
-    return " ".join(topic.lower().split())
+def topic_key(topic: str, source: str | None = None) -> str:
+    """What makes a follow one of a kind in its channel: the topic's words, and its outlet if any."""
+    key = " ".join(topic.lower().split())
+    return f"{key} @{' '.join(source.lower().split())}" if source else key
 
 
 class FollowStore:
@@ -105,6 +114,11 @@ class FollowStore:
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise StateTooNew(f"the follow database {path} was written by a newer sitrep (schema {row[0]}, this one "
                                       f"knows {SCHEMA_VERSION}): upgrade sitrep, or point SITREP_STATE_PATH elsewhere")
+                elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: follows gain an outlet (none for those there)
+                    columns = {r[1] for r in self._db.execute("PRAGMA table_info(follows)")}
+                    if "source" not in columns:
+                        self._db.execute("ALTER TABLE follows ADD COLUMN source TEXT")
+                    self._db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
         except StateError:
             self._db.close()
             raise
@@ -148,27 +162,34 @@ class FollowStore:
         return StateError(f"the follow database {self.path} failed: {text}")
 
     # -- follows ---------------------------------------------------------------------------------
-    def add(self, channel_id: int, topic: str, added_by: int | None = None) -> Follow:
+    def add(self, channel_id: int, topic: str, added_by: int | None = None, source: str | None = None) -> Follow:
         topic = " ".join(topic.split())
+        source = " ".join((source or "").split()) or None
         if not any(ch.isalnum() for ch in topic):
             raise FollowError("the topic has no words: follow a few words, e.g. /follow India China border talks")
         if len(topic) > 200:
             raise FollowError("the topic is too long: at most 200 characters, a few words work best")
+        if source is not None and (len(source) > 100 or not any(ch.isalnum() for ch in source)):
+            raise FollowError("the source should be an outlet's name or site, e.g. ThePrint or cnn.com (at most 100 characters)")
         with self._write() as db:
             newest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM arrivals").fetchone()[0]
+            follow = Follow(0, channel_id, topic, added_by, _now(), newest, source)
             try:
-                cur = db.execute("INSERT INTO follows (channel_id, topic, key, added_by, added_at, last_seq) VALUES (?,?,?,?,?,?)",
-                                 (channel_id, topic, topic_key(topic), added_by, _now(), newest))
+                cur = db.execute("INSERT INTO follows (channel_id, topic, key, added_by, added_at, last_seq, source) "
+                                 "VALUES (?,?,?,?,?,?,?)", (channel_id, topic, topic_key(topic, source), added_by,
+                                                            follow.added_at, newest, source))
             except sqlite3.IntegrityError:
-                raise FollowError(f"this channel already follows {topic!r}") from None
-            return Follow(int(cur.lastrowid or 0), channel_id, topic, added_by, _now(), newest)
+                raise FollowError(f"this channel already follows {follow.label!r}") from None
+            return replace(follow, id=int(cur.lastrowid or 0))
 
-    def remove(self, channel_id: int, topic: str) -> bool:
+    def remove(self, channel_id: int, topic: str, source: str | None = None) -> bool:
+        """Stop the channel's follow of this topic (from this outlet, when the follow names one)."""
         with self._write() as db:
-            return db.execute("DELETE FROM follows WHERE channel_id=? AND key=?", (channel_id, topic_key(topic))).rowcount > 0
+            return db.execute("DELETE FROM follows WHERE channel_id=? AND key=?",
+                              (channel_id, topic_key(topic, source))).rowcount > 0
 
     def follows(self, channel_id: int | None = None) -> list[Follow]:
-        sql = "SELECT id, channel_id, topic, added_by, added_at, last_seq FROM follows"
+        sql = "SELECT id, channel_id, topic, added_by, added_at, last_seq, source FROM follows"
         rows = self._read(sql + (" WHERE channel_id=? ORDER BY id" if channel_id is not None else " ORDER BY id"),
                           (channel_id,) if channel_id is not None else ())
         return [Follow(*r) for r in rows]

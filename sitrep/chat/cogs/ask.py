@@ -110,9 +110,7 @@ class AskCog(commands.Cog):
 
     async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """/ask source: the index's outlets that contain what was typed (Discord shows 25 at most)."""
-        typed = current.lower().strip()
-        outlets = [o for o in self.bot.service.outlets() if typed in o.lower()]
-        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in outlets[:25]]
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in self.bot.service.outlets(current)]
 
     @app_commands.command(name="ask", description="Ask the news corpus; the answer quotes its sources verbatim")
     @app_commands.describe(question="What you want to know, e.g. What did China propose to India?",

@@ -17,6 +17,7 @@ from sitrep.chat.failures import SitrepView
 from sitrep.chat.render import NO_PINGS, brief_embed, clean, digest_embed, shorten, story_embed
 from sitrep.errors import SitrepError
 from sitrep.follows.errors import StateError
+from sitrep.follows.state import topic_key
 from sitrep.retrieval.dates import brief_window
 
 if TYPE_CHECKING:
@@ -49,10 +50,14 @@ class ReportsCog(commands.Cog):
         bot.service.after_update.append(self.post_follows)
 
     # -- /brief -------------------------------------------------------------------------------------
+    async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in self.bot.service.outlets(current)]
+
     @app_commands.command(name="brief", description="What has happened on a topic: its stories, newest first, each quoted")
     @app_commands.describe(topic="A few words, e.g. India China border talks",
                            since="Only since: 30d, 2w, 6m or YYYY-MM-DD", until="The window's last day, YYYY-MM-DD",
                            source="Only articles from this outlet or site")
+    @app_commands.autocomplete(source=source_choices)
     async def brief(self, interaction: discord.Interaction, topic: str, since: str | None = None,
                     until: str | None = None, source: str | None = None) -> None:
         from datetime import UTC, datetime
@@ -87,8 +92,10 @@ class ReportsCog(commands.Cog):
         return follower.store
 
     @app_commands.command(name="follow", description="Post new stories on a topic to this channel as they arrive")
-    @app_commands.describe(topic="A few words, e.g. India China border talks")
-    async def follow(self, interaction: discord.Interaction, topic: str) -> None:
+    @app_commands.describe(topic="A few words, e.g. India China border talks",
+                           source="Only stories from this outlet or site (default: the channel's, if it has one)")
+    @app_commands.autocomplete(source=source_choices)
+    async def follow(self, interaction: discord.Interaction, topic: str, source: str | None = None) -> None:
         if interaction.guild is None or interaction.channel_id is None:
             await interaction.response.send_message("Follows post to a server channel: use /follow in one.", ephemeral=True,
                                                     allowed_mentions=NO_PINGS)
@@ -107,9 +114,12 @@ class ReportsCog(commands.Cog):
             return
         store = self._store()
         store.sync(self.bot.service.engine.backend.article_hashes())  # what is indexed now is not news
-        f = store.add(interaction.channel_id, topic, interaction.user.id)
+        if source is None:  # a channel scoped to one outlet follows that outlet's stories
+            scope = self.bot.service.scopes.get((interaction.channel.parent_id if thread else interaction.channel_id) or 0)
+            source = scope.source if scope is not None else None
+        f = store.add(interaction.channel_id, topic, interaction.user.id, source=source)
         await interaction.response.send_message(
-            f"This channel now follows **{clean(f.topic)}**: each new story on it is posted here as it arrives, "
+            f"This channel now follows **{clean(f.label)}**: each new story on it is posted here as it arrives, "
             "quoting the sentence that matters.", allowed_mentions=NO_PINGS)
 
     async def followed_topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -118,7 +128,7 @@ class ReportsCog(commands.Cog):
         except StateError:
             return []
         typed = current.lower()
-        return [app_commands.Choice(name=f.topic[:100], value=f.topic[:100]) for f in follows if typed in f.topic.lower()][:25]
+        return [app_commands.Choice(name=f.label[:100], value=f.label[:100]) for f in follows if typed in f.label.lower()][:25]
 
     @app_commands.command(name="unfollow", description="Stop posting new stories on a topic to this channel")
     @app_commands.describe(topic="One of this channel's follows")
@@ -128,8 +138,13 @@ class ReportsCog(commands.Cog):
             await interaction.response.send_message("Only sitrep admins can remove follows here (SITREP_FOLLOW_WHO).",
                                                     ephemeral=True, allowed_mentions=NO_PINGS)
             return
-        removed = self._store().remove(interaction.channel_id or 0, topic)
-        text = (f"This channel no longer follows **{clean(topic)}**." if removed
+        store = self._store()
+        key = topic_key(topic)
+        mine = store.follows(interaction.channel_id or 0)  # by its label (as /following names it), else an outlet-free topic
+        f = next((f for f in mine if topic_key(f.label) == key), None) or \
+            next((f for f in mine if f.source is None and topic_key(f.topic) == key), None)
+        removed = f is not None and store.remove(f.channel_id, f.topic, f.source)
+        text = (f"This channel no longer follows **{clean(f.label)}**." if f is not None and removed
                 else f"This channel does not follow **{clean(topic)}**: /following lists what it follows.")
         await interaction.response.send_message(text, ephemeral=not removed, allowed_mentions=NO_PINGS)
 
@@ -139,7 +154,7 @@ class ReportsCog(commands.Cog):
         if not follows:
             text = "This channel follows nothing yet: `/follow topic: India China border talks`."
         else:
-            text = shorten("This channel follows: " + ", ".join(f"**{clean(f.topic)}**" for f in follows), 1900)
+            text = shorten("This channel follows: " + ", ".join(f"**{clean(f.label)}**" for f in follows), 1900)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # -- posting ------------------------------------------------------------------------------------
@@ -202,12 +217,12 @@ class ReportsCog(commands.Cog):
         sent = 0
         try:
             if d.digest:
-                msg = await channel.send(embed=digest_embed(d.follow.topic, list(d.new)), allowed_mentions=NO_PINGS)
+                msg = await channel.send(embed=digest_embed(d.follow.label, list(d.new)), allowed_mentions=NO_PINGS)
                 ids = {s.key: msg.id for s in d.new}
                 sent += 1
             else:
                 for s in d.new:
-                    msg = await channel.send(embed=story_embed(s, d.follow.topic), allowed_mentions=NO_PINGS)
+                    msg = await channel.send(embed=story_embed(s, d.follow.label), allowed_mentions=NO_PINGS)
                     ids[s.key] = msg.id
                     sent += 1
             for post, s in d.updates:
@@ -219,9 +234,9 @@ class ReportsCog(commands.Cog):
                     continue  # deleted by someone: nothing to update
                 if msg.embeds and msg.embeds[0].title and msg.embeds[0].title.startswith(tuple("0123456789")) \
                         and "new stories" in msg.embeds[0].title:
-                    await msg.reply(embed=story_embed(s, d.follow.topic), allowed_mentions=NO_PINGS)  # under a digest
+                    await msg.reply(embed=story_embed(s, d.follow.label), allowed_mentions=NO_PINGS)  # under a digest
                 else:
-                    await msg.edit(embed=story_embed(s, d.follow.topic), allowed_mentions=NO_PINGS)
+                    await msg.edit(embed=story_embed(s, d.follow.label), allowed_mentions=NO_PINGS)
                 sent += 1
         except discord.Forbidden:
             log.warning("follow %r: no permission to post in channel %s; its stories are marked delivered",

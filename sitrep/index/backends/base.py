@@ -117,6 +117,11 @@ class ArticleMeta:
     seen: str | None = None  # a date the page showed above its headline: when it was seen, not published
     passages: int = 0
 
+    def from_source(self, source: str) -> bool:
+        """Whether `source` names this article's outlet or site, as a search's source filter reads it: a
+        substring of its outlet and location, case aside (its web address too)."""
+        return source.lower().strip() in f"{self.source or ''} {self.location} {self.url or ''}".lower()
+
     @property
     def address(self) -> str:
         """What a source list shows for where the article is: its web address, else its file."""
