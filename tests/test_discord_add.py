@@ -1,10 +1,11 @@
-"""/add in Discord, end to end: the real discord.py client against tests/fake_discord.py, the App's page
+"""/add and /feeds in Discord, end to end: the real discord.py client against tests/fake_discord.py, the App's page
 fetcher against news pages served on 127.0.0.1, the fake encoder (so it runs with the fast tests).
 Refused to non-admins (nothing fetched); an admin's page is saved, indexed and answered from; the same
 page again changes nothing; a page that cannot be used is one line to the admin alone."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,8 @@ def app(tmp_path: Path) -> Iterator[App]:
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     settings = load_settings(corpus_dir=corpus, index_dir=tmp_path / "idx", embed_cache_dir=tmp_path / "emb",
-                             feeds_allow_private=True, feed_host_delay_s=0.0)
+                             feeds_allow_private=True, feed_host_delay_s=0.0, feeds=tmp_path / "feeds.txt",
+                             feeds_state=tmp_path / "feeds-state.json")
     yield App(settings, lambda _s: FakeEncoder())
 
 
@@ -78,5 +80,58 @@ async def test_add_a_page_from_discord(app: App, site: Site) -> None:  # noqa: F
                 assert failed.body["flags"] == 64 and says in failed.body["content"]
                 assert "\n" not in failed.body["content"] and "Traceback" not in failed.body["content"]
             assert service.engine.status()["articles"] == before + 1 and not service.reindexing
+        finally:
+            await stopped(bot, task)
+
+
+async def test_feeds_from_discord(app: App, site: Site) -> None:  # noqa: F811
+    """/feeds add reads the feed first (a page that is not one is refused, nothing listed), lists it and pulls
+    its stories at once (the refresh: pull, update, swap); /feeds list shows it; /feeds remove stops it."""
+    serve_news(site)
+    target = app.target()
+    app.update(target, app.settings.corpus_dir)
+    service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
+                        limiter=RateLimiter(limit=100), pull_feeds=app.pull_feeds, feed_list=app.feed_list(),
+                        probe_feed=app.probe_feed)
+    before = service.engine.status()["articles"]
+    bot = SitrepBot(service, BotConfig())
+    fake = FakeDiscord()
+
+    def feeds(action: str, url: str | None = None) -> list[dict[str, object]]:
+        return [{"name": action, "type": 1, "options": [{"name": "url", "type": 3, "value": url}] if url else []}]
+
+    async with serving(fake):
+        task = await started(fake, bot)
+        try:
+            await fake.slash("feeds", feeds("list"))
+            assert "No feeds yet" in (await next_post(fake)).body["data"]["content"]
+            await fake.slash("feeds", feeds("add", f"{site.base}/rss.xml"))  # not an admin
+            assert (await next_post(fake)).body["data"]["content"] == "Only sitrep admins can add feeds."
+
+            await fake.slash("feeds", feeds("add", f"{site.base}/markets"), permissions=MANAGE_GUILD)
+            await next_post(fake)
+            refused = (await next_post(fake)).body
+            assert refused["flags"] & 64 and "not an RSS or Atom feed" in refused["content"] and "\n" not in refused["content"]
+            assert app.feed_list().urls() == []
+
+            await fake.slash("feeds", feeds("add", f"{site.base}/rss.xml"), permissions=MANAGE_GUILD)
+            await next_post(fake)
+            added = (await next_post(fake)).body
+            no_pings(added)
+            assert added["content"].startswith("Added feed **The Daily Ledger — World** (4 items now)")
+            assert "Pulling its stories now" in added["content"] and added["flags"] == 64 | 4  # no link previews
+            for _ in range(300):  # the refresh runs in the background
+                if service.last_refresh is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert service.last_refresh is not None and service.last_refresh.get("saved_from_feeds") == 3
+            assert service.engine.status()["articles"] == before + 3
+
+            await fake.slash("feeds", feeds("list"))
+            assert f"• {site.base}/rss.xml" in (await next_post(fake)).body["data"]["content"]
+            await fake.slash("feeds", feeds("remove", f"{site.base}/rss.xml"), permissions=MANAGE_GUILD)
+            await next_post(fake)
+            assert "No longer reading" in (await next_post(fake)).body["content"]
+            assert app.feed_list().urls() == [] and service.engine.status()["articles"] == before + 3
         finally:
             await stopped(bot, task)

@@ -239,7 +239,7 @@ def test_requests_to_one_host_are_spaced() -> None:
 def test_cli_feeds_add_list_remove_and_refusals(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
     assert main(["feeds", "list"]) == 0 and "no feeds yet" in capsys.readouterr().out
-    assert main(["feeds", "add", "https://news.example/rss"]) == 0
+    assert main(["feeds", "add", "https://news.example/rss", "--no-check"]) == 0
     assert main(["feeds", "add", "https://news.example/rss"]) == 0 and "already listed" in capsys.readouterr().out
     assert main(["feeds", "list"]) == 0 and capsys.readouterr().out == "https://news.example/rss\n"
     for bad in ("file:///etc/passwd", "javascript:alert(1)", "news.example/rss"):
@@ -250,6 +250,23 @@ def test_cli_feeds_add_list_remove_and_refusals(capsys, tmp_path: Path, monkeypa
     assert main(["feeds", "remove", "https://other.example/rss"]) == 2 and "not in" in capsys.readouterr().err
     assert main(["feeds", "remove", "https://news.example/rss"]) == 0
     assert main(["feeds", "pull"]) == 2 and "no feeds to pull" in capsys.readouterr().err
+
+
+def test_cli_feeds_add_reads_the_feed_first_and_keeps_the_files_comments(capsys, site: Site, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_news(site)
+    monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
+    monkeypatch.setenv("SITREP_FEEDS_ALLOW_PRIVATE", "true")
+    (tmp_path / "feeds.txt").write_text("# world desk\nhttps://a.example/rss  # wire\n\n# markets\nhttps://b.example/rss")
+    assert main(["feeds", "add", f"{site.base}/rss.xml"]) == 0
+    assert f"added: {site.base}/rss.xml — The Daily Ledger — World, 4 items now" in capsys.readouterr().out
+    for url, reason in ((f"{site.base}/markets", "not an RSS or Atom feed"), (f"{site.base}/gone.xml", "HTTP 404")):
+        assert main(["feeds", "add", url]) == 2
+        err = capsys.readouterr().err
+        assert err == f"sitrep: {url}: {reason}" + err.split(reason, 1)[1] and err.count("\n") == 1
+        assert err.endswith("; not added (--no-check adds it unread)\n")
+    assert main(["feeds", "remove", "https://a.example/rss"]) == 0
+    assert (tmp_path / "feeds.txt").read_text() == f"# world desk\n\n# markets\nhttps://b.example/rss\n{site.base}/rss.xml\n"
 
 
 def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -112,6 +112,14 @@ class App:
         finally:
             fetcher.close()
 
+    def probe_feed(self, url: str) -> tuple[str | None, int]:
+        """(title, items) of a feed before it is listed; FetchError or CorpusError with one line if it is not one."""
+        fetcher = self.fetcher()
+        try:
+            return ingest.probe_feed(url, fetcher)
+        finally:
+            fetcher.close()
+
     def add_pages(self, urls: list[str], corpus: Path | None = None) -> tuple[list[ingest.Page], list[str]]:
         """News pages by their addresses into the corpus folder (not the index: see update): the pages
         saved or already there, and one line for each that could not be used."""

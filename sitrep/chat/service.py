@@ -177,6 +177,8 @@ class QAService:
     k: int = 10
     pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
     add_pages: Callable[[list[str]], tuple[list[Any], list[str]]] | None = None  # App.add_pages: pages into the corpus
+    feed_list: Any = None  # sitrep.feeds.ingest.FeedList: the feeds the refresh pulls (/feeds)
+    probe_feed: Callable[[str], tuple[str | None, int]] | None = None  # App.probe_feed: (title, items) of a feed
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since

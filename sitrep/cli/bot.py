@@ -51,7 +51,7 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
     service = QAService(engine, lambda: app.engine(target), app.updater(target),
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
                         FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=app.pull_feeds,
-                        scopes=scopes, add_pages=app.add_pages)
+                        scopes=scopes, add_pages=app.add_pages, feed_list=app.feed_list(), probe_feed=app.probe_feed)
     try:  # a damaged or locked follow database turns follows off, with the reason; questions still work
         service.follower = app.follower()
     except StateError as exc:

@@ -12,13 +12,26 @@ from typing import Any
 from sitrep.app.compose import App
 from sitrep.cli.ask import target_of
 from sitrep.cli.errors import UserError
+from sitrep.feeds.errors import FetchError
+from sitrep.feeds.ingest import check_url
 
 
 def cmd_feeds(args: argparse.Namespace, app: App) -> int:
     listed = app.feed_list()
     if args.action == "add":
-        added = listed.add(args.url)
-        print(f"{'added' if added else 'already listed'}: {args.url.strip()} ({listed.path})")
+        url = check_url(args.url)
+        if url in listed.urls():
+            print(f"already listed: {url} ({listed.path})")
+            return 0
+        what = ""
+        if not args.no_check:  # a typo or a page that is not a feed is told now, not at the next pull
+            try:
+                title, items = app.probe_feed(url)
+            except FetchError as exc:
+                raise UserError(f"{url}: {exc}; not added (--no-check adds it unread)") from None
+            what = f" — {title or 'untitled feed'}, {items} item{'' if items == 1 else 's'} now"
+        listed.add(url)
+        print(f"added: {url}{what} ({listed.path})")
         return 0
     if args.action == "remove":
         if not listed.remove(args.url):

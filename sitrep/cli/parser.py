@@ -30,8 +30,11 @@ def parser() -> argparse.ArgumentParser:
 
     fd = sub.add_parser("feeds", help="RSS/Atom feeds: add, list, remove, pull new items into the corpus")
     fd_sub = fd.add_subparsers(dest="action", required=True)
-    for action, text in (("add", "add a feed URL"), ("remove", "remove a feed URL")):
-        fd_sub.add_parser(action, help=text).add_argument("url")
+    for action, text in (("add", "add a feed URL (read once first: it must be an RSS or Atom feed)"), ("remove", "remove a feed URL")):
+        fa = fd_sub.add_parser(action, help=text)
+        fa.add_argument("url")
+        if action == "add":
+            fa.add_argument("--no-check", action="store_true", help="list it without reading it first (offline)")
     fd_sub.add_parser("list", help="the feeds pulled (SITREP_FEEDS)")
     pl = fd_sub.add_parser("pull", help="fetch new items' pages into the corpus, then update the index")
     pl.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")

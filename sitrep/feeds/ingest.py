@@ -89,18 +89,25 @@ class FeedList:
         url, urls = check_url(url), self.urls()
         if url in urls:
             return False
-        self._write([*urls, url])
+        lines = self._lines()
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        self._write([*lines, url + "\n"])
         return True
 
     def remove(self, url: str) -> bool:
-        urls = self.urls()
-        if url.strip() not in urls:
+        """Drops the URL's line; every other line (comments, blank lines) is kept as it was."""
+        url = url.strip()
+        if url not in self.urls():
             return False
-        self._write([u for u in urls if u != url.strip()])
+        self._write([line for line in self._lines() if line.split("#", 1)[0].strip() != url])
         return True
 
-    def _write(self, urls: list[str]) -> None:
-        _atomic_write(self.path, "".join(u + "\n" for u in urls))
+    def _lines(self) -> list[str]:
+        return self.path.read_text("utf-8").splitlines(keepends=True) if self.path.is_file() else []
+
+    def _write(self, lines: list[str]) -> None:
+        _atomic_write(self.path, "".join(lines))
 
 
 def public_address(ip: str) -> bool:
@@ -269,8 +276,6 @@ class _Watchdog:
 
 
 def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> PullReport:
-    import feedparser
-
     from sitrep.corpus.articles import extract_html
 
     report = PullReport(feeds=len(feeds))
@@ -285,9 +290,10 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                 report.failures.append(f"{feed_url}: {exc}")
                 report.feeds_failed += 1
                 continue
-            parsed = feedparser.parse(body)
-            if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-                report.failures.append(f"{feed_url}: not an RSS or Atom feed (no items could be read): check the URL")
+            try:
+                parsed = _parse_feed(body)
+            except FetchError as exc:
+                report.failures.append(f"{feed_url}: {exc}")
                 report.feeds_failed += 1
                 continue
             outlet = (parsed.feed.get("title") or "").strip() or None
@@ -302,6 +308,23 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
     finally:
         _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True))
     return report
+
+
+def probe_feed(url: str, fetcher: Fetcher) -> tuple[str | None, int]:
+    """(title, items) of the feed at `url`, read with every limit of a pull; FetchError or CorpusError with
+    one line when it cannot be read or is not a feed. What `feeds add` checks before listing a URL."""
+    body, _, _ = fetcher.get(check_url(url))
+    parsed = _parse_feed(body)
+    return (parsed.feed.get("title") or "").strip() or None, len(parsed.entries)
+
+
+def _parse_feed(body: bytes) -> Any:
+    import feedparser
+
+    parsed = feedparser.parse(body)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        raise FetchError("not an RSS or Atom feed (no items could be read): check the URL")
+    return parsed
 
 
 def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, items: dict[str, str],

@@ -1,15 +1,19 @@
-"""/status for everyone; /reindex and /add for admins only (configured ids or roles, else Manage Server)."""
+"""/status and /feeds list for everyone; /reindex, /add and /feeds add|remove for admins only (configured ids or
+roles, else Manage Server)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from sitrep.chat.render import NO_PINGS
+from sitrep.chat.render import NO_PINGS, clean, shorten
+from sitrep.feeds.errors import FetchError
+from sitrep.feeds.ingest import check_url
 
 if TYPE_CHECKING:
     from sitrep.chat.client import SitrepBot
@@ -18,8 +22,11 @@ log = logging.getLogger("sitrep.bot")
 
 
 class AdminCog(commands.Cog):
+    feeds = app_commands.Group(name="feeds", description="The RSS/Atom feeds the bot reads")
+
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
+        self._tasks: set[asyncio.Task[Any]] = set()  # refreshes started by /feeds add, kept until they end
 
     @app_commands.command(name="status", description="What the index holds: articles, passages, newest article, last build")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -36,13 +43,13 @@ class AdminCog(commands.Cog):
                         inline=False)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
 
-    async def _may_change(self, interaction: discord.Interaction, refusal: str, busy: str) -> bool:
-        """Whether the user may change the corpus now (an admin, and no reindex running); if so the reply is
-        deferred (the change takes a while), if not they alone are told why."""
+    async def _may_change(self, interaction: discord.Interaction, refusal: str, busy: str | None) -> bool:
+        """Whether the user may change the corpus now (an admin, and no reindex running unless `busy` is None);
+        if so the reply is deferred (the change takes a while), if not they alone are told why."""
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
         manage = bool(interaction.permissions and interaction.permissions.manage_guild)
         why = (refusal if not self.bot.service.admins.allows(interaction.user.id, roles, manage)
-               else busy if self.bot.service.reindexing else None)
+               else busy if busy is not None and self.bot.service.reindexing else None)
         if why is not None:
             await interaction.response.send_message(why, ephemeral=True, allowed_mentions=NO_PINGS)
             return False
@@ -63,6 +70,61 @@ class AdminCog(commands.Cog):
             if not page.date:
                 text += " It has no publication date: briefs and dated questions will not place it."
         await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
+
+    # -- /feeds -------------------------------------------------------------------------------------
+    def _feed_list(self) -> Any:
+        if self.bot.service.feed_list is None or self.bot.service.probe_feed is None:
+            raise FetchError("feeds are not set up in this bot")
+        return self.bot.service.feed_list
+
+    async def listed_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        urls = self.bot.service.feed_list.urls() if self.bot.service.feed_list is not None else []
+        return [app_commands.Choice(name=u[:100], value=u[:100]) for u in urls if current.lower() in u.lower()][:25]
+
+    @feeds.command(name="add", description="Admins: read a new RSS/Atom feed; its stories join the corpus")
+    @app_commands.describe(url="the feed's http(s) address")
+    async def feeds_add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
+        listed = self._feed_list()  # not set up: the tree's handler says so, in one line
+        if not await self._may_change(interaction, "Only sitrep admins can add feeds.", None):
+            return
+        url = check_url(url)  # a refusal (file:, no scheme) or a feed that cannot be read: the tree's handler
+        if url in listed.urls():
+            await interaction.followup.send(f"Already read: {url}", ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        title, items = await asyncio.to_thread(self.bot.service.probe_feed, url)  # read once: is it a feed?
+        listed.add(url)
+        text = f"Added feed **{clean(title or 'untitled')}** ({items} item{'' if items == 1 else 's'} now): {url}. "
+        if self.bot.service.pull_feeds is None:
+            text += "This bot does not pull feeds itself: `sitrep feeds pull` does."
+        elif self.bot.service.reindexing:
+            text += "A reindex or refresh is running; its stories come with the next refresh."
+        else:
+            task = asyncio.create_task(self.bot.service.refresh())  # pulls every feed, then updates and swaps
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            text += "Pulling its stories now; /status shows when that is done."
+        await interaction.followup.send(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
+                                        suppress_embeds=True)
+
+    @feeds.command(name="remove", description="Admins: stop reading a feed (its stories already indexed stay)")
+    @app_commands.describe(url="one of the feeds (/feeds list)")
+    @app_commands.autocomplete(url=listed_feeds)
+    async def feeds_remove(self, interaction: discord.Interaction, url: str) -> None:
+        listed = self._feed_list()
+        if not await self._may_change(interaction, "Only sitrep admins can remove feeds.", None):
+            return
+        text = (f"No longer reading {url.strip()} (its stories already indexed stay)." if listed.remove(url)
+                else f"{url.strip()} is not read here: /feeds list shows what is.")
+        await interaction.followup.send(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
+                                        suppress_embeds=True)
+
+    @feeds.command(name="list", description="The RSS/Atom feeds the bot reads")
+    async def feeds_list(self, interaction: discord.Interaction) -> None:
+        urls = self._feed_list().urls()
+        text = ("Feeds read here:\n" + "\n".join(f"• {u}" for u in urls)) if urls else \
+            "No feeds yet: an admin adds one with `/feeds add url`."
+        await interaction.response.send_message(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
+                                                suppress_embeds=True)
 
     @app_commands.command(name="reindex", description="Admins: index new and changed articles of the corpus now")
     async def reindex(self, interaction: discord.Interaction) -> None:
