@@ -103,6 +103,9 @@ class AdminCog(commands.Cog):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             text += "Pulling its stories now; /status shows when that is done."
+            minutes = self.bot.config.refresh_minutes
+            text += (f" New ones come every {minutes:g} minutes." if minutes > 0 else
+                     " Later ones come only when the bot refreshes: SITREP_REFRESH_MINUTES turns that on.")
         await interaction.followup.send(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
                                         suppress_embeds=True)
 
