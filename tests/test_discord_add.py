@@ -128,7 +128,8 @@ async def test_feeds_from_discord(app: App, site: Site) -> None:  # noqa: F811
             assert service.engine.status()["articles"] == before + 3
 
             await fake.slash("feeds", feeds("list"))
-            assert f"• {site.base}/rss.xml" in (await next_post(fake)).body["data"]["content"]
+            listed = (await next_post(fake)).body["data"]["content"]
+            assert f"• {site.base}/rss.xml — ok: last read " in listed and ", 4 items; last new story " in listed
             await fake.slash("feeds", feeds("remove", f"{site.base}/rss.xml"), permissions=MANAGE_GUILD)
             await next_post(fake)
             assert "No longer reading" in (await next_post(fake)).body["content"]

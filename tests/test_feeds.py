@@ -241,7 +241,7 @@ def test_cli_feeds_add_list_remove_and_refusals(capsys, tmp_path: Path, monkeypa
     assert main(["feeds", "list"]) == 0 and "no feeds yet" in capsys.readouterr().out
     assert main(["feeds", "add", "https://news.example/rss", "--no-check"]) == 0
     assert main(["feeds", "add", "https://news.example/rss"]) == 0 and "already listed" in capsys.readouterr().out
-    assert main(["feeds", "list"]) == 0 and capsys.readouterr().out == "https://news.example/rss\n"
+    assert main(["feeds", "list"]) == 0 and capsys.readouterr().out == "https://news.example/rss\n    not pulled yet\n"
     for bad in ("file:///etc/passwd", "javascript:alert(1)", "news.example/rss"):
         assert main(["feeds", "add", bad]) == 2
         err = capsys.readouterr().err
@@ -267,6 +267,32 @@ def test_cli_feeds_add_reads_the_feed_first_and_keeps_the_files_comments(capsys,
         assert err.endswith("; not added (--no-check adds it unread)\n")
     assert main(["feeds", "remove", "https://a.example/rss"]) == 0
     assert (tmp_path / "feeds.txt").read_text() == f"# world desk\n\n# markets\nhttps://b.example/rss\n{site.base}/rss.xml\n"
+
+
+def test_feeds_list_tells_how_each_feed_fared(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed that stops answering is named as failing (how many pulls, since when, why) until it answers
+    again; a healthy one says when it was read and when it last brought a new story."""
+    serve_news(site)
+    monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
+    monkeypatch.setenv("SITREP_FEEDS_STATE", str(tmp_path / "state.json"))
+    monkeypatch.setenv("SITREP_FEED_HOST_DELAY_S", "0")
+    monkeypatch.setenv("SITREP_FEEDS_ALLOW_PRIVATE", "true")
+    (tmp_path / "feeds.txt").write_text(f"{site.base}/rss.xml\n{site.base}/gone.xml\n")
+    for _ in range(2):
+        main(["feeds", "pull", "--corpus", str(tmp_path / "corpus"), "--no-update"])
+    capsys.readouterr()
+    assert main(["feeds", "list", "--json"]) == 0
+    (ok, ok_line), (gone, gone_line) = ((x["url"], x["health"]) for x in json.loads(capsys.readouterr().out))
+    assert ok == f"{site.base}/rss.xml" and re.fullmatch(r"ok: last read \S+ \S+ UTC, 4 items; last new story \S+ \S+ UTC", ok_line)
+    assert gone == f"{site.base}/gone.xml"
+    assert re.fullmatch(r"FAILING: 2 pulls in a row since \S+ \S+ UTC \(HTTP 404\); never read", gone_line)
+    site.page("/gone.xml", rss(site.base, []), kind="application/rss+xml")  # it answers again
+    main(["feeds", "pull", "--corpus", str(tmp_path / "corpus"), "--no-update"])
+    capsys.readouterr()
+    assert main(["feeds", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "FAILING" not in out and f"{site.base}/gone.xml\n    ok: last read " in out
+    assert ", 0 items; no new story saved from it yet" in out
 
 
 def test_cli_pull_then_update(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

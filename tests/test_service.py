@@ -182,6 +182,16 @@ async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(local_serv
     assert used is old and answer.hits
 
 
+def test_the_refresh_line_names_what_it_did_and_what_failed() -> None:
+    from sitrep.chat.cogs.admin import refresh_line
+
+    info = {"at": "2026-12-03T02:00:00+00:00", "added": 3, "changed": 0, "removed": 0, "saved_from_feeds": 3}
+    assert refresh_line(info) == "2026-12-03T02:00:00+00:00: 3 added, 0 changed, 0 removed, 3 saved from feeds"
+    assert refresh_line({**info, "feed_failures": 2}).endswith(
+        "3 saved from feeds (2 feeds or pages failed: /feeds list shows the feeds' health)")
+    assert refresh_line(None).startswith("none yet")
+
+
 async def test_the_bot_refreshes_on_its_schedule(local_service: QAService) -> None:
     from sitrep.chat.client import BotConfig, SitrepBot
 

@@ -95,7 +95,7 @@ class App:
         return replace(target, uri=uri, collection=collection)
 
     def feed_list(self) -> ingest.FeedList:
-        return ingest.FeedList(Path(self.settings.feeds))
+        return ingest.FeedList(Path(self.settings.feeds), Path(self.settings.feeds_state))
 
     def fetcher(self) -> ingest.Fetcher:
         s = self.settings

@@ -39,8 +39,13 @@ def cmd_feeds(args: argparse.Namespace, app: App) -> int:
         print(f"removed: {args.url.strip()}")
         return 0
     if args.action == "list":
-        urls = listed.urls()
-        print("\n".join(urls) if urls else f"no feeds yet: `sitrep feeds add URL` (they are kept in {listed.path})")
+        health = listed.health()
+        if args.json:
+            print(json.dumps([{"url": url, "health": line} for url, line in health]))
+        elif not health:
+            print(f"no feeds yet: `sitrep feeds add URL` (they are kept in {listed.path})")
+        for url, line in health if not args.json else ():
+            print(f"{url}\n    {line}")
         return 0
     if not listed.urls():
         raise UserError(f"no feeds to pull: add one with `sitrep feeds add URL` (kept in {listed.path})")

@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
         fa.add_argument("url")
         if action == "add":
             fa.add_argument("--no-check", action="store_true", help="list it without reading it first (offline)")
-    fd_sub.add_parser("list", help="the feeds pulled (SITREP_FEEDS)")
+    fd_sub.add_parser("list", help="the feeds pulled (SITREP_FEEDS), each with how its last pulls went").add_argument(
+        "--json", action="store_true", help="print one JSON array")
     pl = fd_sub.add_parser("pull", help="fetch new items' pages into the corpus, then update the index")
     pl.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
     pl.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")

@@ -74,10 +74,17 @@ def check_url(url: str) -> str:
 
 
 class FeedList:
-    """The feeds to pull: one URL a line in a text file (SITREP_FEEDS); # starts a comment."""
+    """The feeds to pull: one URL a line in a text file (SITREP_FEEDS); # starts a comment. With the pull's
+    state file, also how each feed fared (`health`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, state_path: Path | None = None) -> None:
         self.path = path
+        self.state_path = state_path
+
+    def health(self) -> list[tuple[str, str]]:
+        """(url, one line on how its last pulls went) for each listed feed."""
+        seen = _load_state(self.state_path).get("feeds", {}) if self.state_path else {}
+        return [(url, describe_health(seen.get(url))) for url in self.urls()]
 
     def urls(self) -> list[str]:
         if not self.path.is_file():
@@ -284,17 +291,15 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
     stories: dict[str, str] = state.setdefault("stories", {})  # canonical URL or text hash -> the item link saving it
     try:
         for feed_url in feeds:
+            health = state.setdefault("feeds", {}).setdefault(feed_url, {})
             try:
                 body, _, _ = fetcher.get(feed_url)
+                parsed = _parse_feed(body)
             except (FetchError, CorpusError) as exc:
                 report.failures.append(f"{feed_url}: {exc}")
                 report.feeds_failed += 1
-                continue
-            try:
-                parsed = _parse_feed(body)
-            except FetchError as exc:
-                report.failures.append(f"{feed_url}: {exc}")
-                report.feeds_failed += 1
+                health.update(failing=int(health.get("failing", 0)) + 1, error=str(exc), failed_at=_now_utc())
+                health.setdefault("failing_since", health["failed_at"])
                 continue
             outlet = (parsed.feed.get("title") or "").strip() or None
             entries = parsed.entries
@@ -302,12 +307,35 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                 report.warnings.append(f"{feed_url}: {len(entries):,} items; only the first {fetcher.settings.max_items} "
                                        "read this time (a feed lists its newest first)")
                 entries = entries[: fetcher.settings.max_items]
+            saved = len(report.saved)
             for entry in entries:
                 report.items += 1
                 _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report, extract_html)
+            for key in ("failing", "error", "failed_at", "failing_since"):
+                health.pop(key, None)
+            health.update(read_at=_now_utc(), items=len(parsed.entries), title=outlet)
+            if len(report.saved) > saved:
+                health["new_at"] = health["read_at"]
     finally:
         _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True))
     return report
+
+
+def describe_health(health: dict[str, Any] | None) -> str:
+    """One line on a feed's last pulls (its record in the pull's state file)."""
+    if not health:
+        return "not pulled yet"
+    last = f"last read {health['read_at']}" if health.get("read_at") else "never read"
+    if health.get("failing"):
+        times = health["failing"]
+        return (f"FAILING: {times} pull{'s' if times > 1 else ''} in a row since {health.get('failing_since')} "
+                f"({health.get('error')}); {last}")
+    new = f"last new story {health['new_at']}" if health.get("new_at") else "no new story saved from it yet"
+    return f"ok: {last}, {health.get('items', 0)} items; {new}"
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def probe_feed(url: str, fetcher: Fetcher) -> tuple[str | None, int]:

@@ -123,8 +123,8 @@ class AdminCog(commands.Cog):
 
     @feeds.command(name="list", description="The RSS/Atom feeds the bot reads")
     async def feeds_list(self, interaction: discord.Interaction) -> None:
-        urls = self._feed_list().urls()
-        text = ("Feeds read here:\n" + "\n".join(f"• {u}" for u in urls)) if urls else \
+        health = self._feed_list().health()
+        text = ("Feeds read here:\n" + "\n".join(f"• {u} — {clean(line)}" for u, line in health)) if health else \
             "No feeds yet: an admin adds one with `/feeds add url`."
         await interaction.response.send_message(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
                                                 suppress_embeds=True)
@@ -151,6 +151,8 @@ def refresh_line(info: dict | None) -> str:
     if "error" in info:
         return f"{info['at']}: failed ({info['error']}); still answering from the previous index"
     feeds = f", {info['saved_from_feeds']} saved from feeds" if "saved_from_feeds" in info else ""
+    if info.get("feed_failures"):
+        feeds += f" ({info['feed_failures']} feeds or pages failed: /feeds list shows the feeds' health)"
     return f"{info['at']}: {info['added']} added, {info['changed']} changed, {info['removed']} removed{feeds}"
 
 
