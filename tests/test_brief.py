@@ -103,6 +103,7 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     store.sync(engine.backend.article_hashes())
     follow = store.add(42, "China Pakistan defence cooperation")
     dawn_only = store.add(43, "China Pakistan defence cooperation", source="dawn")  # one outlet's stories
+    all_dawn = store.add(44, "", source="Dawn")  # every story from one outlet, whatever it is about
     report, seq = follower.check(engine)
     assert all(d.empty for d in report.deliveries)  # what was indexed before the follow is not news
     engine.backend.close()
@@ -111,12 +112,13 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     update(corpus, config, real_encoder, cache=real_cache)
     engine = engine_of(config, real_encoder)
     report, seq = follower.check(engine)
-    d, dawn = report.deliveries
-    assert d.follow.id == follow.id and dawn.follow.id == dawn_only.id and dawn.empty  # not from Dawn
+    d, dawn, everything = (next(x for x in report.deliveries if x.follow.id == f.id) for f in (follow, dawn_only, all_dawn))
+    assert dawn.empty and everything.empty  # not from Dawn
     assert [s.key for s in d.new] == [PAKISTAN] and not d.updates and not d.digest
     verbatim(engine, d.new[0])
     store.record(d, seq, {PAKISTAN: 1001})
     store.record(dawn, seq)
+    store.record(everything, seq)
     again, seq = follower.check(engine)
     assert all(x.empty for x in again.deliveries)  # posted once
     for x in again.deliveries:
@@ -127,13 +129,17 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     update(corpus, config, real_encoder, cache=real_cache)
     engine = engine_of(config, real_encoder)
     report, seq = follower.check(engine)
-    d, dawn = report.deliveries
+    d, dawn, everything = (next(x for x in report.deliveries if x.follow.id == f.id) for f in (follow, dawn_only, all_dawn))
     assert not d.new, [s.key for s in d.new]  # not a second post ...
     ((post, story),) = d.updates  # ... an update of the first, which now names both outlets
     assert post.message_id == 1001 and story.key == PAKISTAN and "Dawn" in story.outlets
     assert [s.key for s in dawn.new] == ["dawn.txt"] and not dawn.updates  # Dawn's follow: its first Dawn story
+    assert [s.key for s in everything.new] == ["dawn.txt"] and all_dawn.label == "everything from Dawn"
+    assert everything.new[0].quotes  # quoted with the sentence that states its headline ...
+    verbatim(engine, everything.new[0])  # ... verbatim
     store.record(d, seq)
     store.record(dawn, seq)
+    store.record(everything, seq)
     assert store.posts(follow.id)[0].articles == (PAKISTAN, "dawn.txt")
     engine.backend.close()
     store.close()

@@ -110,11 +110,18 @@ async def test_brief_follow_and_posts(tmp_path: Path, real_encoder: Any, real_ca
             await fake.slash("follow", [{"name": "topic", "type": 3, "value": "Rajnath Singh"}], permissions=MANAGE_GUILD)
             assert "now follows **Rajnath Singh (from ThePrint)**" in (await next_post(fake)).body["data"]["content"]
             service.scopes = {}
+            await fake.slash("follow", [{"name": "source", "type": 3, "value": "Dawn"}], permissions=MANAGE_GUILD)
+            assert "now follows **everything from Dawn**: each new story is posted" in (await next_post(fake)).body["data"]["content"]
+            await fake.slash("follow", [], permissions=MANAGE_GUILD)  # neither: one line, to the asker alone
+            neither = (await next_post(fake)).body["data"]
+            assert neither["flags"] == 64 and neither["content"].startswith("name a topic, an outlet, or both")
             await fake.slash("following")
             listed = (await next_post(fake)).body["data"]["content"]
             assert listed == ("This channel follows: **China Pakistan defence cooperation**, "
-                              "**China Pakistan defence cooperation (from Dawn)**, **Rajnath Singh (from ThePrint)**")
-            for label in ("China Pakistan defence cooperation (from Dawn)", "rajnath singh (from theprint)"):
+                              "**China Pakistan defence cooperation (from Dawn)**, **Rajnath Singh (from ThePrint)**, "
+                              "**everything from Dawn**")
+            for label in ("China Pakistan defence cooperation (from Dawn)", "rajnath singh (from theprint)",
+                          "Everything from Dawn"):
                 await fake.slash("unfollow", [{"name": "topic", "type": 3, "value": label}], permissions=MANAGE_GUILD)
                 assert "no longer follows" in (await next_post(fake)).body["data"]["content"]
             assert [f.label for f in service.follower.store.follows()] == ["China Pakistan defence cooperation"]

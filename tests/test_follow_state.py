@@ -48,6 +48,11 @@ def test_a_follow_may_name_one_outlet(tmp_path: Path) -> None:
         with pytest.raises(FollowError, match="outlet's name or site"):
             store.add(7, "India", source=bad)
     assert [(f.topic, f.source) for f in store.follows(7)] == [("India China border", None), ("India China border", "ThePrint")]
+    everything = store.add(7, "  ", source="Dawn")
+    assert (everything.topic, everything.label) == ("", "everything from Dawn")
+    with pytest.raises(FollowError, match="name a topic, an outlet, or both"):
+        store.add(7, "")
+    assert store.remove(7, "", "dawn")
     assert store.remove(7, "India China border", "THEPRINT") and [f.source for f in store.follows(7)] == [None]
     store.close()
 
@@ -124,9 +129,14 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
     assert code == 2 and err.strip() == "sitrep: this channel already follows 'china pakistan DEFENCE'"
     code, out, _ = run(capsys, "follow", "add", "--channel", "6", "--source", "The Hindu", "China Pakistan defence")
     assert code == 0 and "now follows 'China Pakistan defence (from The Hindu)'" in out
+    code, out, _ = run(capsys, "follow", "add", "--channel", "8", "--source", "Dawn")
+    assert code == 0 and "now follows 'everything from Dawn'" in out
+    code, _, err = run(capsys, "follow", "add", "--channel", "8")
+    assert code == 2 and err.strip() == ("sitrep: name a topic, an outlet, or both: e.g. /follow India China border "
+                                         "talks, or /follow source: Dawn")
     code, out, _ = run(capsys, "follow", "list", "--json")
     assert [(f["topic"], f["source"]) for f in json.loads(out)] == [("China Pakistan defence", None),
-                                                                    ("China Pakistan defence", "The Hindu")]
+                                                                    ("China Pakistan defence", "The Hindu"), ("", "Dawn")]
     code, out, _ = run(capsys, "follow", "list")
     assert "6  China Pakistan defence (from The Hindu)  (since " in out
     code, out, _ = run(capsys, "follow", "check", "--json")
@@ -136,10 +146,12 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
                                          "date: 2020-12-14\n---\nPakistan and China began joint air force drills on "
                                          "Monday to deepen defence cooperation between the two countries.\n")
     update(seed_corpus, shell, FakeEncoder())
+    _, text, _ = run(capsys, "follow", "check", "--dry-run")
+    assert "#8 “everything from Dawn”: " in text and "#5 “China Pakistan defence”: " in text
     _, dry, _ = run(capsys, "follow", "check", "--dry-run", "--json")
     _, real, _ = run(capsys, "follow", "check", "--json")
     assert json.loads(dry)["deliveries"] == json.loads(real)["deliveries"]  # --dry-run shows exactly what is posted
-    assert [(d["channel_id"], d["source"]) for d in json.loads(real)["deliveries"]] == [(5, None)]  # Dawn's: not The Hindu's
+    assert [(d["channel_id"], d["source"]) for d in json.loads(real)["deliveries"]] == [(5, None), (8, "Dawn")]  # not The Hindu's
     code, out, _ = run(capsys, "follow", "check", "--json")
     assert json.loads(out)["deliveries"] == []  # ... and once marked, never again
     code, out, _ = run(capsys, "follow", "remove", "--channel", "5", "China Pakistan defence")
@@ -150,6 +162,8 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
     assert code == 2 and "(a follow of one outlet is removed with its --source)" in err
     code, out, _ = run(capsys, "follow", "remove", "--channel", "6", "--source", "the hindu", "China Pakistan defence")
     assert code == 0 and "no longer follows 'China Pakistan defence (from the hindu)'" in out
+    code, out, _ = run(capsys, "follow", "remove", "--channel", "8", "--source", "DAWN")
+    assert code == 0 and "no longer follows 'everything from DAWN'" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [

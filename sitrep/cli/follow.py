@@ -10,7 +10,7 @@ from sitrep.cli import render
 from sitrep.cli.ask import target_of
 from sitrep.cli.errors import UserError
 from sitrep.follows.errors import FollowError
-from sitrep.follows.state import FollowStore
+from sitrep.follows.state import Follow, FollowStore
 
 
 def cmd_follow(args: argparse.Namespace, app: App) -> int:
@@ -36,7 +36,7 @@ def _add(args: argparse.Namespace, app: App, store: FollowStore) -> int:
 
 
 def _remove(args: argparse.Namespace, app: App, store: FollowStore) -> int:
-    label = f"{args.topic} (from {args.source})" if args.source else args.topic
+    label = Follow(0, args.channel, " ".join(args.topic.split()), None, "", 0, args.source).label
     if not store.remove(args.channel, args.topic, args.source):
         raise UserError(f"channel {args.channel} does not follow {label!r}: `sitrep follow list` shows what it follows "
                         "(a follow of one outlet is removed with its --source)")

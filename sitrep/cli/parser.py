@@ -76,8 +76,9 @@ def parser() -> argparse.ArgumentParser:
     for action, text in (("add", "follow a topic in a channel"), ("remove", "stop following a topic in a channel")):
         a = fo_sub.add_parser(action, help=text)
         a.add_argument("--channel", type=_positive, required=True, help="the Discord channel id")
-        a.add_argument("--source", help="only stories from this outlet or site (e.g. ThePrint, cnn.com)")
-        a.add_argument("topic")
+        a.add_argument("--source", help="only stories from this outlet or site (e.g. ThePrint, cnn.com); with no "
+                       "topic, every new story from it")
+        a.add_argument("topic", nargs="?", default="", help="a few words (optional with --source)")
     for a in fo_sub.choices.values():
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
         _backend_option(a)

@@ -71,6 +71,10 @@ class Follower:
         briefer = engine.briefer
         usable = []
         for f in follows:
+            if not f.topic:  # everything from one outlet: no topic to match
+                mine = [x.article_id for x in arrivals if x.seq > f.last_seq and present.get(x.article_id) == x.hash]
+                report.deliveries.append(self._everything(engine, f, list(dict.fromkeys(mine))))
+                continue
             try:
                 clean_question(f.topic, 10_000)
                 usable.append(f)
@@ -90,6 +94,8 @@ class Follower:
                 report.deliveries.append(Delivery(f, (), ()))
                 continue
             report.deliveries.append(self._deliver(engine, f, topic, relevant))
+        order = {f.id: i for i, f in enumerate(follows)}
+        report.deliveries.sort(key=lambda d: order[d.follow.id])  # in the follows' order, whatever their kind
         report.seconds = time.perf_counter() - t0
         return report, seq
 
@@ -105,14 +111,16 @@ class Follower:
         ids = [a for a in self.store.arrived_since(since) if a in present]
         if not ids:
             return []
-        briefer = engine.briefer
         meta = engine.backend.articles(ids)
-        groups = briefer.group(list(meta), meta)
+        groups = engine.briefer.group(list(meta), meta)
         groups.sort(key=lambda g: (len({meta[a].source or meta[a].location for a in g}), max(meta[a].date or "" for a in g)),
                     reverse=True)
-        groups = groups[:max_stories]
-        leads = [g[0] for g in groups]
-        topics = briefer.topics([meta[a].title or meta[a].location for a in leads])
+        return self._headline_stories(engine, groups[:max_stories], meta)
+
+    def _headline_stories(self, engine: Engine, groups: list[list[str]], meta: dict[str, Any]) -> list[Story]:
+        """Each group of articles as a story quoted with the sentence that best states its lead's headline."""
+        briefer = engine.briefer
+        topics = briefer.topics([meta[g[0]].title or meta[g[0]].location for g in groups])
         out = []
         for g, topic in zip(groups, topics):
             rows = {s.article_id: s for s in briefer.score([topic], g)[0]}
@@ -120,6 +128,20 @@ class Follower:
             if members:
                 out.append(briefer.story(topic, members, meta))
         return out
+
+    def _everything(self, engine: Engine, follow: Follow, arrived: list[str]) -> Delivery:
+        """A follow of one outlet with no topic: every story from it that arrived, each quoted with its headline's
+        sentence; an article posted before (arrived again, changed) is not posted twice."""
+        if not arrived or not follow.source:
+            return Delivery(follow, (), ())
+        meta = engine.backend.articles(arrived)
+        posted = {a for p in self.store.posts(follow.id) for a in p.articles}
+        ids = [a for a in arrived if a in meta and a not in posted and meta[a].from_source(follow.source)]
+        if not ids:
+            return Delivery(follow, (), ())
+        stories = self._headline_stories(engine, engine.briefer.group(ids, meta), meta)
+        stories.sort(key=lambda s: s.day or "", reverse=True)
+        return Delivery(follow, tuple(stories), (), digest=len(stories) > self.digest_after)
 
     def _deliver(self, engine: Engine, follow: Follow, topic: object, relevant: list) -> Delivery:
         briefer = engine.briefer

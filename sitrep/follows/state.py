@@ -71,6 +71,8 @@ class Follow:
     @property
     def label(self) -> str:
         """How it is named to people: the topic, and the outlet when it has one."""
+        if not self.topic:
+            return f"everything from {self.source}"
         return f"{self.topic} (from {self.source})" if self.source else self.topic
 
 
@@ -87,7 +89,7 @@ class Post:
 def topic_key(topic: str, source: str | None = None) -> str:
     """What makes a follow one of a kind in its channel: the topic's words, and its outlet if any."""
     key = " ".join(topic.lower().split())
-    return f"{key} @{' '.join(source.lower().split())}" if source else key
+    return f"{key} @{' '.join(source.lower().split())}".strip() if source else key
 
 
 class FollowStore:
@@ -165,7 +167,9 @@ class FollowStore:
     def add(self, channel_id: int, topic: str, added_by: int | None = None, source: str | None = None) -> Follow:
         topic = " ".join(topic.split())
         source = " ".join((source or "").split()) or None
-        if not any(ch.isalnum() for ch in topic):
+        if not topic and source is None:
+            raise FollowError("name a topic, an outlet, or both: e.g. /follow India China border talks, or /follow source: Dawn")
+        if topic and not any(ch.isalnum() for ch in topic):
             raise FollowError("the topic has no words: follow a few words, e.g. /follow India China border talks")
         if len(topic) > 200:
             raise FollowError("the topic is too long: at most 200 characters, a few words work best")

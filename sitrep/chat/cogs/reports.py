@@ -92,10 +92,10 @@ class ReportsCog(commands.Cog):
         return follower.store
 
     @app_commands.command(name="follow", description="Post new stories on a topic to this channel as they arrive")
-    @app_commands.describe(topic="A few words, e.g. India China border talks",
+    @app_commands.describe(topic="A few words, e.g. India China border talks (none: every story from the source)",
                            source="Only stories from this outlet or site (default: the channel's, if it has one)")
     @app_commands.autocomplete(source=source_choices)
-    async def follow(self, interaction: discord.Interaction, topic: str, source: str | None = None) -> None:
+    async def follow(self, interaction: discord.Interaction, topic: str = "", source: str | None = None) -> None:
         if interaction.guild is None or interaction.channel_id is None:
             await interaction.response.send_message("Follows post to a server channel: use /follow in one.", ephemeral=True,
                                                     allowed_mentions=NO_PINGS)
@@ -118,8 +118,9 @@ class ReportsCog(commands.Cog):
             scope = self.bot.service.scopes.get((interaction.channel.parent_id if thread else interaction.channel_id) or 0)
             source = scope.source if scope is not None else None
         f = store.add(interaction.channel_id, topic, interaction.user.id, source=source)
+        what = "each new story on it" if f.topic else "each new story"
         await interaction.response.send_message(
-            f"This channel now follows **{clean(f.label)}**: each new story on it is posted here as it arrives, "
+            f"This channel now follows **{clean(f.label)}**: {what} is posted here as it arrives, "
             "quoting the sentence that matters.", allowed_mentions=NO_PINGS)
 
     async def followed_topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
