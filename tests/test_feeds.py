@@ -269,6 +269,37 @@ def test_cli_feeds_add_reads_the_feed_first_and_keeps_the_files_comments(capsys,
     assert (tmp_path / "feeds.txt").read_text() == f"# world desk\n\n# markets\nhttps://b.example/rss\n{site.base}/rss.xml\n"
 
 
+def test_a_feed_that_takes_too_long_stops_at_its_budget_and_the_next_pull_goes_on(site: Site, tmp_path: Path) -> None:
+    """Each fetch moves the clock 100 s (as 200 pages answering just inside the timeout would): the feed stops
+    at its budget, the other feeds are read, and the items left are fetched by the next pull."""
+    b = site.base
+    pages = [f"/story-{i}" for i in range(6)]
+    for i, path in enumerate(pages):
+        site.page(path, NO_DATE_PAGE.replace("Markets steady", f"Markets steady ({i})").replace("third month", f"{i}th time"))
+    site.page("/slowfeed.xml", rss(b, [{"title": f"s{i}", "link": b + path} for i, path in enumerate(pages)]),
+              kind="application/rss+xml")
+    site.page("/other.xml", rss(b, [{"title": "Lyon terrace tax", "link": f"{b}/eco/lyon", "date": RFC822}]),
+              kind="application/rss+xml")
+    site.page("/eco/lyon", (PAGES / "lyon-terraces.htm").read_bytes(), kind="text/html")
+    now = [0.0]
+
+    class Slow(feeds.Fetcher):
+        def get(self, url: str, want_html: bool = False) -> tuple[bytes, str | None, str]:
+            now[0] += 100.0  # each fetch takes 100 s; an item already fetched takes no time
+            return super().get(url, want_html)
+    f = Slow(feeds.FetchSettings(host_delay=0.0, allow_private=True, feed_budget=250.0), clock=lambda: now[0])
+    try:
+        first = feeds.pull([f"{b}/slowfeed.xml", f"{b}/other.xml"], tmp_path / "c", tmp_path / "s.json", f)
+        second = feeds.pull([f"{b}/slowfeed.xml"], tmp_path / "c", tmp_path / "s.json", f)
+    finally:
+        f.close()
+    stopped = [w for w in first.warnings if "SITREP_FEED_BUDGET_S" in w]
+    assert len(stopped) == 1 and stopped[0].startswith(f"{b}/slowfeed.xml: stopped after 250 s (SITREP_FEED_BUDGET_S) with ")
+    left = int(stopped[0].split(" with ")[1].split()[0])
+    assert 0 < left < 6 and len(first.saved) == 6 - left + 1  # the other feed was read
+    assert len(second.saved) == left and second.unchanged == 6 - left and site.requests.count(pages[0]) == 1
+
+
 def test_feeds_list_tells_how_each_feed_fared(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A feed that stops answering is named as failing (how many pulls, since when, why) until it answers
     again; a healthy one says when it was read and when it last brought a new story."""

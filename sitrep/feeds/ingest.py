@@ -51,6 +51,10 @@ class FetchSettings:
     allow_private: bool = False
     ports: tuple[int, ...] = (80, 443)  # the ports a fetch may use unless allow_private
     max_items: int = 200  # items read from one feed in one pull: a feed of 100,000 items is not 100,000 fetches
+    # Seconds one feed may take in one pull (its pages included): 200 pages that each answer just inside the
+    # timeout would hold a refresh, and /reindex behind it, for over half an hour. The rest waits for the
+    # next pull (its items were not marked fetched).
+    feed_budget: float = 600.0
 
 
 @dataclass
@@ -308,7 +312,12 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                                        "read this time (a feed lists its newest first)")
                 entries = entries[: fetcher.settings.max_items]
             saved = len(report.saved)
-            for entry in entries:
+            stop = fetcher.clock() + fetcher.settings.feed_budget
+            for i, entry in enumerate(entries):
+                if fetcher.clock() > stop:
+                    report.warnings.append(f"{feed_url}: stopped after {fetcher.settings.feed_budget:g} s "
+                                           f"(SITREP_FEED_BUDGET_S) with {len(entries) - i} items left: the next pull goes on")
+                    break
                 report.items += 1
                 _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report, extract_html)
             for key in ("failing", "error", "failed_at", "failing_since"):
