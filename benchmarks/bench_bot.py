@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.chat.client import BotConfig, SitrepBot  # noqa: E402
-from sitrep.chat.service import QAService, RateLimiter  # noqa: E402
+from sitrep.chat.policy import RateLimiter  # noqa: E402
+from sitrep.chat.service import QAService  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 from tests.fake_discord import FakeDiscord, serving  # noqa: E402

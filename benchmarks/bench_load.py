@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.compose import update_in_child  # noqa: E402
 from sitrep.chat.client import BotConfig, SitrepBot  # noqa: E402
-from sitrep.chat.service import QAService, RateLimiter  # noqa: E402
+from sitrep.chat.policy import RateLimiter  # noqa: E402
+from sitrep.chat.service import QAService  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.embedcache import EmbeddingCache  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402

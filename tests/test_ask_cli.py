@@ -185,7 +185,7 @@ def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
 
 
 def test_eval_reads_the_bots_feedback_as_extra_questions(capsys, index: str, tmp_path: Path) -> None:
-    from sitrep.chat.service import FeedbackLog
+    from sitrep.chat.policy import FeedbackLog
 
     log = FeedbackLog(tmp_path / "feedback.jsonl")
     china = "000_08773b1c9158e159.txt"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sitrep.chat.client import BotConfig, SitrepBot
 from sitrep.chat.cogs.ask import refusal
-from sitrep.chat.service import QAService, RateLimiter
+from sitrep.chat.policy import RateLimiter
+from sitrep.chat.service import QAService
 
 
 def make_bot(**config: object) -> SitrepBot:

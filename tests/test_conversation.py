@@ -13,8 +13,9 @@ import pytest
 
 from sitrep.answer import present
 from sitrep.answer.engine import Engine
+from sitrep.chat.policy import Scope, parse_scopes
 from sitrep.chat.render import answer_embed, footer, more_custom_id, turn_from_message
-from sitrep.chat.service import ConversationStore, Scope, parse_scopes
+from sitrep.chat.service import ConversationStore
 from sitrep.cli.main import main
 from sitrep.cli.repl import Repl
 from sitrep.index import lexicon

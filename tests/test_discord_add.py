@@ -15,7 +15,8 @@ import pytest
 from sitrep.app.compose import App
 from sitrep.app.settings import load_settings
 from sitrep.chat.client import BotConfig, SitrepBot
-from sitrep.chat.service import QAService, RateLimiter
+from sitrep.chat.policy import RateLimiter
+from sitrep.chat.service import QAService
 from sitrep.retrieval.types import Query
 from tests.conftest import SEEDS, FakeEncoder
 from tests.fake_discord import FakeDiscord, serving
@@ -41,7 +42,8 @@ async def test_add_a_page_from_discord(app: App, site: Site) -> None:  # noqa: F
     target = app.target()
     app.update(target, app.settings.corpus_dir)
     service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
-                        limiter=RateLimiter(limit=100), add_pages=app.add_pages)
+                        limiter=RateLimiter(limit=100), add_pages=app.add_pages,
+                        remove_article=lambda backend, ref: app.remove_article(backend, ref, target=target))
     before = service.engine.status()["articles"]
     bot = SitrepBot(service, BotConfig())
     fake = FakeDiscord()
@@ -80,6 +82,20 @@ async def test_add_a_page_from_discord(app: App, site: Site) -> None:  # noqa: F
                 assert failed.body["flags"] == 64 and says in failed.body["content"]
                 assert "\n" not in failed.body["content"] and "Traceback" not in failed.body["content"]
             assert service.engine.status()["articles"] == before + 1 and not service.reindexing
+
+            # /remove: admins only; autocompleted from the index's files; the file kept aside, the index loses it.
+            (page_file,) = [a for a in service.article_ids("assam") if a.startswith("web/")]
+            await fake.slash("remove", [{"name": "article", "type": 3, "value": page_file}])
+            assert (await next_post(fake)).body["data"]["content"] == "Only sitrep admins can remove articles."
+            await fake.slash("remove", [{"name": "article", "type": 3, "value": page_file}], permissions=MANAGE_GUILD)
+            await next_post(fake)
+            gone = (await next_post(fake)).body
+            assert gone["flags"] == 64 and gone["content"].startswith("Removed: Floods displace thousands in Assam — The Daily Ledger")
+            assert service.engine.status()["articles"] == before
+            assert list((app.settings.index_dir.parent / "removed").rglob("*.md"))  # kept aside, not deleted
+            await fake.slash("remove", [{"name": "article", "type": 3, "value": page_file}], permissions=MANAGE_GUILD)
+            await next_post(fake)
+            assert (await next_post(fake)).body["content"].startswith("no article ")
         finally:
             await stopped(bot, task)
 

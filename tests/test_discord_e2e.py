@@ -16,7 +16,8 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.client import BotConfig, SitrepBot
-from sitrep.chat.service import FeedbackLog, QAService, hash_user
+from sitrep.chat.policy import FeedbackLog, hash_user
+from sitrep.chat.service import QAService
 from sitrep.index.build import update
 from sitrep.index.embedding import SentenceTransformerEncoder, query_encoder
 from sitrep.retrieval.conversation import article_key
@@ -72,7 +73,7 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         await asyncio.wait_for(fake.identified.wait(), 30)
         await asyncio.wait_for(bot.wait_until_ready(), 30)
         synced = [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
-        assert {cmd["name"] for cmd in synced[0].body} == {"ask", "status", "reindex", "add", "feeds", "brief", "follow", "unfollow", "following"}
+        assert {cmd["name"] for cmd in synced[0].body} == {"ask", "status", "reindex", "add", "remove", "feeds", "brief", "follow", "unfollow", "following"}
 
         # @mention in a channel -> a thread started from the question, named after it (mentions gone), and the
         # answer in it, citing the right article, pinging no one.

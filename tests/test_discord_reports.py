@@ -15,7 +15,8 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.client import BotConfig, SitrepBot
-from sitrep.chat.service import QAService, RateLimiter, Scope
+from sitrep.chat.policy import RateLimiter, Scope
+from sitrep.chat.service import QAService
 from sitrep.follows.follower import Follower
 from sitrep.follows.state import FollowStore
 from sitrep.index.build import update

@@ -17,7 +17,8 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.client import BotConfig, SitrepBot
-from sitrep.chat.service import QAService, RateLimiter, Scope
+from sitrep.chat.policy import RateLimiter, Scope
+from sitrep.chat.service import QAService
 from sitrep.index.build import update
 from tests.conftest import SEEDS
 from tests.fake_discord import BOT_ID, CHANNEL_ID, Call, FakeDiscord, serving

@@ -556,6 +556,21 @@ def test_cli_add_then_update_and_refusals(capsys, site: Site, tmp_path: Path, mo
     out, _ = capsys.readouterr()
     assert code == 0 and json.loads(out)["pages"][0]["saved"] is False and "update" not in json.loads(out)
 
+    # ... and out again, by its address or its file: the file is kept aside, the index loses it.
+    code = main(["remove", f"{site.base}/world/assam-floods", *where], make_encoder=lambda _s: FakeEncoder())
+    out, _ = capsys.readouterr()
+    assert code == 0 and out.startswith("removed: Floods displace thousands in Assam — The Daily Ledger — 2024-07-03 (web/")
+    assert "index: 1 removed" in out and store.load(tmp_path / "idx").manifest.article_count == 1
+    kept = list((tmp_path / "removed").rglob("*.md"))
+    assert len(kept) == 1 and "40,000 people" in kept[0].read_text() and not list((tmp_path / "corpus").rglob("assam*"))
+    (tmp_path / "corpus" / "wire.jsonl").write_text('{"id": "w1", "body": "A wire story about markets."}\n')
+    main(["index", "update", *where], make_encoder=lambda _s: FakeEncoder())
+    capsys.readouterr()
+    for ref, says in ((f"{site.base}/world/assam-floods", "no article"), ("w1", "not a file of its own")):
+        code = main(["remove", ref, *where], make_encoder=lambda _s: FakeEncoder())
+        _, err = capsys.readouterr()
+        assert code == 2 and err.startswith("sitrep: ") and says in err and err.count("\n") == 1
+
     code = main(["add", "ftp://x.example/a", *where], make_encoder=lambda _s: FakeEncoder())  # nothing added: exit 2
     _, err = capsys.readouterr()
     assert code == 2 and err == ("sitrep: no page added: ftp://x.example/a: 'ftp://x.example/a' "

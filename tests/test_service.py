@@ -12,7 +12,8 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.errors import ReindexBusy
-from sitrep.chat.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, hash_user
+from sitrep.chat.policy import AdminPolicy, FeedbackLog, RateLimiter, hash_user
+from sitrep.chat.service import QAService
 from sitrep.index.build import update
 from sitrep.index.errors import IndexUnavailable
 from sitrep.retrieval.types import Query

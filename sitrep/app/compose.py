@@ -137,6 +137,36 @@ class App:
             fetcher.close()
         return pages, failures
 
+    def remove_article(self, backend: Any, ref: str, corpus: Path | None = None,
+                       target: BackendConfig | None = None) -> tuple[Any, Path]:
+        """Take one article out of the corpus folder by its id (its file, as a source list shows it) or its
+        web address: the file is moved, not deleted, to <index folder's parent>/removed/<time>/<its path> (the
+        local index's folder, else SITREP_INDEX_DIR's), so nothing is lost; the index is the caller's to
+        update. (its metadata, where it went); CorpusError with one line when there is no such article or it
+        is not a file of its own."""
+        import shutil
+        from datetime import UTC, datetime
+
+        corpus = Path(corpus or self.settings.corpus_dir)
+        ref = ref.strip()
+        ids = list(backend.article_hashes())
+        found = ref if ref in ids else None
+        meta = backend.articles([found] if found else ids)
+        if found is None:
+            found = next((a for a, m in meta.items() if ref and ref in (m.url, m.location)), None)
+        if found is None:
+            raise CorpusError(f"no article {ref!r} in the index: give its file as the sources show it, or its web address")
+        path = (corpus / found).resolve()
+        if not path.is_relative_to(corpus.resolve()) or not path.is_file():
+            raise CorpusError(f"{found!r} is not a file of its own in {corpus} (a record of a .jsonl file?): "
+                              "remove it there, then run `sitrep index update`")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        index = target.path if target is not None and target.kind == "local" else Path(self.settings.index_dir)
+        kept = Path(index).parent / "removed" / stamp / found
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, kept)
+        return meta[found], kept
+
     def follow_store(self) -> FollowStore:
         return FollowStore(self.settings.state_file())
 

@@ -5,118 +5,29 @@
   within ~0.6 s p95 (benchmarks/bench_bot.py).
 - /reindex runs the incremental update in a worker thread, opens the new index, then swaps
   the engine reference: a question already running keeps the engine it started with.
-- Per-user rate limit, admin policy and the feedback log are small pure pieces here too.
+- Per-user rate limit, admin policy, channel scopes and the feedback log: chat/policy.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.errors import ReindexBusy
+from sitrep.chat.policy import AdminPolicy, FeedbackLog, RateLimiter, Scope
 from sitrep.index.build import BuildReport
 from sitrep.retrieval.conversation import Conversation
 from sitrep.retrieval.types import Answer, Query
 
 log = logging.getLogger("sitrep.bot")
-
-
-class RateLimiter:
-    """At most `limit` questions per user in any `window` seconds."""
-
-    def __init__(self, limit: int = 5, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._seen: dict[int, deque[float]] = {}
-
-    def check(self, user_id: int) -> float:
-        """0 if the question may go ahead (and counts it), else seconds until it may."""
-        now = self.clock()
-        q = self._seen.setdefault(user_id, deque())
-        while q and now - q[0] >= self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return max(0.1, self.window - (now - q[0]))
-        q.append(now)
-        return 0.0
-
-
-@dataclass(frozen=True)
-class AdminPolicy:
-    user_ids: frozenset[int] = frozenset()
-    role_ids: frozenset[int] = frozenset()
-
-    def allows(self, user_id: int, role_ids: Iterable[int], can_manage_guild: bool) -> bool:
-        """Configured admins only; with none configured, members who can manage the server."""
-        if self.user_ids or self.role_ids:
-            return user_id in self.user_ids or bool(self.role_ids & set(role_ids))
-        return can_manage_guild
-
-
-def hash_user(user_id: int, salt: str = "sitrep-feedback") -> str:
-    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:16]
-
-
-class FeedbackLog:
-    """Appends one JSON line per vote: {time, question, answer_ids, vote, user}."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def record(self, question: str, answer_ids: list[str], vote: str, user_id: int) -> dict[str, Any]:
-        entry = {
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-            "question": question,
-            "answer_ids": answer_ids,
-            "vote": vote,
-            "user": hash_user(user_id),
-        }
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        return entry
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A channel's defaults (SITREP_DISCORD_CHANNEL_SCOPES): only this source, only since this long ago."""
-
-    source: str | None = None
-    since: str | None = None  # "30d", "2w", or a date
-
-    def describe(self) -> str:
-        parts = ([f"source {self.source}"] if self.source else []) + ([f"since {self.since}"] if self.since else [])
-        return ", ".join(parts) or "everything"
-
-
-def parse_scopes(raw: str) -> dict[int, Scope]:
-    """"CHANNEL=SOURCE[@SINCE],CHANNEL=@SINCE" -> {channel id: Scope}; ValueError names a bad entry."""
-    from sitrep.retrieval.dates import parse_since
-
-    out: dict[int, Scope] = {}
-    for entry in (e.strip() for e in raw.split(",")):
-        if not entry:
-            continue
-        channel, sep, rest = entry.partition("=")
-        source, _, since = rest.partition("@")
-        if not sep or not channel.strip().isdigit() or not (source.strip() or since.strip()):
-            raise ValueError(f"{entry!r} is not CHANNEL_ID=SOURCE[@SINCE]")
-        if since.strip():
-            parse_since(since.strip(), datetime.now(UTC).date())  # a bad span fails at start-up, not per question
-        out[int(channel)] = Scope(source.strip() or None, since.strip() or None)
-    return out
 
 
 class ConversationStore:
@@ -178,6 +89,7 @@ class QAService:
     pull_feeds: Callable[[], Any] | None = None  # fetches the feeds' new items into the corpus (a PullReport)
     add_pages: Callable[[list[str]], tuple[list[Any], list[str]]] | None = None  # App.add_pages: pages into the corpus
     feed_list: Any = None  # sitrep.feeds.ingest.FeedList: the feeds the refresh pulls (/feeds)
+    remove_article: Callable[[Any, str], tuple[Any, Any]] | None = None  # App.remove_article: (backend, ref) -> (meta, kept)
     probe_feed: Callable[[str], tuple[str | None, int]] | None = None  # App.probe_feed: (title, items) of a feed
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
@@ -254,15 +166,21 @@ class QAService:
     def reindexing(self) -> bool:
         return self._reindexing.locked()
 
+    async def _update_and_swap(self) -> BuildReport:
+        """The incremental update in a worker thread, then the new index swapped in if it changed (questions
+        already running finish on the old one). The caller holds the reindex lock."""
+        report = await asyncio.to_thread(self.run_update)
+        if report.added or report.changed or report.removed or report.full:
+            self.engine = await asyncio.to_thread(self.open_engine)
+        settle()
+        return report
+
     async def reindex(self) -> BuildReport:
         """Update the index in a worker thread and swap the engine in; one at a time."""
         if self._reindexing.locked():
             raise ReindexBusy("a reindex is already running; wait for it to finish")
         async with self._reindexing:
-            report = await asyncio.to_thread(self.run_update)
-            if report.added or report.changed or report.removed or report.full:
-                self.engine = await asyncio.to_thread(self.open_engine)
-                settle()
+            report = await self._update_and_swap()
         if report.added or report.changed:
             await self._updated()
         return report
@@ -284,13 +202,31 @@ class QAService:
                 raise FetchError(failures[0] if failures else f"{url}: nothing to add")
             report = None
             if pages[0].saved:
-                report = await asyncio.to_thread(self.run_update)
-                if report.added or report.changed or report.removed or report.full:
-                    self.engine = await asyncio.to_thread(self.open_engine)
-                    settle()
+                report = await self._update_and_swap()
         if report is not None and (report.added or report.changed):
             await self._updated()  # followed topics hear of it as of any new story
         return pages[0], report
+
+    async def remove(self, ref: str) -> tuple[Any, Any, BuildReport]:
+        """/remove: one article out of the corpus (its file kept aside), then the update and the swap as
+        /reindex does; one at a time with them. (its metadata, where the file went, the update's report)."""
+        from sitrep.corpus.errors import CorpusError
+
+        if self.remove_article is None:
+            raise CorpusError("removing articles is not set up in this bot")
+        if self._reindexing.locked():
+            raise ReindexBusy("a reindex or refresh is running; remove the article when it has finished")
+        async with self._reindexing:
+            meta, kept = await asyncio.to_thread(self.remove_article, self.engine.backend, ref)
+            report = await self._update_and_swap()
+        return meta, kept, report
+
+    def article_ids(self, typed: str, limit: int = 25) -> list[str]:
+        """Indexed articles whose id (their file) holds what was typed, for /remove's autocomplete."""
+        typed = typed.lower().strip()
+        if len(typed) < 2:
+            return []
+        return [a for a in self.engine.backend.article_hashes() if typed in a.lower()][:limit]
 
     async def refresh(self) -> dict[str, Any] | None:
         """The scheduled refresh: pull the feeds (if any), update the index, swap the engine in, as
@@ -305,11 +241,8 @@ class QAService:
                     pulled = await asyncio.to_thread(self.pull_feeds)
                     info["saved_from_feeds"] = len(pulled.saved)
                     info["feed_failures"] = len(pulled.failures)
-                report = await asyncio.to_thread(self.run_update)
+                report = await self._update_and_swap()
                 info.update(added=report.added, changed=report.changed, removed=report.removed)
-                if report.added or report.changed or report.removed or report.full:
-                    self.engine = await asyncio.to_thread(self.open_engine)
-                settle()
             except Exception as exc:  # the bot must keep answering from the index it has
                 log.exception("scheduled refresh failed")
                 info["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -23,7 +23,8 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
     import discord
 
     from sitrep.chat.client import BotConfig, SitrepBot
-    from sitrep.chat.service import AdminPolicy, FeedbackLog, QAService, RateLimiter, parse_scopes
+    from sitrep.chat.policy import AdminPolicy, FeedbackLog, RateLimiter, parse_scopes
+    from sitrep.chat.service import QAService
 
     config = BotConfig(
         guild_id=settings.discord_guild_id,
@@ -51,7 +52,8 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
     service = QAService(engine, lambda: app.engine(target), app.updater(target),
                         RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds), admins,
                         FeedbackLog(Path(settings.feedback_path)), k=settings.default_k, pull_feeds=app.pull_feeds,
-                        scopes=scopes, add_pages=app.add_pages, feed_list=app.feed_list(), probe_feed=app.probe_feed)
+                        scopes=scopes, add_pages=app.add_pages, feed_list=app.feed_list(), probe_feed=app.probe_feed,
+                        remove_article=lambda backend, ref: app.remove_article(backend, ref, target=target))
     try:  # a damaged or locked follow database turns follows off, with the reason; questions still work
         service.follower = app.follower()
     except StateError as exc:

@@ -98,3 +98,20 @@ def cmd_add(args: argparse.Namespace, app: App) -> int:
     if not pages:
         raise UserError(f"no page added: all {len(failures)} failed (above)")
     return 0
+
+
+def cmd_remove(args: argparse.Namespace, app: App) -> int:
+    """`sitrep remove FILE|URL`: one article out of the corpus folder (kept aside, not deleted), then the update."""
+    corpus = Path(args.corpus or app.settings.corpus_dir)
+    target = target_of(app, args)
+    backend = target.open()
+    try:
+        meta, kept = app.remove_article(backend, args.article, corpus, target)
+    finally:
+        backend.close()
+    title = " — ".join(x for x in (meta.title or meta.id, meta.source, meta.date) if x)
+    print(f"removed: {title} ({meta.id}); the file is kept in {kept}")
+    if not args.no_update:
+        u = app.update(target, corpus).as_dict()
+        print(f"index: {u['removed']} removed, {u['passages']} passages")
+    return 0

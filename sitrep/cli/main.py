@@ -23,7 +23,7 @@ def commands() -> dict[str, Command]:
 
     return {"index": index.cmd_index, "ask": ask.cmd_ask, "brief": ask.cmd_brief, "follow": follow.cmd_follow,
             "repl": ask.cmd_repl, "bot": bot.cmd_bot, "eval": evaluation.cmd_eval, "feeds": feeds.cmd_feeds,
-            "add": feeds.cmd_add}
+            "add": feeds.cmd_add, "remove": feeds.cmd_remove}
 
 
 def main(argv: Sequence[str] | None = None, make_encoder: MakeEncoder | None = None) -> int:

@@ -52,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
     ad.add_argument("--no-update", action="store_true", help="only save the pages; do not update the index")
     ad.add_argument("--json", action="store_true", help="print one JSON object")
 
+    rm = sub.add_parser("remove", help="take an article out of the corpus (its file is kept aside), then update the index")
+    rm.add_argument("article", metavar="FILE|URL", help="the article's file as sources show it, or its web address")
+    rm.add_argument("--corpus", help="corpus folder (default: SITREP_CORPUS_DIR or corpus/)")
+    rm.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
+    _backend_option(rm)
+    rm.add_argument("--no-update", action="store_true", help="only move the file; do not update the index")
+
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
     ask.add_argument("question")
     ask.add_argument("--after", action="append", metavar="QUESTION",

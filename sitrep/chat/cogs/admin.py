@@ -1,4 +1,4 @@
-"""/status and /feeds list for everyone; /reindex, /add and /feeds add|remove for admins only (configured ids or
+"""/status and /feeds list for everyone; /reindex, /add, /remove and /feeds add|remove for admins only (configured ids or
 roles, else Manage Server)."""
 
 from __future__ import annotations
@@ -70,6 +70,22 @@ class AdminCog(commands.Cog):
             if not page.date:
                 text += " It has no publication date: briefs and dated questions will not place it."
         await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def indexed_articles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=a[:100], value=a[:100]) for a in self.bot.service.article_ids(current)]
+
+    @app_commands.command(name="remove", description="Admins: take an article out of the corpus (its file is kept aside)")
+    @app_commands.describe(article="its file as the sources show it (type part of it), or its web address")
+    @app_commands.autocomplete(article=indexed_articles)
+    async def remove(self, interaction: discord.Interaction, article: app_commands.Range[str, 1, 2000]) -> None:
+        if not await self._may_change(interaction, "Only sitrep admins can remove articles.",
+                                      "A reindex is running; remove the article when it has finished."):
+            return
+        meta, _, r = await self.bot.service.remove(article)  # no such article: the tree's handler says so
+        title = " — ".join(x for x in (meta.title or meta.id, meta.source, meta.date) if x)
+        text = (f"Removed: {clean(title)} (`{meta.id.replace('`', '')}`); {r.passages} passages left in the index. "
+                "Its file is kept aside on the bot's machine.")
+        await interaction.followup.send(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS)
 
     # -- /feeds -------------------------------------------------------------------------------------
     def _feed_list(self) -> Any:
