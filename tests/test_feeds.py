@@ -257,6 +257,7 @@ def test_cli_feeds_add_reads_the_feed_first_and_keeps_the_files_comments(capsys,
     serve_news(site)
     monkeypatch.setenv("SITREP_FEEDS", str(tmp_path / "feeds.txt"))
     monkeypatch.setenv("SITREP_FEEDS_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("SITREP_FEED_HOST_DELAY_S", "0")
     (tmp_path / "feeds.txt").write_text("# world desk\nhttps://a.example/rss  # wire\n\n# markets\nhttps://b.example/rss")
     assert main(["feeds", "add", f"{site.base}/rss.xml"]) == 0
     assert f"added: {site.base}/rss.xml — The Daily Ledger — World, 4 items now" in capsys.readouterr().out
@@ -267,6 +268,22 @@ def test_cli_feeds_add_reads_the_feed_first_and_keeps_the_files_comments(capsys,
         assert err.endswith("; not added (--no-check adds it unread)\n")
     assert main(["feeds", "remove", "https://a.example/rss"]) == 0
     assert (tmp_path / "feeds.txt").read_text() == f"# world desk\n\n# markets\nhttps://b.example/rss\n{site.base}/rss.xml\n"
+
+    # A site's page given for its feed: the feed it names in <link rel="alternate"> is read and listed.
+    def front(href: str) -> str:
+        return (f'<html><head><LINK REL="Alternate" type="application/atom+xml" href="{href}"><title>Courrier</title>'
+                '</head><body><p>Front page</p></body></html>')
+    site.page("/courrier", front("/atom.xml"))
+    capsys.readouterr()
+    assert main(["feeds", "add", f"{site.base}/courrier"]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"added: {site.base}/atom.xml (the feed {site.base}/courrier names) — Courrier wire, 1 item now")
+    assert main(["feeds", "add", f"{site.base}/courrier"]) == 0
+    assert capsys.readouterr().out.startswith(f"already listed: {site.base}/atom.xml, the feed {site.base}/courrier names")
+    site.page("/broken-front", front("/nothing-here.xml"))
+    assert main(["feeds", "add", f"{site.base}/broken-front"]) == 2
+    assert capsys.readouterr().err == (f"sitrep: {site.base}/broken-front: a web page naming the feed {site.base}/nothing-here.xml, "
+                                       "which cannot be read (HTTP 404); not added (--no-check adds it unread)\n")
 
 
 def test_a_feed_that_takes_too_long_stops_at_its_budget_and_the_next_pull_goes_on(site: Site, tmp_path: Path) -> None:

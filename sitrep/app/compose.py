@@ -113,8 +113,8 @@ class App:
         finally:
             fetcher.close()
 
-    def probe_feed(self, url: str) -> tuple[str | None, int]:
-        """(title, items) of a feed before it is listed; FetchError or CorpusError with one line if it is not one."""
+    def probe_feed(self, url: str) -> ingest.FeedProbe:
+        """A feed read before it is listed (or the feed a page names); FetchError or CorpusError with one line."""
         fetcher = self.fetcher()
         try:
             return ingest.probe_feed(url, fetcher)

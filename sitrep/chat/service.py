@@ -90,7 +90,7 @@ class QAService:
     add_pages: Callable[[list[str]], tuple[list[Any], list[str]]] | None = None  # App.add_pages: pages into the corpus
     feed_list: Any = None  # sitrep.feeds.ingest.FeedList: the feeds the refresh pulls (/feeds)
     remove_article: Callable[[Any, str], tuple[Any, Any]] | None = None  # App.remove_article: (backend, ref) -> (meta, kept)
-    probe_feed: Callable[[str], tuple[str | None, int]] | None = None  # App.probe_feed: (title, items) of a feed
+    probe_feed: Callable[[str], Any] | None = None  # App.probe_feed: a feed (or the one a page names) read once
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since

@@ -26,10 +26,15 @@ def cmd_feeds(args: argparse.Namespace, app: App) -> int:
         what = ""
         if not args.no_check:  # a typo or a page that is not a feed is told now, not at the next pull
             try:
-                title, items = app.probe_feed(url)
+                probe = app.probe_feed(url)
             except FetchError as exc:
                 raise UserError(f"{url}: {exc}; not added (--no-check adds it unread)") from None
-            what = f" — {title or 'untitled feed'}, {items} item{'' if items == 1 else 's'} now"
+            if probe.url in listed.urls():
+                print(f"already listed: {probe.url}, the feed {url} names ({listed.path})")
+                return 0
+            url = probe.url
+            found = f" (the feed {probe.found_on} names)" if probe.found_on else ""
+            what = f"{found} — {probe.title or 'untitled feed'}, {probe.items} item{'' if probe.items == 1 else 's'} now"
         listed.add(url)
         print(f"added: {url}{what} ({listed.path})")
         return 0

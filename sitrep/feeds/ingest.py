@@ -347,12 +347,58 @@ def _now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def probe_feed(url: str, fetcher: Fetcher) -> tuple[str | None, int]:
-    """(title, items) of the feed at `url`, read with every limit of a pull; FetchError or CorpusError with
-    one line when it cannot be read or is not a feed. What `feeds add` checks before listing a URL."""
-    body, _, _ = fetcher.get(check_url(url))
-    parsed = _parse_feed(body)
-    return (parsed.feed.get("title") or "").strip() or None, len(parsed.entries)
+@dataclass(frozen=True)
+class FeedProbe:
+    """A feed read once before it is listed."""
+
+    url: str  # the feed's own address (found on the page when a page was given)
+    title: str | None
+    items: int
+    found_on: str | None = None  # the web page that named this feed (<link rel="alternate">), if one was given
+
+
+def probe_feed(url: str, fetcher: Fetcher) -> FeedProbe:
+    """The feed at `url`, read with every limit of a pull — or, when `url` is a web page that names its feed
+    (<link rel="alternate" type="application/rss+xml" href=...>, as a site's front page does), that feed.
+    FetchError or CorpusError with one line when neither can be read. What `feeds add` checks."""
+    url = check_url(url)
+    body, _, final = fetcher.get(url)
+    try:
+        parsed = _parse_feed(body)
+    except FetchError:
+        named = _feed_links(body, final)
+        if not named:
+            raise
+        try:
+            feed_body, _, _ = fetcher.get(named[0])
+            parsed = _parse_feed(feed_body)
+        except (FetchError, CorpusError) as exc:
+            raise FetchError(f"a web page naming the feed {named[0]}, which cannot be read ({exc})") from None
+        return FeedProbe(named[0], (parsed.feed.get("title") or "").strip() or None, len(parsed.entries), found_on=url)
+    return FeedProbe(url, (parsed.feed.get("title") or "").strip() or None, len(parsed.entries))
+
+
+def _feed_links(body: bytes, base: str) -> list[str]:
+    """The RSS/Atom feeds an HTML page names in its <link rel="alternate"> tags, as absolute http(s) URLs."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k.lower(): (v or "") for k, v in attrs}
+            kinds = ("application/rss+xml", "application/atom+xml")
+            if tag == "link" and "alternate" in a.get("rel", "").lower().split() and a.get("type", "").lower() in kinds \
+                    and a.get("href"):
+                link = urljoin(base, a["href"].strip())
+                if urlsplit(link).scheme in ("http", "https") and link not in found:
+                    found.append(link)
+
+    parser = Links()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parser.feed(decode_page(body[:500_000]))  # the head is at the top: half a megabyte is plenty
+    return found
 
 
 def _parse_feed(body: bytes) -> Any:

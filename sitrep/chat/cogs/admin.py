@@ -107,9 +107,15 @@ class AdminCog(commands.Cog):
         if url in listed.urls():
             await interaction.followup.send(f"Already read: {url}", ephemeral=True, allowed_mentions=NO_PINGS)
             return
-        title, items = await asyncio.to_thread(self.bot.service.probe_feed, url)  # read once: is it a feed?
-        listed.add(url)
-        text = f"Added feed **{clean(title or 'untitled')}** ({items} item{'' if items == 1 else 's'} now): {url}. "
+        probe = await asyncio.to_thread(self.bot.service.probe_feed, url)  # read once: a feed, or a page naming one?
+        if probe.url in listed.urls():
+            await interaction.followup.send(f"Already read: {probe.url}, the feed {url} names", ephemeral=True,
+                                            allowed_mentions=NO_PINGS, suppress_embeds=True)
+            return
+        listed.add(probe.url)
+        items = f"{probe.items} item{'' if probe.items == 1 else 's'} now"
+        found = f", the feed {probe.found_on} names" if probe.found_on else ""
+        text = f"Added feed **{clean(probe.title or 'untitled')}** ({items}): {probe.url}{found}. "
         if self.bot.service.pull_feeds is None:
             text += "This bot does not pull feeds itself: `sitrep feeds pull` does."
         elif self.bot.service.reindexing:
