@@ -146,6 +146,9 @@ async def test_feeds_from_discord(app: App, site: Site) -> None:  # noqa: F811
             await fake.slash("feeds", feeds("list"))
             listed = (await next_post(fake)).body["data"]["content"]
             assert f"• {site.base}/rss.xml — ok: last read " in listed and ", 4 items; last new story " in listed
+            await fake.slash("status")
+            fields = {f["name"]: f["value"] for f in (await next_post(fake)).body["data"]["embeds"][0]["fields"]}
+            assert fields["Feeds"] == "1 read, all ok or not pulled yet" and "3 saved from feeds" in fields["Last refresh"]
             await fake.slash("feeds", feeds("remove", f"{site.base}/rss.xml"), permissions=MANAGE_GUILD)
             await next_post(fake)
             assert "No longer reading" in (await next_post(fake)).body["content"]

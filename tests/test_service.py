@@ -183,6 +183,14 @@ async def test_a_failed_refresh_is_recorded_and_the_old_index_answers(local_serv
     assert used is old and answer.hits
 
 
+def test_the_feeds_line_counts_the_failing() -> None:
+    from sitrep.chat.cogs.admin import feeds_line
+
+    assert feeds_line([]) == "none (/feeds add url)"
+    assert feeds_line([("a", "ok: last read x"), ("b", "not pulled yet")]) == "2 read, all ok or not pulled yet"
+    assert feeds_line([("a", "ok: last read x"), ("b", "FAILING: 2 pulls")]) == "2 read, 1 failing: /feeds list says why"
+
+
 def test_the_refresh_line_names_what_it_did_and_what_failed() -> None:
     from sitrep.chat.cogs.admin import refresh_line
 

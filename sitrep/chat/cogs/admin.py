@@ -36,6 +36,8 @@ class AdminCog(commands.Cog):
                           ("Last build", "built_at"), ("Model", "model"), ("Backend", "backend")):
             embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
         embed.add_field(name="Last refresh", value=refresh_line(s.get("last_refresh")), inline=False)
+        if self.bot.service.feed_list is not None:
+            embed.add_field(name="Feeds", value=feeds_line(self.bot.service.feed_list.health()), inline=False)
         channel = interaction.channel
         scope_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
         scope = self.bot.service.scopes.get(scope_id or 0)
@@ -164,6 +166,14 @@ class AdminCog(commands.Cog):
             for w in r.warnings:
                 log.warning("reindex: %s", w)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def feeds_line(health: list[tuple[str, str]]) -> str:
+    """How many feeds are read and how many are failing, for /status."""
+    if not health:
+        return "none (/feeds add url)"
+    failing = sum(line.startswith("FAILING") for _, line in health)
+    return f"{len(health)} read" + (f", {failing} failing: /feeds list says why" if failing else ", all ok or not pulled yet")
 
 
 def refresh_line(info: dict | None) -> str:
