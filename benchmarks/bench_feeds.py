@@ -1,16 +1,23 @@
-"""Pull + update of 50 new items from a local feed: seconds, and the share spent embedding.
+"""Pull + update of 50 new items from a local feed: seconds, and the share spent embedding. Then pages built
+to be slow to read, pulled as the bot pulls them.
 
 Serves 50 dev articles (read from ../shared at run time, never stored in the repo) as HTML pages
 plus an RSS feed listing them, on 127.0.0.1; pulls them into an empty corpus (host delay 0: the
 polite 1 s between two requests to one host is a setting, and would add ~1 s an item here),
 then runs the incremental update with the real encoder (ONNX), timing its encode calls.
 
-    python benchmarks/bench_feeds.py [--items 50]
+Hostile pages: a feed of `--hostile` pages of 350,000 empty tags (4.9 MB, under the 5 MB cap) beside as many
+ordinary ones, pulled in a worker thread (as the bot's refresh and /add do) while the event loop ticks every
+10 ms: the pull's seconds, the loop's worst lag, and what was saved — read in the sandbox's child process
+(the default, SITREP_FEED_READ_S) and, for comparison, in the pulling process itself, as before it.
+
+    python benchmarks/bench_feeds.py [--items 50] [--hostile 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import html
 import json
@@ -25,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sitrep.feeds import ingest as feeds  # noqa: E402
+from sitrep.feeds import sandbox  # noqa: E402
 from sitrep.index.build import update  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
 
@@ -42,10 +50,67 @@ class TimedEncoder:
         return out
 
 
+class InProcess:
+    """The sandbox's readers called in this process, with no deadline: how pulls read pages before it."""
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def page(self, body: bytes, charset: str | None = None) -> dict:  # type: ignore[type-arg]
+        return sandbox._read_page(body, charset)
+
+    def feed(self, body: bytes) -> sandbox.Feed:
+        return sandbox.Feed(**sandbox._read_feed(body))
+
+    def feed_links(self, body: bytes, base: str) -> list[str]:
+        return sandbox._read_links(body, base)
+
+
+def hostile_pull(routes: dict[str, bytes], base: str, n: int, reader: object | None) -> dict:  # type: ignore[type-arg]
+    """n pages built to be slow and n ordinary ones, pulled in a worker thread while the loop ticks."""
+    for i in range(n):
+        routes[f"/slow/{i}"] = ("<html><head><title>Slow</title></head><body>" + "<span>a</span>" * 350_000
+                                + "</body></html>").encode()
+    items = "".join(f"<item><title>slow {i}</title><link>{base}/slow/{i}</link></item>"
+                    f"<item><title>ok {i}</title><link>{base}/a/{i}</link></item>" for i in range(n))
+    routes["/hostile"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'.encode()
+
+    async def run() -> dict:  # type: ignore[type-arg]
+        lags: list[float] = []
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            while not done.is_set():
+                t = time.perf_counter()
+                await asyncio.sleep(0.01)
+                lags.append(time.perf_counter() - t - 0.01)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            fetcher = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, allow_private=True), reader=reader)  # type: ignore[arg-type]
+            tick = asyncio.create_task(ticker())
+            t = time.perf_counter()
+            report = await asyncio.to_thread(feeds.pull, [f"{base}/hostile"], Path(tmp) / "corpus", Path(tmp) / "s.json",
+                                             fetcher)
+            seconds = time.perf_counter() - t
+            done.set()
+            await tick
+            fetcher.close()
+        lags.sort()
+        return {"pull_s": round(seconds, 1), "loop_worst_lag_ms": round(lags[-1] * 1000),
+                "loop_p99_lag_ms": round(lags[int(len(lags) * 0.99)] * 1000), "saved": len(report.saved),
+                "failures": [f.split(": ", 1)[1] for f in report.failures]}
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--hostile", type=int, default=2, help="pages built to be slow (0: skip that part)")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "feeds.json")
     args = ap.parse_args()
     with gzip.open(args.dataset / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
@@ -86,12 +151,17 @@ def main() -> None:
         t = time.perf_counter()
         report = feeds.pull([f"{base}/rss"], corpus, Path(tmp) / "state.json", fetcher)
         pull_s = time.perf_counter() - t
+        fetcher.close()
         t = time.perf_counter()
         built = update(corpus, Path(tmp) / "idx", encoder)
         update_s = time.perf_counter() - t
+    hostile = {}
+    if args.hostile:
+        hostile = {"pages": args.hostile, "child": hostile_pull(routes, base, args.hostile, None),
+                   "in_process": hostile_pull(routes, base, args.hostile, InProcess())}
     server.shutdown()
     total = pull_s + update_s
-    result = {"items": len(records), "saved": len(report.saved), "failures": report.failures, "pull_s": round(pull_s, 2),
+    result = {"hostile": hostile, "items": len(records), "saved": len(report.saved), "failures": report.failures, "pull_s": round(pull_s, 2),
               "update_s": round(update_s, 2), "passages_embedded": built.passages_embedded,
               "embedding_s": round(encoder.seconds, 2), "embedding_share": round(encoder.seconds / total, 3),
               "total_s": round(total, 2)}

@@ -20,6 +20,7 @@ from sitrep.cli.main import main
 from sitrep.corpus.articles import parse, scan_corpus
 from sitrep.corpus.errors import CorpusError
 from sitrep.feeds import ingest as feeds
+from sitrep.feeds.sandbox import Sandbox
 from sitrep.index.backends.local import store
 from sitrep.index.build import update
 from tests.conftest import FakeEncoder
@@ -145,9 +146,19 @@ def serve_news(site: Site) -> None:
     ]), kind="application/atom+xml")
 
 
+READER = Sandbox()  # one reading child for the module's fetchers (each would start its own, ~0.4 s)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reader_closed() -> Iterator[None]:
+    yield
+    READER.close()
+
+
 def fetcher(timeout: float = 1.0, max_bytes: int = 5_000_000) -> feeds.Fetcher:
     # the test servers are on 127.0.0.1: allowed as a newsroom's intranet would be
-    return feeds.Fetcher(feeds.FetchSettings(timeout=timeout, max_bytes=max_bytes, host_delay=0.0, allow_private=True))
+    return feeds.Fetcher(feeds.FetchSettings(timeout=timeout, max_bytes=max_bytes, host_delay=0.0, allow_private=True),
+                         reader=READER)
 
 
 def test_pull_saves_each_story_once_with_its_metadata_and_a_second_pull_adds_nothing(site: Site, tmp_path: Path) -> None:
@@ -484,6 +495,29 @@ def test_hostile_xml_and_pages_are_bounded(site: Site, tmp_path: Path) -> None:
     assert any("20,000 items; only the first 3 read" in w for w in report.warnings)
     assert "/etc/passwd" not in lines and "root:" not in lines
     assert site.requests.count("/line") == 3  # 3 of the 20,000 items fetched
+
+
+def test_a_page_slow_to_read_is_cut_at_its_deadline_and_not_fetched_again_the_stories_beside_it_are_saved(
+        site: Site, tmp_path: Path) -> None:
+    """Under the size cap, 350,000 empty tags hold trafilatura for ~30 s: read in the child, the page is cut
+    at SITREP_FEED_READ_S, one line, and its item is not fetched again until its entry changes."""
+    b = site.base
+    site.page("/slow-to-read", "<html><body>" + "<span>a</span>" * 350_000 + "</body></html>")
+    site.page("/world/assam-floods", (PAGES / "assam-floods.html").read_bytes())
+    site.page("/rss.xml", rss(b, [{"title": "Slow", "link": f"{b}/slow-to-read", "date": RFC822},
+                                  {"title": "Floods displace thousands in Assam", "link": f"{b}/world/assam-floods",
+                                   "date": RFC822}]), kind="application/rss+xml")
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, allow_private=True, read_timeout=1.0))
+    try:
+        first = feeds.pull([f"{b}/rss.xml"], tmp_path / "c", tmp_path / "s.json", f)
+        again = feeds.pull([f"{b}/rss.xml"], tmp_path / "c", tmp_path / "s.json", f)
+    finally:
+        f.close()
+    assert first.failures == [f"{b}/slow-to-read: reading it took over 1 s (a page built to be slow?): skipped "
+                              "(SITREP_FEED_READ_S)"]
+    assert len(first.saved) == 1 and "world-assam-floods" in first.saved[0]
+    assert (again.failures, again.saved, again.unchanged) == ([], [], 2)
+    assert site.requests.count("/slow-to-read") == 1
 
 
 # -- one page by its address: `sitrep add URL` --------------------------------------------------------------

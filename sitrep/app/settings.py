@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     feed_host_delay_s: float = Field(1.0, ge=0, le=60)  # between two requests to one host
     feed_max_items: int = Field(200, ge=1, le=100_000)  # items read from one feed in one pull
     feed_budget_s: float = Field(600.0, gt=0, le=86_400)  # seconds one feed may take in one pull; the rest waits
+    feed_read_s: float = Field(20.0, gt=0, le=3600)  # seconds reading one feed or page may take (a child process)
+    feed_read_mb: int = Field(2048, ge=256, le=65_536)  # memory the reading may map
     feeds_allow_private: bool = False  # fetch private / loopback / link-local addresses and other ports (an intranet)
     refresh_minutes: float = Field(0.0, ge=0)  # the bot pulls feeds and updates the index this often; 0: never
     fusion: str = Field(_R.fusion, pattern="^(rrf|convex|convex-max)$")

@@ -2,7 +2,8 @@
 
 `pull` reads each listed feed (feedparser), fetches every new item's page (httpx: a timeout, a
 size cap, redirects bounded, a polite delay per host), extracts the story (trafilatura, as for
-.html files) and saves it as a Markdown file with front matter (title, date, source, url) under
+.html files; every feed and page is parsed in a child process with a deadline and a memory cap:
+sandbox.py) and saves it as a Markdown file with front matter (title, date, source, url) under
 <corpus>/feeds/<host>/. What was fetched is remembered in a state file: an item is fetched again
 only when its feed entry changes, and the same story reached from two feeds (same canonical URL or
 same text) is saved once. Every failure is one line in the report; one bad feed never stops the
@@ -22,7 +23,6 @@ import os
 import re
 import socket
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from sitrep.corpus import metadata
-from sitrep.corpus.articles import decode_page
 from sitrep.corpus.errors import CorpusError
 from sitrep.feeds.errors import FetchError
+from sitrep.feeds.sandbox import Feed, Sandbox
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class FetchSettings:
     # timeout would hold a refresh, and /reindex behind it, for over half an hour. The rest waits for the
     # next pull (its items were not marked fetched).
     feed_budget: float = 600.0
+    # Reading what came (parsing a feed, extracting a page's story) runs in a child process (sandbox.py): a
+    # page built to be slow is cut after this many seconds, and the reading may map at most this much memory.
+    read_timeout: float = 20.0
+    read_memory_mb: int = 2048
 
 
 @dataclass
@@ -143,7 +147,7 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic, resolve: Callable[[str, int], list[str]] = _resolve,
-                 address_ok: Callable[[str], bool] = public_address) -> None:
+                 address_ok: Callable[[str], bool] = public_address, reader: Sandbox | None = None) -> None:
         import httpx
 
         self.settings, self.sleep, self.clock = settings, sleep, clock
@@ -154,9 +158,15 @@ class Fetcher:
                                     limits=httpx.Limits(max_keepalive_connections=0),
                                     headers={"User-Agent": settings.user_agent})
         self._last: dict[str, float] = {}
+        # what is fetched is read in a child process with its own limits (sandbox.py), started with the first
+        # fetch; a reader handed in is the caller's to close
+        self.reader = reader or Sandbox(settings.read_timeout, settings.read_memory_mb)
+        self._owns_reader = reader is None
 
     def close(self) -> None:
         self._client.close()
+        if self._owns_reader:
+            self.reader.close()
 
     def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         """The URL with its host replaced by the address that was checked, the Host header, and the TLS
@@ -188,6 +198,7 @@ class Fetcher:
 
     def get(self, url: str, want_html: bool = False) -> tuple[bytes, str | None, str]:
         """(body, declared charset, final URL); FetchError with a one-line reason otherwise."""
+        self.reader.start()
         for _ in range(self.settings.max_redirects + 1):
             check_url(url)
             got = self._get_one(url, want_html)
@@ -287,8 +298,6 @@ class _Watchdog:
 
 
 def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> PullReport:
-    from sitrep.corpus.articles import extract_html
-
     report = PullReport(feeds=len(feeds))
     state = _load_state(state_path)
     items: dict[str, str] = state.setdefault("items", {})  # item link -> hash of its feed entry
@@ -298,14 +307,14 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
             health = state.setdefault("feeds", {}).setdefault(feed_url, {})
             try:
                 body, _, _ = fetcher.get(feed_url)
-                parsed = _parse_feed(body)
+                parsed = _parse_feed(body, fetcher)
             except (FetchError, CorpusError) as exc:
                 report.failures.append(f"{feed_url}: {exc}")
                 report.feeds_failed += 1
                 health.update(failing=int(health.get("failing", 0)) + 1, error=str(exc), failed_at=_now_utc())
                 health.setdefault("failing_since", health["failed_at"])
                 continue
-            outlet = (parsed.feed.get("title") or "").strip() or None
+            outlet = (parsed.title or "").strip() or None
             entries = parsed.entries
             if len(entries) > fetcher.settings.max_items:
                 report.warnings.append(f"{feed_url}: {len(entries):,} items; only the first {fetcher.settings.max_items} "
@@ -319,7 +328,7 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                                            f"(SITREP_FEED_BUDGET_S) with {len(entries) - i} items left: the next pull goes on")
                     break
                 report.items += 1
-                _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report, extract_html)
+                _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report)
             for key in ("failing", "error", "failed_at", "failing_since"):
                 health.pop(key, None)
             health.update(read_at=_now_utc(), items=len(parsed.entries), title=outlet)
@@ -364,63 +373,36 @@ def probe_feed(url: str, fetcher: Fetcher) -> FeedProbe:
     url = check_url(url)
     body, _, final = fetcher.get(url)
     try:
-        parsed = _parse_feed(body)
+        parsed = _parse_feed(body, fetcher)
     except FetchError:
-        named = _feed_links(body, final)
+        named = fetcher.reader.feed_links(body, final)
         if not named:
             raise
         try:
             feed_body, _, _ = fetcher.get(named[0])
-            parsed = _parse_feed(feed_body)
+            parsed = _parse_feed(feed_body, fetcher)
         except (FetchError, CorpusError) as exc:
             raise FetchError(f"a web page naming the feed {named[0]}, which cannot be read ({exc})") from None
-        return FeedProbe(named[0], (parsed.feed.get("title") or "").strip() or None, len(parsed.entries), found_on=url)
-    return FeedProbe(url, (parsed.feed.get("title") or "").strip() or None, len(parsed.entries))
+        return FeedProbe(named[0], (parsed.title or "").strip() or None, len(parsed.entries), found_on=url)
+    return FeedProbe(url, (parsed.title or "").strip() or None, len(parsed.entries))
 
 
-def _feed_links(body: bytes, base: str) -> list[str]:
-    """The RSS/Atom feeds an HTML page names in its <link rel="alternate"> tags, as absolute http(s) URLs."""
-    from html.parser import HTMLParser
-
-    found: list[str] = []
-
-    class Links(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            a = {k.lower(): (v or "") for k, v in attrs}
-            kinds = ("application/rss+xml", "application/atom+xml")
-            if tag == "link" and "alternate" in a.get("rel", "").lower().split() and a.get("type", "").lower() in kinds \
-                    and a.get("href"):
-                link = urljoin(base, a["href"].strip())
-                if urlsplit(link).scheme in ("http", "https") and link not in found:
-                    found.append(link)
-
-    parser = Links()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parser.feed(decode_page(body[:500_000]))  # the head is at the top: half a megabyte is plenty
-    return found
-
-
-def _parse_feed(body: bytes) -> Any:
-    import feedparser
-
-    parsed = feedparser.parse(body)
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+def _parse_feed(body: bytes, fetcher: Fetcher) -> Feed:
+    parsed = fetcher.reader.feed(body)
+    if not parsed.entries and (parsed.bozo or not parsed.version):
         raise FetchError("not an RSS or Atom feed (no items could be read): check the URL")
     return parsed
 
 
 def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, items: dict[str, str],
-               stories: dict[str, str], report: PullReport, extract_html: Callable[[str], dict[str, Any]]) -> None:
+               stories: dict[str, str], report: PullReport) -> None:
     link = (entry.get("link") or "").strip()
     try:
         check_url(link)
     except CorpusError as exc:
         report.failures.append(f"{feed_url}: item {entry.get('title', '?')!r}: {exc}")
         return
-    with warnings.catch_warnings():  # feedparser warns when "updated" falls back to "published"
-        warnings.simplefilter("ignore", DeprecationWarning)
-        fields = [entry.get(k) for k in ("id", "title", "updated", "published", "summary")]
+    fields = [entry.get(k) for k in ("id", "title", "updated", "published", "summary")]
     entry_hash = _sha(json.dumps(fields, default=str))
     if items.get(link) == entry_hash:
         report.unchanged += 1
@@ -430,10 +412,13 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
     except FetchError as exc:
         report.failures.append(f"{link}: {exc}")
         return
-    page = decode_page(body, charset)
-    doc = extract_html(page)
+    items[link] = entry_hash  # read once: a page that cannot be read is not fetched again until its entry changes
+    try:
+        doc = fetcher.reader.page(body, charset)
+    except FetchError as exc:
+        report.failures.append(f"{link}: {exc}")
+        return
     text = doc.get("text") or ""
-    items[link] = entry_hash
     if not text:
         report.failures.append(f"{link}: no article text found on the page")
         return
@@ -474,8 +459,6 @@ def add_page(url: str, corpus: Path, fetcher: Fetcher) -> Page:
     save it under <corpus>/web/<host>/ with its title, date, outlet and address; the index is the
     caller's to update. A story already saved from a feed (same address) is written to that same file,
     not twice. FetchError or CorpusError with one line when the page cannot be used."""
-    from sitrep.corpus.articles import extract_html
-
     url = check_url(url)
     try:
         body, charset, final_url = fetcher.get(url, want_html=True)
@@ -483,7 +466,7 @@ def add_page(url: str, corpus: Path, fetcher: Fetcher) -> Page:
         if re.search(r"not an HTML page \(\S*(rss|atom|xml)", str(exc)):
             raise FetchError(f"{exc}: a feed? `sitrep feeds add {url}` follows it") from None
         raise
-    doc = extract_html(decode_page(body, charset))
+    doc = fetcher.reader.page(body, charset)
     text = doc.get("text") or ""
     if not text:
         raise FetchError("no article text found on the page (a section front or a page that needs scripts?)")
@@ -532,7 +515,7 @@ def _entry_date(entry: Any) -> str | None:
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=UTC).date().isoformat()
+            return datetime(int(value[0]), int(value[1]), int(value[2]), tzinfo=UTC).date().isoformat()  # UTC, feedparser's
     for key in ("published", "updated"):
         if entry.get(key):
             return metadata.parse_date(str(entry[key]))
