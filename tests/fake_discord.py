@@ -58,6 +58,7 @@ class FakeDiscord:
     token_ok: bool = True  # False: reject the login as Discord does a bad token
     sent_at: dict[str, float] = field(default_factory=dict)  # interaction id -> when it was dispatched
     message_ids: dict[int, str] = field(default_factory=dict)  # id() of a posting Call -> the message id it got
+    message_channels: dict[str, str] = field(default_factory=dict)  # a bot message's id -> its channel
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel id -> its messages, oldest first
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id -> its channel payload
     interaction_channels: dict[str, str] = field(default_factory=dict)  # interaction token -> its channel
@@ -136,6 +137,7 @@ class FakeDiscord:
             token = parts[2] if p.startswith("/webhooks/") else None
             channel = parts[1] if p.startswith("/channels/") else self.interaction_channels.get(token or "", CHANNEL_ID)
             self.message_ids[id(call)] = message_id = self.next_id()
+            self.message_channels[message_id] = channel
             payload = {"id": message_id, "channel_id": channel, "author": BOT_USER, "content": body.get("content") or "",
                        "timestamp": now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
                        "mentions": [], "mention_roles": [], "attachments": [], "embeds": body.get("embeds") or [],
@@ -268,18 +270,22 @@ class FakeDiscord:
 
 
     async def click(self, message: Call, custom_id: str, user_id: str = "555") -> str:
-        """A user presses a button under a message the bot posted (the Call that posted it)."""
+        """A user presses a button under a message the bot posted (the Call that posted it), in the channel or
+        thread the message is in."""
         interaction_id = self.next_id()
         body = message.body or {}
+        message_id = self.message_ids[id(message)]
+        channel = self.message_channels.get(message_id, CHANNEL_ID)
+        self.interaction_channels[f"tok-{interaction_id}"] = channel
         await self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 3, "token": f"tok-{interaction_id}", "version": 1,
             "data": {"custom_id": custom_id, "component_type": 2},
-            "message": {"id": self.message_ids[id(message)], "channel_id": CHANNEL_ID, "author": BOT_USER,
+            "message": {"id": message_id, "channel_id": channel, "author": BOT_USER,
                         "content": body.get("content") or "", "timestamp": TIMESTAMP, "edited_timestamp": None,
                         "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
                         "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
                         "components": body.get("components") or []},
-            "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
+            "guild_id": GUILD_ID, "channel_id": channel, "channel": self.threads.get(channel) or text_channel(),
             "member": {"user": user(user_id, "asker"), "roles": [], "permissions": "0", "joined_at": TIMESTAMP,
                        "deaf": False, "mute": False, "flags": 0},
             "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],

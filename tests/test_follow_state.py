@@ -74,7 +74,7 @@ def test_a_version_1_database_gains_outlets_and_keeps_its_follows(tmp_path: Path
     store.add(7, "India China border", source="cnn.com")
     store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
     db.close()
     assert [f.label for f in FollowStore(path).follows()] == ["India China border", "India China border (from cnn.com)"]
 

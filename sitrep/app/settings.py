@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     # Situation reports: follows and the daily digest (docs/reports.md).
     state_path: Path | None = None  # the follow database (SQLite); None: sitrep-state.sqlite3 beside the index folder
     follow_who: str = Field("admins", pattern="^(admins|everyone)$")  # who may /follow and /unfollow in a channel
+    wait_days: float = Field(14.0, ge=0, le=365)  # a refused question may wait this long for a story (0: no 🔔)
     follow_digest_after: int = Field(5, ge=1, le=50)  # more new stories than this for one topic in one refresh: one digest
     digest_channel: int | None = None  # post the day's brief of everything here, daily
     digest_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # HH:MM, local time (SITREP_TIMEZONE)

@@ -28,6 +28,7 @@ class BotConfig:
     threads: bool = True  # a question asked in a channel is answered in a thread started from it
     conversation_params: ConversationParams = field(default_factory=ConversationParams)
     follow_who: str = "admins"  # who may /follow: "admins" or "everyone" (SITREP_FOLLOW_WHO)
+    wait_days: float = 14.0  # a refused question may wait this long for a story that answers it (SITREP_WAIT_DAYS; 0: off)
     digest_channel: int | None = None  # the day's brief of everything is posted here daily
     digest_time: str = "08:00"  # local time, HH:MM
     timezone: str = "UTC"
@@ -64,7 +65,7 @@ class SitrepBot(commands.Bot):
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]  # every command's failures, one place
 
     async def setup_hook(self) -> None:
-        from sitrep.chat.cogs import admin, ask, reports
+        from sitrep.chat.cogs import admin, ask, reports, waits
 
         if self.config.refresh_minutes > 0:
             self._refresher = asyncio.create_task(self.refresh_loop(), name="sitrep-refresh")
@@ -74,6 +75,7 @@ class SitrepBot(commands.Bot):
         await ask.setup(self)
         await admin.setup(self)
         await reports.setup(self, self.config.follow_who)
+        await waits.setup(self)
         settle()
         if self.config.guild_id:
             guild = discord.Object(id=self.config.guild_id)

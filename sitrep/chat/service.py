@@ -145,6 +145,19 @@ class QAService:
                 return self.follower.check(engine)
         return await asyncio.to_thread(run)
 
+    async def check_waits(self) -> tuple[list[Any], int, Engine]:
+        """(the waiting questions a new story answers, the newest arrival, the engine that answered them); each
+        question takes the model lock on its own, so questions asked meanwhile are not held behind them all."""
+        from sitrep.follows.waiting import WaitStore
+
+        engine = self.engine
+        waits = WaitStore(self.follower.store)
+
+        def run() -> tuple[list[Any], int]:
+            return waits.answered(engine.backend.article_hashes(), lambda q: self._ask_sync(engine, q, None), self.k)
+        found, seq = await asyncio.to_thread(run)
+        return found, seq, engine
+
     async def _updated(self) -> None:
         """Tell whoever waits for new articles (follows); a failure there never stops the bot."""
         for hook in list(self.after_update):

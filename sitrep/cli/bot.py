@@ -34,6 +34,7 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
         refresh_minutes=settings.refresh_minutes,
         threads=settings.discord_threads,
         follow_who=settings.follow_who,
+        wait_days=settings.wait_days,
         digest_channel=settings.digest_channel,
         digest_time=settings.digest_time,
         timezone=settings.timezone,

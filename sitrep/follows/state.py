@@ -1,4 +1,5 @@
-"""The follow database: topics channels follow, the articles the index has held, what was posted where.
+"""The follow database: topics channels follow, the articles the index has held, what was posted where,
+and the questions waiting for a story that answers them.
 
 SQLite (standard library), WAL, one writer at a time: a write waits `timeout` seconds for another
 process's lock, then fails with one line. A restart posts nothing twice and forgets nothing:
@@ -7,6 +8,7 @@ process's lock, then fails with one line. A restart posts nothing twice and forg
     follows   id, channel_id, topic, key, added_by, added_at, last_seq
     arrivals  seq, article_id, hash, at     -- every (article, content) the index has held, in order seen
     posts     id, follow_id, story_key, articles (JSON), day, message_id, posted_at
+    waits     id, channel_id, message_id, user, question, searched, source, asked_at, until, last_seq
 
 Errors (one line each, saying what to do):
 
@@ -14,7 +16,7 @@ Errors (one line each, saying what to do):
     ├── StateBusy       another process holds its write lock past the timeout
     ├── StateCorrupt    the file is damaged or not a sitrep database
     └── StateTooNew     written by a newer sitrep
-    FollowError         a follow request that cannot be done (no words, already followed)
+    FollowError         a follow request that cannot be done (no words, already followed, too many waits)
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateErr
 if TYPE_CHECKING:
     from sitrep.follows.follower import Delivery
 
-SCHEMA_VERSION = 2  # 2: a follow may name one outlet or site (follows.source)
+SCHEMA_VERSION = 3  # 2: a follow may name one outlet or site (follows.source); 3: waits
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,6 +50,11 @@ CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY, follow_id INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
     story_key TEXT NOT NULL, articles TEXT NOT NULL, day TEXT, message_id INTEGER, posted_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS posts_follow ON posts (follow_id, day);
+CREATE TABLE IF NOT EXISTS waits (
+    id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, message_id INTEGER NOT NULL, user TEXT NOT NULL,
+    question TEXT NOT NULL, searched TEXT NOT NULL, source TEXT, asked_at TEXT NOT NULL, until TEXT NOT NULL,
+    last_seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS waits_message ON waits (message_id, user);
 """
 
 
@@ -116,7 +123,7 @@ class FollowStore:
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise StateTooNew(f"the follow database {path} was written by a newer sitrep (schema {row[0]}, this one "
                                       f"knows {SCHEMA_VERSION}): upgrade sitrep, or point SITREP_STATE_PATH elsewhere")
-                elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: follows gain an outlet (none for those there)
+                elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: follows gain an outlet (none for those there); 3: waits
                     columns = {r[1] for r in self._db.execute("PRAGMA table_info(follows)")}
                     if "source" not in columns:
                         self._db.execute("ALTER TABLE follows ADD COLUMN source TEXT")

@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from sitrep.answer.engine import Meta
+from sitrep.chat.cogs.waits import toggle_wait, waitable
 from sitrep.chat.failures import SitrepView, reply_failure
 from sitrep.chat.render import (
     NO_PINGS,
@@ -41,12 +42,17 @@ THREAD_NAME_MAX = 100
 
 
 class AnswerView(SitrepView):
-    """Under an answer: the next sources (only to whoever asks), and 👍/👎 feedback."""
+    """Under an answer: the next sources (only to whoever asks), and 👍/👎 feedback; under a refusal, 🔔
+    to leave the question waiting for a story that answers it (chat/cogs/waits.py)."""
 
-    def __init__(self, bot: SitrepBot, answer: Answer, meta: Meta, shown: int) -> None:
+    def __init__(self, bot: SitrepBot, answer: Answer, meta: Meta, shown: int, query: Query | str | None = None,
+                 private: bool = False) -> None:
         super().__init__(timeout=900)
         self.bot, self.answer, self.meta, self.shown = bot, answer, meta, shown
+        self.source = getattr(query, "source", None)
         self.more.custom_id = more_custom_id(answer)  # carries the cited articles: the thread's memory
+        if not waitable(bot, answer, query, private):
+            self.remove_item(self.wait_for_answer)
 
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary)
     async def more(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
@@ -67,6 +73,10 @@ class AnswerView(SitrepView):
     @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
     async def down(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
         await self._vote(interaction, "down")
+
+    @discord.ui.button(label="Tell me when it's known", emoji="🔔", style=discord.ButtonStyle.secondary)
+    async def wait_for_answer(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
+        await toggle_wait(self.bot, interaction, self.answer, self.source)
 
 
 def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None, is_dm: bool) -> str | None:
@@ -102,11 +112,12 @@ class AskCog(commands.Cog):
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
 
-    async def _answer(self, query: Query | str, conversation: Conversation | None = None) -> tuple[discord.Embed, AnswerView]:
+    async def _answer(self, query: Query | str, conversation: Conversation | None = None,
+                      private: bool = False) -> tuple[discord.Embed, AnswerView]:
         answer, engine = await self.bot.service.ask(query, conversation)
         meta = engine.answer_meta(answer)
         rendered = answer_embed(answer, meta)
-        return rendered.embed, AnswerView(self.bot, answer, meta, rendered.shown)
+        return rendered.embed, AnswerView(self.bot, answer, meta, rendered.shown, query, private)
 
     async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """/ask source: the index's outlets that contain what was typed (Discord shows 25 at most)."""
@@ -134,7 +145,7 @@ class AskCog(commands.Cog):
         me = self.bot.user.id if self.bot.user else 0
         ours = thread is not None and thread.owner_id == me
         conversation = await self._conversation(thread) if ours and thread else Conversation()
-        embed, view = await self._answer(query, conversation)  # a bad option, the index's server away: the handler says so
+        embed, view = await self._answer(query, conversation, private)  # a bad option, the index's server away: the handler says so
         sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_PINGS,
                                                wait=True)
         if ours and thread:
