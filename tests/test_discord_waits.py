@@ -1,7 +1,8 @@
 """🔔 under a refusal, end to end: the real discord.py client against tests/fake_discord.py, the App's updater,
 the fake encoder (so it runs with the fast tests). A question the corpus cannot answer is left waiting (pressed
 again: no longer; again: waiting); a story that does not answer it changes nothing; the story that does is
-posted as a reply to the refusal, in the thread it was asked in, quoting it, pinging no one — once."""
+posted as a reply to the refusal, in the thread it was asked in, quoting it, pinging no one — once, however
+many people waited for it."""
 
 from __future__ import annotations
 
@@ -62,13 +63,18 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
             assert (await next_post(fake)).body["data"]["content"].startswith("No longer waiting")
             await fake.click(refusal, bell)
             assert (await next_post(fake)).body["data"]["content"].startswith("Waiting:")
-            [wait] = WaitStore(store).waits()
-            assert (str(wait.channel_id), wait.question) == (thread, QUESTION)
+            await fake.click(refusal, bell, user_id="777")  # someone else in the thread waits for it too
+            assert (await next_post(fake)).body["data"]["content"].startswith("Waiting:")
+            waiting = WaitStore(store).waits()
+            assert [(str(w.channel_id), w.question) for w in waiting] == [(thread, QUESTION)] * 2
+            await fake.slash("status")
+            fields = {f["name"]: f["value"] for f in (await next_post(fake)).body["data"]["embeds"][0]["fields"]}
+            assert fields["Follows"] == "0 followed in 0 channels; 2 refused questions waiting for a story (🔔)"
 
             (corpus / "weather.txt").write_text("---\ntitle: Rain ahead\nsource: Coast Herald\ndate: 2020-12-14\n---\n"
                                                 "Heavy rain is expected across the region on Thursday, forecasters said.\n")
             await service.reindex()
-            assert fake.posted.empty() and len(WaitStore(store).waits()) == 1  # a story, but not the answer
+            assert fake.posted.empty() and len(WaitStore(store).waits()) == 2  # a story, but not the answer
 
             (corpus / "kestrel.txt").write_text(KESTREL)
             await service.reindex()
@@ -80,6 +86,8 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
             embed = late.body["embeds"][0]
             assert "supplies **40 million** litres" in embed["description"] and "kestrel.txt" in embed["fields"][0]["value"]
             assert WaitStore(store).waits() == []
+            await asyncio.sleep(0.2)
+            assert fake.posted.empty()  # one reply for both who waited
 
             (corpus / "kestrel.txt").write_text(KESTREL.replace("Tuesday", "Tuesday morning"))
             await service.reindex()  # the story changes: the question was answered, nothing is posted twice

@@ -105,11 +105,14 @@ class WaitStore:
             return [], seq
         arrivals = self.store.arrivals_after(min(w.last_seq for w in waits))
         out = []
+        asked: dict[tuple[str, str | None], Answer] = {}  # one question waited for by several people: asked once
         for w in waits:
             new = {x.article_id for x in arrivals if x.seq > w.last_seq and articles.get(x.article_id) == x.hash}
             if not new:
                 continue
-            answer = ask(Query(w.searched, k=k, source=w.source))
+            if (w.searched, w.source) not in asked:
+                asked[w.searched, w.source] = ask(Query(w.searched, k=k, source=w.source))
+            answer = asked[w.searched, w.source]
             cited = tuple(dict.fromkeys(c.article_id for c in answer.citations if c.article_id in new))
             if not answer.abstained and cited:
                 out.append(Answered(w, answer, cited))

@@ -38,6 +38,8 @@ class AdminCog(commands.Cog):
         embed.add_field(name="Last refresh", value=refresh_line(s.get("last_refresh")), inline=False)
         if self.bot.service.feed_list is not None:
             embed.add_field(name="Feeds", value=feeds_line(self.bot.service.feed_list.health()), inline=False)
+        embed.add_field(name="Follows", value=follows_line(self.bot.service.follower, self.bot.service.follow_error),
+                        inline=False)
         channel = interaction.channel
         scope_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
         scope = self.bot.service.scopes.get(scope_id or 0)
@@ -174,6 +176,22 @@ def feeds_line(health: list[tuple[str, str]]) -> str:
         return "none (/feeds add url)"
     failing = sum(line.startswith("FAILING") for _, line in health)
     return f"{len(health)} read" + (f", {failing} failing: /feeds list says why" if failing else ", all ok or not pulled yet")
+
+
+def follows_line(follower: Any, error: str | None) -> str:
+    """How many topics are followed where, and how many refused questions wait for a story, for /status."""
+    from sitrep.follows.errors import StateError
+    from sitrep.follows.waiting import WaitStore
+
+    if follower is None:
+        return f"off: {error}" if error else "off"
+    try:
+        follows, waiting = follower.store.follows(), len(WaitStore(follower.store).waits())
+    except StateError as exc:  # locked or damaged: /status still answers
+        return f"unavailable now: {exc}"
+    channels = len({f.channel_id for f in follows})
+    return (f"{len(follows)} followed in {channels} channel{'' if channels == 1 else 's'}; "
+            f"{waiting} refused question{'' if waiting == 1 else 's'} waiting for a story (🔔)")
 
 
 def refresh_line(info: dict | None) -> str:

@@ -71,25 +71,29 @@ class WaitsCog(commands.Cog):
             log.error("waiting questions could not be checked: %s", exc)
             return 0
         waits, sent, retry = WaitStore(service.follower.store), 0, set()
+        by_refusal: dict[tuple[int, int], list[Any]] = {}  # several people waiting on one refusal: one reply
         for f in found:
-            w = f.wait
+            by_refusal.setdefault((f.wait.channel_id, f.wait.message_id), []).append(f)
+        for (channel_id, message_id), group in by_refusal.items():
+            f, first = group[0], min(g.wait.asked_at for g in group)
             try:
-                channel: Any = self.bot.get_channel(w.channel_id) or await self.bot.fetch_channel(w.channel_id)
+                channel: Any = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
                 meta = engine.answer_meta(f.answer)
                 rendered = answer_embed(f.answer, meta)
                 await channel.send(
-                    content=f"🔔 A story that arrived since answers the question left waiting here on {w.asked_at[:10]}:",
+                    content=f"🔔 A story that arrived since answers the question left waiting here on {first[:10]}:",
                     embed=rendered.embed, view=AnswerView(self.bot, f.answer, meta, rendered.shown), allowed_mentions=NO_PINGS,
-                    reference=discord.MessageReference(message_id=w.message_id, channel_id=w.channel_id,
+                    reference=discord.MessageReference(message_id=message_id, channel_id=channel_id,
                                                        fail_if_not_exists=False))
                 sent += 1
             except (discord.NotFound, discord.Forbidden):  # the channel is gone or closed to the bot: nobody to tell
-                log.warning("a waiting question's channel %s is gone or hidden; the wait ends", w.channel_id)
+                log.warning("a waiting question's channel %s is gone or hidden; the wait ends", channel_id)
             except discord.HTTPException as exc:  # a passing failure: tried again after the next update
-                log.warning("could not answer a waiting question in channel %s (%s); will retry", w.channel_id, exc)
-                retry.add(w.id)
+                log.warning("could not answer a waiting question in channel %s (%s); will retry", channel_id, exc)
+                retry.update(g.wait.id for g in group)
                 continue
-            waits.end(w.id)
+            for g in group:
+                waits.end(g.wait.id)
         waits.advance(seq, keep=retry)
         return sent
 
