@@ -70,6 +70,7 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sitrep tests benchmarks
+	$(VENV)/bin/mypy sitrep
 
 clean:
 	rm -rf var

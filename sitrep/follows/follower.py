@@ -72,8 +72,8 @@ class Follower:
         usable = []
         for f in follows:
             if not f.topic:  # everything from one outlet: no topic to match
-                mine = [x.article_id for x in arrivals if x.seq > f.last_seq and present.get(x.article_id) == x.hash]
-                report.deliveries.append(self._everything(engine, f, list(dict.fromkeys(mine))))
+                arrived = [x.article_id for x in arrivals if x.seq > f.last_seq and present.get(x.article_id) == x.hash]
+                report.deliveries.append(self._everything(engine, f, list(dict.fromkeys(arrived))))
                 continue
             try:
                 clean_question(f.topic, 10_000)

@@ -149,7 +149,7 @@ class StoredReadings:
         for w in vocab:
             if "\n" in w:  # the token pattern (\w\w+) never yields one; the file format relies on it
                 raise ValueError(f"a word with a line break cannot be stored: {w!r}")
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "format": np.array([FORMAT], dtype=np.int32),
             "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
             "vocab_terms": np.frombuffer("\n".join(term_of[w] for w in vocab).encode("utf-8"), dtype=np.uint8),

@@ -78,10 +78,10 @@ def word_match(ranked: Sequence[tuple[int, float]], passages: dict[int, Matchabl
         pairs.append(sum([weight[a] + weight[b] for a, b in q_pairs if f"{a} {b}" in p.pairs]))
     top_exact, top_pairs = max(exact), max(pairs)
     scored = []
-    for (i, s), e, p in zip(top, exact, pairs):
+    for (i, s), e, pr in zip(top, exact, pairs):
         total = s / best
         total += exact_weight * e / top_exact if top_exact > 0 else 0.0
-        total += pair_weight * p / top_pairs if top_pairs > 0 else 0.0
+        total += pair_weight * pr / top_pairs if top_pairs > 0 else 0.0
         scored.append((i, total * best))
     scored.sort(key=lambda kv: -kv[1])  # stable: a tie keeps the fused order
     return scored + list(ranked[depth:])

@@ -97,6 +97,11 @@ class AdminCog(commands.Cog):
             raise FetchError("feeds are not set up in this bot")
         return self.bot.service.feed_list
 
+    def _probe(self) -> Any:
+        if self.bot.service.probe_feed is None:
+            raise FetchError("feeds are not set up in this bot")
+        return self.bot.service.probe_feed
+
     async def listed_feeds(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         urls = self.bot.service.feed_list.urls() if self.bot.service.feed_list is not None else []
         return [app_commands.Choice(name=u[:100], value=u[:100]) for u in urls if current.lower() in u.lower()][:25]
@@ -111,7 +116,7 @@ class AdminCog(commands.Cog):
         if url in listed.urls():
             await interaction.followup.send(f"Already read: {url}", ephemeral=True, allowed_mentions=NO_PINGS)
             return
-        probe = await asyncio.to_thread(self.bot.service.probe_feed, url)  # read once: a feed, or a page naming one?
+        probe = await asyncio.to_thread(self._probe(), url)  # read once: a feed, or a page naming one?
         if probe.url in listed.urls():
             await interaction.followup.send(f"Already read: {probe.url}, the feed {url} names", ephemeral=True,
                                             allowed_mentions=NO_PINGS, suppress_embeds=True)

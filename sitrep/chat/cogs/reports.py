@@ -115,7 +115,9 @@ class ReportsCog(commands.Cog):
         store = self._store()
         store.sync(self.bot.service.engine.backend.article_hashes())  # what is indexed now is not news
         if source is None:  # a channel scoped to one outlet follows that outlet's stories
-            scope = self.bot.service.scopes.get((interaction.channel.parent_id if thread else interaction.channel_id) or 0)
+            channel = interaction.channel
+            scope = self.bot.service.scopes.get((channel.parent_id if isinstance(channel, discord.Thread) else
+                                                 interaction.channel_id) or 0)
             source = scope.source if scope is not None else None
         f = store.add(interaction.channel_id, topic, interaction.user.id, source=source)
         what = "each new story on it" if f.topic else "each new story"

@@ -70,7 +70,7 @@ class WaitsCog(commands.Cog):
         except SitrepError as exc:  # the follow database or the index: logged; the next update tries again
             log.error("waiting questions could not be checked: %s", exc)
             return 0
-        waits, sent, retry = WaitStore(service.follower.store), 0, set()
+        waits, sent, retry = WaitStore(service.follower.store), 0, set[int]()
         by_refusal: dict[tuple[int, int], list[Any]] = {}  # several people waiting on one refusal: one reply
         for f in found:
             by_refusal.setdefault((f.wait.channel_id, f.wait.message_id), []).append(f)

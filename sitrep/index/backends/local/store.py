@@ -252,7 +252,7 @@ def load(path: Path, mmap: bool = True) -> IndexData:
         vectors = np.load(real / "vectors.npy", mmap_mode="r" if mmap else None)
         dense = faiss.read_index(str(real / "dense.faiss"))
         if dense.metric_type == faiss.METRIC_INNER_PRODUCT and hasattr(dense, "hnsw"):
-            faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search
+            faiss.downcast_index(dense).hnsw.efSearch = manifest.dense.ef_search  # type: ignore[attr-defined]
         bm25 = bm25s.BM25.load(str(real / "bm25"), mmap=mmap, show_progress=False)
         # Plain arrays over the same mapped memory: bm25s slices its score matrix twice for every query term,
         # and a slice of a np.memmap runs memmap.__getitem__ and __array_finalize__ in Python each time.

@@ -241,7 +241,11 @@ class MilvusBackend:
         plain = np.asarray(ids, dtype=np.int64).tolist()
         self._fetch(plain, False)
         dim = self.manifest.model.dim
-        return np.stack([self._rows[i].vector for i in plain]) if plain else np.zeros((0, dim), np.float32)
+        got = [v for i in plain if (v := self._rows[i].vector) is not None]  # _fetch brought every one's vector
+        if len(got) != len(plain):
+            raise IndexCorrupt(f"passages without vectors in Milvus at {self._conn.where}: "
+                               "rebuild the index (`sitrep index build --backend milvus`)")
+        return np.stack(got) if got else np.zeros((0, dim), np.float32)
 
     def lede_ids(self, article_ids: Sequence[str]) -> np.ndarray:
         return np.array([passage_pk(a, 0) for a in article_ids], dtype=np.int64)
