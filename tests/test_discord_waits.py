@@ -70,6 +70,14 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
             await fake.slash("status")
             fields = {f["name"]: f["value"] for f in (await next_post(fake)).body["data"]["embeds"][0]["fields"]}
             assert fields["Follows"] == "0 followed in 0 channels; 2 refused questions waiting for a story (🔔)"
+            await fake.slash("waiting")  # not an admin: refused, to them alone
+            refused = (await next_post(fake)).body["data"]
+            assert (refused["content"], refused["flags"]) == ("Only sitrep admins can list the waiting questions, in a "
+                                                              "server.", 64)
+            await fake.slash("waiting", permissions="32")  # Manage Server: what this server waits for, to them alone
+            listed = (await next_post(fake)).body["data"]
+            assert listed["flags"] & 64 and listed["content"].startswith(
+                f"Waiting for a story that answers them, most asked first:\n• {QUESTION} — 2 waiting since 20")
 
             (corpus / "weather.txt").write_text("---\ntitle: Rain ahead\nsource: Coast Herald\ndate: 2020-12-14\n---\n"
                                                 "Heavy rain is expected across the region on Thursday, forecasters said.\n")

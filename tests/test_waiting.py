@@ -3,6 +3,7 @@ stories arrive, and answered only by a story that arrived since — known answer
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -83,3 +84,29 @@ def test_waits_are_bounded_per_person_once_per_message_and_end_after_their_days(
     waits.add(7, 99, "u1", "q", "q", "Dawn", 14)  # room again
     assert [(w.user, w.source) for w in waits.waits()] == [("u2", None), ("u1", "Dawn")]
     store.close()
+
+
+def test_the_questions_left_waiting_are_listed_as_coverage_gaps_from_the_shell(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitrep.cli.main import main
+
+    monkeypatch.setenv("SITREP_STATE_PATH", str(tmp_path / "state.sqlite3"))
+    assert main(["follow", "waiting"]) == 0
+    assert capsys.readouterr().out == ("no refused question is waiting: 🔔 under a refusal in Discord leaves one waiting "
+                                       "for a story\n")
+    store = FollowStore(tmp_path / "state.sqlite3")
+    waits = WaitStore(store)
+    waits.add(7, 1, "u1", "Who won?", "Who won?", None, 14)
+    waits.add(8, 2, "u2", QUESTION, QUESTION, None, 14)
+    waits.add(8, 2, "u3", QUESTION, QUESTION, None, 14)  # two people wait on one refusal
+    waits.add(9, 3, "u1", QUESTION, QUESTION, "Coast Herald", 14)
+    store.close()
+    assert main(["follow", "waiting"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  since ")[0].strip() for line in lines] == ["2 people", "1 person", "1 person"]
+    assert lines[0].endswith(QUESTION) and lines[1].endswith("Who won?")
+    assert lines[2].endswith(f"{QUESTION}  (from Coast Herald)")
+    assert main(["follow", "waiting", "--json"]) == 0
+    gaps = json.loads(capsys.readouterr().out)
+    assert [(g["question"], g["people"], g["channels"]) for g in gaps] == [
+        (QUESTION, 2, [8]), ("Who won?", 1, [7]), (QUESTION, 1, [9])]

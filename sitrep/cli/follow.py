@@ -1,4 +1,5 @@
-"""`sitrep follow add|list|remove|check`: the topics channels follow, from the terminal."""
+"""`sitrep follow add|list|remove|check|waiting`: the topics channels follow, and the refused questions left
+waiting for a story (🔔 in Discord), from the terminal."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from sitrep.follows.state import Follow, FollowStore
 def cmd_follow(args: argparse.Namespace, app: App) -> int:
     store = app.follow_store()
     try:
-        return {"add": _add, "remove": _remove, "list": _list, "check": _check}[args.action](args, app, store)
+        return {"add": _add, "remove": _remove, "list": _list, "check": _check,
+                "waiting": _waiting}[args.action](args, app, store)
     finally:
         store.close()
 
@@ -67,4 +69,21 @@ def _check(args: argparse.Namespace, app: App, store: FollowStore) -> int:
         print(json.dumps(render.check_json(report, args.dry_run), ensure_ascii=False))
     else:
         print(render.check_text(report, args.dry_run))
+    return 0
+
+
+def _waiting(args: argparse.Namespace, app: App, store: FollowStore) -> int:
+    """The questions people left waiting, most people first: what the corpus does not cover yet."""
+    from sitrep.follows.waiting import WaitStore
+
+    gaps = WaitStore(store).gaps()
+    if args.json:
+        print(json.dumps([{"question": g.question, "source": g.source, "people": g.people, "since": g.since,
+                           "channels": list(g.channels)} for g in gaps], ensure_ascii=False))
+        return 0
+    if not gaps:
+        print("no refused question is waiting: 🔔 under a refusal in Discord leaves one waiting for a story")
+    for g in gaps:
+        who = f"{g.people} {'person' if g.people == 1 else 'people'}"
+        print(f"{who:>10}  since {g.since[:10]}  {g.question}" + (f"  (from {g.source})" if g.source else ""))
     return 0

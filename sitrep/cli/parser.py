@@ -78,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
     _backend_option(br)
     br.add_argument("--json", action="store_true", help="print one JSON object")
 
-    fo = sub.add_parser("follow", help="topics channels follow: add, list, remove, and check what would be posted")
+    fo = sub.add_parser("follow", help="topics channels follow: add, list, remove, and check what would be posted; "
+                        "the questions left waiting")
     fo_sub = fo.add_subparsers(dest="action", required=True)
     for action, text in (("add", "follow a topic in a channel"), ("remove", "stop following a topic in a channel")):
         a = fo_sub.add_parser(action, help=text)
@@ -92,6 +93,10 @@ def parser() -> argparse.ArgumentParser:
     ls = fo_sub.add_parser("list", help="the follows (of one channel with --channel)")
     ls.add_argument("--channel", type=_positive)
     ls.add_argument("--json", action="store_true", help="print one JSON array")
+    wt = fo_sub.add_parser("waiting", help="the refused questions people left waiting for a story (🔔): what the "
+                           "corpus does not cover yet, most asked first")
+    wt.add_argument("--json", action="store_true", help="print one JSON array")
+    wt.add_argument("--index", help=argparse.SUPPRESS)
     ck = fo_sub.add_parser("check", help="the stories each follow would post now (new since its last check)")
     ck.add_argument("--dry-run", action="store_true", help="show them without marking them as posted")
     ck.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")

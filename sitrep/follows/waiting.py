@@ -39,6 +39,17 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """One question the corpus cannot answer yet, with how many people wait for it: a coverage gap."""
+
+    question: str
+    source: str | None
+    people: int
+    since: str  # when the first of them left it waiting
+    channels: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Answered:
     wait: Wait
     answer: Answer
@@ -82,6 +93,16 @@ class WaitStore:
         rows = self.store._read("SELECT id, channel_id, message_id, user, question, searched, source, asked_at, until, "
                                 "last_seq FROM waits ORDER BY id")
         return [Wait(*r) for r in rows]
+
+    def gaps(self) -> list[Gap]:
+        """The waiting questions as coverage gaps: one per question (as searched, with its source), most people
+        first, then the longest waiting."""
+        groups: dict[tuple[str, str | None], list[Wait]] = {}
+        for w in self.waits():
+            groups.setdefault((" ".join(w.searched.lower().split()), w.source), []).append(w)
+        out = [Gap(g[0].question, g[0].source, len({w.user for w in g}), min(w.asked_at for w in g),
+                   tuple(dict.fromkeys(w.channel_id for w in g))) for g in groups.values()]
+        return sorted(out, key=lambda gap: (-gap.people, gap.since))
 
     def end(self, wait_id: int) -> None:
         with self.store._write() as db:

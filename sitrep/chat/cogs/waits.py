@@ -2,7 +2,8 @@
 waiting (pressed again: no longer); after each update that brings articles, a question a new story answers
 gets its cited answer as a reply to the refusal, where it was asked — in its thread, channel or DM.
 The asker is not pinged (no reply ever pings); they see the reply in the conversation they left.
-What is answered and when: follows/waiting.py. SITREP_WAIT_DAYS (14; 0 removes the button).
+What is answered and when: follows/waiting.py. SITREP_WAIT_DAYS (14; 0 removes the button). /waiting shows
+admins this server's waiting questions, most asked first: what the corpus does not cover yet.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from sitrep.chat.policy import hash_user
-from sitrep.chat.render import NO_PINGS, answer_embed
+from sitrep.chat.render import NO_PINGS, answer_embed, clean, shorten
 from sitrep.errors import SitrepError
 from sitrep.follows.errors import StateError
 from sitrep.follows.waiting import WaitStore
@@ -57,6 +59,31 @@ class WaitsCog(commands.Cog):
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
         bot.service.after_update.append(self.post_answered)
+
+    @app_commands.command(name="waiting", description="Admins: questions people left waiting (🔔) — what the corpus "
+                                                       "does not cover yet")
+    async def waiting(self, interaction: discord.Interaction) -> None:
+        """This server's waiting questions, most people first, to the admin alone: which feeds or pages to add.
+        Questions asked in DMs or other servers are not shown."""
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        manage = bool(interaction.permissions and interaction.permissions.manage_guild)
+        if interaction.guild is None or not self.bot.service.admins.allows(interaction.user.id, roles, manage):
+            await interaction.response.send_message("Only sitrep admins can list the waiting questions, in a server.",
+                                                    ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        follower = self.bot.service.follower
+        if follower is None:
+            raise StateError(self.bot.service.follow_error or "waiting questions need the follow database, which is off here")
+        here = interaction.guild.id
+        gaps = [g for g in WaitStore(follower.store).gaps()
+                if any(getattr(getattr(self.bot.get_channel(c), "guild", None), "id", None) == here for c in g.channels)]
+        if not gaps:
+            text = "No question asked here is waiting for a story (🔔 under a refusal leaves one waiting)."
+        else:
+            lines = [f"• {clean(shorten(g.question, 200))}" + (f" (from {clean(g.source)})" if g.source else "")
+                     + f" — {g.people} waiting since {g.since[:10]}" for g in gaps]
+            text = shorten("Waiting for a story that answers them, most asked first:\n" + "\n".join(lines), 1900)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True)
 
     async def post_answered(self) -> int:
         """Each waiting question a new story answers: its answer as a reply to its refusal; returns how many."""
