@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sitrep.app.compose import App
 from sitrep.app.settings import load_settings
@@ -30,13 +31,19 @@ def buttons(post_body: dict) -> dict[str, str]:
             for b in row["components"]}
 
 
-async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_the_story_arrives(tmp_path: Path) -> None:
+def seed_app(tmp_path: Path) -> tuple[App, Any, Path]:
+    """The App over a writable copy of the seed corpus, indexed with the fake encoder."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     app = App(load_settings(corpus_dir=corpus, index_dir=tmp_path / "idx", embed_cache_dir=tmp_path / "emb"),
               lambda _s: FakeEncoder())
     target = app.target()
     app.update(target, corpus)
+    return app, target, corpus
+
+
+async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_the_story_arrives(tmp_path: Path) -> None:
+    app, target, corpus = seed_app(tmp_path)
     service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target), limiter=RateLimiter(limit=100))
     store = FollowStore(tmp_path / "state.sqlite3")
     service.follower = Follower(store)
@@ -101,6 +108,58 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
             await service.reindex()  # the story changes: the question was answered, nothing is posted twice
             await asyncio.sleep(0.2)
             assert fake.posted.empty()
+        finally:
+            await stopped(bot, task)
+            store.close()
+
+
+async def test_an_answers_buttons_work_after_the_bot_restarts(tmp_path: Path) -> None:
+    """Dynamic items (chat/buttons.py): a press on a message the bot sent before it restarted is handled from
+    the button's id and the message — More sources asks again, a vote reads the cited articles from the id,
+    🔔 reads the question from the title — where a dead view used to leave Discord's "interaction failed"."""
+    import json
+
+    from sitrep.chat.policy import FeedbackLog
+    from sitrep.retrieval.conversation import article_key
+
+    app, target, corpus = seed_app(tmp_path)
+    store = FollowStore(tmp_path / "state.sqlite3")
+
+    def new_bot() -> SitrepBot:
+        service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
+                            limiter=RateLimiter(limit=100), feedback=FeedbackLog(tmp_path / "feedback.jsonl"))
+        service.follower = Follower(store)
+        return SitrepBot(service, BotConfig(threads=False))
+
+    fake = FakeDiscord()
+    async with serving(fake):
+        bot = new_bot()
+        task = await started(fake, bot)
+        try:
+            await fake.message(f"<@{BOT_ID}> What is BECA?")
+            answer = await next_post(fake)
+            await fake.message(f"<@{BOT_ID}> {QUESTION}")
+            refusal = await next_post(fake)
+        finally:
+            await stopped(bot, task)
+        bot = new_bot()  # a new process: nothing of the first bot's answers in memory
+        task = await started(fake, bot)
+        try:
+            ids = buttons(answer.body)
+            await fake.click(answer, ids["More sources"])
+            assert (await next_post(fake)).body["type"] == 5  # asked again: deferred, to the presser alone
+            more = await next_post(fake)
+            assert more.body["flags"] == 64 | 4 and more.body["content"]  # ephemeral, no link previews
+            await fake.click(answer, ids["👍"], user_id="777")
+            assert (await next_post(fake)).body["data"]["content"] == "Thanks, noted."
+            vote = json.loads((tmp_path / "feedback.jsonl").read_text().splitlines()[-1])
+            cited = ids["More sources"].removeprefix("sitrep:more:").split(",")
+            assert vote["question"] == "What is BECA?" and vote["vote"] == "up" and vote["answer_ids"]
+            assert sorted(article_key(a) for a in vote["answer_ids"]) == sorted(cited)
+            await fake.click(refusal, buttons(refusal.body)["Tell me when it's known"])
+            assert (await next_post(fake)).body["data"]["content"].startswith("Waiting:")
+            [wait] = WaitStore(store).waits()
+            assert (wait.question, wait.searched, wait.source) == (QUESTION, QUESTION, None)
         finally:
             await stopped(bot, task)
             store.close()

@@ -2,9 +2,9 @@
 root of every package's user errors: a bad date, the index's server gone, the follow database
 locked ...) is its one line, sent only to the asker; anything else is a bug: logged with its
 traceback, and the user gets an apology. Slash commands reach it through the command tree's error
-handler (installed by the client, so it does not depend on any cog being loaded), buttons through
-`View.on_error` (every view of the bot derives from `SitrepView`), questions asked by message through
-`reply_failure`."""
+handler (installed by the client, so it does not depend on any cog being loaded), an answer's buttons
+through chat/buttons.py's guard, other buttons through `View.on_error` (their views derive from
+`SitrepView`), questions asked by message through `reply_failure`."""
 
 from __future__ import annotations
 

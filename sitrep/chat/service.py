@@ -67,6 +67,32 @@ class ConversationStore:
         return len(self._items)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """An answer as it was sent: what its buttons need for an exact reply."""
+
+    answer: Answer
+    meta: Any  # the engine's Meta of the answer's articles
+    shown: int  # citations shown in the message; More sources lists the rest
+
+
+class RecentAnswers:
+    """The last `size` answers sent, by message id (older ones are re-derived from their message)."""
+
+    def __init__(self, size: int = 500) -> None:
+        self.size = size
+        self._items: OrderedDict[int, Sent] = OrderedDict()
+
+    def put(self, message_id: int, sent: Sent) -> None:
+        self._items[message_id] = sent
+        self._items.move_to_end(message_id)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def get(self, message_id: int) -> Sent | None:
+        return self._items.get(message_id)
+
+
 def settle() -> None:
     """Move what is loaded for good (the model, the index, discord.py's caches) out of the garbage
     collector's reach: a full collection walking it paused the event loop by 50-100 ms now and then
@@ -93,6 +119,7 @@ class QAService:
     probe_feed: Callable[[str], Any] | None = None  # App.probe_feed: a feed (or the one a page names) read once
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
+    answers: RecentAnswers = field(default_factory=RecentAnswers)  # the last answers sent, for their buttons
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
     follower: Any = None  # sitrep.follows.follower.Follower over the follow database; None: follows are off
     follow_error: str | None = None  # why follows are off (the database could not be opened), for /follow and /status

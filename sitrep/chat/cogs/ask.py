@@ -17,20 +17,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from sitrep.answer.engine import Meta
-from sitrep.chat.cogs.waits import toggle_wait, waitable
-from sitrep.chat.failures import SitrepView, reply_failure
-from sitrep.chat.render import (
-    NO_PINGS,
-    answer_embed,
-    more_custom_id,
-    more_sources_text,
-    question_text,
-    shorten,
-    turn_from_message,
-)
+from sitrep.chat.buttons import AnswerButtons, remember
+from sitrep.chat.failures import reply_failure
+from sitrep.chat.render import NO_PINGS, answer_embed, question_text, shorten, turn_from_message
 from sitrep.retrieval.conversation import Conversation, Turn
-from sitrep.retrieval.types import Answer, Query
+from sitrep.retrieval.types import Query
 
 if TYPE_CHECKING:
     from sitrep.chat.client import SitrepBot
@@ -39,44 +30,6 @@ log = logging.getLogger("sitrep.bot")
 EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
 HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
 THREAD_NAME_MAX = 100
-
-
-class AnswerView(SitrepView):
-    """Under an answer: the next sources (only to whoever asks), and 👍/👎 feedback; under a refusal, 🔔
-    to leave the question waiting for a story that answers it (chat/cogs/waits.py)."""
-
-    def __init__(self, bot: SitrepBot, answer: Answer, meta: Meta, shown: int, query: Query | str | None = None,
-                 private: bool = False) -> None:
-        super().__init__(timeout=900)
-        self.bot, self.answer, self.meta, self.shown = bot, answer, meta, shown
-        self.source = getattr(query, "source", None)
-        self.more.custom_id = more_custom_id(answer)  # carries the cited articles: the thread's memory
-        if not waitable(bot, answer, query, private):
-            self.remove_item(self.wait_for_answer)
-
-    @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary)
-    async def more(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
-        await interaction.response.send_message(more_sources_text(self.answer, self.meta, self.shown),  # links, no previews
-                                                ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True)
-
-    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
-        log_ = self.bot.service.feedback
-        if log_ is not None:
-            ids = [c.article_id for c in self.answer.citations] or [h.article_id for h in self.answer.hits[:3]]
-            log_.record(self.answer.question, ids, vote, interaction.user.id)
-        await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NO_PINGS)
-
-    @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
-    async def up(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
-        await self._vote(interaction, "up")
-
-    @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
-    async def down(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
-        await self._vote(interaction, "down")
-
-    @discord.ui.button(label="Tell me when it's known", emoji="🔔", style=discord.ButtonStyle.secondary)
-    async def wait_for_answer(self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]) -> None:
-        await toggle_wait(self.bot, interaction, self.answer, self.source)
 
 
 def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None, is_dm: bool) -> str | None:
@@ -113,11 +66,11 @@ class AskCog(commands.Cog):
         self.bot = bot
 
     async def _answer(self, query: Query | str, conversation: Conversation | None = None,
-                      private: bool = False) -> tuple[discord.Embed, AnswerView]:
+                      private: bool = False) -> tuple[discord.Embed, AnswerButtons]:
         answer, engine = await self.bot.service.ask(query, conversation)
         meta = engine.answer_meta(answer)
         rendered = answer_embed(answer, meta)
-        return rendered.embed, AnswerView(self.bot, answer, meta, rendered.shown, query, private)
+        return rendered.embed, AnswerButtons(self.bot, answer, meta, rendered.shown, query, private)
 
     async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """/ask source: the index's outlets that contain what was typed (Discord shows 25 at most)."""
@@ -148,6 +101,7 @@ class AskCog(commands.Cog):
         embed, view = await self._answer(query, conversation, private)  # a bad option, the index's server away: the handler says so
         sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_PINGS,
                                                wait=True)
+        remember(self.bot, sent, view)
         if ours and thread:
             self.bot.service.conversations.put(thread.id, conversation)
         elif self.bot.config.threads and not private and isinstance(channel, discord.TextChannel):
@@ -268,9 +222,10 @@ class AskCog(commands.Cog):
         async with target.typing():
             embed, view = await self._answer(query, conversation)
         if target is not message.channel:
-            await target.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+            sent = await target.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
         else:
-            await message.reply(embed=embed, view=view, allowed_mentions=NO_PINGS, mention_author=False)
+            sent = await message.reply(embed=embed, view=view, allowed_mentions=NO_PINGS, mention_author=False)
+        remember(self.bot, sent, view)
         if where in ("dm", "thread"):
             self.bot.service.conversations.put(message.channel.id, conversation)
 

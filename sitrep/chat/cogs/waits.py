@@ -35,8 +35,9 @@ def waitable(bot: SitrepBot, answer: Answer, query: Query | str | None, private:
     return answer.abstained and bot.config.wait_days > 0 and not private and as_of is None
 
 
-async def toggle_wait(bot: SitrepBot, interaction: discord.Interaction, answer: Answer, source: str | None) -> None:
-    """The 🔔 button: wait for a story that answers this refusal's question, or stop waiting."""
+async def toggle_wait(bot: SitrepBot, interaction: discord.Interaction, question: str, searched: str,
+                      source: str | None) -> None:
+    """The 🔔 button: wait for a story that answers this refusal's question (as it was searched), or stop waiting."""
     follower = bot.service.follower
     if follower is None:
         raise StateError(bot.service.follow_error or "waiting for answers needs the follow database, which is off here")
@@ -48,8 +49,7 @@ async def toggle_wait(bot: SitrepBot, interaction: discord.Interaction, answer: 
     if waits.cancel(interaction.message.id, user):
         text = "No longer waiting: nothing will be posted for this question."
     else:
-        searched = answer.asked_as.text if answer.asked_as is not None else answer.question
-        waits.add(interaction.channel_id, interaction.message.id, user, answer.question, searched, source, days)
+        waits.add(interaction.channel_id, interaction.message.id, user, question, searched, source, days)
         text = (f"Waiting: when a story that answers this arrives (each update is checked, for {days:g} days), its "
                 "cited answer is posted here as a reply. Press 🔔 again to stop.")
     await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
@@ -87,7 +87,7 @@ class WaitsCog(commands.Cog):
 
     async def post_answered(self) -> int:
         """Each waiting question a new story answers: its answer as a reply to its refusal; returns how many."""
-        from sitrep.chat.cogs.ask import AnswerView
+        from sitrep.chat.buttons import AnswerButtons, remember
 
         service = self.bot.service
         if service.follower is None or self.bot.config.wait_days <= 0:
@@ -107,11 +107,13 @@ class WaitsCog(commands.Cog):
                 channel: Any = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
                 meta = engine.answer_meta(f.answer)
                 rendered = answer_embed(f.answer, meta)
-                await channel.send(
+                view = AnswerButtons(self.bot, f.answer, meta, rendered.shown)
+                late = await channel.send(
                     content=f"🔔 A story that arrived since answers the question left waiting here on {first[:10]}:",
-                    embed=rendered.embed, view=AnswerView(self.bot, f.answer, meta, rendered.shown), allowed_mentions=NO_PINGS,
+                    embed=rendered.embed, view=view, allowed_mentions=NO_PINGS,
                     reference=discord.MessageReference(message_id=message_id, channel_id=channel_id,
                                                        fail_if_not_exists=False))
+                remember(self.bot, late, view)
                 sent += 1
             except (discord.NotFound, discord.Forbidden):  # the channel is gone or closed to the bot: nobody to tell
                 log.warning("a waiting question's channel %s is gone or hidden; the wait ends", channel_id)
