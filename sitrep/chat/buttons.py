@@ -1,7 +1,7 @@
 """The buttons under an answer — More sources, 👍/👎, and 🔔 under a refusal — as discord.py dynamic items:
 a press is handled from the button's id and its message, so the buttons keep working after the 15 minutes a
 view object used to live, and after the bot restarts (a press there used to end in Discord's "This
-interaction failed"). The answers the bot sent last are kept (service.RecentAnswers, bounded), so a press on one is
+interaction failed"). The answers the bot sent last are kept (service.answers, bounded), so a press on one is
 exact; on an older message, More sources asks its question again, as it was searched, in the message's
 channel (the sources the index gives now), and a vote reads the cited articles from the button's id.
 

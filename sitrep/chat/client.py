@@ -68,7 +68,7 @@ class SitrepBot(commands.Bot):
         from sitrep.chat.buttons import MoreButton, VoteButton, WaitButton
         from sitrep.chat.cogs import admin, ask, reports, waits
 
-        self.add_dynamic_items(MoreButton, VoteButton, WaitButton)  # an answer's buttons, whatever its age
+        self.add_dynamic_items(MoreButton, VoteButton, WaitButton, reports.BriefMore)  # buttons, whatever their age
 
         if self.config.refresh_minutes > 0:
             self._refresher = asyncio.create_task(self.refresh_loop(), name="sitrep-refresh")

@@ -197,6 +197,11 @@ def more_custom_id(answer: Answer) -> str:
 _ESCAPE = re.compile(r"\\(.)")
 
 
+def unescape(title: str) -> str:
+    """A title's text as it was before clean() (markdown escapes and zero-width breaks undone, a cut's "…" off)."""
+    return _ESCAPE.sub(r"\1", title.replace("\u200b", "")).rstrip("…")
+
+
 def turn_from_message(title: str | None, footer_text: str | None, custom_ids: list[str], at: float) -> Turn | None:
     """An earlier turn read back from one of sitrep's answers (its embed and buttons), or None if the
     message is not one. The question is the title (markdown escapes undone); what was searched is
@@ -204,7 +209,7 @@ def turn_from_message(title: str | None, footer_text: str | None, custom_ids: li
     more = next((c for c in custom_ids if c.startswith(MORE_PREFIX)), None)
     if more is None or not title:
         return None
-    question = _ESCAPE.sub(r"\1", title.replace("\u200b", "")).rstrip("…")
+    question = unescape(title)
     asked = question
     first = (footer_text or "").split("\n", 1)[0]
     if first.startswith(UNDERSTOOD):

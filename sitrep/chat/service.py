@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sitrep.answer.engine import Engine
 from sitrep.chat.errors import ReindexBusy
@@ -28,6 +28,8 @@ from sitrep.retrieval.conversation import Conversation
 from sitrep.retrieval.types import Answer, Query
 
 log = logging.getLogger("sitrep.bot")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ConversationStore:
@@ -76,21 +78,22 @@ class Sent:
     shown: int  # citations shown in the message; More sources lists the rest
 
 
-class RecentAnswers:
-    """The last `size` answers sent, by message id (older ones are re-derived from their message)."""
+class Recent(Generic[K, V]):
+    """The last `size` items put (the answers and briefs the bot sent, for their buttons); older ones are
+    re-derived from their message."""
 
     def __init__(self, size: int = 500) -> None:
         self.size = size
-        self._items: OrderedDict[int, Sent] = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
 
-    def put(self, message_id: int, sent: Sent) -> None:
-        self._items[message_id] = sent
-        self._items.move_to_end(message_id)
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
-    def get(self, message_id: int) -> Sent | None:
-        return self._items.get(message_id)
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
 
 
 def settle() -> None:
@@ -119,7 +122,8 @@ class QAService:
     probe_feed: Callable[[str], Any] | None = None  # App.probe_feed: a feed (or the one a page names) read once
     last_refresh: dict[str, Any] | None = None  # what the last scheduled refresh did, for /status
     conversations: ConversationStore = field(default_factory=ConversationStore)
-    answers: RecentAnswers = field(default_factory=RecentAnswers)  # the last answers sent, for their buttons
+    answers: Recent[int, Sent] = field(default_factory=Recent)  # the last answers sent (by message id), for their buttons
+    briefs: Recent[tuple[Any, ...], Any] = field(default_factory=lambda: Recent(50))  # the last briefs, by what was asked
     scopes: dict[int, Scope] = field(default_factory=dict)  # channel id -> its default source / since
     follower: Any = None  # sitrep.follows.follower.Follower over the follow database; None: follows are off
     follow_error: str | None = None  # why follows are off (the database could not be opened), for /follow and /status
