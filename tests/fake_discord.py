@@ -269,7 +269,7 @@ class FakeDiscord:
         return interaction_id
 
 
-    async def click(self, message: Call, custom_id: str, user_id: str = "555") -> str:
+    async def click(self, message: Call, custom_id: str, user_id: str = "555", permissions: str = "0") -> str:
         """A user presses a button under a message the bot posted (the Call that posted it), in the channel or
         thread the message is in."""
         interaction_id = self.next_id()
@@ -286,7 +286,7 @@ class FakeDiscord:
                         "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
                         "components": body.get("components") or []},
             "guild_id": GUILD_ID, "channel_id": channel, "channel": self.threads.get(channel) or text_channel(),
-            "member": {"user": user(user_id, "asker"), "roles": [], "permissions": "0", "joined_at": TIMESTAMP,
+            "member": {"user": user(user_id, "asker"), "roles": [], "permissions": permissions, "joined_at": TIMESTAMP,
                        "deaf": False, "mute": False, "flags": 0},
             "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0, "attachment_size_limit": 10485760,

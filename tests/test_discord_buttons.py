@@ -81,9 +81,13 @@ async def test_a_briefs_more_pages_on_and_works_after_the_bot_restarts(tmp_path:
             f"the water board said. Residents of {town} had relied on trucked water for {i + 2} months.\n")
     app.update(target, corpus)
 
+    store = FollowStore(tmp_path / "state.sqlite3")
+
     def new_bot() -> SitrepBot:
-        return SitrepBot(QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
-                                   limiter=RateLimiter(limit=100)), BotConfig())
+        service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target),
+                            limiter=RateLimiter(limit=100))
+        service.follower = Follower(store)
+        return SitrepBot(service, BotConfig())
 
     fake = FakeDiscord()
     async with serving(fake):
@@ -96,6 +100,7 @@ async def test_a_briefs_more_pages_on_and_works_after_the_bot_restarts(tmp_path:
             no_pings(brief.body)
             assert brief.body["embeds"][0]["title"] == "Brief: Kestrel Bay desalination plant"
             assert len(brief.body["embeds"][0]["fields"]) == 8
+            assert list(buttons(brief.body)) == ["More"]  # not an admin: no Follow here (SITREP_FOLLOW_WHO)
             more = buttons(brief.body)["More"]
             assert re.fullmatch(r"sitrep:brief:8::\d{4}-\d\d-\d\d:", more)  # from page 2; the window as asked
             await fake.click(brief, more)
@@ -111,5 +116,21 @@ async def test_a_briefs_more_pages_on_and_works_after_the_bot_restarts(tmp_path:
             again = (await next_post(fake)).body
             assert again["flags"] == 64 and [f["name"] for f in again["embeds"][0]["fields"]] == \
                 [f["name"] for f in page["embeds"][0]["fields"]]
+
+            # An admin's brief offers Follow here: the brief's topic followed in this channel, as /follow does.
+            await fake.slash("brief", [{"name": "topic", "type": 3, "value": "Kestrel Bay desalination plant"},
+                                       {"name": "source", "type": 3, "value": "Coast Herald"}], permissions="32")
+            await next_post(fake)
+            admins = await next_post(fake)
+            follow = buttons(admins.body)["Follow here"]
+            assert follow == "sitrep:follow:Coast Herald"
+            await fake.click(admins, follow)  # someone who may not follow
+            assert "Only sitrep admins" in (await next_post(fake)).body["data"]["content"]
+            await fake.click(admins, follow, permissions="32")
+            told = (await next_post(fake)).body["data"]
+            no_pings(told)
+            assert told["content"].startswith("This channel now follows **Kestrel Bay desalination plant (from Coast Herald)**")
+            assert [(f.topic, f.source) for f in store.follows()] == [("Kestrel Bay desalination plant", "Coast Herald")]
         finally:
             await stopped(bot, task)
+            store.close()

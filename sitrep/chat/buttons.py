@@ -1,12 +1,17 @@
-"""The buttons under an answer — More sources, 👍/👎, and 🔔 under a refusal — as discord.py dynamic items:
+"""The buttons under an answer — More sources, 👍/👎, and 🔔 under a refusal — and under a brief, as discord.py
+dynamic items:
 a press is handled from the button's id and its message, so the buttons keep working after the 15 minutes a
 view object used to live, and after the bot restarts (a press there used to end in Discord's "This
 interaction failed"). The answers the bot sent last are kept (service.answers, bounded), so a press on one is
 exact; on an older message, More sources asks its question again, as it was searched, in the message's
 channel (the sources the index gives now), and a vote reads the cited articles from the button's id.
 
+Under a brief: More (the next page; the window asked for in its id, the topic the message's title) and
+Follow here (/follow for the brief's topic and source in this channel).
+
 Button ids: `sitrep:more:<cited articles' keys>` (read back by threads: render.turn_from_message),
-`sitrep:vote:up|down`, `sitrep:wait:<the asker's source, if any>`.
+`sitrep:vote:up|down`, `sitrep:wait:<the asker's source, if any>`, `sitrep:brief:<start>:<since>:<until>:<source>`,
+`sitrep:follow:<source>`.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from sitrep.chat.failures import tell
-from sitrep.chat.render import MORE_PREFIX, NO_PINGS, answer_embed, more_custom_id, more_sources_text, turn_from_message
+from sitrep.chat.render import (
+    MORE_PREFIX,
+    NO_PINGS,
+    answer_embed,
+    brief_embed,
+    more_custom_id,
+    more_sources_text,
+    turn_from_message,
+    unescape,
+)
 from sitrep.chat.service import Sent
+from sitrep.follows.errors import StateError
 from sitrep.retrieval.conversation import Turn, article_key
 
 if TYPE_CHECKING:
@@ -160,7 +175,6 @@ class WaitButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sitr
 
     async def _wait(self, interaction: discord.Interaction) -> None:
         from sitrep.chat.cogs.waits import toggle_wait
-        from sitrep.follows.errors import StateError
 
         bot, message = _bot(interaction), interaction.message
         sent = bot.service.answers.get(message.id) if message is not None else None
@@ -173,3 +187,104 @@ class WaitButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sitr
                 raise StateError("this refusal's question cannot be read back: ask it again, then press 🔔")
             question, searched = turn.question, turn.asked
         await toggle_wait(bot, interaction, question, searched, self.source)
+
+
+# -- under a brief ---------------------------------------------------------------------------------
+
+BRIEF_PREFIX = "sitrep:brief:"
+
+
+def brief_more_id(start: int, since: Any, until: Any, source: str | None) -> str | None:
+    """The id of a brief's More button: where the next page starts and the window asked for (the topic is the
+    message's title); None when the source does not fit Discord's 100 characters."""
+    custom_id = f"{BRIEF_PREFIX}{start}:{since or ''}:{until or ''}:{source or ''}"
+    return custom_id if len(custom_id) <= 100 else None
+
+
+class BriefMore(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                template=r"sitrep:brief:(?P<start>\d+):(?P<since>[0-9-]*):(?P<until>[0-9-]*):(?P<source>.*)"):
+    """Under a brief (and each further page): the next page of stories, to whoever asks — a dynamic item, so it
+    works for as long as the message exists (the brief is kept for the last 50 asked, else made again)."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="More", style=discord.ButtonStyle.secondary, custom_id=custom_id))
+        self.asked = self.__discord_ui_compiled_template__.fullmatch(custom_id)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> BriefMore:
+        return cls(match.group(0))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self._more(interaction)
+        except Exception as exc:
+            await tell(interaction, exc, "button More (brief)")
+
+    async def _more(self, interaction: discord.Interaction) -> None:
+        from datetime import date
+
+
+        match, message = self.asked, interaction.message
+        title = message.embeds[0].title if message is not None and message.embeds else None
+        if match is None or not title or not title.startswith("Brief: "):
+            await interaction.response.send_message("This brief cannot be read back: ask /brief again.", ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+            return
+        topic = " ".join(unescape(title.removeprefix("Brief: ")).split())
+        since = date.fromisoformat(match["since"]) if match["since"] else None
+        until = date.fromisoformat(match["until"]) if match["until"] else None
+        source, start = match["source"] or None, int(match["start"])
+        service = interaction.client.service  # type: ignore[attr-defined]
+        b = service.briefs.get((topic, since, until, source))
+        if b is None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            b = await service.brief(topic, since, until, source, max_entries=50)
+            service.briefs.put((topic, since, until, source), b)
+        page = brief_embed(b, start)
+        send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
+        if not page.shown:
+            await send("That was the whole brief.", ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await send(embed=page.embed, view=brief_view(b, start + page.shown, since, until, source), ephemeral=True,
+                   allowed_mentions=NO_PINGS)
+
+
+FOLLOW_PREFIX = "sitrep:follow:"
+
+
+class BriefFollow(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sitrep:follow:(?P<source>.*)"):
+    """Under a brief: follow its topic (and source) in this channel, as /follow does — the topic is the message's
+    title; a brief with no stories yet is where following helps most."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(discord.ui.Button(label="Follow here", emoji="📌", style=discord.ButtonStyle.secondary,
+                                           custom_id=FOLLOW_PREFIX + source))
+        self.source = source or None
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> BriefFollow:
+        return cls(match["source"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            message = interaction.message
+            title = message.embeds[0].title if message is not None and message.embeds else None
+            cog = interaction.client.get_cog("ReportsCog")  # type: ignore[attr-defined]
+            if not title or not title.startswith("Brief: ") or cog is None:
+                raise StateError("this brief's topic cannot be read back: use /follow")
+            await cog.add_follow(interaction, " ".join(unescape(title.removeprefix("Brief: ")).split()), self.source)
+        except Exception as exc:
+            await tell(interaction, exc, "button Follow here")
+
+
+def brief_view(b: Any, start: int, since: Any, until: Any, source: str | None,
+               follow: bool = False) -> discord.ui.View | Any:
+    """A More button for the stories from `start` on (none when there are none, or the source is too long for a
+    button's id), and Follow here under the brief itself; discord.utils.MISSING when neither."""
+    view = discord.ui.View(timeout=None)
+    custom_id = brief_more_id(start, since, until, source)
+    if custom_id is not None and len(b.stories) + len(b.undated) > start:
+        view.add_item(BriefMore(custom_id))
+    if follow and len(FOLLOW_PREFIX + (source or "")) <= 100:
+        view.add_item(BriefFollow(source or ""))
+    return view if view.children else discord.utils.MISSING

@@ -65,10 +65,10 @@ class SitrepBot(commands.Bot):
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]  # every command's failures, one place
 
     async def setup_hook(self) -> None:
-        from sitrep.chat.buttons import MoreButton, VoteButton, WaitButton
+        from sitrep.chat.buttons import BriefFollow, BriefMore, MoreButton, VoteButton, WaitButton
         from sitrep.chat.cogs import admin, ask, reports, waits
 
-        self.add_dynamic_items(MoreButton, VoteButton, WaitButton, reports.BriefMore)  # buttons, whatever their age
+        self.add_dynamic_items(MoreButton, VoteButton, WaitButton, BriefMore, BriefFollow)  # buttons, whatever their age
 
         if self.config.refresh_minutes > 0:
             self._refresher = asyncio.create_task(self.refresh_loop(), name="sitrep-refresh")

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from sitrep.chat.failures import tell
+from sitrep.chat.buttons import brief_view
 from sitrep.chat.render import NO_PINGS, brief_embed, clean, digest_embed, shorten, story_embed, unescape
 from sitrep.errors import SitrepError
 from sitrep.follows.errors import StateError
@@ -25,74 +25,6 @@ if TYPE_CHECKING:
     from sitrep.follows.follower import Delivery
 
 log = logging.getLogger("sitrep.bot")
-
-
-BRIEF_PREFIX = "sitrep:brief:"
-
-
-def brief_more_id(start: int, since: Any, until: Any, source: str | None) -> str | None:
-    """The id of a brief's More button: where the next page starts and the window asked for (the topic is the
-    message's title); None when the source does not fit Discord's 100 characters."""
-    custom_id = f"{BRIEF_PREFIX}{start}:{since or ''}:{until or ''}:{source or ''}"
-    return custom_id if len(custom_id) <= 100 else None
-
-
-class BriefMore(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                template=r"sitrep:brief:(?P<start>\d+):(?P<since>[0-9-]*):(?P<until>[0-9-]*):(?P<source>.*)"):
-    """Under a brief (and each further page): the next page of stories, to whoever asks — a dynamic item, so it
-    works for as long as the message exists (the brief is kept for the last 50 asked, else made again)."""
-
-    def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(label="More", style=discord.ButtonStyle.secondary, custom_id=custom_id))
-        self.asked = self.__discord_ui_compiled_template__.fullmatch(custom_id)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> BriefMore:
-        return cls(match.group(0))
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await self._more(interaction)
-        except Exception as exc:
-            await tell(interaction, exc, "button More (brief)")
-
-    async def _more(self, interaction: discord.Interaction) -> None:
-        from datetime import date
-
-        match, message = self.asked, interaction.message
-        title = message.embeds[0].title if message is not None and message.embeds else None
-        if match is None or not title or not title.startswith("Brief: "):
-            await interaction.response.send_message("This brief cannot be read back: ask /brief again.", ephemeral=True,
-                                                    allowed_mentions=NO_PINGS)
-            return
-        topic = " ".join(unescape(title.removeprefix("Brief: ")).split())
-        since = date.fromisoformat(match["since"]) if match["since"] else None
-        until = date.fromisoformat(match["until"]) if match["until"] else None
-        source, start = match["source"] or None, int(match["start"])
-        service = interaction.client.service  # type: ignore[attr-defined]
-        b = service.briefs.get((topic, since, until, source))
-        if b is None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            b = await service.brief(topic, since, until, source, max_entries=50)
-            service.briefs.put((topic, since, until, source), b)
-        page = brief_embed(b, start)
-        send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
-        if not page.shown:
-            await send("That was the whole brief.", ephemeral=True, allowed_mentions=NO_PINGS)
-            return
-        await send(embed=page.embed, view=brief_view(b, start + page.shown, since, until, source), ephemeral=True,
-                   allowed_mentions=NO_PINGS)
-
-
-def brief_view(b: Any, start: int, since: Any, until: Any, source: str | None) -> discord.ui.View | Any:
-    """A More button for the stories from `start` on, or discord.utils.MISSING when there are none (or the
-    source is too long for a button's id)."""
-    custom_id = brief_more_id(start, since, until, source)
-    if custom_id is None or len(b.stories) + len(b.undated) <= start:
-        return discord.utils.MISSING
-    view = discord.ui.View(timeout=None)
-    view.add_item(BriefMore(custom_id))
-    return view
 
 
 class ReportsCog(commands.Cog):
@@ -124,7 +56,8 @@ class ReportsCog(commands.Cog):
         b = await self.bot.service.brief(topic, start, end, source, max_entries=50)
         self.bot.service.briefs.put((" ".join(unescape(clean(topic)).split()), start, end, source), b)  # as its title reads back
         page = brief_embed(b)
-        await interaction.followup.send(embed=page.embed, view=brief_view(b, page.shown, start, end, source),
+        follow = self.bot.service.follower is not None and interaction.guild is not None and self._may_follow(interaction)
+        await interaction.followup.send(embed=page.embed, view=brief_view(b, page.shown, start, end, source, follow),
                                         allowed_mentions=NO_PINGS)
 
     # -- follows ------------------------------------------------------------------------------------
@@ -146,6 +79,10 @@ class ReportsCog(commands.Cog):
                            source="Only stories from this outlet or site (default: the channel's, if it has one)")
     @app_commands.autocomplete(source=source_choices)
     async def follow(self, interaction: discord.Interaction, topic: str = "", source: str | None = None) -> None:
+        await self.add_follow(interaction, topic, source)
+
+    async def add_follow(self, interaction: discord.Interaction, topic: str, source: str | None) -> None:
+        """/follow, and Follow under a brief: who may, where the bot can post, then the follow saved."""
         if interaction.guild is None or interaction.channel_id is None:
             await interaction.response.send_message("Follows post to a server channel: use /follow in one.", ephemeral=True,
                                                     allowed_mentions=NO_PINGS)
