@@ -155,3 +155,27 @@ def test_a_new_subject_is_not_dragged_back(engine: Engine) -> None:
     assert other.asked_as is not None and not other.asked_as.followup
     assert [h.passage_id for h in other.hits] == [h.passage_id for h in alone.hits]
     assert other.text == alone.text and "Basic Exchange and Cooperation Agreement" in (other.text or "")
+
+
+@pytest.mark.parametrize(("words", "as_of", "refused"), [
+    ("", "2021-01-15", False),  # no span asked about: an old article may answer
+    (" this week", "2020-12-12", False),  # a day old
+    (" this week", "2020-12-20", True),  # nine days: not this week's
+    (" last week", "2020-12-20", False),  # ... but last week's
+    (" last week", "2021-01-15", True),
+    (" yesterday", "2020-12-12", False),
+    (" yesterday", "2020-12-20", True),
+])
+def test_a_question_about_a_recent_span_is_not_answered_from_older_articles(engine: Engine, words: str, as_of: str,
+                                                                           refused: bool) -> None:
+    """The China-Pakistan agreement is dated 2020-12-11: asked about "this week" on 2020-12-20 it is last
+    week's news, refused with how old the newest article is (answer/present.py stale_note), the nearest
+    articles still listed; undated articles are never judged so (their age is unknown)."""
+    a = engine.ask(Query(f"What agreement did China and Pakistan sign{words}?", as_of=date.fromisoformat(as_of)))
+    assert a.abstained is refused
+    if refused:
+        assert a.notes[-1].startswith(f"nothing from {words.strip()} answers this: the newest article that would be "
+                                      "quoted is from 2020-12-11 (China and Pakistan have signed an agreement")
+        assert a.hits and not a.citations
+    else:
+        assert a.citations[0].article_id == "001_d3da3a035377400c.txt"

@@ -32,6 +32,7 @@ from sitrep.answer.candidates import (
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
+from sitrep.answer.present import stale_note
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -141,8 +142,10 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:
             return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes), _asked(result))
-        return self._assemble(result, self._choose(best, usable, reader.QuestionKind.of(result.reader_question)), ev,
-                              confidence)
+        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
+        if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
+            return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
+        return self._assemble(result, chosen, ev, confidence)
 
     def sentences(self, result: SearchResult) -> list[tuple[str, str]]:
         """(verbatim sentence, passage id): the reader's choice among the result's passages with no

@@ -1,11 +1,13 @@
 """How an answer describes itself, in words every front-end shows the same way (the terminal in
 cli/render.py, Discord in chat/render.py): what a follow-up was understood as and why, the answer
-phrase inside a quoted sentence, a date window. Pure functions."""
+phrase inside a quoted sentence, a date window, why a recent question gets no old answer. Pure functions."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from sitrep.index.backends.base import ArticleMeta
+from sitrep.retrieval.dates import Window, too_old
 from sitrep.retrieval.types import Answer, Citation
 
 UNDERSTOOD = "understood as: "
@@ -44,3 +46,18 @@ def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
 
 def window_text(since: date | None, until: date) -> str:
     return f"{since.isoformat()} to {until.isoformat()}" if since else f"up to {until.isoformat()}"
+
+
+def stale_note(w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:
+    """Why a question about a recent span ("this week") is not answered from the articles that would be
+    quoted: all older than the span (retrieval/dates.py RECENT_DAYS). None when they are not, or one of
+    them is undated (its age is unknown)."""
+    days = [m.date for m in cited]
+    if not days or not all(days):
+        return None
+    newest = max(d for d in days if d)
+    if too_old(w, as_of, date.fromisoformat(newest[:10])) is None:
+        return None
+    m = next(m for m in cited if m.date == newest)
+    return f"nothing from {w.reason} answers this: the newest article that would be quoted is from {newest} " \
+           f"({m.title or m.location})"
