@@ -585,6 +585,19 @@ def test_add_page_refusals_are_one_line_and_write_nothing(site: Site, tmp_path: 
     assert not (tmp_path / "corpus").exists()
 
 
+def test_add_page_slow_to_read_is_cut_at_its_deadline_in_one_line_and_writes_nothing(site: Site, tmp_path: Path) -> None:
+    site.page("/slow-to-read", "<html><body>" + "<span>a</span>" * 350_000 + "</body></html>")
+    site.page("/world/assam-floods", (PAGES / "assam-floods.html").read_bytes())
+    f = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, allow_private=True, read_timeout=1.0))
+    try:
+        with pytest.raises(feeds.FetchError, match=r"^reading it took over 1 s \(a page built to be slow\?\): skipped"):
+            feeds.add_page(f"{site.base}/slow-to-read", tmp_path / "corpus", f)
+        page = feeds.add_page(f"{site.base}/world/assam-floods", tmp_path / "corpus", f)  # a fresh reader: read
+    finally:
+        f.close()
+    assert page.saved and [p.name for p in (tmp_path / "corpus" / "web").rglob("*.md")] == [Path(page.file).name]
+
+
 def test_cli_add_then_update_and_refusals(capsys, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     serve_news(site)
     for k, v in (("FEED_HOST_DELAY_S", "0"), ("FEEDS_ALLOW_PRIVATE", "true"), ("EMBED_CACHE_DIR", str(tmp_path / "emb"))):
