@@ -76,3 +76,15 @@ def test_feed_links_are_read_from_a_page_in_the_child() -> None:
     </head><body>Front page</body></html>"""
     with Sandbox() as reader:
         assert reader.feed_links(page, "https://ledger.example/world/") == ["https://ledger.example/rss.xml"]
+
+
+def test_the_reading_child_gets_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitrep.feeds.sandbox import child_env
+
+    for name in ("DISCORD_TOKEN", "SITREP_MILVUS_TOKEN", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "DB_PASSWORD"):
+        monkeypatch.setenv(name, "s3cret")
+    monkeypatch.setenv("SITREP_FEED_READ_S", "20")
+    env = child_env()
+    assert "s3cret" not in env.values() and env["SITREP_FEED_READ_S"] == "20" and env["PATH"] == os.environ["PATH"]
+    with Sandbox() as reader:  # and it still reads
+        assert reader.feed(FEED).title == "The Daily Ledger"

@@ -8,7 +8,7 @@ own process, where one such page stalled the event loop for 1.7 s (questions wai
 them could hold the refresh for its whole budget. Here each job must finish within `timeout` seconds
 or its child is killed (a fresh one reads the next), may not map more than `memory_mb`, and runs
 niced, so questions answered on the same cores come first. The parent reads only JSON lines back
-(never a pickle), and only the fields sitrep uses.
+(never a pickle), and only the fields sitrep uses; the child gets no secrets in its environment.
 
 Protocol, one job at a time: a JSON header line {"job", "charset", "size"}, then `size` raw bytes; the
 child answers one JSON line, {"ok": result} or {"error": "one line"}.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -83,7 +84,7 @@ class Sandbox:
         self.close()
 
     def _start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "sitrep.feeds.sandbox", str(self.memory_mb)],
+        proc = subprocess.Popen([sys.executable, "-m", "sitrep.feeds.sandbox", str(self.memory_mb)], env=child_env(),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._finalizer = weakref.finalize(self, _kill, proc)  # a Sandbox dropped unclosed leaves no child
         return proc
@@ -121,6 +122,16 @@ class Sandbox:
         if self._finalizer is not None:
             self._finalizer.detach()
         return None if proc is None else _kill(proc)
+
+
+_SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE|AUTH", re.I)
+
+
+def child_env() -> dict[str, str]:
+    """The reading child's environment: the parent's without its secrets (DISCORD_TOKEN, SITREP_MILVUS_TOKEN,
+    anything named like a token, key or password). It parses what strangers wrote; were a parser ever made
+    to run their code, there would be no token in reach."""
+    return {k: v for k, v in os.environ.items() if not _SECRET.search(k)}
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> int | None:
