@@ -131,6 +131,26 @@ def test_force_searches_with_the_conversation_without_a_cue() -> None:
     assert asked.reason == "found too little alone" and "china" in asked.carried
 
 
+@pytest.mark.parametrize(("question", "update"), [
+    ("Any updates?", True), ("Any news?", True), ("Anything new on this?", True), ("What's new?", True),
+    ("Is there any news?", True), ("Latest?", True), ("And any developments since?", True),
+    ("Any news about Pakistan?", False),  # its own subject
+    ("What did India say?", False), ("What is new in the BECA deal?", False),
+])
+def test_asking_for_news_reasks_the_last_question_on_what_is_new(question: str, update: bool) -> None:
+    """However long ago the last question was asked: one comes back to a thread days later to ask this."""
+    old = Conversation(ConversationParams(max_age_s=60), clock=lambda: 1e9,
+                       turns=[Turn("What did China propose to India?", "What did China propose to India?", ("a1", "a2"),
+                                   at=1e9 - 7 * 86400)])
+    asked = planned(question, old)
+    if update:
+        assert (asked.text, asked.since_at, asked.seen) == ("What did China propose to India?", 1e9 - 7 * 86400, ("a1", "a2"))
+        assert asked.reason == "asks what is new since the last answer" and asked.followup
+    else:
+        assert asked.since_at is None and not asked.seen
+    assert planned(question, None).since_at is None  # no conversation: nothing to be new since
+
+
 def test_turns_are_forgotten_by_count_and_age() -> None:
     now = [1000.0]
     conv = Conversation(ConversationParams(max_turns=2, max_age_s=60), clock=lambda: now[0])

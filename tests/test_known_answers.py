@@ -179,3 +179,29 @@ def test_a_question_about_a_recent_span_is_not_answered_from_older_articles(engi
         assert a.hits and not a.citations
     else:
         assert a.citations[0].article_id == "001_d3da3a035377400c.txt"
+
+
+@pytest.mark.parametrize(("first_asked", "new"), [("2020-12-01", True), ("2020-12-12", False)])
+def test_any_news_reasks_the_last_question_on_what_was_published_since(engine: Engine, first_asked: str,
+                                                                      new: bool) -> None:
+    """Asked on 2020-12-01, "What agreement did China and Pakistan sign?" has no answer from that week's story
+    (dated 2020-12-11); "Any news?" on 2020-12-20 finds it. Asked on 2020-12-12, the story was the answer;
+    "Any news?" says there is nothing new — undated articles are not news, nor what was cited."""
+    from datetime import UTC, datetime
+
+    from sitrep.retrieval.conversation import Conversation, Turn
+
+    def at(day: str) -> float:
+        return datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
+
+    first = engine.ask(Query("What agreement did China and Pakistan sign?", as_of=date.fromisoformat(first_asked)))
+    talk = Conversation(clock=lambda: at("2020-12-20"), turns=[Turn(first.question, first.question,
+                                                                       tuple(c.article_id for c in first.citations),
+                                                                       at(first_asked))])
+    a = engine.ask(Query("Any news?", as_of=date(2020, 12, 20)), talk)
+    assert a.asked_as is not None and a.asked_as.reason == "asks what is new since the last answer"
+    if new:
+        assert {c.article_id for c in a.citations} == {"001_d3da3a035377400c.txt"}
+        assert "001_d3da3a035377400c.txt" not in {c.article_id for c in first.citations}
+    else:
+        assert a.abstained and a.notes[-1] == "nothing new on this since 2020-12-12"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from sitrep.answer.brief import Brief, Briefer, BriefParams
 from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.embedding import Encoder
-from sitrep.retrieval.conversation import Conversation, Turn, plan
+from sitrep.retrieval.conversation import Conversation, Turn, article_key, plan
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from sitrep.retrieval.types import Answer, Query
 
@@ -62,7 +62,14 @@ class Engine:
         """ask() in a conversation, with the search result behind the answer (for :explain)."""
         first = self.understand(query, conversation)
         result = self.retriever.search(first)
+        if first.asked is not None and first.asked.since_at is not None:  # "any news?": what is dated since, and
+            seen = set(first.asked.seen)  # none the last answer cited (an undated article cannot be shown to be new)
+            dated = {a for a, m in self.backend.articles([h.article_id for h in result.hits]).items() if m.date}
+            result.hits = [h for h in result.hits if h.article_id in dated and h.article_id not in seen
+                           and article_key(h.article_id) not in seen]
         answer = self.answerer.answer(result)
+        if answer.abstained and first.asked is not None and first.since is not None and first.asked.since_at is not None:
+            answer = replace(answer, notes=(*answer.notes, f"nothing new on this since {first.since.isoformat()}"))
         if answer.abstained and first.asked is None and len(conversation):
             again = self.understand(query, conversation, force=True)  # found too little alone
             if again.asked is not None:
@@ -75,11 +82,14 @@ class Engine:
 
     def understand(self, query: Query, conversation: Conversation | None, force: bool = False) -> Query:
         """The query as it will be searched: with `asked` set when the conversation takes part."""
-        if conversation is None or not len(conversation):
+        if conversation is None or not conversation.turns:  # (an old turn still serves "any news?")
             return query
         text, _ = clean_question(query.text, self.retriever.params.max_question_chars)
         terms = self.retriever.terms
         asked = plan(text, conversation, terms.all_terms, terms.strength, self._similar, force=force)
+        if asked.since_at is not None:  # "any news?": published since the last answer (as of the question's day)
+            day = min(datetime.fromtimestamp(asked.since_at, UTC).date(), query.as_of or date.max)
+            return replace(query, asked=asked, since=max(day, query.since or day))
         return replace(query, asked=asked) if asked.followup else query
 
     def _similar(self, name: str, others: Sequence[str]) -> np.ndarray:

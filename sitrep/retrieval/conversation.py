@@ -12,6 +12,8 @@ answer cited). `plan()` decides how a new question is searched:
   terms of every earlier turn whose single-term BM25 score is high — the topic —, and, when the
   question is ambiguous, the last turn's middling ones — the sub-topic); the earlier question is
   embedded with it, and the articles the last answer cited get a prior;
+- **as the earlier question, on what is new** when it asks for news ("Any updates?", "What's new?"):
+  only articles published since the last answer, and none it cited (a refusal says there is nothing new);
 - **as the earlier question with one name swapped** when it names a new entity elliptically
   ("What about Pakistan?" after "What did China propose to India?"): the new name replaces the
   earlier name most like it (cosine of the two names' vectors: a country for a country), and the
@@ -43,6 +45,13 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|them|him|his|her|hers|their|theirs|it|i
 _ELLIPSIS = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what of|what else|who else|anything else|"
                        r"any other|what other|same for|else)\b", re.I)
 _SWAP_CUE = re.compile(r"^\s*(?:and|but|what about|how about|what of|same for|and what about|and how about)\b", re.I)
+# "Any news?", "Anything new?", "What's new?", "Any updates on this?": the last question again, on what was
+# published since its answer, leaving out what that answer cited.
+_UPDATE = re.compile(r"^\s*(?:(?:and|so|ok|okay)[\s,]+)?(?:(?:is there|are there)\s+)?(?:any|anything)\s+(?:news|new|newer|updates?|"
+                     r"more news|developments?|changes?)\b|^\s*(?:what'?s|what is|what has)\s+(?:new|changed|happened since)\b"
+                     r"|^\s*(?:updates?|latest|news|any news)\s*\??\s*$|^\s*(?:what(?:'s| is) the )?latest\b", re.I)
+_UPDATE_WORDS = ("anything news new newer update updates latest development developments change changes changed happen "
+                 "happened since story stories")
 _BARE_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:when|where|why|how|who|what|which|how many|how much|"
                             r"who else|what else|why not|since when|really|details|more)\s*\??\s*$", re.I)
 
@@ -205,6 +214,13 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
     search it with the conversation's subject even without a cue."""
     own_terms = tokenize(question)
     alone = AskedAs(question, tuple(own_terms))
+    remembered = list(conversation.turns) if conversation is not None else []
+    if remembered and _UPDATE.search(question) and set(own_terms) <= set(tokenize(_UPDATE_WORDS)):
+        # (only words of asking for news: "Any news about Pakistan?" names its own subject)
+        # News on the last question, whenever it was asked (one comes back to a thread days later for that)
+        last = remembered[-1]
+        terms = tuple(dict.fromkeys(tokenize(last.asked)))
+        return AskedAs(last.asked, terms, terms, (), (), "asks what is new since the last answer", terms, last.at, last.cited)
     turns = conversation.recent() if conversation is not None else []
     if not turns:
         return alone

@@ -34,6 +34,8 @@ class AskedAs:
     prior_articles: tuple[str, ...] = ()  # the last answer's cited articles, favoured
     reason: str = ""  # why the conversation was used; "" when the question stood alone
     context: tuple[str, ...] = ()  # every term the remembered earlier turns searched with
+    since_at: float | None = None  # "any news?": only articles published since this time (the last answer's) ...
+    seen: tuple[str, ...] = ()  # ... and none the last answer cited (ids or their short keys)
 
     @property
     def followup(self) -> bool:
