@@ -112,3 +112,32 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
             await stopped(bot, task)
             store.close()
 
+
+
+async def test_any_news_in_a_thread_reasks_its_question_on_what_is_new_and_offers_the_bell(tmp_path: Path) -> None:
+    """In the thread of an answer, "Any news?" is the thread's question again, on what was published since the
+    answer: here nothing, so a refusal that says so, understood as the earlier question, with 🔔 to wait."""
+    app, target, corpus = seed_app(tmp_path)
+    service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target), limiter=RateLimiter(limit=100))
+    store = FollowStore(tmp_path / "state.sqlite3")
+    service.follower = Follower(store)
+    bot = SitrepBot(service, BotConfig())
+    fake = FakeDiscord()
+    async with serving(fake):
+        task = await started(fake, bot)
+        try:
+            await fake.message(f"<@{BOT_ID}> What is BECA?")
+            answer = await next_post(fake)
+            thread = answer.path.split("/")[2]
+            assert answer.body["embeds"][0]["fields"]  # answered, with sources
+            await fake.message("Any news?", mentions_bot=False, channel=thread)
+            news = await next_post(fake)
+            no_pings(news.body)
+            embed = news.body["embeds"][0]
+            assert news.path == f"/channels/{thread}/messages"
+            assert "nothing new on this since 20" in embed["description"]
+            assert embed["footer"]["text"].startswith("understood as: What is BECA?\n(asks what is new since the last answer")
+            assert "Tell me when it's known" in buttons(news.body)
+        finally:
+            await stopped(bot, task)
+            store.close()
