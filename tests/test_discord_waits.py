@@ -42,12 +42,17 @@ def seed_app(tmp_path: Path) -> tuple[App, Any, Path]:
     return app, target, corpus
 
 
-async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_the_story_arrives(tmp_path: Path) -> None:
+def waiting_bot(tmp_path: Path, wait_days: float = 14.0) -> tuple[Path, QAService, FollowStore, SitrepBot]:
+    """A bot over the seed corpus (fake encoder) with the follow database: (corpus folder, service, store, bot)."""
     app, target, corpus = seed_app(tmp_path)
     service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target), limiter=RateLimiter(limit=100))
     store = FollowStore(tmp_path / "state.sqlite3")
     service.follower = Follower(store)
-    bot = SitrepBot(service, BotConfig(wait_days=7))
+    return corpus, service, store, SitrepBot(service, BotConfig(wait_days=wait_days))
+
+
+async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_the_story_arrives(tmp_path: Path) -> None:
+    corpus, service, store, bot = waiting_bot(tmp_path, wait_days=7)
     fake = FakeDiscord()
     async with serving(fake):
         task = await started(fake, bot)
@@ -117,11 +122,7 @@ async def test_a_refused_question_left_waiting_is_answered_in_its_thread_when_th
 async def test_any_news_in_a_thread_reasks_its_question_on_what_is_new_and_offers_the_bell(tmp_path: Path) -> None:
     """In the thread of an answer, "Any news?" is the thread's question again, on what was published since the
     answer: here nothing, so a refusal that says so, understood as the earlier question, with 🔔 to wait."""
-    app, target, corpus = seed_app(tmp_path)
-    service = QAService(app.engine(target), lambda: app.engine(target), app.updater(target), limiter=RateLimiter(limit=100))
-    store = FollowStore(tmp_path / "state.sqlite3")
-    service.follower = Follower(store)
-    bot = SitrepBot(service, BotConfig())
+    _, _, store, bot = waiting_bot(tmp_path)
     fake = FakeDiscord()
     async with serving(fake):
         task = await started(fake, bot)
