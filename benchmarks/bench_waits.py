@@ -13,6 +13,9 @@ then; each question is asked as of its day, nothing later used), one refresh a d
   refused, left waiting the same way: every late answer to one of them is a false alert (no article in
   the corpus holds its answer).
 - The refreshes' time with the questions waiting then (the asks each one made, ms per refresh).
+- "Any news?": each question asked the same 7 days early in a conversation, then "Any news?" on the day
+  its first gold article is published (each probe a week after it was asked): how many get news, citing
+  gold and quoting the answer, and how many probes get "news" that can only be false.
 
     python benchmarks/bench_waits.py [--before 7] [--days 14]
 
@@ -132,6 +135,43 @@ def replay(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery], bef
             "ms_per_ask": round(sum(seconds) * 1000 / max(sum(r[1] for r in refreshes), 1), 2)}
 
 
+def any_news(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery], before: int) -> dict:
+    """The same questions asked `before` days ahead of their first gold article, then "Any news?" in the same
+    conversation on the day it is published; each probe likewise, a week apart, on the answerable questions'
+    days in turn (its "news" can only be false)."""
+    from datetime import UTC, datetime
+
+    from sitrep.retrieval.conversation import Conversation
+
+    def at(day: date) -> float:
+        return datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+
+    view = {a: m.date for a, m in engine.backend.articles(list(engine.backend.article_hashes())).items()}
+    days = []
+    for q in queries:
+        first = min(date.fromisoformat(view[g]) for g in q.gold if view.get(g))
+        days.append((q, "answerable", first - timedelta(days=before), first))
+    for i, q in enumerate(nulls):
+        asked = days[i * len(queries) // max(len(nulls), 1)][2]
+        days.append((q, "null", asked, asked + timedelta(days=before)))
+    out = {kind: {"asked": 0, "news": 0, "cite_gold": 0, "quote_holds_answer": 0, "nothing_new": 0}
+           for kind in ("answerable", "null")}
+    for q, kind, first_day, news_day in days:
+        talk = Conversation(clock=lambda d=news_day: at(d))
+        engine.ask(Query(q.question, as_of=first_day), talk)
+        talk.turns[-1] = replace(talk.turns[-1], at=at(first_day))  # asked then, as a thread's message would say
+        a = engine.ask(Query("Any news?", as_of=news_day), talk)
+        s = out[kind]
+        s["asked"] += 1
+        if a.abstained:
+            s["nothing_new"] += 1
+            continue
+        s["news"] += 1
+        s["cite_gold"] += any(c.article_id in q.gold for c in a.citations)
+        s["quote_holds_answer"] += bool(q.answer) and norm_text(q.answer or "") in norm_text(a.text or "")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, default=ROOT / "var" / "eval" / "realtimeqa" / "index")
@@ -145,6 +185,7 @@ def main() -> None:
     queries = load_queries(args.dataset / "queries.jsonl")
     nulls = load_queries(args.dataset / "queries_null.jsonl")
     out = replay(engine, queries, nulls, args.before, args.days)
+    out["any_news"] = any_news(engine, queries, nulls, args.before)
     print(json.dumps(out, indent=1))
     path = ROOT / "var" / "bench" / "waits.json"
     path.parent.mkdir(parents=True, exist_ok=True)
