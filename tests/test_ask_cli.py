@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,12 +97,49 @@ def test_repl_explain_exact_for_a_known_question(index: str) -> None:
         (["ask", "India?", "--mode", "fast"], "sitrep: unknown mode 'fast': use one of bm25, dense, hybrid"),
         (["ask", "India?", "--as-of", "soon"], "sitrep: bad date 'soon': use YYYY-MM-DD"),
         (["ask", "India?", "--source", "nowhere"], "sitrep: no article from source 'nowhere'"),
+        (["ask", "India?", "--since", "lately"], "sitrep: bad 'since' 'lately': use a span like 30d"),
+        (["ask", "India?", "--since", "2024-01-01", "--as-of", "2023-01-01"],
+         "sitrep: 'since' 2024-01-01 is after the day asked on 2023-01-01: give an earlier date"),
+        (["ask", "India?", "-k", "0"], "sitrep ask: unrecognized arguments: -k 0 (see `sitrep ask --help`)"),
+        (["ask", "India?", "--k", "0"], "sitrep ask: argument --k: expected a whole number from 1 up, not '0' "
+                                        "(see `sitrep ask --help`)"),
     ],
 )
 def test_ask_user_errors(capsys, index: str, argv: list[str], message: str) -> None:
     code, out, err = run(capsys, *argv, "--index", index)
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_since_keeps_older_articles_out_and_the_refusal_says_so(capsys, index: str) -> None:
+    """The Pakistan article is dated 2020-12-11: --since a later day leaves it out, and the refusal
+    names the window searched (the corpus may answer outside it); --since an earlier day cites it."""
+    code, out, err = run(capsys, "ask", KNOWN, "--index", index, "--json", "--since", "2021-01-01", "--as-of", "2022-01-01")
+    assert code == 0, err
+    late = json.loads(out)
+    assert late["abstained"] and "001_d3da3a035377400c.txt" not in [h["article_id"] for h in late["hits"]]
+    assert "only articles from 2021-01-01 to 2022-01-01 were searched" in late["notes"]
+    code, out, err = run(capsys, "ask", KNOWN, "--index", index, "--json", "--since", "30d", "--as-of", "2020-12-31")
+    assert code == 0, err
+    early = json.loads(out)
+    assert not early["abstained"] and early["citations"][0]["article_id"] == "001_d3da3a035377400c.txt"
+    assert not any("were searched" in n for n in early["notes"])
+
+
+def test_a_question_dated_by_its_own_words_says_so_when_refused(capsys, index: str) -> None:
+    code, out, err = run(capsys, "ask", "Shaheen air exercise Pakistan China in 2021", "--index", index, "--json",
+                         "--as-of", "2022-01-01")
+    assert code == 0, err
+    assert 'the question says "in 2021": only articles from 2021-01-01 to 2021-12-31 were searched' in json.loads(out)["notes"]
+
+
+def test_a_reader_that_leaves_the_pipe_gets_no_traceback(index: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitrep ask ... | head -1`: the pipe's reader is gone before the answer is written."""
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "w", buffering=1) as closed:
+        monkeypatch.setattr(sys, "stdout", closed)
+        assert main(["ask", KNOWN, "--index", index], make_encoder=lambda _s: FakeEncoder()) == 0
 
 
 def test_ask_without_index(capsys, tmp_path: Path) -> None:
@@ -156,7 +195,9 @@ def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
     out = io.StringIO()
     repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
     lines = iter([":help", ":mode bm25", ":k 3", ":as-of 2020-12-31", ":source off", ":explain",
-                  "Shaheen air exercise", ":explain", ":mode warp", ":as-of later", ":k 0", ":bogus", "   "])
+                  "Shaheen air exercise", ":explain", ":mode warp", ":as-of later", ":k 0", ":bogus", "   ",
+                  ":since soon", ":since 2021-02-01", ":since 2020-12-12", ":new", "Shaheen air exercise", ":since off",
+                  ":help"])
 
     def read(prompt: str) -> str:
         try:
@@ -175,6 +216,9 @@ def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
     assert "#1 " in text and "001_d3da3a035377400c.txt#" in text  # :explain shows ranks per hit
     assert "error: unknown mode 'warp'" in text and "error: bad date 'later'" in text
     assert "error: k must be a whole number" in text and "error: unknown command :bogus" in text
+    assert "error: bad 'since' 'soon'" in text and "error: 'since' 2021-02-01 is after the day asked on 2020-12-31" in text
+    assert "since: 2020-12-12" in text and "note: only articles from 2020-12-12 to 2020-12-31 were searched" in text
+    assert "since: off" in text and "(now: off)" in text.rsplit(":since SPAN|off", 1)[1]
 
 
 def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:

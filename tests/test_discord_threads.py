@@ -163,9 +163,11 @@ async def test_replies_ask_options_and_scopes(seed_index: Path, real_encoder: An
             assert THEPRINT in first_source(private) and private.body["flags"] == 64
             await asyncio.sleep(0.1)
             assert not [c for c in fake.calls if c.path.endswith(f"/messages/{fake.message_ids[id(private)]}/threads")]
-            for name, value, told in (("since", "soon", "bad 'since' 'soon'"), ("as_of", "22/11/2026", "bad date '22/11/2026'")):
+            for extra, told in (([("since", "soon")], "bad 'since' 'soon'"), ([("as_of", "22/11/2026")], "bad date '22/11/2026'"),
+                                ([("as_of", "2020-10-01"), ("since", "2020-11-01")],
+                                 "'since' 2020-11-01 is after the day asked on 2020-10-01")):
                 await fake.slash("ask", [{"name": "question", "type": 3, "value": "What is BECA?"},
-                                         {"name": name, "type": 3, "value": value}])
+                                         *({"name": name, "type": 3, "value": value} for name, value in extra)])
                 bad = await next_post(fake)
                 assert bad.body["type"] == 4 and bad.body["data"]["flags"] == 64
                 assert bad.body["data"]["content"].startswith(told)

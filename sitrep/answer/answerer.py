@@ -32,7 +32,7 @@ from sitrep.answer.candidates import (
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.present import stale_note
+from sitrep.answer.present import stale_note, window_note
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -140,8 +140,8 @@ class Answerer:
             # is this short, so this cannot move the calibrated rates.
             confidence = max(confidence, self.params.threshold)
         hits = tuple(result.hits)
-        if best is None or confidence < self.params.threshold:
-            return Answer(result.question, (), (), hits, True, confidence, tuple(result.notes), _asked(result))
+        if best is None or confidence < self.params.threshold:  # said with the date window that excluded articles
+            return Answer(result.question, (), (), hits, True, confidence, window_note(result.window, result.notes), _asked(result))
         chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))

@@ -69,7 +69,7 @@ class Engine:
                            and article_key(h.article_id) not in seen]
         answer = self.answerer.answer(result)
         if answer.abstained and first.asked is not None and first.since is not None and first.asked.since_at is not None:
-            answer = replace(answer, notes=(*answer.notes, f"nothing new on this since {first.since.isoformat()}"))
+            answer = replace(answer, notes=(*result.notes, f"nothing new on this since {first.since.isoformat()}"))
         if answer.abstained and first.asked is None and len(conversation):
             again = self.understand(query, conversation, force=True)  # found too little alone
             if again.asked is not None:

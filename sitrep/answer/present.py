@@ -4,6 +4,7 @@ phrase inside a quoted sentence, a date window, why a recent question gets no ol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sitrep.index.backends.base import ArticleMeta
@@ -46,6 +47,15 @@ def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
 
 def window_text(since: date | None, until: date) -> str:
     return f"{since.isoformat()} to {until.isoformat()}" if since else f"up to {until.isoformat()}"
+
+
+def window_note(w: Window, notes: Sequence[str] = ()) -> tuple[str, ...]:
+    """A refusal's notes: `notes`, and what was searched when a date window excluded articles (the asker's
+    "since", or the question's own "in march 2021"), for the corpus may answer outside it."""
+    if not w.hard or w.start is None:
+        return tuple(notes)
+    said = f'the question says "{w.reason}": ' if w.reason and not w.reason.startswith("since ") else ""
+    return (*notes, f"{said}only articles from {window_text(w.start, w.end)} were searched")
 
 
 def stale_note(w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:

@@ -147,12 +147,10 @@ class QAService:
               as_of: str | None = None, k: int | None = None) -> Query:
         """The question with the channel's scope under the asker's own options; a bad date or span
         raises BadOption (one line for the user)."""
-        from sitrep.retrieval.dates import parse_as_of, parse_since
+        from sitrep.retrieval.dates import ask_window
 
         scope = self.scopes.get(channel_id or 0, Scope())
-        day = parse_as_of(as_of) if as_of else None
-        since = since or scope.since
-        start = parse_since(since, day or datetime.now(UTC).date()) if since else None
+        start, day = ask_window(since or scope.since, as_of, datetime.now(UTC).date())
         return Query(question, k=k or self.k, source=source or scope.source, as_of=day, since=start)
 
     async def brief(self, topic: str, since: Any = None, until: Any = None, source: str | None = None,

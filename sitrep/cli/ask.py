@@ -13,7 +13,7 @@ from sitrep.app.compose import App
 from sitrep.cli import render
 from sitrep.cli.repl import Repl, terminal_reader
 from sitrep.retrieval.conversation import Conversation
-from sitrep.retrieval.dates import brief_window, parse_as_of
+from sitrep.retrieval.dates import ask_window, brief_window
 from sitrep.retrieval.types import Query
 
 
@@ -23,8 +23,9 @@ def target_of(app: App, args: argparse.Namespace):  # type: ignore[no-untyped-de
 
 
 def query_of(args: argparse.Namespace, app: App) -> Query:
-    as_of = parse_as_of(args.as_of) if args.as_of else None
-    return Query(args.question, k=args.k or app.settings.default_k, mode=args.mode, as_of=as_of, source=args.source)
+    start, as_of = ask_window(getattr(args, "since", None), args.as_of, date.today())
+    return Query(args.question, k=args.k or app.settings.default_k, mode=args.mode, as_of=as_of, source=args.source,
+                 since=start)
 
 
 def cmd_ask(args: argparse.Namespace, app: App) -> int:

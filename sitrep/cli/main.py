@@ -4,6 +4,7 @@ error (`SitrepError`) becomes one line on stderr and exit code 2, here and nowhe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -28,7 +29,14 @@ def commands() -> dict[str, Command]:
 
 def main(argv: Sequence[str] | None = None, make_encoder: MakeEncoder | None = None) -> int:
     """make_encoder replaces the encoder (tests pass a fake)."""
-    args = parser().parse_args(argv)
+    try:
+        args, extra = parser().parse_known_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad option already said in one line (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER
+    if extra:  # named with the command they were given to, whose --help lists what it takes
+        named = " ".join(str(part) for part in ("sitrep", args.command, getattr(args, "action", None)) if part)
+        print(f"{named}: unrecognized arguments: {' '.join(extra)} (see `{named} --help`)", file=sys.stderr)
+        return EXIT_USER
     try:
         app = App(load_settings(), make_encoder)
         command = commands().get(args.command)
@@ -38,6 +46,9 @@ def main(argv: Sequence[str] | None = None, make_encoder: MakeEncoder | None = N
     except SitrepError as exc:
         print(f"sitrep: {exc}", file=sys.stderr)
         return EXIT_USER
+    except BrokenPipeError:  # `sitrep ask ... | head`: the reader left; nothing to say, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+        return 0
     except KeyboardInterrupt:
         print("sitrep: interrupted; the index was left as it was", file=sys.stderr)
         return 130

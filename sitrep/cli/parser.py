@@ -4,10 +4,18 @@ live in one module per command group (ask, index, feeds, follow, eval, bot)."""
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line that says what to do, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sitrep", description="Cited answers from a corpus of news articles.")
+    p = _Parser(prog="sitrep", description="Cited answers from a corpus of news articles.")
     sub = p.add_subparsers(dest="command", required=True)
 
     idx = sub.add_parser("index", help="build, update or inspect the index")
@@ -65,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
                      help="an earlier question of the conversation (repeatable, oldest first): the question is "
                           "answered as a follow-up of these")
     _search_options(ask)
+    ask.add_argument("--since", help="only articles published since: a span before --as-of (30d, 2w, 6m, 1y) or a "
+                     "date YYYY-MM-DD")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     br = sub.add_parser("brief", help="what has happened on a topic: its stories, newest first, each quoted")

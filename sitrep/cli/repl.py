@@ -14,7 +14,7 @@ from sitrep.answer.engine import Engine
 from sitrep.cli import render
 from sitrep.errors import SitrepError
 from sitrep.retrieval.conversation import Conversation
-from sitrep.retrieval.dates import brief_window, parse_as_of
+from sitrep.retrieval.dates import ask_window, brief_window, parse_as_of
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.types import MODES, Answer, Query
 
@@ -24,6 +24,8 @@ HELP = """Type a question and press Enter; a follow-up ("And how did India respo
   :k N                      hits to fetch, 1-100 (now: {k})
   :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
   :source NAME|off          only articles from this outlet (now: {source})
+  :since SPAN|off           only articles published since: 30d, 2w, 6m, 1y before the as-of date, or a
+                            date (now: {since})
   :explain                  how the last question was understood (a follow-up: what came from earlier
                             questions), then each hit: BM25 and vector rank and score, lede rank, fused score
   :brief TOPIC [since SPAN] what has happened on a topic: its stories, newest first, each quoted
@@ -42,6 +44,7 @@ class Repl:
         self.last: SearchResult | None = None
         self.last_answer: Answer | None = None
         self.conversation = Conversation()  # a REPL session is one conversation; :new starts another
+        self.since: str | None = None  # a span or date, read against the as-of date at each question
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
@@ -66,7 +69,8 @@ class Repl:
         if cmd in ("quit", "q", "exit"):
             return False
         if cmd in ("help", "h", "?"):
-            self.say(HELP.format(mode=q.mode, k=q.k, as_of=q.as_of or "today", source=q.source or "all"))
+            self.say(HELP.format(mode=q.mode, k=q.k, as_of=q.as_of or "today", source=q.source or "all",
+                                 since=self.since or "off"))
         elif cmd == "mode":
             if arg not in MODES:
                 self.say(f"error: unknown mode {arg!r}: use one of {', '.join(MODES)}")
@@ -82,6 +86,11 @@ class Repl:
         elif cmd in ("as-of", "asof"):
             self.query = replace(q, as_of=None if arg in ("", "today") else parse_as_of(arg))
             self.say(f"as of: {self.query.as_of or 'today'}")
+        elif cmd == "since":
+            since = None if arg in ("", "off", "all") else arg
+            self._window(since, q)  # a bad span is told now, not at the next question
+            self.since = since
+            self.say(f"since: {since or 'off'}")
         elif cmd == "source":
             self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
             self.say(f"source: {self.query.source or 'all'}")
@@ -109,8 +118,12 @@ class Repl:
             self.say(f"error: unknown command :{cmd}; :help lists them")
         return True
 
+    def _window(self, since: str | None, q: Query) -> date | None:
+        return ask_window(since, q.as_of.isoformat() if q.as_of else None, date.today())[0]
+
     def _ask(self, text: str) -> None:
-        result, answer = self.engine.converse(replace(self.query, text=text), self.conversation)
+        query = replace(self.query, text=text, since=self._window(self.since, self.query))
+        result, answer = self.engine.converse(query, self.conversation)
         self.last, self.last_answer = result, answer
         self.say(render.as_text(answer, self.engine.answer_meta(answer), self.color))
 

@@ -102,6 +102,18 @@ def parse_since(value: str, today: date) -> date:
         raise BadOption(f"bad 'since' {value!r}: use a span like 30d, 2w, 6m, or a date YYYY-MM-DD") from None
 
 
+def ask_window(since: str | None, as_of: str | None, today: date) -> tuple[date | None, date | None]:
+    """A question's (since, as_of) from its options: `as_of` a date (None: today), `since` a span before
+    it or a date. A start after the day asked on is refused (BadOption, one line): it would find nothing
+    and read as "the corpus does not answer"."""
+    day = parse_as_of(as_of, today) if as_of else None
+    start = parse_since(since, day or today) if since else None
+    if start is not None and start > (day or today):
+        raise BadOption(f"'since' {start.isoformat()} is after the day asked on {(day or today).isoformat()}: "
+                        "give an earlier date or a span like 30d")
+    return start, day
+
+
 def brief_window(since: str | None, until: str | None, today: date) -> tuple[date | None, date]:
     """A brief's window from its options: `until` a date (default today), `since` a span before it
     ("30d") or a date. A start after the end, or in the future, is refused (BadOption, one line)."""
