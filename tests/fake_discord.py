@@ -3,7 +3,8 @@ websocket (HELLO, IDENTIFY -> READY, GUILD_CREATE, then events the test injects)
 
 It records every request, so a test can assert what the real, unmodified client sent. It keeps
 every message (the users' and the bot's) per channel, so history, fetching one message, replies
-(with the referenced message, as Discord sends it), edits and threads started from a message
+(with the referenced message, as Discord sends it), edits (the bot's, and a user's of their own message)
+and threads started from a message
 (THREAD_CREATE, then listed in GUILD_CREATE when a client reconnects) work as on Discord.
 """
 
@@ -127,6 +128,9 @@ class FakeDiscord:
             channel = self.interaction_channels.get(parts[2], CHANNEL_ID)
             mine = [x for x in self.messages.get(channel, []) if x.get("interaction_token") == parts[2]]
             return self.edit(channel, mine[0]["id"], call.body or {}) if mine else _NotFound()
+        if m == "PATCH" and len(parts) == 2 and parts[0] == "channels" and parts[1] in self.threads:
+            self.threads[parts[1]].update({k: v for k, v in (call.body or {}).items() if k == "name"})
+            return self.threads[parts[1]]
         if m == "GET" and len(parts) == 2 and parts[0] == "channels":
             return self.threads.get(parts[1]) or (text_channel() if parts[1] == CHANNEL_ID else _NotFound())
         if m == "POST" and p.endswith("/callback"):
@@ -162,11 +166,13 @@ class FakeDiscord:
     def history(self, channel: str, query: dict[str, str]) -> list[dict[str, Any]]:
         """Newest first, as Discord returns it: `limit`, and `before` / `after` a message id."""
         found = list(reversed(self.messages.get(channel, [])))
+        limit = int(query.get("limit", 50))
         if "before" in query:
             found = [x for x in found if int(x["id"]) < int(query["before"])]
-        if "after" in query:
+        if "after" in query:  # the `limit` messages right after it, still newest first
             found = [x for x in found if int(x["id"]) > int(query["after"])]
-        return found[: int(query.get("limit", 50))]
+            return found[-limit:]
+        return found[:limit]
 
     def edit(self, channel: str, message_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         found = self.find(channel, message_id)
@@ -247,6 +253,16 @@ class FakeDiscord:
         self.store(channel, payload)
         await self.dispatch("MESSAGE_CREATE", payload)
         return message_id
+
+    async def edit_message(self, message_id: str, content: str, channel: str = CHANNEL_ID,
+                           at: datetime | None = None) -> None:
+        """A user edits their message: its content changes and MESSAGE_UPDATE carries the whole message, as
+        Discord sends it (with `edited_timestamp`; a link preview's update comes without one)."""
+        found = self.find(channel, message_id)
+        assert found is not None, f"no message {message_id} in {channel}"
+        found["content"] = content
+        found["edited_timestamp"] = (at or datetime.now(UTC)).isoformat()
+        await self.dispatch("MESSAGE_UPDATE", found)
 
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, user_id: str = "555",
                     permissions: str = "0", channel: str = CHANNEL_ID, kind: int = 2,

@@ -9,6 +9,8 @@ is read back from the bot's own answers; a reply to an answer in the channel is 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,22 @@ async def started(fake: FakeDiscord, bot: SitrepBot) -> asyncio.Task[None]:
 async def stopped(bot: SitrepBot, task: asyncio.Task[None]) -> None:
     await bot.close()
     await asyncio.wait_for(task, 10)
+
+
+@asynccontextmanager
+async def bot_running(seed_index: Path, encoder: Any, config: BotConfig | None = None
+                      ) -> AsyncIterator[tuple[FakeDiscord, SitrepBot, QAService]]:
+    """A bot on the seed index, connected to a fresh stand-in Discord; closed afterwards."""
+    fake = FakeDiscord()
+    async with serving(fake):
+        bot, service = new_bot(seed_index, encoder)
+        if config is not None:
+            bot.config = config
+        task = await started(fake, bot)
+        try:
+            yield fake, bot, service
+        finally:
+            await stopped(bot, task)
 
 
 def footer(post: Call) -> str:

@@ -5,12 +5,19 @@ A conversation is where people continue it: a thread the bot started from a ques
 message in it is a follow-up, no mention needed, unless it replies to another user), a reply to any
 of the bot's answers, or a DM channel. Its earlier turns are read back from the bot's own answers
 in the channel's history (bot/discord_render.py: turn_from_message), so a restart loses nothing;
-service.conversations keeps them in memory meanwhile, bounded.
+service.conversations keeps them in memory meanwhile, bounded. A question edited soon after it was
+asked is asked again, and its answer edited in place.
+
+Over 300 lines on purpose: every way a question arrives (the slash command, a message, a reply, a
+thread's follow-up, and the edit of any of them) shares one reading of where it was asked and one
+conversation store; split, each part would reach into the others.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,7 +26,7 @@ from discord.ext import commands
 
 from sitrep.chat.buttons import AnswerButtons, remember
 from sitrep.chat.failures import reply_failure
-from sitrep.chat.render import NO_PINGS, answer_embed, question_text, shorten, turn_from_message
+from sitrep.chat.render import NO_PINGS, answer_embed, question_text, shorten, turn_from_message, unescape
 from sitrep.retrieval.conversation import Conversation, Turn
 from sitrep.retrieval.types import Query
 
@@ -30,6 +37,7 @@ log = logging.getLogger("sitrep.bot")
 EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
 HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
 THREAD_NAME_MAX = 100
+EDIT_WINDOW = timedelta(hours=1)  # a later edit corrects the record: it is not asked again
 
 
 def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None, is_dm: bool) -> str | None:
@@ -44,6 +52,23 @@ def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None,
     if wait:
         return f"You're asking quickly: try again in {int(wait) + 1} s."
     return None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """How a user's message asks: where (dm, thread, reply, new), the channel whose scope applies, the
+    answer it replies to."""
+
+    where: str
+    scope_id: int
+    replied: discord.Message | None
+    is_dm: bool
+
+
+def _same_question(title: str | None, question: str) -> bool:
+    """Whether an answer's title (the question, cleaned and maybe cut) is this question's."""
+    was, now = " ".join(unescape(title or "").split()), " ".join(question.split())
+    return was == now or (bool(title) and (title or "").endswith("…") and now.startswith(was))
 
 
 def thread_name(question: str) -> str:
@@ -171,11 +196,11 @@ class AskCog(commands.Cog):
         except discord.HTTPException:
             return None
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    async def _asked(self, message: discord.Message) -> Asked | None:
+        """How a user's message is a question for the bot, or None when it is not one."""
         me = self.bot.user
         if message.author.bot or me is None:
-            return
+            return None
         is_dm = message.guild is None
         mentioned = me in message.mentions
         thread = None if is_dm else await self._thread_of(message.channel)
@@ -194,14 +219,21 @@ class AskCog(commands.Cog):
         elif mentioned or in_qa:
             where = "new"
         else:
+            return None
+        return Asked(where, scope_id, replied, is_dm)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        asked = await self._asked(message)
+        if asked is None:
             return
         question = question_text(message.content)
-        why = refusal(self.bot, message.author.id, question, scope_id, is_dm)
+        why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)
         try:
             if why:
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
                 return
-            await self._follow(message, question, where, scope_id, replied)
+            await self._follow(message, question, asked.where, asked.scope_id, asked.replied)
         except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
             await reply_failure(message, exc)
 
@@ -228,6 +260,72 @@ class AskCog(commands.Cog):
         remember(self.bot, sent, view)
         if where in ("dm", "thread"):
             self.bot.service.conversations.put(message.channel.id, conversation)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A question edited soon after it was asked (a typo, a better word) is asked again, and its answer
+        (or the one-line refusal it got) is edited in place: no second answer, nothing pinged. An edit
+        that leaves the question as it was (Discord's link previews) asks nothing; neither does a
+        question whose conversation has moved on (an answer after its own)."""
+        message = payload.message
+        if message.edited_at is None or message.edited_at - message.created_at > EDIT_WINDOW:
+            return
+        asked = await self._asked(message)
+        found = await self._reply_to(message, asked) if asked is not None else None
+        if asked is None or found is None:
+            return
+        answer, thread = found
+        question = question_text(message.content)
+        if answer.embeds and _same_question(answer.embeds[0].title, question):
+            return
+        try:
+            why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)
+            if why:
+                await answer.edit(content=why, embed=None, view=None, allowed_mentions=NO_PINGS)
+                return
+            me = self.bot.user.id if self.bot.user else 0
+            keeps = thread or (message.channel if asked.where in ("dm", "thread") else None)
+            if keeps is not None:  # a conversation: asked again as its last turn, if it still is
+                async for later in keeps.history(after=answer, limit=HISTORY):
+                    if turn_of(later, me) is not None:
+                        return
+                conversation = await self._conversation(keeps)
+                if conversation.turns and answer.embeds:
+                    conversation.turns.pop()  # the edited question's turn, asked again below
+            else:
+                earlier = turn_of(asked.replied, me) if asked.replied is not None else None
+                conversation = Conversation(self.bot.config.conversation_params, turns=[earlier] if earlier else [])
+            embed, view = await self._answer(self.bot.service.query(question, asked.scope_id), conversation)
+            edited = await answer.edit(content=None, embed=embed, view=view, allowed_mentions=NO_PINGS)
+            remember(self.bot, edited, view)
+            if keeps is not None:
+                self.bot.service.conversations.put(keeps.id, conversation)
+            if thread is not None:  # the thread started from the question is named after it
+                await thread.edit(name=thread_name(question))
+        except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
+            await reply_failure(message, exc)
+
+    async def _reply_to(self, message: discord.Message, asked: Asked) -> tuple[discord.Message, discord.Thread | None] | None:
+        """The bot's answer to a question, or its one-line refusal: first in the thread started from the
+        question, else the bot's reply to it in its channel. Read from Discord, so a restart loses none."""
+        me = self.bot.user.id if self.bot.user else 0
+        if asked.where == "new" and isinstance(message.channel, discord.TextChannel):
+            thread = message.thread  # a thread started from a message has the message's id
+            if thread is None:  # not in the cache (a restart): ask once
+                try:
+                    found = await self.bot.fetch_channel(message.id)
+                except discord.HTTPException:  # none: answered in the channel (no permission, or refused)
+                    found = None
+                thread = found if isinstance(found, discord.Thread) else None
+            if thread is not None and thread.owner_id == me:
+                async for m in thread.history(limit=5, oldest_first=True):
+                    if turn_of(m, me) is not None:
+                        return m, thread
+                return None
+        async for m in message.channel.history(after=message, limit=HISTORY):
+            if m.author.id == me and m.reference is not None and m.reference.message_id == message.id:
+                return m, None
+        return None
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:

@@ -1,0 +1,128 @@
+"""A question edited soon after it was asked, end to end: the real discord.py client against
+tests/fake_discord.py. Its answer (or the one-line refusal it got) is edited in place, never posted
+twice; a thread started from it is renamed; a follow-up edited while it is still the conversation's
+last turn is asked again without its old self as context; an edit that changes nothing, an edit
+after the conversation moved on, an edit long after the question and a message that never asked
+anything are left alone. Slow: the real model answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitrep.chat.client import BotConfig
+from tests.fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, Call, FakeDiscord
+from tests.test_discord_e2e import next_post, no_pings
+from tests.test_discord_threads import CHINA, PAKISTAN, bot_running, first_source, footer, seed_index, thread_known
+
+pytestmark = pytest.mark.slow
+__all__ = ["seed_index"]  # the module's index fixture, shared
+
+
+def edits_of(fake: FakeDiscord, channel: str, message_id: str, since: int = 0) -> list[Call]:
+    return [c for c in fake.calls[since:] if c.method == "PATCH" and c.path == f"/channels/{channel}/messages/{message_id}"]
+
+
+async def edited(fake: FakeDiscord, channel: str, message_id: str, since: int, timeout: float = 30) -> Call:
+    async def poll() -> Call:
+        while not (found := edits_of(fake, channel, message_id, since)):
+            await asyncio.sleep(0.01)
+        return found[0]
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def quiet(fake: FakeDiscord, since: int, seconds: float = 0.6) -> list[Call]:
+    """What the bot asked of Discord in a while after `since` (typing aside)."""
+    await asyncio.sleep(seconds)
+    return [c for c in fake.calls[since:] if not c.path.endswith("/typing") and c.method != "GET"]
+
+
+async def test_an_edited_question_is_answered_again_in_place(seed_index: Path, real_encoder: Any) -> None:
+    async with bot_running(seed_index, real_encoder) as (fake, bot, _):
+        # A question in the channel: answered in a thread started from it (the thread's id is the message's).
+        asked = await fake.message(f"<@{BOT_ID}> What did China propose to Pakistan?")
+        first = await next_post(fake)
+        answer_id = fake.message_ids[id(first)]
+        await thread_known(bot, asked)
+
+        # Edited: the answer in the thread is edited, not posted again, and the thread takes the new name.
+        mark = len(fake.calls)
+        await fake.edit_message(asked, f"<@{BOT_ID}> What did China propose to India?")
+        patch = await edited(fake, asked, answer_id, mark)
+        no_pings(patch.body)
+        assert patch.body["embeds"][0]["title"] == "What did China propose to India?"
+        assert CHINA in first_source(patch)
+        renamed = [c for c in fake.calls[mark:] if c.method == "PATCH" and c.path == f"/channels/{asked}"]
+        assert renamed and renamed[0].body["name"] == "What did China propose to India?"
+        assert fake.posted.empty() and len(fake.messages_to(asked)) == 1  # nothing posted twice
+
+        # An edit that leaves the question as it was (spacing) asks nothing.
+        mark = len(fake.calls)
+        await fake.edit_message(asked, f"<@{BOT_ID}>  What did China  propose to India?")
+        assert await quiet(fake, mark) == []
+
+        # A follow-up in the thread, then edited while it is still the last turn: asked again with the
+        # first question as context, not with its own old words.
+        follow = await fake.message("And how did Pakistan respond?", mentions_bot=False, channel=asked)
+        second = await next_post(fake)
+        reply_id = fake.message_ids[id(second)]
+        mark = len(fake.calls)
+        await fake.edit_message(follow, "And how did India respond?", channel=asked)
+        patch = await edited(fake, asked, reply_id, mark)
+        assert footer(patch).startswith("understood as: What did China propose to India? And how did India respond?\n")
+        assert "suitable response" in patch.body["embeds"][0]["description"]
+
+        # The first question edited now: its conversation has moved on (an answer after its own), so nothing.
+        mark = len(fake.calls)
+        await fake.edit_message(asked, f"<@{BOT_ID}> What did China propose to Bangladesh?")
+        assert await quiet(fake, mark) == []
+
+        # An edit long after the question corrects the record: it is not asked again.
+        late = await fake.message(f"<@{BOT_ID}> Where did the Shaheen exercise take place?")
+        await next_post(fake)
+        mark = len(fake.calls)
+        await fake.edit_message(late, f"<@{BOT_ID}> Who took part in the Shaheen exercise?",
+                                at=datetime.now(UTC) + timedelta(hours=2))
+        assert await quiet(fake, mark) == []
+
+        # A message that never asked the bot anything, edited: nothing.
+        chat = await fake.message("lunch?", mentions_bot=False)
+        mark = len(fake.calls)
+        await fake.edit_message(chat, "lunch at one?")
+        assert await quiet(fake, mark) == []
+
+
+async def test_a_refused_question_edited_within_the_limits_gets_its_answer_and_replies_are_edited(seed_index: Path, real_encoder: Any) -> None:
+    async with bot_running(seed_index, real_encoder, BotConfig(max_question_chars=60, threads=False)) as (fake, _, service):
+        long = "What exactly did China propose to Pakistan about their air forces, and when?"
+        asked = await fake.message(long, dm=True)
+        refused = await next_post(fake)
+        assert refused.body["content"].startswith("Questions are limited to 60 characters")
+        refusal_id = fake.message_ids[id(refused)]
+
+        # Shortened: the refusal becomes the answer, in place.
+        mark = len(fake.calls)
+        await fake.edit_message(asked, "What did China and Pakistan sign?", channel=DM_CHANNEL_ID)
+        patch = await edited(fake, DM_CHANNEL_ID, refusal_id, mark)
+        no_pings(patch.body)
+        assert patch.body["content"] is None and patch.body["embeds"][0]["title"] == "What did China and Pakistan sign?"
+        assert PAKISTAN in first_source(patch)
+        assert fake.posted.empty()
+        # The DM is one conversation: the edited answer is its turn, read by the next question.
+        conversation = service.conversations.get(int(DM_CHANNEL_ID))
+        assert conversation is not None and [t.question for t in conversation.turns] == ["What did China and Pakistan sign?"]
+
+        # Without threads an answer is a reply in the channel; edited the same way.
+        asked = await fake.message(f"<@{BOT_ID}> What did China propose to Pakistan?")
+        reply = await next_post(fake)
+        assert reply.path == f"/channels/{CHANNEL_ID}/messages" and str(reply.body["message_reference"]["message_id"]) == asked
+        mark = len(fake.calls)
+        await fake.edit_message(asked, f"<@{BOT_ID}> What did China propose to India?")
+        patch = await edited(fake, CHANNEL_ID, fake.message_ids[id(reply)], mark)
+        assert patch.body["embeds"][0]["title"] == "What did China propose to India?" and CHINA in first_source(patch)
+        assert fake.posted.empty()
