@@ -3,8 +3,8 @@ websocket (HELLO, IDENTIFY -> READY, GUILD_CREATE, then events the test injects)
 
 It records every request, so a test can assert what the real, unmodified client sent. It keeps
 every message (the users' and the bot's) per channel, so history, fetching one message, replies
-(with the referenced message, as Discord sends it), edits (the bot's, and a user's of their own message)
-and threads started from a message
+(with the referenced message, as Discord sends it), edits and deletions (the bot's, and a user's of their
+own message) and threads started from a message
 (THREAD_CREATE, then listed in GUILD_CREATE when a client reconnects) work as on Discord.
 """
 
@@ -129,8 +129,16 @@ class FakeDiscord:
             mine = [x for x in self.messages.get(channel, []) if x.get("interaction_token") == parts[2]]
             return self.edit(channel, mine[0]["id"], call.body or {}) if mine else _NotFound()
         if m == "PATCH" and len(parts) == 2 and parts[0] == "channels" and parts[1] in self.threads:
-            self.threads[parts[1]].update({k: v for k, v in (call.body or {}).items() if k == "name"})
-            return self.threads[parts[1]]
+            thread, body = self.threads[parts[1]], call.body or {}
+            thread.update({k: v for k, v in body.items() if k == "name"})
+            thread["thread_metadata"].update({k: v for k, v in body.items() if k in ("archived", "locked")})
+            return thread
+        if m == "DELETE" and len(parts) == 4 and parts[0] == "channels" and parts[2] == "messages":
+            found = self.find(parts[1], parts[3])
+            if found is None:
+                return _NotFound()
+            self.messages[parts[1]].remove(found)
+            return None
         if m == "GET" and len(parts) == 2 and parts[0] == "channels":
             return self.threads.get(parts[1]) or (text_channel() if parts[1] == CHANNEL_ID else _NotFound())
         if m == "POST" and p.endswith("/callback"):
@@ -263,6 +271,14 @@ class FakeDiscord:
         found["content"] = content
         found["edited_timestamp"] = (at or datetime.now(UTC)).isoformat()
         await self.dispatch("MESSAGE_UPDATE", found)
+
+    async def delete_message(self, message_id: str, channel: str = CHANNEL_ID) -> None:
+        """A user deletes their message: gone from the channel, and MESSAGE_DELETE says which (ids only)."""
+        found = self.find(channel, message_id)
+        assert found is not None, f"no message {message_id} in {channel}"
+        self.messages[channel].remove(found)
+        await self.dispatch("MESSAGE_DELETE", {"id": message_id, "channel_id": channel,
+                                               **({} if channel == DM_CHANNEL_ID else {"guild_id": GUILD_ID})})
 
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, user_id: str = "555",
                     permissions: str = "0", channel: str = CHANNEL_ID, kind: int = 2,

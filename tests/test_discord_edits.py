@@ -1,9 +1,10 @@
-"""A question edited soon after it was asked, end to end: the real discord.py client against
+"""A question edited soon after it was asked, or deleted, end to end: the real discord.py client against
 tests/fake_discord.py. Its answer (or the one-line refusal it got) is edited in place, never posted
 twice; a thread started from it is renamed; a follow-up edited while it is still the conversation's
 last turn is asked again without its old self as context; an edit that changes nothing, an edit
 after the conversation moved on, an edit long after the question and a message that never asked
-anything are left alone. Slow: the real model answers.
+anything are left alone. A question deleted takes its answer with it (a thread it started is emptied,
+renamed and archived) unless somebody carried on from it. Slow: the real model answers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 import pytest
 
 from sitrep.chat.client import BotConfig
+from sitrep.follows.follower import Follower
+from sitrep.follows.state import FollowStore
+from sitrep.follows.waiting import WaitStore
 from tests.fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, Call, FakeDiscord
 from tests.test_discord_e2e import next_post, no_pings
 from tests.test_discord_threads import CHINA, PAKISTAN, bot_running, first_source, footer, seed_index, thread_known
@@ -126,3 +130,71 @@ async def test_a_refused_question_edited_within_the_limits_gets_its_answer_and_r
         patch = await edited(fake, CHANNEL_ID, fake.message_ids[id(reply)], mark)
         assert patch.body["embeds"][0]["title"] == "What did China propose to India?" and CHINA in first_source(patch)
         assert fake.posted.empty()
+
+
+async def test_a_deleted_question_takes_its_answer_unless_somebody_carried_on(seed_index: Path, real_encoder: Any,
+                                                                               tmp_path: Path) -> None:
+    async with bot_running(seed_index, real_encoder) as (fake, bot, service):
+        service.follower = Follower(FollowStore(tmp_path / "state.sqlite3"))
+
+        # Answered in a thread that nobody else wrote in: the answer goes, the thread loses the question's name.
+        asked = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+        answer = fake.message_ids[id(await next_post(fake))]
+        await thread_known(bot, asked)
+        mark = len(fake.calls)
+        await fake.delete_message(asked)
+        await wait_for(fake, "PATCH", f"/channels/{asked}", mark)
+        assert [c.path for c in fake.calls[mark:] if c.method == "DELETE"] == [f"/channels/{asked}/messages/{answer}"]
+        assert fake.threads[asked]["name"] == "(question deleted)" and fake.threads[asked]["thread_metadata"]["archived"]
+        assert fake.messages_to(asked) == []
+
+        # Somebody followed up in the thread: their conversation keeps the answer.
+        asked = await fake.message(f"<@{BOT_ID}> What did China propose to Pakistan?")
+        await next_post(fake)
+        await thread_known(bot, asked)
+        await fake.message("And how did Pakistan respond?", mentions_bot=False, channel=asked)
+        await next_post(fake)
+        mark = len(fake.calls)
+        await fake.delete_message(asked)
+        assert await quiet(fake, mark) == [] and len(fake.messages_to(asked)) == 2
+
+        # A DM's answer is a reply: deleted with its question.
+        asked = await fake.message("What did China and Pakistan sign?", dm=True)
+        reply = fake.message_ids[id(await next_post(fake))]
+        mark = len(fake.calls)
+        await fake.delete_message(asked, channel=DM_CHANNEL_ID)
+        await wait_for(fake, "DELETE", f"/channels/{DM_CHANNEL_ID}/messages/{reply}", mark)
+
+        # ... but not once the conversation went on after it (a later turn read it as context).
+        asked = await fake.message("What did China and Pakistan sign?", dm=True)
+        await next_post(fake)
+        await fake.message("Where did the exercise take place?", dm=True)
+        await next_post(fake)
+        mark = len(fake.calls)
+        await fake.delete_message(asked, channel=DM_CHANNEL_ID)
+        assert await quiet(fake, mark) == []
+
+        # A refusal somebody waits on (🔔) stays: the story that answers it is posted as a reply to it.
+        asked = await fake.message("What did the Premier League decide about transfer windows?", dm=True)
+        refusal = await next_post(fake)
+        assert "does not answer" in refusal.body["embeds"][0]["description"]
+        WaitStore(service.follower.store).add(int(DM_CHANNEL_ID), int(fake.message_ids[id(refusal)]), "someone",
+                                              "the question", "the question", None, 7)
+        mark = len(fake.calls)
+        await fake.delete_message(asked, channel=DM_CHANNEL_ID)
+        assert await quiet(fake, mark) == []
+
+        # A message that asked nothing: its deletion costs no request at all.
+        chat = await fake.message("lunch?", mentions_bot=False)
+        mark = len(fake.calls)
+        await fake.delete_message(chat)
+        await asyncio.sleep(0.3)
+        assert fake.calls[mark:] == []
+
+
+async def wait_for(fake: FakeDiscord, method: str, path: str, since: int, timeout: float = 30) -> Call:
+    async def poll() -> Call:
+        while not (found := [c for c in fake.calls[since:] if c.method == method and c.path == path]):
+            await asyncio.sleep(0.01)
+        return found[0]
+    return await asyncio.wait_for(poll(), timeout)

@@ -66,7 +66,7 @@ class SitrepBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         from sitrep.chat.buttons import BriefFollow, BriefMore, MoreButton, VoteButton, WaitButton
-        from sitrep.chat.cogs import admin, ask, reports, waits
+        from sitrep.chat.cogs import admin, ask, deleted, reports, waits
 
         self.add_dynamic_items(MoreButton, VoteButton, WaitButton, BriefMore, BriefFollow)  # buttons, whatever their age
 
@@ -79,6 +79,7 @@ class SitrepBot(commands.Bot):
         await admin.setup(self)
         await reports.setup(self, self.config.follow_who)
         await waits.setup(self)
+        await deleted.setup(self)
         settle()
         if self.config.guild_id:
             guild = discord.Object(id=self.config.guild_id)
