@@ -28,19 +28,20 @@ pytestmark = pytest.mark.slow
 __all__ = ["seed_index"]  # the module's index fixture, shared
 
 
-def edits_of(fake: FakeDiscord, channel: str, message_id: str, since: int = 0) -> list[Call]:
-    return [c for c in fake.calls[since:] if c.method == "PATCH" and c.path == f"/channels/{channel}/messages/{message_id}"]
-
-
-async def edited(fake: FakeDiscord, channel: str, message_id: str, since: int, timeout: float = 30) -> Call:
+async def wait_for(fake: FakeDiscord, method: str, path: str, since: int, timeout: float = 30) -> Call:
+    """The first such request after call number `since`."""
     async def poll() -> Call:
-        while not (found := edits_of(fake, channel, message_id, since)):
+        while not (found := [c for c in fake.calls[since:] if c.method == method and c.path == path]):
             await asyncio.sleep(0.01)
         return found[0]
     return await asyncio.wait_for(poll(), timeout)
 
 
-async def quiet(fake: FakeDiscord, since: int, seconds: float = 0.6) -> list[Call]:
+async def edited(fake: FakeDiscord, channel: str, message_id: str, since: int) -> Call:
+    return await wait_for(fake, "PATCH", f"/channels/{channel}/messages/{message_id}", since)
+
+
+async def quiet(fake: FakeDiscord, since: int, seconds: float = 1.0) -> list[Call]:
     """What the bot asked of Discord in a while after `since` (typing aside)."""
     await asyncio.sleep(seconds)
     return [c for c in fake.calls[since:] if not c.path.endswith("/typing") and c.method != "GET"]
@@ -61,8 +62,8 @@ async def test_an_edited_question_is_answered_again_in_place(seed_index: Path, r
         no_pings(patch.body)
         assert patch.body["embeds"][0]["title"] == "What did China propose to India?"
         assert CHINA in first_source(patch)
-        renamed = [c for c in fake.calls[mark:] if c.method == "PATCH" and c.path == f"/channels/{asked}"]
-        assert renamed and renamed[0].body["name"] == "What did China propose to India?"
+        renamed = await wait_for(fake, "PATCH", f"/channels/{asked}", mark)  # after the answer's edit
+        assert renamed.body["name"] == "What did China propose to India?"
         assert fake.posted.empty() and len(fake.messages_to(asked)) == 1  # nothing posted twice
 
         # An edit that leaves the question as it was (spacing) asks nothing.
@@ -118,8 +119,11 @@ async def test_a_refused_question_edited_within_the_limits_gets_its_answer_and_r
         assert PAKISTAN in first_source(patch)
         assert fake.posted.empty()
         # The DM is one conversation: the edited answer is its turn, read by the next question.
-        conversation = service.conversations.get(int(DM_CHANNEL_ID))
-        assert conversation is not None and [t.question for t in conversation.turns] == ["What did China and Pakistan sign?"]
+        async def remembered() -> list[str]:  # kept once the edit is done, just after Discord took it
+            while (conversation := service.conversations.get(int(DM_CHANNEL_ID))) is None or not conversation.turns:
+                await asyncio.sleep(0.01)
+            return [t.question for t in conversation.turns]
+        assert await asyncio.wait_for(remembered(), 10) == ["What did China and Pakistan sign?"]
 
         # Without threads an answer is a reply in the channel; edited the same way.
         asked = await fake.message(f"<@{BOT_ID}> What did China propose to Pakistan?")
@@ -190,11 +194,3 @@ async def test_a_deleted_question_takes_its_answer_unless_somebody_carried_on(se
         await fake.delete_message(chat)
         await asyncio.sleep(0.3)
         assert fake.calls[mark:] == []
-
-
-async def wait_for(fake: FakeDiscord, method: str, path: str, since: int, timeout: float = 30) -> Call:
-    async def poll() -> Call:
-        while not (found := [c for c in fake.calls[since:] if c.method == method and c.path == path]):
-            await asyncio.sleep(0.01)
-        return found[0]
-    return await asyncio.wait_for(poll(), timeout)
