@@ -301,7 +301,10 @@ class AskCog(commands.Cog):
             if keeps is not None:
                 self.bot.service.conversations.put(keeps.id, conversation)
             if thread is not None:  # the thread started from the question is named after it
-                await thread.edit(name=thread_name(question))
+                try:
+                    await thread.edit(name=thread_name(question))
+                except discord.HTTPException as exc:  # the answer is edited: a thread's name is not worth a failure
+                    log.warning("could not rename thread %s (%s)", thread.id, exc.status)
         except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
             await reply_failure(message, exc)
 
