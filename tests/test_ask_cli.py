@@ -221,6 +221,15 @@ def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
     assert "since: off" in text and "(now: off)" in text.rsplit(":since SPAN|off", 1)[1]
 
 
+def test_repl_takes_a_bare_help_as_its_help(seed_corpus: Path, tmp_path: Path) -> None:
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    out = io.StringIO()
+    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    assert repl.handle("Help?") is True
+    assert ":mode bm25|dense|hybrid" in out.getvalue() and repl.last_answer is None  # nothing was searched
+
+
 def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
     enc = FakeEncoder()
     update(seed_corpus, tmp_path / "idx", enc)

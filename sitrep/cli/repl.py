@@ -55,6 +55,8 @@ class Repl:
         if not line:
             return True
         try:  # every user error of this line, in one place: said in one line, and the session goes on
+            if line.lower().strip(" ?!.") in ("help", "commands"):  # as :help: nobody asks the news for "help"
+                line = ":help"
             if not line.startswith(":"):
                 self._ask(line)
                 return True

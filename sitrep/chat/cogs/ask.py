@@ -24,6 +24,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from sitrep.chat import smalltalk
 from sitrep.chat.buttons import AnswerButtons, remember
 from sitrep.chat.failures import reply_failure
 from sitrep.chat.render import NO_PINGS, answer_embed, question_text, shorten, turn_from_message, unescape
@@ -96,6 +97,19 @@ class AskCog(commands.Cog):
         meta = engine.answer_meta(answer)
         rendered = answer_embed(answer, meta)
         return rendered.embed, AnswerButtons(self.bot, answer, meta, rendered.shown, query, private)
+
+    def _help(self, scope_id: int | None, greeting: bool = False) -> discord.Embed:
+        service = self.bot.service
+        scope = service.scopes.get(scope_id or 0)
+        return smalltalk.help_embed(service.status(), len(service.engine.backend.stats().outlets),
+                                    scope.describe() if scope else None, greeting,
+                                    self.bot.user.name if self.bot.user else "sitrep")
+
+    @app_commands.command(name="help", description="What sitrep does, how to ask it, and what it holds")
+    async def help_command(self, interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        scope_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
+        await interaction.response.send_message(embed=self._help(scope_id), ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """/ask source: the index's outlets that contain what was typed (Discord shows 25 at most)."""
@@ -228,12 +242,18 @@ class AskCog(commands.Cog):
         if asked is None:
             return
         question = question_text(message.content)
+        talk = smalltalk.kind(question)
+        if talk == smalltalk.THANKS:
+            return  # "thanks!", 👍: nothing to search for, nothing to say
         why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)
         try:
             if why:
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
-                return
-            await self._follow(message, question, asked.where, asked.scope_id, asked.replied)
+            elif talk is not None:  # "help", "hi": how to ask, not a search
+                await message.reply(embed=self._help(asked.scope_id, talk == smalltalk.GREETING),
+                                    allowed_mentions=NO_PINGS, mention_author=False)
+            else:
+                await self._follow(message, question, asked.where, asked.scope_id, asked.replied)
         except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
             await reply_failure(message, exc)
 
@@ -276,7 +296,7 @@ class AskCog(commands.Cog):
             return
         answer, thread = found
         question = question_text(message.content)
-        if answer.embeds and _same_question(answer.embeds[0].title, question):
+        if (answer.embeds and _same_question(answer.embeds[0].title, question)) or smalltalk.kind(question):
             return
         try:
             why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)

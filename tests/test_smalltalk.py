@@ -1,0 +1,37 @@
+"""Small talk is told from questions: only a whole message of help, greeting or thanks is one."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitrep.chat.render import EMBED_TOTAL_MAX
+from sitrep.chat.smalltalk import GREETING, HELP, THANKS, help_embed, kind
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("help", HELP), ("Help!", HELP), ("sitrep help please", HELP), ("What can you do?", HELP),
+    ("how do I use this?", HELP), ("commands", HELP),
+    ("hi", GREETING), ("Hello there!", GREETING), ("good morning", GREETING),
+    ("thanks!", THANKS), ("Thank you so much", THANKS), ("ok thanks", THANKS), ("great, thanks 🙏", THANKS),
+    ("got it", THANKS), ("That makes sense", THANKS), ("I see", THANKS), ("Thanks’", THANKS), ("👍", THANKS),
+    ("🙏🙏", THANKS),
+    # Questions, however they start or end:
+    ("hi, what did China propose?", None), ("What help did China offer?", None), ("help desk closures in Ohio", None),
+    ("thanks giving traffic", None), ("ok why", None), ("Why?", None), ("And India?", None), ("Any news?", None),
+    ("Thanks. What about Pakistan?", None), ("Interesting. What about the US?", None), ("What is BECA?", None),
+    # A follow-up may mean the story: "How does it work?", "What is this?".
+    ("How does it work?", None), ("What is this?", None),
+    ("?", None), ("", None), ("   ", None), ("so", None),
+])
+def test_kind(message: str, expected: str | None) -> None:
+    assert kind(message) == expected
+
+
+def test_help_says_how_to_ask_what_is_held_and_the_channels_scope() -> None:
+    e = help_embed({"articles": 5, "newest_article_date": "2020-12-11"}, 3, "source ThePrint", name="newsbot")
+    assert e.title == "newsbot: cited answers from the news" and "`@newsbot <question>`" in (e.description or "")
+    assert {f.name: f.value for f in e.fields} == {"What I hold": "5 articles from 3 outlets, the newest from 2020-12-11",
+                                                   "This channel searches": "source ThePrint"}
+    assert len(e) < EMBED_TOTAL_MAX
+    hello = help_embed({"articles": 0, "newest_article_date": None}, 0, None, greeting=True)
+    assert hello.title == "Hello — I'm sitrep" and [f.value for f in hello.fields] == ["0 articles from 0 outlets"]
