@@ -253,3 +253,21 @@ async def test_without_threads_replies_and_dms_carry_the_conversation(seed_index
             await stopped(bot, task)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "propose" not in logged and "respond" not in logged and "Pakistan" not in logged
+
+
+async def test_a_question_in_reply_to_someones_message_asks_about_it(seed_index: Path, real_encoder: Any) -> None:
+    """"@sitrep is this true?" under a claim searches the claim; a question naming its own subject stands alone."""
+    async with bot_running(seed_index, real_encoder) as (fake, _, _):
+        claim = await fake.message("China wants to send a delegation of senior armed forces officials to India",
+                                   author_id="777", mentions_bot=False)
+        await fake.message(f"<@{BOT_ID}> is this true?", reply_to=claim)
+        answer = await next_post(fake)
+        no_pings(answer.body)
+        assert CHINA in first_source(answer)
+        assert "China wants to send a delegation" in answer.body["embeds"][0]["description"]
+        assert footer(answer).startswith("understood as: China wants to send a delegation of senior armed forces "
+                                         "officials to India is this true?")
+        await fake.message(f"<@{BOT_ID}> What is BECA?", reply_to=claim)
+        own = await next_post(fake)
+        assert not footer(own).startswith("understood as")  # searched as typed
+        assert "Basic Exchange and Cooperation Agreement" in own.body["embeds"][0]["description"]

@@ -38,6 +38,7 @@ log = logging.getLogger("sitrep.bot")
 EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
 HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
 THREAD_NAME_MAX = 100
+QUOTED_MAX = 300  # characters of a message replied to that a question carries on from
 EDIT_WINDOW = timedelta(hours=1)  # a later edit corrects the record: it is not asked again
 
 
@@ -85,6 +86,20 @@ def turn_of(message: discord.Message, me: int) -> Turn | None:
     ids = [c.custom_id for row in message.components for c in getattr(row, "children", ())
            if isinstance(getattr(c, "custom_id", None), str)]
     return turn_from_message(embed.title, embed.footer.text if embed.footer else None, ids, message.created_at.timestamp())
+
+
+def earlier_turns(replied: discord.Message | None, me: int) -> list[Turn]:
+    """What a question asked in reply to a message carries on from: the turn of the bot's answer it replies
+    to, or the words of someone's message it replies to — "@sitrep is this true?" under a claim asks about
+    the claim (the conversation's follow-up rules decide, as for any earlier turn: a question that names its
+    own subject stands alone)."""
+    if replied is None:
+        return []
+    if replied.author.id == me:
+        turn = turn_of(replied, me)
+        return [turn] if turn else []
+    said = shorten(" ".join(question_text(replied.content).split()), QUOTED_MAX)
+    return [Turn(said, said, ())] if said else []  # quoted now, however old the message
 
 
 class AskCog(commands.Cog):
@@ -263,11 +278,8 @@ class AskCog(commands.Cog):
         query = self.bot.service.query(question, scope_id)
         if where in ("dm", "thread"):
             conversation = await self._conversation(message.channel)
-        elif where == "reply" and replied is not None:
-            earlier = turn_of(replied, me)
-            conversation = Conversation(self.bot.config.conversation_params, turns=[earlier] if earlier else [])
         else:
-            conversation = Conversation(self.bot.config.conversation_params)
+            conversation = Conversation(self.bot.config.conversation_params, turns=earlier_turns(replied, me))
         target: Any = message.channel
         if where == "new" and self.bot.config.threads and isinstance(message.channel, discord.TextChannel):
             target = await self._open_thread(message, question, conversation) or message.channel
@@ -313,8 +325,7 @@ class AskCog(commands.Cog):
                 if conversation.turns and answer.embeds:
                     conversation.turns.pop()  # the edited question's turn, asked again below
             else:
-                earlier = turn_of(asked.replied, me) if asked.replied is not None else None
-                conversation = Conversation(self.bot.config.conversation_params, turns=[earlier] if earlier else [])
+                conversation = Conversation(self.bot.config.conversation_params, turns=earlier_turns(asked.replied, me))
             embed, view = await self._answer(self.bot.service.query(question, asked.scope_id), conversation)
             edited = await answer.edit(content=None, embed=embed, view=view, allowed_mentions=NO_PINGS)
             remember(self.bot, edited, view)
