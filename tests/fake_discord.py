@@ -110,7 +110,9 @@ class FakeDiscord:
                     "bot_require_code_grant": False, "owner": user("1", "owner"), "verify_key": "k", "flags": 0,
                     "team": None, "summary": "", "rpc_origins": []}
         if m == "PUT" and p.endswith("/commands"):
-            return [{**cmd, "id": self.next_id(), "application_id": APP_ID, "version": "1", "type": cmd.get("type", 1),
+            # A message menu is sent without a description; Discord gives it "".
+            return [{"description": "", **cmd, "id": self.next_id(), "application_id": APP_ID, "version": "1",
+                     "type": cmd.get("type", 1),
                      "default_member_permissions": None, "dm_permission": True, "nsfw": False}
                     for cmd in call.body]
         if p.endswith("/typing"):
@@ -300,6 +302,23 @@ class FakeDiscord:
         })
         return interaction_id
 
+
+    async def message_command(self, name: str, target: str, user_id: str = "555", channel: str = CHANNEL_ID) -> str:
+        """A user picks a message menu command (Apps → `name`) on the message `target` of `channel`."""
+        interaction_id = self.next_id()
+        self.interaction_channels[f"tok-{interaction_id}"] = channel
+        found = self.find(channel, target)
+        assert found is not None, f"no message {target} in {channel}"
+        await self.dispatch("INTERACTION_CREATE", {
+            "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"tok-{interaction_id}", "version": 1,
+            "data": {"id": "1", "name": name, "type": 3, "target_id": target, "resolved": {"messages": {target: found}}},
+            "guild_id": GUILD_ID, "channel_id": channel, "channel": self.threads.get(channel) or text_channel(),
+            "member": {"user": user(user_id, "asker"), "roles": [], "permissions": "0", "joined_at": TIMESTAMP,
+                       "deaf": False, "mute": False, "flags": 0},
+            "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0, "attachment_size_limit": 10485760,
+        })
+        return interaction_id
 
     async def click(self, message: Call, custom_id: str, user_id: str = "555", permissions: str = "0") -> str:
         """A user presses a button under a message the bot posted (the Call that posted it), in the channel or

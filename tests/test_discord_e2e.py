@@ -74,7 +74,7 @@ async def talk_to_the_bot(fake: FakeDiscord, bot: SitrepBot, reindexed: list[boo
         await asyncio.wait_for(bot.wait_until_ready(), 30)
         synced = [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
         assert {cmd["name"] for cmd in synced[0].body} == {"ask", "status", "reindex", "add", "remove", "feeds", "brief", "follow", "unfollow", "following",
-                                                   "waiting", "help"}
+                                                   "waiting", "help", "Ask sitrep about this"}
 
         # @mention in a channel -> a thread started from the question, named after it (mentions gone), and the
         # answer in it, citing the right article, pinging no one.

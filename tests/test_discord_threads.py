@@ -271,3 +271,26 @@ async def test_a_question_in_reply_to_someones_message_asks_about_it(seed_index:
         own = await next_post(fake)
         assert not footer(own).startswith("understood as")  # searched as typed
         assert "Basic Exchange and Cooperation Agreement" in own.body["embeds"][0]["description"]
+
+
+async def test_the_message_menu_asks_about_a_message(seed_index: Path, real_encoder: Any) -> None:
+    """Apps → *Ask sitrep about this* on someone's message: answered as /ask is, in a thread for follow-ups."""
+    async with bot_running(seed_index, real_encoder) as (fake, _, _):
+        synced = [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
+        assert {"name": "Ask sitrep about this", "type": 3} in [{k: c[k] for k in ("name", "type")} for c in synced[0].body]
+        claim = await fake.message("India and the US will sign BECA, a pact on geo-spatial cooperation",
+                                   author_id="777", mentions_bot=False)
+        await fake.message_command("Ask sitrep about this", claim)
+        assert (await next_post(fake)).body["type"] == 5  # "thinking", in the channel
+        answer = await next_post(fake)
+        no_pings(answer.body)
+        assert answer.body["embeds"][0]["title"] == "India and the US will sign BECA, a pact on geo-spatial cooperation"
+        assert THEPRINT in first_source(answer)
+        thread = await wait_for_call(fake, f"/channels/{CHANNEL_ID}/messages/{fake.message_ids[id(answer)]}/threads")
+        assert thread.body["name"].startswith("India and the US will sign BECA")
+
+        empty = await fake.message("", author_id="777", mentions_bot=False)
+        await fake.message_command("Ask sitrep about this", empty)
+        told = await next_post(fake)
+        assert told.body["type"] == 4 and told.body["data"]["flags"] == 64  # to the asker alone
+        assert told.body["data"]["content"] == "That message has no words to ask about."

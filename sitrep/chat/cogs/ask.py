@@ -105,6 +105,13 @@ def earlier_turns(replied: discord.Message | None, me: int) -> list[Turn]:
 class AskCog(commands.Cog):
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
+        self.about = app_commands.ContextMenu(name="Ask sitrep about this", callback=self.about_message)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.about)  # a message menu cannot be declared in a cog's body
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.about.name, type=self.about.type)
 
     async def _answer(self, query: Query | str, conversation: Conversation | None = None,
                       private: bool = False) -> tuple[discord.Embed, AnswerButtons]:
@@ -138,11 +145,25 @@ class AskCog(commands.Cog):
     @app_commands.autocomplete(source=source_choices)
     async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None, since: str | None = None,
                   as_of: str | None = None, k: app_commands.Range[int, 1, 25] | None = None, private: bool = False) -> None:
-        question = question_text(question)
+        await self._interaction_answer(interaction, question_text(question), private,
+                                       source=source, since=since, as_of=as_of, k=k)
+
+    async def about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The message menu's *Ask sitrep about this*: what the corpus says about a message's words — a claim
+        someone posted, a headline — answered as /ask answers (in the channel, with a thread for follow-ups)."""
+        said = shorten(" ".join(question_text(message.content).split()), QUOTED_MAX)
+        if not said:
+            await interaction.response.send_message("That message has no words to ask about.", ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+            return
+        await self._interaction_answer(interaction, said, private=False)
+
+    async def _interaction_answer(self, interaction: discord.Interaction, question: str, private: bool,
+                                  **options: Any) -> None:
         channel = interaction.channel
         thread = channel if isinstance(channel, discord.Thread) else None
         scope_id = thread.parent_id if thread else interaction.channel_id
-        query = self.bot.service.query(question, scope_id, source=source, since=since, as_of=as_of, k=k)  # a bad date: told
+        query = self.bot.service.query(question, scope_id, **options)  # a bad date: told
         # (by the tree's handler, chat/failures.py) before anything runs or counts
         why = refusal(self.bot, interaction.user.id, question, scope_id, interaction.guild_id is None)
         if why:
