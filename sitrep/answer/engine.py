@@ -14,6 +14,7 @@ from sitrep.answer.brief import Brief, Briefer, BriefParams
 from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.embedding import Encoder
+from sitrep.retrieval import spelling
 from sitrep.retrieval.conversation import Conversation, Turn, article_key, plan
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from sitrep.retrieval.types import Answer, Query
@@ -58,8 +59,18 @@ class Engine:
             return self.ask_batch([query])[0]
         return self.converse(query, conversation)[1]
 
+    def spelled(self, query: Query) -> tuple[Query, str | None]:
+        """The query with its typos read as the corpus's words (retrieval/spelling.py), and the note saying so."""
+        text, fixes = self.retriever.speller.correct(query.text)
+        return (replace(query, text=text), spelling.note(fixes)) if fixes else (query, None)
+
     def converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
         """ask() in a conversation, with the search result behind the answer (for :explain)."""
+        query, read = self.spelled(query)
+        result, answer = self._converse(query, conversation)
+        return result, (replace(answer, notes=(read, *answer.notes)) if read else answer)
+
+    def _converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
         first = self.understand(query, conversation)
         result = self.retriever.search(first)
         if first.asked is not None and first.asked.since_at is not None:  # "any news?": what is dated since, and
@@ -97,12 +108,17 @@ class Engine:
         return vectors[1:] @ vectors[0]
 
     def ask_batch(self, queries: Sequence[Query]) -> list[Answer]:
-        return [self.answerer.answer(r) for r in self.retriever.search_batch(queries)]
+        spelled = [self.spelled(q) for q in queries]
+        answers = [self.answerer.answer(r) for r in self.retriever.search_batch([q for q, _ in spelled])]
+        return [replace(a, notes=(read, *a.notes)) if read else a for a, (_, read) in zip(answers, spelled)]
 
     def brief(self, topic: str, since: date | None = None, until: date | None = None, source: str | None = None,
               max_entries: int | None = None, oldest_first: bool = False) -> Brief:
-        """A topic's stories in a window, newest first, each quoted (retrieval/brief.py)."""
-        return self.briefer.brief(topic, since, until, source, max_entries, oldest_first)
+        """A topic's stories in a window, newest first, each quoted (retrieval/brief.py); a typo in the topic
+        read as the corpus's word, and said."""
+        topic, fixes = self.retriever.speller.correct(topic)
+        b = self.briefer.brief(topic, since, until, source, max_entries, oldest_first)
+        return replace(b, notes=(spelling.note(fixes), *b.notes)) if fixes else b
 
     def meta(self, article_ids: Iterable[str]) -> Meta:
         """Title, outlet, date and location of these articles, for rendering an answer."""

@@ -267,15 +267,15 @@ def brief_embed(b: Brief, start: int = 0, page: int = BRIEF_PAGE) -> Rendered:
 
     stories = list(b.stories) + list(b.undated)
     title = shorten(f"Brief: {clean(b.topic)}", TITLE_MAX)
-    when = window_text(b.since, b.until)
+    when, notes = window_text(b.since, b.until), "".join(f"\n*{clean(n)}*" for n in b.notes)
     if not stories:
-        e = discord.Embed(title=title, colour=discord.Colour.light_grey(),
-                          description=f"Nothing in the corpus is about this topic ({when}). Try other words or a wider `since`.")
+        e = discord.Embed(title=title, colour=discord.Colour.light_grey(), description=f"Nothing in the corpus is "
+                          f"about this topic ({when}). Try other words or a wider `since`.{notes}")
         return Rendered(e, 0)
     total = len(stories)
     e = discord.Embed(title=title, colour=discord.Colour.dark_teal(),
                       description=f"{total} stor{'y' if total == 1 else 'ies'}, {when}"
-                      + ("; undated ones last, never placed on the timeline" if b.undated else ""))
+                      + ("; undated ones last, never placed on the timeline" if b.undated else "") + notes)
     shown = 0
     for s in stories[start : start + page]:
         name, value = _story_name(s), _story_value(s)

@@ -174,11 +174,12 @@ def story_text(s: Story, color: bool = False) -> list[str]:
 def brief_text(b: Brief, color: bool = False) -> str:
     """A brief for a terminal: the dated stories (newest first unless asked), then the undated apart."""
     when = window_text(b.since, b.until)
+    notes = [f"note: {n}" for n in b.notes]
     if b.empty:
-        return (f"Nothing in the corpus is about “{b.topic}” ({when}). Try other words, a wider window "
-                "(--since 1y), or `sitrep ask` for a question.")
+        return "\n".join([*notes, f"Nothing in the corpus is about “{b.topic}” ({when}). Try other words, a wider "
+                           "window (--since 1y), or `sitrep ask` for a question."])
     n = len(b.stories) + len(b.undated)
-    lines = [f"{b.topic} — {n} stor{'y' if n == 1 else 'ies'}, {when}", ""]
+    lines = [*notes, f"{b.topic} — {n} stor{'y' if n == 1 else 'ies'}, {when}", ""]
     for s in b.stories:
         lines.extend(story_text(s, color))
         lines.append("")

@@ -97,6 +97,12 @@ class StoredReadings:
                            bytes(self.arrays["vocab_terms"]).decode("utf-8").split("\n"))
         return self._vocab
 
+    def word_counts(self) -> dict[str, int]:
+        """How often the passages use each word (lower-cased, stopwords dropped)."""
+        vocab = self._decoded()[0]
+        counts = np.bincount(self._words, minlength=len(vocab)).tolist()
+        return dict(zip(vocab, counts))
+
     def get(self, passage: int) -> Analysed:
         """Passage `passage`'s reading, as analyse() gives it."""
         vocab, vocab_terms = self._decoded()

@@ -23,6 +23,7 @@ from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
 from sitrep.retrieval.lexical import TermWeights
+from sitrep.retrieval.spelling import Speller
 from sitrep.retrieval.types import MODES, AskedAs, Hit, Query
 
 
@@ -69,6 +70,9 @@ class RetrievalParams:
     expand_dated: bool = False
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
+    # A question's word no passage holds is read as the spelling one edit away whose term at least this many
+    # passages hold (retrieval/spelling.py; benchmarks/bench_typos.py); 0: read as typed.
+    spell_min_df: int = 5
 
 
 @dataclass
@@ -132,6 +136,9 @@ class HybridRetriever:
         self.today = today
         self.terms = TermWeights(backend)
         stats = backend.stats()
+        stored = self.terms.readings.stored
+        self.speller = Speller(self.terms.df, self.terms.settings, params.spell_min_df,
+                               stored.word_counts if stored is not None else None)
         # The lede list ranks articles by their first passage: where articles are one passage each (a
         # snippet collection), it is the vector list a second time, so it is used only where they are longer.
         self.multi_passage = stats.passages >= 1.5 * max(stats.articles, 1)
