@@ -142,6 +142,22 @@ def test_a_reader_that_leaves_the_pipe_gets_no_traceback(index: str, monkeypatch
         assert main(["ask", KNOWN, "--index", index], make_encoder=lambda _s: FakeEncoder()) == 0
 
 
+def test_a_brief_with_no_topic_is_the_front_page(capsys, index: str) -> None:
+    """The latest days' dated stories, most outlets first; undated articles are never on it."""
+    code, out, err = run(capsys, "brief", "--index", index)
+    assert code == 0, err
+    assert out.startswith("the latest news — 1 story, 2020-12-09 to 2020-12-11\n") and "001_d3da3a035377400c.txt" in out
+    code, out, err = run(capsys, "brief", "--index", index, "--since", "2020-09-01", "--until", "2020-12-31", "--json")
+    assert code == 0, err
+    page = json.loads(out)
+    assert page["topic"] == "the latest news" and (page["since"], page["until"]) == ("2020-09-01", "2020-12-31")
+    assert [s["key"] for s in page["stories"]] == ["001_d3da3a035377400c.txt", "002_473cd780df3d0ee7.txt"]
+    assert page["undated"] == []
+    code, same, _ = run(capsys, "brief", "The  latest news", "--index", index, "--since", "2020-09-01", "--until",
+                        "2020-12-31", "--json")
+    assert json.loads(same)["stories"] == page["stories"]
+
+
 def test_ask_without_index(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "ask", "India?", "--index", str(tmp_path / "none"))
     assert code == 2 and err == f"sitrep: no index at {tmp_path / 'none'}: run `sitrep index build` first\n"

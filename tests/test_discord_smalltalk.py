@@ -1,5 +1,5 @@
 """Small talk in Discord, end to end (the real discord.py client against tests/fake_discord.py): "help"
-and "hi" get how to ask, not a search; "thanks" and 👍 in an answer's thread get nothing and do not
+and "hi" get how to ask, not a search; "what's new?" the front page; "thanks" and 👍 in an answer's thread get nothing and do not
 become a turn of its conversation; /help answers only the asker. Slow: the real model answers.
 """
 
@@ -45,6 +45,13 @@ async def test_small_talk_is_not_searched(seed_index: Path, real_encoder: Any) -
         await fake.message("And how did India respond?", mentions_bot=False, channel=thread)
         follow = await next_post(fake)
         assert footer(follow).startswith("understood as: What did China propose to India? And how did India respond?\n")
+
+        # "What's new?" with nothing asked before: the front page, as /brief with no topic, no 📌 (it is no topic).
+        await fake.message(f"<@{BOT_ID}> What's new?")
+        page = await next_post(fake)
+        assert page.body["embeds"][0]["title"] == "Brief: the latest news"
+        assert "1 story, 2020-12-09 to 2020-12-11" in page.body["embeds"][0]["description"]
+        assert "sitrep:follow:" not in str(page.body.get("components"))
 
         # /help: only the asker sees it.
         await fake.slash("help")

@@ -167,7 +167,7 @@ def test_follow_from_the_shell(capsys: pytest.CaptureFixture[str], shell: Path, 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["brief", "   "], "sitrep: the topic is empty"),
+    (["brief", "--source", "nowhere"], "sitrep: no article from source 'nowhere'"),  # the front page too
     (["brief", "🙂🙂"], "sitrep: the topic has no words to search for"),
     (["brief", "India", "--since", "2099-01-01"], "sitrep: 'since' 2099-01-01 is after the window's end"),
     (["brief", "India", "--since", "soon"], "sitrep: bad 'since' 'soon'"),

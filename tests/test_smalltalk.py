@@ -5,19 +5,21 @@ from __future__ import annotations
 import pytest
 
 from sitrep.chat.render import EMBED_TOTAL_MAX
-from sitrep.chat.smalltalk import GREETING, HELP, THANKS, help_embed, kind
+from sitrep.chat.smalltalk import GREETING, HELP, NEWS, THANKS, help_embed, kind
 
 
 @pytest.mark.parametrize(("message", "expected"), [
     ("help", HELP), ("Help!", HELP), ("sitrep help please", HELP), ("What can you do?", HELP),
     ("how do I use this?", HELP), ("commands", HELP),
     ("hi", GREETING), ("Hello there!", GREETING), ("good morning", GREETING),
+    ("What's new?", NEWS), ("any news?", NEWS), ("Latest news", NEWS), ("headlines", NEWS),
+    ("news about China", None), ("What is new with Apple?", None),
     ("thanks!", THANKS), ("Thank you so much", THANKS), ("ok thanks", THANKS), ("great, thanks 🙏", THANKS),
     ("got it", THANKS), ("That makes sense", THANKS), ("I see", THANKS), ("Thanks’", THANKS), ("👍", THANKS),
     ("🙏🙏", THANKS),
     # Questions, however they start or end:
     ("hi, what did China propose?", None), ("What help did China offer?", None), ("help desk closures in Ohio", None),
-    ("thanks giving traffic", None), ("ok why", None), ("Why?", None), ("And India?", None), ("Any news?", None),
+    ("thanks giving traffic", None), ("ok why", None), ("Why?", None), ("And India?", None),
     ("Thanks. What about Pakistan?", None), ("Interesting. What about the US?", None), ("What is BECA?", None),
     # A follow-up may mean the story: "How does it work?", "What is this?".
     ("How does it work?", None), ("What is this?", None),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sitrep.answer import frontpage
 from sitrep.answer.answerer import Answerer, AnswerParams
 from sitrep.answer.brief import Brief, Briefer, BriefParams
 from sitrep.index.backends import BackendConfig
@@ -36,6 +37,7 @@ class Engine:
         self.retriever = HybridRetriever(backend, encoder, params, today)
         self.answerer = Answerer(backend, self.retriever.terms, answer_params)
         self.briefer = Briefer(self.retriever, self.answerer, brief_params)
+        self._all_meta: Meta | None = None
 
     @classmethod
     def open(cls, target: Path | BackendConfig, encoder: Encoder, **kwargs: object) -> Engine:
@@ -115,10 +117,23 @@ class Engine:
     def brief(self, topic: str, since: date | None = None, until: date | None = None, source: str | None = None,
               max_entries: int | None = None, oldest_first: bool = False) -> Brief:
         """A topic's stories in a window, newest first, each quoted (retrieval/brief.py); a typo in the topic
-        read as the corpus's word, and said."""
+        read as the corpus's word, and said. No topic (or "the latest news"): the front page."""
+        if not topic.strip() or " ".join(topic.lower().split()) == frontpage.TOPIC:
+            return self.front_page(since, until, source, max_entries)
         topic, fixes = self.retriever.speller.correct(topic)
         b = self.briefer.brief(topic, since, until, source, max_entries, oldest_first)
         return replace(b, notes=(spelling.note(fixes), *b.notes)) if fixes else b
+
+    def front_page(self, since: date | None = None, until: date | None = None, source: str | None = None,
+                   max_entries: int | None = None) -> Brief:
+        """The latest news, no topic asked: the stories of the last days the corpus has, most outlets first,
+        each quoted (answer/frontpage.py)."""
+        if source:
+            self.retriever.check_source(source)
+        if self._all_meta is None:  # every article's, once per opened index (the engine is re-opened on updates)
+            self._all_meta = self.backend.articles(list(self.backend.article_hashes()))
+        return frontpage.front_page(self.briefer, self._all_meta, until or self.retriever.today(), since, source,
+                                    max_stories=max_entries or self.briefer.params.max_entries)
 
     def meta(self, article_ids: Iterable[str]) -> Meta:
         """Title, outlet, date and location of these articles, for rendering an answer."""

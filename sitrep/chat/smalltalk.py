@@ -5,7 +5,8 @@ the news (and refused, with the nearest articles), a 👍 was told it had no wor
 was answered with a story about aid. A message is small talk only when the whole of it is (a question
 that starts with "hi" or ends with "thanks" is a question); no model, a few word lists. Phrases a
 follow-up could mean about the story ("How does it work?", "What is this?") are questions. The ask cog
-acts on it (chat/cogs/ask.py): a thanks is let be, help and a greeting get help_embed (as /help does).
+acts on it (chat/cogs/ask.py): a thanks is let be, help and a greeting get help_embed (as /help does),
+"what's new?" the front page where no conversation has a question to re-ask.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import discord
 
 from sitrep.chat.render import clean, shorten
 
-HELP, GREETING, THANKS = "help", "greeting", "thanks"
+HELP, GREETING, THANKS, NEWS = "help", "greeting", "thanks", "news"
 
 _HELP = frozenset({
     "help", "help me", "commands", "command list", "list commands", "usage", "how to use", "how to use this",
@@ -28,6 +29,15 @@ _HELP = frozenset({
 _GREETING = frozenset({
     "hi", "hello", "hey", "hiya", "howdy", "yo", "hi there", "hello there", "hey there", "good morning",
     "good afternoon", "good evening", "morning", "gm", "greetings",
+})
+# The news itself, no subject: the front page (answer/frontpage.py) — in a conversation it is "Any news?" on
+# the conversation's question instead (retrieval/conversation.py), which the ask cog leaves to it.
+_NEWS = frozenset({
+    "news", "any news", "the news", "latest news", "the latest news", "latest", "the latest", "headlines",
+    "top stories", "what's new", "whats new", "what is new", "anything new", "what's happening", "whats happening",
+    "what is happening", "what's going on", "whats going on", "what is going on", "what happened today",
+    "what's the news", "whats the news", "what is the news", "news today", "today's news", "todays news",
+    "what's in the news", "what is in the news", "what's the latest", "whats the latest", "what is the latest",
 })
 # A thanks or an acknowledgement: every word from this list, and at least one of the markers below.
 _ACK_WORDS = frozenset({
@@ -48,7 +58,7 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
 def kind(message: str) -> str | None:
-    """HELP, GREETING or THANKS when the whole message is one (the bot's mention already taken out), else
+    """HELP, GREETING, NEWS or THANKS when the whole message is one (the bot's mention already taken out), else
     None: a question. A message of symbols and emoji alone (👍, 🙏) is THANKS, unless it asks ("?")."""
     text = unicodedata.normalize("NFKC", message).lower().replace("’", "'")
     words = [w for w in _WORD.findall(text) if w not in _FILLER]
@@ -59,6 +69,8 @@ def kind(message: str) -> str | None:
         return HELP
     if said in _GREETING:
         return GREETING
+    if said in _NEWS:
+        return NEWS
     if all(w in _ACK_WORDS for w in words) and any(w in _ACK_MARKERS for w in words):
         return THANKS
     return None

@@ -77,8 +77,9 @@ def parser() -> argparse.ArgumentParser:
                      "date YYYY-MM-DD")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
-    br = sub.add_parser("brief", help="what has happened on a topic: its stories, newest first, each quoted")
-    br.add_argument("topic")
+    br = sub.add_parser("brief", help="what has happened on a topic: its stories, newest first, each quoted; "
+                        "no topic: the latest news")
+    br.add_argument("topic", nargs="?", default="", help="a few words (none: the latest days' stories, most outlets first)")
     br.add_argument("--since", help="a span before --until (30d, 2w, 6m, 1y) or a date YYYY-MM-DD (default: no start)")
     br.add_argument("--until", help="the window's last day, YYYY-MM-DD (default: today)")
     br.add_argument("--source", help="only articles from this outlet or site")

@@ -29,7 +29,8 @@ HELP = """Type a question and press Enter; a follow-up ("And how did India respo
   :explain                  how the last question was understood (a follow-up: what came from earlier
                             questions), then each hit: BM25 and vector rank and score, lede rank, fused score
   :brief TOPIC [since SPAN] what has happened on a topic: its stories, newest first, each quoted
-                            (SPAN: 30d, 2w, 6m or a date; the window ends on the as-of date)
+                            (SPAN: 30d, 2w, 6m or a date; the window ends on the as-of date); no
+                            topic: the latest news, most outlets first
   :new                      start a new conversation (questions so far are no longer followed up)
   :help                     this text
   :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
@@ -97,9 +98,9 @@ class Repl:
             self.query = replace(q, source=None if arg in ("", "off", "all") else arg)
             self.say(f"source: {self.query.source or 'all'}")
         elif cmd == "brief":
-            topic, _, since = arg.partition(" since ")
+            topic, _, since = f" {arg}".partition(" since ")  # ":brief since 2w": the latest news, two weeks
             start, end = brief_window(since.strip() or None, q.as_of.isoformat() if q.as_of else None, date.today())
-            self.say(render.brief_text(self.engine.brief(topic, start, end, q.source), self.color))
+            self.say(render.brief_text(self.engine.brief(topic.strip(), start, end, q.source), self.color))
         elif cmd == "new":
             self.conversation.clear()
             self.last = self.last_answer = None

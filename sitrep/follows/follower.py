@@ -16,6 +16,7 @@ from typing import Any
 
 from sitrep.answer.brief import Scored, Story
 from sitrep.answer.engine import Engine
+from sitrep.answer.frontpage import headline_stories, ranked_groups
 from sitrep.follows.state import Follow, FollowStore, Post
 from sitrep.retrieval.errors import BadQuestion
 from sitrep.retrieval.hybrid import clean_question
@@ -112,22 +113,7 @@ class Follower:
         if not ids:
             return []
         meta = engine.backend.articles(ids)
-        groups = engine.briefer.group(list(meta), meta)
-        groups.sort(key=lambda g: (len({meta[a].source or meta[a].location for a in g}), max(meta[a].date or "" for a in g)),
-                    reverse=True)
-        return self._headline_stories(engine, groups[:max_stories], meta)
-
-    def _headline_stories(self, engine: Engine, groups: list[list[str]], meta: dict[str, Any]) -> list[Story]:
-        """Each group of articles as a story quoted with the sentence that best states its lead's headline."""
-        briefer = engine.briefer
-        topics = briefer.topics([meta[g[0]].title or meta[g[0]].location for g in groups])
-        out = []
-        for g, topic in zip(groups, topics):
-            rows = {s.article_id: s for s in briefer.score([topic], g)[0]}
-            members = [rows[a] for a in g if a in rows]
-            if members:
-                out.append(briefer.story(topic, members, meta))
-        return out
+        return headline_stories(engine.briefer, ranked_groups(engine.briefer, list(meta), meta)[:max_stories], meta)
 
     def _everything(self, engine: Engine, follow: Follow, arrived: list[str]) -> Delivery:
         """A follow of one outlet with no topic: every story from it that arrived, each quoted with its headline's
@@ -139,7 +125,7 @@ class Follower:
         ids = [a for a in arrived if a in meta and a not in posted and meta[a].from_source(follow.source)]
         if not ids:
             return Delivery(follow, (), ())
-        stories = self._headline_stories(engine, engine.briefer.group(ids, meta), meta)
+        stories = headline_stories(engine.briefer, engine.briefer.group(ids, meta), meta)
         stories.sort(key=lambda s: s.day or "", reverse=True)
         return Delivery(follow, tuple(stories), (), digest=len(stories) > self.digest_after)
 

@@ -167,9 +167,8 @@ class HybridRetriever:
         found = run(flt)
         if len(found.lexical.ids) or len(found.dense.ids) or flt == _as_filter(Window(None, win.end), None):
             return found, win, flt
-        if query.source and not self.backend.exists(Filter(source=query.source)):
-            known = list(self.backend.stats().outlets)[:8]
-            raise BadOption(f"no article from source {query.source!r}: try one of {', '.join(known) or 'none known'}")
+        if query.source:
+            self.check_source(query.source)
         if win.start is not None and not self.backend.exists(flt):
             notes.append(f"no article matches {win.reason!r}; searched everything up to {win.end.isoformat()}")
             win = Window(None, win.end)
@@ -241,6 +240,12 @@ class HybridRetriever:
             hit_ids = np.array([h.passage for h in hits], dtype=np.int64)
             top_cosine = float((self.backend.vectors(hit_ids) @ vector).max()) if hit_ids.size else 0.0
         return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+
+    def check_source(self, source: str) -> None:
+        """BadOption (one line, naming some outlets) when no article is from `source`."""
+        if not self.backend.exists(Filter(source=source)):
+            known = list(self.backend.stats().outlets)[:8]
+            raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
 
     def _fuse(self, query: Query, searched: list[Ranked], weights: list[float], vector: np.ndarray, as_of: date,
               hinted: bool, undated: bool | None = None) -> tuple[list[tuple[int, float]], PassageRows, dict[int, int], bool]:

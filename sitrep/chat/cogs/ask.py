@@ -281,10 +281,15 @@ class AskCog(commands.Cog):
         talk = smalltalk.kind(question)
         if talk == smalltalk.THANKS:
             return  # "thanks!", 👍: nothing to search for, nothing to say
+        if talk == smalltalk.NEWS and (asked.where in ("thread", "reply") or (
+                asked.where == "dm" and (await self._conversation(message.channel)).turns)):
+            talk = None  # in a conversation "any news?" re-asks its question on what is new (retrieval/conversation.py)
         why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)
         try:
             if why:
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
+            elif talk == smalltalk.NEWS:  # "what's new?" with nothing asked before: the front page
+                await self._front_page(message, asked.scope_id)
             elif talk is not None:  # "help", "hi": how to ask, not a search
                 await message.reply(embed=self._help(asked.scope_id, talk == smalltalk.GREETING),
                                     allowed_mentions=NO_PINGS, mention_author=False)
@@ -292,6 +297,26 @@ class AskCog(commands.Cog):
                 await self._follow(message, question, asked.where, asked.scope_id, asked.replied)
         except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
             await reply_failure(message, exc)
+
+    async def _front_page(self, message: discord.Message, scope_id: int | None) -> None:
+        """The latest days' stories, most outlets first, as `/brief` with no topic gives them (the channel's scope
+        applies), in reply."""
+        from datetime import UTC, datetime
+
+        from sitrep.chat.buttons import brief_view
+        from sitrep.chat.render import brief_embed
+        from sitrep.retrieval.dates import brief_window
+
+        service = self.bot.service
+        scope = service.scopes.get(scope_id or 0)
+        start, end = brief_window(scope.since if scope else None, None, datetime.now(UTC).date())
+        source = scope.source if scope else None
+        async with message.channel.typing():
+            b = await service.brief("", start, end, source, max_entries=50)
+        service.briefs.put((b.topic, start, end, source), b)
+        page = brief_embed(b)
+        await message.reply(embed=page.embed, view=brief_view(b, page.shown, start, end, source, False),
+                            allowed_mentions=NO_PINGS, mention_author=False)
 
     async def _follow(self, message: discord.Message, question: str, where: str, scope_id: int,
                       replied: discord.Message | None) -> None:

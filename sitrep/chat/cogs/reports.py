@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from sitrep.answer import frontpage
 from sitrep.chat.buttons import brief_view
 from sitrep.chat.render import NO_PINGS, brief_embed, clean, digest_embed, shorten, story_embed, unescape
 from sitrep.errors import SitrepError
@@ -37,12 +38,12 @@ class ReportsCog(commands.Cog):
     async def source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=o[:100], value=o[:100]) for o in self.bot.service.outlets(current)]
 
-    @app_commands.command(name="brief", description="What has happened on a topic: its stories, newest first, each quoted")
-    @app_commands.describe(topic="A few words, e.g. India China border talks",
+    @app_commands.command(name="brief", description="What has happened on a topic (none: the latest news), each story quoted")
+    @app_commands.describe(topic="A few words, e.g. India China border talks (none: the latest days' stories)",
                            since="Only since: 30d, 2w, 6m or YYYY-MM-DD", until="The window's last day, YYYY-MM-DD",
                            source="Only articles from this outlet or site")
     @app_commands.autocomplete(source=source_choices)
-    async def brief(self, interaction: discord.Interaction, topic: str, since: str | None = None,
+    async def brief(self, interaction: discord.Interaction, topic: str = "", since: str | None = None,
                     until: str | None = None, source: str | None = None) -> None:
         from datetime import UTC, datetime
 
@@ -54,9 +55,10 @@ class ReportsCog(commands.Cog):
         start, end = brief_window(since, until, datetime.now(UTC).date())  # a bad window: told before the defer
         await interaction.response.defer(thinking=True)
         b = await self.bot.service.brief(topic, start, end, source, max_entries=50)
-        self.bot.service.briefs.put((" ".join(unescape(clean(topic)).split()), start, end, source), b)  # as its title reads back
+        self.bot.service.briefs.put((" ".join(unescape(clean(b.topic)).split()), start, end, source), b)  # as its title reads back
         page = brief_embed(b)
-        follow = self.bot.service.follower is not None and interaction.guild is not None and self._may_follow(interaction)
+        follow = (self.bot.service.follower is not None and interaction.guild is not None and b.topic != frontpage.TOPIC
+                  and self._may_follow(interaction))
         await interaction.followup.send(embed=page.embed, view=brief_view(b, page.shown, start, end, source, follow),
                                         allowed_mentions=NO_PINGS)
 
