@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sitrep.answer.smalltalk import GREETING, HELP, NEWS, THANKS, kind
 from sitrep.chat.render import EMBED_TOTAL_MAX
-from sitrep.chat.smalltalk import GREETING, HELP, NEWS, THANKS, help_embed, kind
+from sitrep.chat.smalltalk import help_embed
 
 
 @pytest.mark.parametrize(("message", "expected"), [

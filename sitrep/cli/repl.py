@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from sitrep.answer import present
+from sitrep.answer import present, smalltalk
 from sitrep.answer.engine import Engine
 from sitrep.cli import render
 from sitrep.errors import SitrepError
@@ -58,6 +58,8 @@ class Repl:
         try:  # every user error of this line, in one place: said in one line, and the session goes on
             if line.lower().strip(" ?!.") in ("help", "commands"):  # as :help: nobody asks the news for "help"
                 line = ":help"
+            elif smalltalk.kind(line) == smalltalk.NEWS and not self.conversation.turns:
+                line = ":brief"  # "what's new?" with nothing asked before: the front page; after, "any news?"
             if not line.startswith(":"):
                 self._ask(line)
                 return True
