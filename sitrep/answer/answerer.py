@@ -32,7 +32,7 @@ from sitrep.answer.candidates import (
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.present import stale_note, window_note
+from sitrep.answer.present import credit_prefix, stale_note, window_note
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -158,15 +158,15 @@ class Answerer:
         chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
         out = []
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
-            out.append((self._verbatim(ev.texts[c.hit.passage], c), c.hit.passage_id))
+            out.append((self._verbatim(ev.texts[c.hit.passage], c)[0], c.hit.passage_id))
         return out
 
     @staticmethod
-    def _verbatim(text: str, c: _Candidate) -> str:
+    def _verbatim(text: str, c: _Candidate) -> tuple[str, int]:
         quote = text[c.start : c.join_end or c.end]
         if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
             raise QuoteNotVerbatim(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
-        return quote
+        return quote[(skip := credit_prefix(quote)):], c.start + skip  # "John Raoux/AP The rocket ...": the credit cut
 
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
@@ -256,13 +256,13 @@ class Answerer:
         # The best sentence first (what a reader takes as the answer), then the others in reading order.
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
-            quote = self._verbatim(text, c)
+            quote, start = self._verbatim(text, c)
             m = meta[c.hit.article_id]
             n = len(citations) + 1
             citations.append(
                 Citation(
                     n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
-                    date=m.date, seen=m.seen, location=m.location, url=m.url, passage=text, quote=quote, quote_start=c.start,
+                    date=m.date, seen=m.seen, location=m.location, url=m.url, passage=text, quote=quote, quote_start=start,
                     highlights=self.highlights(text, weights),
                     answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),
                 )

@@ -4,6 +4,7 @@ phrase inside a quoted sentence, a date window, why a recent question gets no ol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -43,6 +44,23 @@ def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
             pos = b
     parts.append((sentence[pos:], False))
     return [(t, m) for t, m in parts if t]
+
+
+# A photo's credit at a sentence's start, run into the caption that follows it on the page: two to four
+# capitalised words (the photographer), a slash, the agency (an acronym, or one of the names news sites
+# credit; other names may come between, each before a slash), then the caption's capital letter.
+_AGENCY = (r"(?:[A-Z]{2,6}|[A-Z]\d{3,5}|Getty Images|Reuters|Bloomberg|Shutterstock|Pool|Handout|Sipa USA|ZUMA Press"
+           r"|Zuma Press|NurPhoto|Anadolu Agency|SOPA Images|LightRocket|Xinhua|Redux|Alamy|The New York Times"
+           r"|The Washington Post|Los Angeles Times|Bloomberg Creative|Getty)")
+_CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*/(?:[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3}/)*"
+                     + _AGENCY + r"\s+(?=[A-Z])")  # ... "/Hindustan Times/Sipa/Reuters ": any names before the last
+
+
+def credit_prefix(sentence: str) -> int:
+    """How many characters of a sentence's start are a photo's credit ("John Raoux/AP "), or 0: a quote
+    starts after it (still a verbatim slice), the caption's own words first."""
+    m = _CREDIT.match(sentence)
+    return m.end() if m and m.end() < len(sentence) else 0
 
 
 def window_text(since: date | None, until: date) -> str:
