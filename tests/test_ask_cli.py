@@ -158,6 +158,16 @@ def test_a_brief_with_no_topic_is_the_front_page(capsys, index: str) -> None:
     assert json.loads(same)["stories"] == page["stories"]
 
 
+def test_a_wide_front_page_reads_only_its_newest_articles(capsys, index: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouping compares every pair of articles: a year's window of a large corpus is cut to its newest."""
+    from sitrep.answer import frontpage
+
+    monkeypatch.setattr(frontpage, "MAX_ARTICLES", 1)
+    code, out, err = run(capsys, "brief", "--index", index, "--since", "2020-09-01", "--until", "2020-12-31", "--json")
+    assert code == 0, err
+    assert [s["key"] for s in json.loads(out)["stories"]] == ["001_d3da3a035377400c.txt"]
+
+
 def test_ask_without_index(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "ask", "India?", "--index", str(tmp_path / "none"))
     assert code == 2 and err == f"sitrep: no index at {tmp_path / 'none'}: run `sitrep index build` first\n"

@@ -4,7 +4,8 @@ Before, "what's new?" was searched as a question and refused ("the corpus does n
 nothing in it to search for. A front page needs no topic: the stories published in the last days the corpus
 has (three, up to its newest article on or before the day asked), grouped as a brief groups them, the stories
 most outlets carried first, each quoted with the sentence that best states its headline (as the daily digest
-quotes: follows/follower.py). Dates are the articles' own; undated articles are not on it.
+quotes: follows/follower.py). Dates are the articles' own; undated articles are not on it. A wider window
+(`since`) is read from its newest 300 articles.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sitrep.answer.brief import Brief, Briefer, Story
 from sitrep.index.backends.base import ArticleMeta
 
 TOPIC = "the latest news"
+MAX_ARTICLES = 300  # the newest of a window grouped into stories (every pair is compared: a year's window
+# of a large corpus would hold the model's lock for minutes)
 
 
 def headline_stories(briefer: Briefer, groups: Sequence[Sequence[str]], meta: dict[str, ArticleMeta]) -> list[Story]:
@@ -50,7 +53,8 @@ def front_page(briefer: Briefer, meta: dict[str, ArticleMeta], until: date, sinc
     if since is None:
         newest = date.fromisoformat(max(dated.values()))
         since, until = newest - timedelta(days=days - 1), newest
-    ids = sorted(a for a, d in dated.items() if since.isoformat() <= d <= until.isoformat())
+    within = sorted((d, a) for a, d in dated.items() if since.isoformat() <= d <= until.isoformat())
+    ids = sorted(a for _, a in within[-MAX_ARTICLES:])  # grouping compares every pair: a wide window, the newest
     if not ids:
         return Brief(TOPIC, since, until, (), (), 0)
     groups = ranked_groups(briefer, ids, meta)
