@@ -42,6 +42,9 @@ def test_what_is_left_as_typed() -> None:
     assert s.correct("Who is Marine?")[1] == ()  # towards a term fewer than 5 passages hold: not read
     assert speller({"plan": 4}).correct("the plant's supply")[1] == ()  # a word the corpus lacks, not a typo
     assert Speller(lambda t: {x: 900 for x in t}, SETTINGS, 0).correct("Chnia") == ("Chnia", ())  # min_df 0: off
+    assert s.correct("q" * 500)[1] == ()  # over twenty letters: not read (hostile input costs nothing)
+    unknowns = " ".join(["Cihna"] * 1 + [f"zzzz{c}" for c in "abcdefgh"]) + " Chnia"
+    assert speller({"china": 900}).correct(unknowns)[1] == (("Cihna", "China"),)  # six unknown words tried at most
 
 
 def test_of_two_spellings_of_one_term_the_written_one_then_the_likelier_slip() -> None:

@@ -9,7 +9,7 @@ passages hold, before anything is searched or embedded; the answer says what was
 "China""). No dictionary but the index's own terms, so it works on any backend.
 
 Kept narrow, since an unknown word is as often a name the corpus lacks (the question then rightly
-refused) as a typo: words of five letters or more, a capitalised word (a name, or a question's first
+refused) as a typo: words of five to twenty letters (at most six a question), a capitalised word (a name, or a question's first
 word) only by two swapped letters, and only towards a term at least `min_df` passages hold — in a small
 corpus few terms are held that often, and then little is read otherwise (on the five bundled articles a
 question's "plant", which they never use, would have been read as their "plan").
@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 
 from sitrep.index import lexicon
 
-_WORD = re.compile(r"\b[A-Za-z]{5,}\b")
+_WORD = re.compile(r"\b[A-Za-z]{5,20}\b")
+MAX_TRIED = 6  # unknown words read per question: a typo is a slip or two, and each word costs ~55 spellings a letter
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -80,9 +81,8 @@ class Speller:
         terms = lexicon.word_terms(words, self.settings)
         known = self.df([t for t in terms if t])
         fixes: list[tuple[str, str]] = []
-        for word, term in zip(words, terms):
-            if term is None or known[term] > 0:
-                continue
+        unknown = [(w, t) for w, t in zip(words, terms) if t is not None and known[t] == 0][:MAX_TRIED]
+        for word, _ in unknown:
             low = word.lower()
             slips = edits(low) if word == low else dict.fromkeys(swaps(low), 0)  # a name: only two letters swapped
             spellings = sorted(slips)
