@@ -69,7 +69,7 @@ class Speller:
     def __init__(self, df: Callable[[Sequence[str]], dict[str, int]], settings: lexicon.BM25Settings,
                  min_df: int = 5, words: Callable[[], dict[str, int]] | None = None) -> None:
         """`words`, where the index keeps them (the local one), counts the words its passages use: of two
-        spellings with the same term ("localizing", "localism"), the one the corpus writes most is read."""
+        spellings with the same term ("localizing", "localicing"), the one the corpus writes most is read."""
         self.df, self.settings, self.min_df = df, settings, min_df
         self._words = words
         self._written: dict[str, int] | None = None
@@ -81,8 +81,8 @@ class Speller:
         terms = lexicon.word_terms(words, self.settings)
         known = self.df([t for t in terms if t])
         fixes: list[tuple[str, str]] = []
-        unknown = [(w, t) for w, t in zip(words, terms) if t is not None and known[t] == 0][:MAX_TRIED]
-        for word, _ in unknown:
+        unknown = [w for w, t in zip(words, terms) if t is not None and known[t] == 0][:MAX_TRIED]
+        for word in unknown:
             low = word.lower()
             slips = edits(low) if word == low else dict.fromkeys(swaps(low), 0)  # a name: only two letters swapped
             spellings = sorted(slips)
@@ -98,7 +98,6 @@ class Speller:
         for typed, read in fixes:
             text = re.sub(rf"\b{typed}\b", read, text)
         return text, tuple(fixes)
-
 
     def written(self) -> dict[str, int]:
         if self._written is None:
