@@ -69,6 +69,9 @@ def test_look_ups_agree(both: dict[str, Backend]) -> None:
     assert local.articles([PAKISTAN, THEPRINT]) == milvus.articles([PAKISTAN, THEPRINT])
     assert local.articles([THEPRINT])[THEPRINT].seen == "2024-03-19"
     assert local.article_hashes() == milvus.article_hashes()
+    for window, days in ((("2020-01-01", "2020-12-31"), {PAKISTAN: "2020-12-11", "002_473cd780df3d0ee7.txt": "2020-09-03"}),
+                         (("2020-12-11", "2020-12-11"), {PAKISTAN: "2020-12-11"}), (("2021-01-01", "2030-01-01"), {})):
+        assert local.dated_articles(*window) == milvus.dated_articles(*window) == days, window  # undated: never
     assert names(local, local.lede_ids([PAKISTAN, THEPRINT])) == names(milvus, milvus.lede_ids([PAKISTAN, THEPRINT]))
     vector = FakeEncoder().encode([QUESTION])[0]
     assert np.allclose(local.lede_similarity([PAKISTAN, THEPRINT], vector),

@@ -37,7 +37,6 @@ class Engine:
         self.retriever = HybridRetriever(backend, encoder, params, today)
         self.answerer = Answerer(backend, self.retriever.terms, answer_params)
         self.briefer = Briefer(self.retriever, self.answerer, brief_params)
-        self._all_meta: Meta | None = None
 
     @classmethod
     def open(cls, target: Path | BackendConfig, encoder: Encoder, **kwargs: object) -> Engine:
@@ -130,9 +129,8 @@ class Engine:
         each quoted (answer/frontpage.py)."""
         if source:
             self.retriever.check_source(source)
-        if self._all_meta is None:  # every article's, once per opened index (the engine is re-opened on updates)
-            self._all_meta = self.backend.articles(list(self.backend.article_hashes()))
-        return frontpage.front_page(self.briefer, self._all_meta, until or self.retriever.today(), since, source,
+        return frontpage.front_page(self.briefer, self.backend.dated_articles, self.backend.articles,
+                                    until or self.retriever.today(), since, source,
                                     max_stories=max_entries or self.briefer.params.max_entries)
 
     def meta(self, article_ids: Iterable[str]) -> Meta:

@@ -4,13 +4,14 @@ Before, "what's new?" was searched as a question and refused ("the corpus does n
 nothing in it to search for. A front page needs no topic: the stories published in the last days the corpus
 has (three, up to its newest article on or before the day asked), grouped as a brief groups them, the stories
 most outlets carried first, each quoted with the sentence that best states its headline (as the daily digest
-quotes: follows/follower.py). Dates are the articles' own; undated articles are not on it. A wider window
-(`since`) is read from its newest 300 articles.
+quotes: follows/follower.py). Dates are the articles' own; undated articles are not on it. A window is read
+from its newest 300 articles (1,200 when a source narrows it), and only those articles' records are read:
+the backend gives a window's (article, day) pairs in one query (Backend.dated_articles).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from sitrep.answer.brief import Brief, Briefer, Story
@@ -40,21 +41,29 @@ def ranked_groups(briefer: Briefer, ids: Sequence[str], meta: dict[str, ArticleM
                                          max(meta[a].date or "" for a in g)), reverse=True)
 
 
-def front_page(briefer: Briefer, meta: dict[str, ArticleMeta], until: date, since: date | None = None,
+def front_page(briefer: Briefer, dated: Callable[[str, str], dict[str, str]],
+               articles: Callable[[Sequence[str]], dict[str, ArticleMeta]], until: date, since: date | None = None,
                source: str | None = None, days: int = 3, max_stories: int = 10) -> Brief:
     """The stories published from `since` (default: the `days` days up to the newest article on or before
-    `until`) to `until`, most outlets first; `meta` is every article's (Engine.article_meta)."""
+    `until`) to `until`, most outlets first. `dated(since, until)` gives the articles of a window with their
+    days (Backend.dated_articles); only the newest few have their records read (`articles`)."""
+    if since is None:  # the newest day on or before `until`: looked for in a widening window, not in every article
+        found: dict[str, str] = {}
+        for back in (days, 31, 366, None):
+            start = until - timedelta(days=back - 1) if back else date.min
+            found = dated(start.isoformat(), until.isoformat())
+            if found:
+                break
+        if not found:
+            return Brief(TOPIC, since, until, (), (), 0)
+        until = date.fromisoformat(max(found.values()))
+        since = until - timedelta(days=days - 1)
+    window = dated(since.isoformat(), until.isoformat())
+    newest = [a for _, a in sorted((d, a) for a, d in window.items())][-MAX_ARTICLES * (4 if source else 1):]
+    meta = articles(newest)
     wanted = (source or "").lower()
-    dated = {a: m.date[:10] for a, m in meta.items()
-             if m.date and m.date[:10] <= until.isoformat()
-             and (not wanted or wanted in (m.source or "").lower() or wanted in (m.location or "").lower())}
-    if not dated:
-        return Brief(TOPIC, since, until, (), (), 0)
-    if since is None:
-        newest = date.fromisoformat(max(dated.values()))
-        since, until = newest - timedelta(days=days - 1), newest
-    within = sorted((d, a) for a, d in dated.items() if since.isoformat() <= d <= until.isoformat())
-    ids = sorted(a for _, a in within[-MAX_ARTICLES:])  # grouping compares every pair: a wide window, the newest
+    ids = sorted([a for a in newest if a in meta and (not wanted or wanted in (meta[a].source or "").lower()
+                                                     or wanted in (meta[a].location or "").lower())][-MAX_ARTICLES:])
     if not ids:
         return Brief(TOPIC, since, until, (), (), 0)
     groups = ranked_groups(briefer, ids, meta)

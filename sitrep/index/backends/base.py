@@ -187,6 +187,11 @@ class Backend(Protocol):
 
     def articles(self, article_ids: Sequence[str]) -> dict[str, ArticleMeta]: ...
 
+    def dated_articles(self, since: str, until: str) -> dict[str, str]:
+        """The articles published from `since` to `until` (ISO days, both included): id -> the day. What a
+        front page reads (answer/frontpage.py), without every article's record."""
+        ...
+
     def term_stats(self, terms: Sequence[str]) -> dict[str, int]:
         """Passages containing each term (0 for a term the corpus never uses)."""
         ...

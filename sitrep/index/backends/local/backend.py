@@ -210,6 +210,10 @@ class LocalBackend:
     def article_hashes(self) -> dict[str, str]:
         return dict(zip(self.data.articles.id, self.data.articles.hash))
 
+    def dated_articles(self, since: str, until: str) -> dict[str, str]:
+        a = self.data.articles
+        return {aid: d[:10] for aid, d in zip(a.id, a.date) if d and since <= d[:10] <= until}
+
     def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         out = {}
         for aid in article_ids:
