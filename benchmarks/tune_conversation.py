@@ -33,13 +33,20 @@ SWEEPS: dict[str, list[float]] = {
     "prior_articles": [0, 1, 2, 3],
     "followup_prior": [0.1, 0.25, 0.5, 1.0],  # with the last answer's 3 cited articles favoured
     "max_turns": [1, 2, 3],
+    # AnswerParams: a follow-up's answer quotes again what the conversation was shown only when no other sentence is
+    # this likely (relative to it); 1.0 never switches (the answer repeats whenever the reader prefers it)
+    "repeat_ratio": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
+    "carried_weight": [0.0, 0.25, 0.5, 0.75, 1.0],  # AnswerParams: the earlier turns' terms in the reader's coverage
 }
+ANSWER_PARAMS = ("repeat_ratio", "carried_weight")  # set on the engine's answerer, not on the conversation
 
 
 def score(engine: Engine, params: ConversationParams, conversations: list[evaluate.EvalConversation]) -> dict[str, float]:
     report = evaluate.evaluate_conversations(engine.ask, lambda: Conversation(params), conversations, compare=False)
     fu, sw = report["followup"], report.get("switch")
-    out = {"followup_r10": fu["with_conversation"]["recall@10"], "followup_mrr": fu["with_conversation"]["mrr@10"]}  # type: ignore[index]
+    out = {"followup_r10": fu["with_conversation"]["recall@10"], "followup_mrr": fu["with_conversation"]["mrr@10"],  # type: ignore[index]
+           "followup_answer": fu["first_quote_holds_answer"], "followup_any": fu["a_quote_holds_answer"],  # type: ignore[index]
+           "followup_repeat": fu["first_quote_said_before"]}  # type: ignore[index]
     if isinstance(sw, dict):
         out["switch_r10"] = sw["with_conversation"]["recall@10"]
     return out
@@ -61,6 +68,7 @@ def main() -> None:
     conversations = evaluate.load_conversations(Path(args.conversations), evaluate.load_queries(dataset / "queries.jsonl"))
     halves = {"all": conversations, "odd": conversations[0::2], "even": conversations[1::2]}
     default_prior = engine.retriever.params.followup_prior
+    default_answer = engine.answerer.params
     rows = []
     started = time.perf_counter()
     for name, values in SWEEPS.items():
@@ -69,22 +77,28 @@ def main() -> None:
         for value in values:
             params = ConversationParams()
             prior = default_prior
+            engine.answerer.params = default_answer
             if name == "followup_prior":
                 prior = value
                 params = replace(params, prior_articles=3)
+            elif name in ANSWER_PARAMS:
+                engine.answerer.params = replace(default_answer, **{name: value})
             else:
                 params = replace(params, **{name: type(getattr(params, name))(value)})
             engine.retriever.params = replace(engine.retriever.params, followup_prior=prior)
+            default = {"followup_prior": default_prior, **{a: getattr(default_answer, a) for a in ANSWER_PARAMS}}.get(name)
             row = {"setting": name, "value": value,
-                   "default": value == (default_prior if name == "followup_prior" else getattr(ConversationParams(), name))}
+                   "default": value == (default if default is not None else getattr(ConversationParams(), name))}
             for half, convs in halves.items():
                 row[half] = score(engine, params, convs)
             rows.append(row)
             mark = "*" if row["default"] else " "
             print(f"{mark} {name:<18}{value:>6}  " + "  ".join(
                 f"{half}: R@10 {row[half]['followup_r10']:.4f} MRR {row[half]['followup_mrr']:.4f} switch {row[half].get('switch_r10', 0):.4f}"
+                f" answer {row[half]['followup_answer']:.3f}/{row[half]['followup_any']:.3f} again {row[half]['followup_repeat']:.3f}"
                 for half in halves), flush=True)
     engine.retriever.params = replace(engine.retriever.params, followup_prior=default_prior)
+    engine.answerer.params = default_answer
     out = ROOT / "var" / "bench" / "tune_conversation.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows, "seconds": round(time.perf_counter() - started, 1)}, indent=1))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sitrep.answer.answerer import _is_word, _word_spans
+from sitrep.answer.present import is_word, word_spans
 from tests.conftest import SEEDS
 
 _WORD = re.compile(r"\w+")
@@ -27,9 +27,9 @@ def test_spans_equal_a_word_pass_over_the_text(seed: int) -> None:
     for text in TEXTS:
         distinct = sorted(set(_WORD.findall(text)))
         marked = set(rng.sample(distinct, rng.randint(0, len(distinct)))) if distinct else set()
-        assert tuple(sorted(s for w in marked for s in _word_spans(text, w))) == reference(text, marked)
+        assert tuple(sorted(s for w in marked for s in word_spans(text, w))) == reference(text, marked)
 
 
 def test_a_word_character_is_what_re_calls_one_in_every_code_point() -> None:
     word = re.compile(r"\w")
-    assert [c for c in map(chr, range(0x110000)) if (word.match(c) is not None) != _is_word(c)] == []
+    assert [c for c in map(chr, range(0x110000)) if (word.match(c) is not None) != is_word(c)] == []

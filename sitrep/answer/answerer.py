@@ -28,11 +28,12 @@ from sitrep.answer.candidates import (
     _family_index,
     _overlap,
     _Read,
+    said_before,
     scored,
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.present import credit_prefix, stale_note, window_note
+from sitrep.answer.present import credit_prefix, stale_note, window_note, word_spans
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -52,6 +53,9 @@ class AnswerParams:
     # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
     # quoted together with it as one verbatim span (docs/evaluation.md "Answer quality").
     join_neighbour: bool = True
+    # A follow-up's answer does not quote again what an earlier answer of the conversation quoted when another
+    # sentence is at least this likely (reader softmax, relative); a repeat is then no further sentence either.
+    repeat_ratio: float = 0.1
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
@@ -132,6 +136,11 @@ class Answerer:
         top = max(ev.subject.values(), default=0.0)
         usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
         best = max(usable, key=lambda c: c.score, default=None)
+        old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
+        if best is not None and best.key in old:  # a follow-up: something the conversation has not been told
+            fresh = max((c for c in usable if c.key not in old), key=lambda c: c.score, default=None)
+            if fresh is not None and math.exp(fresh.score - best.score) >= self.params.repeat_ratio:
+                best = fresh
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
         if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
@@ -142,7 +151,7 @@ class Answerer:
         hits = tuple(result.hits)
         if best is None or confidence < self.params.threshold:  # said with the date window that excluded articles
             return Answer(result.question, (), (), hits, True, confidence, window_note(result.window, result.notes), _asked(result))
-        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
+        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question), old)
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
         return self._assemble(result, chosen, ev, confidence)
@@ -168,10 +177,11 @@ class Answerer:
             raise QuoteNotVerbatim(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
         return quote[(skip := credit_prefix(quote)):], c.start + skip  # "John Raoux/AP The rocket ...": the credit cut
 
-    def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind) -> list[_Candidate]:
+    def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind,
+                old: set[str] = frozenset()) -> list[_Candidate]:  # type: ignore[assignment]
         """The best sentence, then at most two more that each add an answer: likely enough (reader
-        softmax >= extra_ratio of the best's), covering enough of the question, and saying something
-        of the kind asked for that the chosen ones do not."""
+        softmax >= extra_ratio of the best's), covering enough of the question, saying something
+        of the kind asked for that the chosen ones do not, and not quoted before (`old`: keys)."""
         chosen = [best]
         said = {ph.key for ph in (*best.phrases, *best.join_phrases)}
         typed = reader.answers_type("", kind) is not None
@@ -181,7 +191,7 @@ class Answerer:
                 break
             other_story = c.hit.article_id != best.hit.article_id
             ratio = self.params.other_article_ratio if other_story else self.params.extra_ratio
-            if c is best or math.exp(c.score - best.score) < ratio or c.coverage < min_coverage:
+            if c is best or c.key in old or math.exp(c.score - best.score) < ratio or c.coverage < min_coverage:
                 continue
             if any(_overlap(c, o) for o in chosen):
                 continue  # a sentence already quoted, alone or joined to its neighbour
@@ -284,27 +294,10 @@ class Answerer:
                 new = list(distinct)
             term.update(zip(new, word_terms(new, self.lexical.settings)))
         marked = [w for w in distinct if term[w] in weights]
-        return tuple(sorted(span for w in marked for span in _word_spans(text, w)))
+        return tuple(sorted(span for w in marked for span in word_spans(text, w)))
 
 
 _WORD = re.compile(r"\w+")
-
-
-def _word_spans(text: str, word: str) -> list[tuple[int, int]]:
-    """Where `word` (one run of word characters) stands in text as a whole \\w+ run: found with str.find
-    rather than a second pass of _WORD over the passage (a question marks a few words: highlights of a
-    cited passage, bare shape, 112 -> 79 µs). A word character is what re's \\w is in a str pattern: alphanumeric, or "_"."""
-    out, n, at = [], len(word), text.find(word)
-    while at >= 0:
-        end = at + n
-        if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
-            out.append((at, end))
-        at = text.find(word, at + 1)
-    return out
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
 
 
 def _context_terms(result: SearchResult) -> set[str]:

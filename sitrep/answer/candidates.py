@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sitrep.answer import reader
 from sitrep.records import quick_init
 from sitrep.retrieval import readings
+from sitrep.retrieval.conversation import quote_key
 from sitrep.retrieval.types import Hit
 
 
@@ -116,6 +117,20 @@ def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
             if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:
                 extra.add(t)
     return present | extra if extra else present
+
+
+def said_before(candidates: Sequence[_Candidate], texts: dict[int, str], shown: Sequence[str]) -> set[str]:
+    """The keys of the candidates an earlier answer of the conversation quoted (`shown`: conversation.quote_key
+    of each quote): the same sentence, a part of a quoted span, or a sentence a quote was cut from."""
+    if not shown:
+        return set()
+    quoted = [f" {k} " for k in shown if k]
+    out = set()
+    for c in candidates:
+        key = f" {quote_key(texts[c.hit.passage][c.start : c.join_end or c.end])} "
+        if key.strip() and any(key in q or (len(q) > 40 and q in key) for q in quoted):
+            out.add(c.key)
+    return out
 
 
 def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -89,3 +89,20 @@ def stale_note(w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:
     m = next(m for m in cited if m.date == newest)
     return f"nothing from {w.reason} answers this: the newest article that would be quoted is from {newest} " \
            f"({m.title or m.location})"
+
+
+def word_spans(text: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` (one run of word characters) stands in text as a whole \\w+ run, for highlights: found with
+    str.find rather than a second \\w+ pass over the passage (a question marks a few words: highlights of a cited
+    passage, bare shape, 112 -> 79 µs). A word character is what re's \\w is in a str pattern: alphanumeric, or "_"."""
+    out, n, at = [], len(word), text.find(word)
+    while at >= 0:
+        end = at + n
+        if (at == 0 or not is_word(text[at - 1])) and (end == len(text) or not is_word(text[end])):
+            out.append((at, end))
+        at = text.find(word, at + 1)
+    return out
+
+
+def is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"

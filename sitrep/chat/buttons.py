@@ -82,7 +82,7 @@ def _turn(interaction: discord.Interaction) -> Turn | None:
         return None
     ids = [c.custom_id for row in m.components for c in getattr(row, "children", ()) if isinstance(getattr(c, "custom_id", None), str)]
     e = m.embeds[0]
-    return turn_from_message(e.title, e.footer.text if e.footer else None, ids, m.created_at.timestamp())
+    return turn_from_message(e.title, e.footer.text if e.footer else None, ids, m.created_at.timestamp(), e.description)
 
 
 def _bot(interaction: discord.Interaction) -> SitrepBot:

@@ -20,7 +20,7 @@ from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import UNDERSTOOD, answer_parts, understood, why
 from sitrep.corpus.metadata import web_address
-from sitrep.retrieval.conversation import Turn, article_key
+from sitrep.retrieval.conversation import Turn, article_key, quote_key
 from sitrep.retrieval.types import Answer, Citation
 
 NO_PINGS = discord.AllowedMentions.none()  # every message the bot sends: no mention can reach anyone
@@ -202,10 +202,21 @@ def unescape(title: str) -> str:
     return _ESCAPE.sub(r"\1", title.replace("\u200b", "")).rstrip("…")
 
 
-def turn_from_message(title: str | None, footer_text: str | None, custom_ids: list[str], at: float) -> Turn | None:
+_MARKER = re.compile(r"\s*\*\*\[\d+\]\*\*")
+
+
+def quoted_sentences(description: str | None) -> tuple[str, ...]:
+    """The sentences an answer's description quotes: the text before each **[n]** marker (the notes after the
+    last one are not quotes)."""
+    return tuple(quote_key(p) for p in _MARKER.split(description or "")[:-1] if quote_key(p))
+
+
+def turn_from_message(title: str | None, footer_text: str | None, custom_ids: list[str], at: float,
+                      description: str | None = None) -> Turn | None:
     """An earlier turn read back from one of sitrep's answers (its embed and buttons), or None if the
     message is not one. The question is the title (markdown escapes undone); what was searched is
-    the footer's "understood as:" line if there is one, else the question."""
+    the footer's "understood as:" line if there is one, else the question; what it quoted, the description's
+    sentences."""
     more = next((c for c in custom_ids if c.startswith(MORE_PREFIX)), None)
     if more is None or not title:
         return None
@@ -215,7 +226,7 @@ def turn_from_message(title: str | None, footer_text: str | None, custom_ids: li
     if first.startswith(UNDERSTOOD):
         asked = first[len(UNDERSTOOD):].rstrip("…")
     cited = tuple(k for k in more[len(MORE_PREFIX):].split(",") if k)
-    return Turn(question, asked, cited, at)
+    return Turn(question, asked, cited, at, quoted_sentences(description))
 
 
 def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:

@@ -121,6 +121,10 @@ def _conversations(args: argparse.Namespace, engine: Engine, conversations: list
         share = fu["share_of_ceiling"]
         print(f"follow-ups with the conversation reach {share['recall@10']:.1%} of the full rewrite's recall@10 "
               f"and {share['mrr@10']:.1%} of its MRR@10")
+    if isinstance(fu, dict) and "first_quote_holds_answer" in fu:
+        print(f"follow-ups with an answer written ({fu['answered_turns']}): the first quote holds it in "
+              f"{fu['first_quote_holds_answer']:.1%}, a quote in {fu['a_quote_holds_answer']:.1%}; the first quote is one "
+              f"the answer before quoted in {fu['first_quote_said_before']:.1%}")
     if isinstance(sw, dict):
         print(f"subject changes lose {sw['recall@10_lost']:+.4f} recall@10 against being asked alone")
     return 0

@@ -206,6 +206,7 @@ class ConvTurn:
     gold: tuple[str, ...]
     as_of: date | None
     rewrite: str | None = None  # the follow-up written out in full (the ceiling)
+    answer: str | None = None  # a pattern (regular expression, any case) the quote that answers it holds
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def load_conversations(path: Path, queries: Sequence[EvalQuery]) -> list[EvalCon
                     default = default or q.question_date
                 else:
                     when = date.fromisoformat(t["as_of"]) if t.get("as_of") else default
-                    turns.append(ConvTurn(str(t["q"]), tuple(t["gold"]), when, t.get("rewrite")))
+                    turns.append(ConvTurn(str(t["q"]), tuple(t["gold"]), when, t.get("rewrite"), t.get("answer")))
             if rec["kind"] not in ("followup", "switch") or len(turns) < 2:
                 raise ValueError("kind must be followup or switch, with two turns or more")
             out.append(EvalConversation(str(rec["id"]), rec["kind"], tuple(turns)))
@@ -262,12 +263,15 @@ def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object]
     golds: dict[str, list[tuple[str, ...]]] = {}
     latencies: dict[str, list[float]] = {"first": [], "followup": [], "switch": []}
     understood: list[dict[str, object]] = []
+    said: dict[str, list[tuple[bool, bool, bool]]] = {}  # later turns with an answer pattern: (first quote holds
+    # it, a quote holds it, the first quote is one the answer before quoted)
 
     def record(group: str, way: str, answer: Answer) -> None:
         groups.setdefault(group, {}).setdefault(way, []).append(article_ranking(answer.hits))
 
     for conv in conversations:
         context = new_conversation()
+        before: set[str] = set()
         for i, turn in enumerate(conv.turns):
             query = Query(turn.question, k=k, as_of=turn.as_of)
             t = time.perf_counter()
@@ -277,6 +281,11 @@ def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object]
             latencies[group].append(elapsed)
             golds.setdefault(group, []).append(turn.gold)
             record(group, "with_conversation", answer)
+            quotes = [" ".join(q.split()) for q, _ in answer.sentences]
+            if i > 0 and turn.answer:
+                holds = [bool(re.search(turn.answer, q, re.I)) for q in quotes]
+                said.setdefault(group, []).append((holds[:1] == [True], any(holds), bool(quotes) and quotes[0] in before))
+            before = set(quotes)
             if i == 0:
                 continue
             if compare:
@@ -297,6 +306,12 @@ def evaluate_conversations(ask_in: AskIn, new_conversation: Callable[[], object]
             g = gold if way != "rewrite" else [x for x, c in zip(gold, _has_rewrite(conversations, group)) if c]
             m = retrieval_metrics(rankings, g)
             entry[way] = {"recall@10": m["recall@10"], "mrr@10": m["mrr@10"], "hit@10": m["hit@10"]}
+        if group in said:  # what the answers say: the same turns, asked with the conversation
+            first, any_, again = zip(*said[group])
+            entry["answered_turns"] = len(first)
+            entry["first_quote_holds_answer"] = round(sum(first) / len(first), 4)
+            entry["a_quote_holds_answer"] = round(sum(any_) / len(any_), 4)
+            entry["first_quote_said_before"] = round(sum(again) / len(again), 4)
         entry["p50_ms"] = round(_percentile(latencies[group], 0.5), 2)
         entry["p95_ms"] = round(_percentile(latencies[group], 0.95), 2)
         report[group] = entry

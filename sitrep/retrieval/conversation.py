@@ -87,12 +87,23 @@ class Turn:
     asked: str  # the text that was searched: the question itself, the earlier question with it, or a rewrite
     cited: tuple[str, ...]  # article ids (or their short keys, see article_key) the answer cited
     at: float = field(default_factory=time.time)
+    quoted: tuple[str, ...] = ()  # the sentences the answer quoted, as quote_key()s: a follow-up says something new
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
         asked = answer.asked_as
         return cls(answer.question, asked.text if asked else answer.question,
-                   tuple(dict.fromkeys(c.article_id for c in answer.citations)))
+                   tuple(dict.fromkeys(c.article_id for c in answer.citations)),
+                   quoted=tuple(dict.fromkeys(quote_key(s) for s, _ in answer.sentences)))
+
+
+def quote_key(text: str) -> str:
+    """A quoted sentence as its words, lower-cased: the same key whether it comes from an answer or is read
+    back from a Discord message (markdown escapes, bold and white space make no difference)."""
+    return " ".join(_KEY_WORD.findall(text.lower()))
+
+
+_KEY_WORD = re.compile(r"[^\W_]+")
 
 
 def article_key(article_id: str) -> str:
@@ -240,7 +251,7 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
                 text = f"{text} {question}"
             terms = tuple(dict.fromkeys(tokenize(text)))
             return AskedAs(text, terms, tuple(t for t in terms if t not in own_terms), ((old, c.word),), (),
-                           f"'{c.word}' in place of '{old}' in the earlier question")
+                           f"'{c.word}' in place of '{old}' in the earlier question", shown=_shown(turns))
     terms_of = [tuple(dict.fromkeys(tokenize(t.asked))) for t in turns]
     carried = _carried(terms_of, own_terms, strength, p, ambiguous=bool(c) and c.kind != "names")
     text = f"{last.asked} {question}"
@@ -252,7 +263,13 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
               "swap": f"'{c.word}' added to the earlier question", "": "found too little alone"}[c.kind]
     context = tuple(dict.fromkeys(t for terms in terms_of for t in terms))
     return AskedAs(text, tuple(own_terms) + tuple(carried), tuple(carried), (), last.cited[: p.prior_articles], reason,
-                   context)
+                   context, shown=_shown(turns))
+
+
+def _shown(turns: Sequence[Turn]) -> tuple[str, ...]:
+    """What the remembered answers quoted: a follow-up's answer does not say it again when another sentence
+    answers nearly as well (answer/answerer.py, AnswerParams.repeat_ratio)."""
+    return tuple(dict.fromkeys(k for t in turns for k in t.quoted))
 
 
 def _carried(turns: Sequence[Sequence[str]], own_terms: Sequence[str], strength: Callable[[Sequence[str]], dict[str, float]],

@@ -36,6 +36,7 @@ class AskedAs:
     context: tuple[str, ...] = ()  # every term the remembered earlier turns searched with
     since_at: float | None = None  # "any news?": only articles published since this time (the last answer's) ...
     seen: tuple[str, ...] = ()  # ... and none the last answer cited (ids or their short keys)
+    shown: tuple[str, ...] = ()  # a follow-up: the sentences the remembered answers quoted (conversation.quote_key)
 
     @property
     def followup(self) -> bool:

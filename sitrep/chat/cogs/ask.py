@@ -85,7 +85,8 @@ def turn_of(message: discord.Message, me: int) -> Turn | None:
     embed = message.embeds[0]
     ids = [c.custom_id for row in message.components for c in getattr(row, "children", ())
            if isinstance(getattr(c, "custom_id", None), str)]
-    return turn_from_message(embed.title, embed.footer.text if embed.footer else None, ids, message.created_at.timestamp())
+    return turn_from_message(embed.title, embed.footer.text if embed.footer else None, ids, message.created_at.timestamp(),
+                             embed.description)
 
 
 def earlier_turns(replied: discord.Message | None, me: int) -> list[Turn]:

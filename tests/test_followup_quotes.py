@@ -1,0 +1,114 @@
+"""A follow-up's answer says something the conversation has not been told: a sentence an earlier answer
+quoted does not lead it again when another is nearly as likely (AnswerParams.repeat_ratio), and is not padding
+either. What was quoted travels with the turn: in memory (Turn.of) and read back from a Discord answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sitrep.answer.engine import Engine
+from sitrep.chat.render import answer_embed, more_custom_id, quoted_sentences, turn_from_message
+from sitrep.index.build import update
+from sitrep.retrieval.conversation import Conversation, Turn, plan, quote_key
+from sitrep.retrieval.types import Answer, AskedAs, Citation, Query
+
+WELCOMED = "President Joe Biden welcomed the Atlanta Braves to the White House on Monday, celebrating their World Series win."
+JERSEY = "As per tradition, the team gave the President a Braves jersey with BIDEN 46 on the back."
+BEAT = "The Braves beat the Houston Astros in six games to win the title last November."
+
+
+@pytest.fixture(scope="module")
+def braves(tmp_path_factory: pytest.TempPathFactory, real_encoder: Any) -> Engine:
+    tmp = tmp_path_factory.mktemp("braves")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "braves.md").write_text(
+        "---\ntitle: Biden welcomes the Braves\nsource: Sports Desk\ndate: 2022-09-26\n---\n"
+        f"{WELCOMED}\n\n{BEAT}\n\n{JERSEY}\n\nPlayers, owners and staff were in attendance, the White House said.\n",
+        encoding="utf-8")
+    (corpus / "dodgers.md").write_text(
+        "---\ntitle: Dodgers visit\nsource: Sports Desk\ndate: 2021-07-02\n---\n"
+        "Biden welcomed the Los Angeles Dodgers, the 2020 World Series champions, to the White House in July 2021.\n",
+        encoding="utf-8")
+    update(corpus, tmp / "idx", real_encoder)
+    return Engine.open(tmp / "idx", real_encoder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("ratio", "expected"), [(0.1, [JERSEY]), (1.0, [WELCOMED, JERSEY])])
+def test_a_follow_up_does_not_lead_with_what_was_just_quoted(braves: Engine, ratio: float, expected: list[str]) -> None:
+    """"What did they give the President?" after the welcome was quoted: the reader still likes the welcome
+    best (it names the President), but the asker has read it; the jersey answers. 1.0: the old behaviour."""
+    braves.answerer.params = replace(braves.answerer.params, repeat_ratio=ratio)
+    try:
+        talk = Conversation()
+        first = braves.ask(Query("Which team did Biden welcome to the White House on Monday?"), talk)
+        assert [s for s, _ in first.sentences] == [WELCOMED]
+        assert talk.turns[-1].quoted == (quote_key(WELCOMED),)
+        follow = braves.ask(Query("What did they give the President?"), talk)
+        assert follow.asked_as is not None and follow.asked_as.shown == (quote_key(WELCOMED),)
+        assert [s for s, _ in follow.sentences] == expected
+        assert [s for s, _ in braves.ask(Query("Who did they beat?"), talk).sentences] == [BEAT]
+    finally:
+        braves.answerer.params = replace(braves.answerer.params, repeat_ratio=0.1)
+
+
+@pytest.mark.slow
+def test_a_question_on_its_own_may_be_answered_as_before(braves: Engine) -> None:
+    """Asking the same thing again is not a follow-up: the same answer, not a worse one."""
+    talk = Conversation()
+    q = "Which team did Biden welcome to the White House on Monday?"
+    assert [s for s, _ in braves.ask(Query(q), talk).sentences] == [s for s, _ in braves.ask(Query(q), talk).sentences]
+
+
+def _answer(sentences: list[str]) -> Answer:
+    cites = tuple(Citation(i + 1, f"a{i}.txt", f"a{i}.txt#0", "T", "S", "2022-01-01", f"a{i}.txt", s, s, 0)
+                  for i, s in enumerate(sentences))
+    return Answer("What did they give the President?", tuple((s, c.n) for s, c in zip(sentences, cites)), cites, (),
+                  False, 0.9, ("a note: not a quote",), AskedAs("What did they give the President?", ("presid",)))
+
+
+def test_what_an_answer_quoted_is_read_back_from_its_discord_message() -> None:
+    """Markdown, mentions and a long sentence cut to fit come back as the same keys Turn.of records; the notes
+    after the last marker are not quotes."""
+    sentences = ["The *team* gave @everyone a_jersey with <@123> on it — BIDEN 46.", "Players said: **hi** [sic]."]
+    a = _answer(sentences)
+    embed = answer_embed(a, {}).embed
+    turn = turn_from_message(embed.title, None, [more_custom_id(a)], 1.0, embed.description)
+    assert turn is not None and turn.quoted == Turn.of(a).quoted == tuple(quote_key(s) for s in sentences)
+    assert quoted_sentences(None) == () and quoted_sentences("no markers at all") == ()
+
+
+def test_a_follow_up_plan_carries_what_every_remembered_answer_quoted() -> None:
+    def tokenize(text: str) -> list[str]:
+        return [w.lower() for w in text.split()]
+
+    def strength(terms: Any) -> dict[str, float]:
+        return dict.fromkeys(terms, 0.5)
+
+    def similar(name: str, others: Any) -> np.ndarray:
+        return np.zeros(len(others))
+
+    talk = Conversation(turns=[Turn("Q one", "Q one", (), quoted=("a b",)), Turn("Q two", "Q two", (), quoted=("c", "a b"))])
+    asked = plan("Why?", talk, tokenize, strength, similar)
+    assert asked.followup and asked.shown == ("a b", "c")
+    assert plan("What did Acme announce on Monday?", talk, tokenize, strength, similar).shown == ()  # stands alone
+
+
+def test_a_quote_matches_the_sentence_it_was_cut_from() -> None:
+    """A quote whose photo credit was cut, or a sentence inside a quoted joined span, counts as said."""
+    from sitrep.answer.candidates import _Candidate, said_before
+    from sitrep.retrieval.types import Hit
+
+    text = "John Raoux/AP The rocket sat on the pad for a week before launch. It flew on Friday."
+    hit = Hit(0, "a", "a#0", 1.0)
+    first = _Candidate(0, hit, 0, text.index(" It flew"), 0.0, 1.0, key="first")
+    second = _Candidate(0, hit, text.index("It flew"), len(text), 0.0, 1.0, key="second")
+    texts = {0: text}
+    assert said_before([first, second], texts, [quote_key("The rocket sat on the pad for a week before launch.")]) == {"first"}
+    assert said_before([first, second], texts, [quote_key(text)]) == {"first", "second"}
+    assert said_before([first, second], texts, []) == set()
