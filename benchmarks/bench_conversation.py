@@ -2,7 +2,8 @@
 
 1. The conversation set (benchmarks/conversations.jsonl) over the dev corpus: follow-up turns asked
    alone, with the conversation and as their full rewrite (the ceiling); subject changes alone and
-   with the conversation; latency of each kind of turn (`sitrep eval --conversations`, in process).
+   with the conversation; latency of each kind of turn (`sitrep eval --conversations`, in process);
+   what the follow-ups' answers quote. Then "What else?" after every answered dev question.
 2. One-shot `ask` (no conversation) on every dev question, p50/p95, the code before conversations
    (a git worktree at --base) and this tree alternated in separate processes, rounds x 2: the cost
    every question pays for the feature.
@@ -29,8 +30,10 @@ from trees import IMPORTS, run_in, worktree  # noqa: E402
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.settings import load_settings  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
+from sitrep.evaluation.evaluate import norm_text  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
-from sitrep.retrieval.conversation import Conversation  # noqa: E402
+from sitrep.retrieval.conversation import Conversation, quote_key  # noqa: E402
+from sitrep.retrieval.types import Query  # noqa: E402
 
 # Run inside a tree (its working directory: its own packages first on sys.path, in either layout): every
 # dev question asked once to warm up, then timed; prints {"p50_ms", "p95_ms"}.
@@ -51,6 +54,30 @@ print(json.dumps({"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.
 """
 
 
+def what_else(engine: Engine, queries: list[evaluate.EvalQuery]) -> dict[str, int]:
+    """Every dev question asked, then "What else?" in the same conversation: what the second answer adds."""
+    out = dict.fromkeys(("answered", "first_quotes_answer", "first_misses", "what_else_quotes_answer", "nothing_more",
+                         "repeats", "cites_gold"), 0)
+    for q in queries:
+        talk = Conversation()
+        first = engine.ask(Query(q.question, as_of=q.question_date), talk)
+        if first.abstained:
+            continue
+        more = engine.ask(Query("What else?", as_of=q.question_date), talk)
+        answer = norm_text(q.answer or "")
+        holds = bool(answer) and answer in norm_text(first.text or "")
+        shown = {quote_key(s) for s, _ in first.sentences}
+        out["answered"] += 1
+        out["first_quotes_answer"] += holds
+        out["first_misses"] += not holds
+        out["what_else_quotes_answer"] += (not holds and not more.abstained and bool(answer)
+                                           and answer in norm_text(more.text or ""))
+        out["nothing_more"] += more.abstained
+        out["repeats"] += any(quote_key(s) in shown for s, _ in more.sentences)
+        out["cites_gold"] += any(c.article_id in q.gold for c in more.citations)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default=str(ROOT.parent / "shared" / "eval" / "realtimeqa"))
@@ -68,6 +95,7 @@ def main() -> None:
     engine = Engine.open(index, query_encoder(None, models))
     conversations = evaluate.load_conversations(Path(args.conversations), evaluate.load_queries(dataset / "queries.jsonl"))
     report = evaluate.evaluate_conversations(engine.ask, Conversation, conversations)
+    more = what_else(engine, evaluate.load_queries(dataset / "queries.jsonl"))
     del engine
     for group in ("first", "followup", "switch"):
         entry = report[group]
@@ -76,6 +104,10 @@ def main() -> None:
         print(f"{group:<9} {entry['turns']:>4} turns  {ways}  p50 {entry['p50_ms']} ms p95 {entry['p95_ms']} ms")  # type: ignore[index]
     print("follow-ups, share of the rewrite ceiling:", report["followup"]["share_of_ceiling"])  # type: ignore[index]
     print("subject changes, recall@10 lost:", report["switch"]["recall@10_lost"])  # type: ignore[index]
+    print(f"'What else?' after each answered dev question ({more['answered']}): the first answer quotes the dataset's "
+          f"answer {more['first_quotes_answer']}; of the {more['first_misses']} that do not, 'What else?' quotes it "
+          f"{more['what_else_quotes_answer']}; says nothing more {more['nothing_more']}; quotes again what the first "
+          f"answer quoted {more['repeats']}; cites a gold article {more['cites_gold']}")
 
     with worktree(args.base) as base:
         runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
@@ -91,7 +123,7 @@ def main() -> None:
     out = ROOT / "var" / "bench" / "conversation.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     report.pop("understood", None)
-    out.write_text(json.dumps({"conversations": report, "one_shot": {"runs": runs, "median": summary, "p50_delta_ms": delta}},
+    out.write_text(json.dumps({"conversations": report, "what_else": more, "one_shot": {"runs": runs, "median": summary, "p50_delta_ms": delta}},
                               indent=1))
 
 

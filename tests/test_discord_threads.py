@@ -294,3 +294,31 @@ async def test_the_message_menu_asks_about_a_message(seed_index: Path, real_enco
         told = await next_post(fake)
         assert told.body["type"] == 4 and told.body["data"]["flags"] == 64  # to the asker alone
         assert told.body["data"]["content"] == "That message has no words to ask about."
+
+
+async def test_what_else_after_a_restart_quotes_nothing_the_thread_was_shown(seed_index: Path, real_encoder: Any) -> None:
+    """What an answer quoted is read back from its message in the thread's history, so after a restart "What
+    else?" still quotes only sentences the thread has not been shown."""
+    fake = FakeDiscord()
+    async with serving(fake):
+        bot, service = new_bot(seed_index, real_encoder)
+        task = await started(fake, bot)
+        try:
+            thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            first = (await next_post(fake)).body["embeds"][0]["description"]
+            assert "note verbale" in first and "delegation of senior armed forces" in first
+            await thread_known(bot, thread)
+        finally:
+            await stopped(bot, task)
+        bot, service = new_bot(seed_index, real_encoder)
+        task = await started(fake, bot)
+        try:
+            assert len(service.conversations) == 0
+            await fake.message("What else?", mentions_bot=False, channel=thread)
+            post = await next_post(fake)
+            more = post.body["embeds"][0]["description"]
+            assert footer(post).startswith("understood as: What did China propose to India?\n(asks for more")
+            assert "note verbale" not in more and "delegation of senior armed forces" not in more
+            assert "Defence Minister visit China in 2020" in more and CHINA in first_source(post)
+        finally:
+            await stopped(bot, task)

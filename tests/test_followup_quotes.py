@@ -112,3 +112,65 @@ def test_a_quote_matches_the_sentence_it_was_cut_from() -> None:
     assert said_before([first, second], texts, [quote_key("The rocket sat on the pad for a week before launch.")]) == {"first"}
     assert said_before([first, second], texts, [quote_key(text)]) == {"first", "second"}
     assert said_before([first, second], texts, []) == set()
+
+
+PLAYERS = "Players, owners and staff were in attendance, the White House said."
+
+
+@pytest.mark.slow
+def test_what_else_quotes_what_was_not_quoted_then_says_there_is_no_more(braves: Engine) -> None:
+    """"What else?" re-asks the last question for the sentences its answers have not quoted; when none is left
+    that says enough of the question, it says so — not that the corpus cannot answer — and offers no 🔔. However
+    many times it is asked, nothing comes twice (what was quoted is carried past the turns remembered)."""
+    from sitrep.answer.present import NOTHING_MORE, refusal
+    from sitrep.cli.render import as_text
+
+    talk = Conversation()
+    braves.ask(Query("Which team did Biden welcome to the White House on Monday?"), talk)
+    said = []
+    for ask in ("What else?", "Tell me more about it", "More?", "go on"):
+        a = braves.ask(Query(ask), talk)
+        assert a.asked_as is not None and a.asked_as.more and a.asked_as.reason == "asks for more on the earlier question"
+        said.append([s for s, _ in a.sentences])
+    assert said == [[JERSEY], [PLAYERS], [], []]
+    assert a.abstained and NOTHING_MORE in a.notes
+    assert refusal(a)[0] == "Nothing more on this than what was already quoted." and NOTHING_MORE not in refusal(a)[1]
+    assert "Nothing more on this" in as_text(a) and "does not answer" not in as_text(a)
+    embed = answer_embed(a, braves.answer_meta(a)).embed
+    assert embed.description is not None and embed.description.startswith("Nothing more on this")
+
+
+def test_only_a_bare_request_for_more_is_one() -> None:
+    def tokenize(text: str) -> list[str]:
+        return [w.lower().strip("?") for w in text.split()]
+
+    def strength(terms: Any) -> dict[str, float]:
+        return dict.fromkeys(terms, 0.5)
+
+    def similar(name: str, others: Any) -> np.ndarray:
+        return np.zeros(len(others))
+
+    talk = Conversation(turns=[Turn("What did China propose?", "What did China propose to India?", ("a1",),
+                                    quoted=("china wants talks",))])
+    for more in ("What else?", "tell me more", "More details please", "anything else on that?", "Go on…", "ok, more"):
+        asked = plan(more, talk, tokenize, strength, similar)
+        assert asked.more and asked.text == "What did China propose to India?" and asked.shown == ("china wants talks",)
+        assert asked.prior_articles == ("a1",), more
+    for other in ("What else did China ask for?", "More about Pakistan", "more people died?"):
+        assert not plan(other, talk, tokenize, strength, similar).more, other
+    assert not plan("What else?", Conversation(), tokenize, strength, similar).more  # nothing to have more of
+
+
+def test_no_bell_for_nothing_more() -> None:
+    """🔔 waits for a story that answers a refusal; "What else?" with nothing left was answered already."""
+    from types import SimpleNamespace
+
+    from sitrep.answer.present import NOTHING_MORE
+    from sitrep.chat.cogs.waits import waitable
+
+    bot: Any = SimpleNamespace(config=SimpleNamespace(wait_days=7))
+    asked = AskedAs("What did China propose to India?", ("china",), ("china",), more=True)
+    nothing_more = Answer("What else?", (), (), (), True, 0.9, (NOTHING_MORE,), asked)
+    refused = Answer("What did China propose to Mars?", (), (), (), True, 0.1, (), AskedAs("x", ("mar",)))
+    assert not waitable(bot, nothing_more, Query("What else?"), False)
+    assert waitable(bot, refused, Query("What did China propose to Mars?"), False)

@@ -28,12 +28,13 @@ from sitrep.answer.candidates import (
     _family_index,
     _overlap,
     _Read,
+    best_untold,
     said_before,
     scored,
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.present import credit_prefix, stale_note, window_note, word_spans
+from sitrep.answer.present import NOTHING_MORE, credit_prefix, stale_note, window_note, word_spans
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -135,12 +136,10 @@ class Answerer:
         # least subject_share of what the best-covered article holds.
         top = max(ev.subject.values(), default=0.0)
         usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
-        best = max(usable, key=lambda c: c.score, default=None)
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
-        if best is not None and best.key in old:  # a follow-up: something the conversation has not been told
-            fresh = max((c for c in usable if c.key not in old), key=lambda c: c.score, default=None)
-            if fresh is not None and math.exp(fresh.score - best.score) >= self.params.repeat_ratio:
-                best = fresh
+        kind = reader.QuestionKind.of(result.reader_question)
+        more = result.asked is not None and result.asked.more
+        best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
         if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
@@ -149,9 +148,11 @@ class Answerer:
             # is this short, so this cannot move the calibrated rates.
             confidence = max(confidence, self.params.threshold)
         hits = tuple(result.hits)
+        if more and best is None and confidence >= self.params.threshold:
+            return Answer(result.question, (), (), hits, True, confidence, (*result.notes, NOTHING_MORE), _asked(result))
         if best is None or confidence < self.params.threshold:  # said with the date window that excluded articles
             return Answer(result.question, (), (), hits, True, confidence, window_note(result.window, result.notes), _asked(result))
-        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question), old)
+        chosen = self._choose(best, usable, kind, old)
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
         return self._assemble(result, chosen, ev, confidence)
@@ -184,8 +185,7 @@ class Answerer:
         of the kind asked for that the chosen ones do not, and not quoted before (`old`: keys)."""
         chosen = [best]
         said = {ph.key for ph in (*best.phrases, *best.join_phrases)}
-        typed = reader.answers_type("", kind) is not None
-        min_coverage = self.params.typed_min_coverage if typed else self.params.extra_min_coverage
+        min_coverage = self._min_coverage(kind)
         for c in sorted(usable, key=lambda c: -c.score):
             if len(chosen) >= self.params.max_sentences:
                 break
@@ -201,6 +201,12 @@ class Answerer:
             chosen.append(c)
             said |= new
         return chosen
+
+    def _min_coverage(self, kind: reader.QuestionKind) -> float:
+        """The share of the question a sentence beside the best must hold: less when the question asks for a
+        kind of answer a sentence shows (a number, a name ...), since the sentence must then say a new one."""
+        typed = reader.answers_type("", kind) is not None
+        return self.params.typed_min_coverage if typed else self.params.extra_min_coverage
 
     def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
                     ordinals: dict[int, int], shown: dict[str, ArticleMeta]) -> _Evidence:

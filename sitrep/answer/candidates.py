@@ -4,6 +4,7 @@ Pure functions and the records they pass along; answerer.py chooses among them."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -131,6 +132,21 @@ def said_before(candidates: Sequence[_Candidate], texts: dict[int, str], shown: 
         if key.strip() and any(key in q or (len(q) > 40 and q in key) for q in quoted):
             out.add(c.key)
     return out
+
+
+def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: float, ratio: float
+                ) -> tuple[_Candidate | None, list[_Candidate]]:
+    """The sentence to lead with, and the ones that may follow it, in a conversation (`old`: the keys of those an
+    earlier answer quoted). "What else?" (`more`): only sentences not quoted yet that hold `least` of the question.
+    A follow-up: not one quoted before when another is at least `ratio` as likely (reader softmax, relative)."""
+    if more:
+        usable = [c for c in usable if c.key not in old and c.coverage >= least]
+    best = max(usable, key=lambda c: c.score, default=None)
+    if best is not None and best.key in old:
+        fresh = max((c for c in usable if c.key not in old), key=lambda c: c.score, default=None)
+        if fresh is not None and math.exp(fresh.score - best.score) >= ratio:
+            best = fresh
+    return best, usable
 
 
 def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:

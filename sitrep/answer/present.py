@@ -106,3 +106,14 @@ def word_spans(text: str, word: str) -> list[tuple[int, int]]:
 
 def is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
+
+
+NOTHING_MORE = "nothing more on this than what was already quoted"  # "What else?" when every answering sentence was
+
+
+def refusal(answer: Answer) -> tuple[str, tuple[str, ...]]:
+    """The line a refusal leads with, and the notes left to show under it: "What else?" with nothing left to
+    quote was answered before, so it does not say the corpus cannot answer."""
+    if NOTHING_MORE in answer.notes:
+        return "Nothing more on this than what was already quoted.", tuple(n for n in answer.notes if n != NOTHING_MORE)
+    return "The corpus does not answer this.", answer.notes

@@ -18,7 +18,7 @@ import discord
 
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
-from sitrep.answer.present import UNDERSTOOD, answer_parts, understood, why
+from sitrep.answer.present import UNDERSTOOD, answer_parts, refusal, understood, why
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.conversation import Turn, article_key, quote_key
 from sitrep.retrieval.types import Answer, Citation
@@ -159,9 +159,10 @@ def _source_value(c: Citation, snippet_chars: int) -> str:
 
 
 def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Embed:
+    headline, notes = refusal(answer)
     embed = discord.Embed(
         title=shorten(clean(answer.question), TITLE_MAX),
-        description="The corpus does not answer this." + "".join(f"\n*{clean(n)}*" for n in answer.notes),
+        description=headline + "".join(f"\n*{clean(n)}*" for n in notes),
         colour=discord.Colour.light_grey(),
     )
     embed.set_footer(text=footer(answer, "sitrep · nothing in the corpus answers this"))

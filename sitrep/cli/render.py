@@ -7,7 +7,7 @@ from typing import Any
 
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
-from sitrep.answer.present import answer_parts, understood, why, window_text
+from sitrep.answer.present import answer_parts, refusal, understood, why, window_text
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.types import Answer, Citation
@@ -97,13 +97,14 @@ def describe(title: str | None, source: str | None, date: str | None) -> str:
 
 def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> str:
     """meta: the articles' metadata (Engine.answer_meta), for an abstention's nearest articles."""
-    lines = [f"note: {n}" for n in answer.notes]
+    headline, notes = refusal(answer) if answer.abstained else ("", answer.notes)
+    lines = [f"note: {n}" for n in notes]
     told = understood(answer)
     if told:
         told = f"{told} {why(answer) or ''}".rstrip()
         lines.append(f"{DIM}{told}{RESET}" if color else told)
     if answer.abstained:
-        lines.append("The corpus does not answer this.")
+        lines.append(headline)
         nearest = list(dict.fromkeys(h.article_id for h in answer.hits))[:3]
         if nearest and meta:
             lines.append("Nearest articles:")

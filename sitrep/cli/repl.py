@@ -19,7 +19,8 @@ from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.types import MODES, Answer, Query
 
 HELP = """Type a question and press Enter; a follow-up ("And how did India respond?", "What about Pakistan?",
-"Any news?" for what was published since the last answer) carries on from the questions before it. Commands:
+"What else?" for sentences not quoted yet, "Any news?" for what was published since the last answer) carries on
+from the questions before it. Commands:
   :mode bm25|dense|hybrid   search mode (now: {mode})
   :k N                      hits to fetch, 1-100 (now: {k})
   :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})

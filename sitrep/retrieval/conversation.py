@@ -14,6 +14,8 @@ answer cited). `plan()` decides how a new question is searched:
   embedded with it, and the articles the last answer cited get a prior;
 - **as the earlier question, on what is new** when it asks for news ("Any updates?", "What's new?"):
   only articles published since the last answer, and none it cited (a refusal says there is nothing new);
+- **as the earlier question, for more** when it asks for nothing else ("What else?", "Tell me more"): the
+  answer quotes only sentences the conversation's answers have not, or says there is nothing more;
 - **as the earlier question with one name swapped** when it names a new entity elliptically
   ("What about Pakistan?" after "What did China propose to India?"): the new name replaces the
   earlier name most like it (cosine of the two names' vectors: a country for a country), and the
@@ -52,6 +54,10 @@ _UPDATE = re.compile(r"^\s*(?:(?:and|so|ok|okay)[\s,]+)?(?:(?:is there|are there
                      r"|^\s*(?:updates?|latest|news|any news)\s*\??\s*$|^\s*(?:what(?:'s| is) the )?latest\b", re.I)
 _UPDATE_WORDS = ("anything news new newer update updates latest development developments change changes changed happen "
                  "happened since story stories")
+# "What else?", "Tell me more", "Go on": nothing but a request for more of the last answer.
+_MORE = re.compile(r"^\s*(?:(?:and|so|ok|okay|please|pls)[\s,]+)?(?:what else|anything else|what more|tell me more|"
+                   r"say more|more|go on|keep going|continue|more details|details|elaborate|and then|anything more)"
+                   r"(?:[\s,]+(?:please|then|too|there|(?:on|about) (?:this|that|it|them)))*\s*[?.!…]*\s*$", re.I)
 _BARE_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:when|where|why|how|who|what|which|how many|how much|"
                             r"who else|what else|why not|since when|really|details|more)\s*\??\s*$", re.I)
 
@@ -92,9 +98,11 @@ class Turn:
     @classmethod
     def of(cls, answer: Answer) -> Turn:
         asked = answer.asked_as
+        quoted = [quote_key(s) for s, _ in answer.sentences]
+        if asked is not None and asked.more:  # "What else?" again and again: none of it said twice, however many
+            quoted = [*asked.shown, *quoted]  # turns ago (a conversation remembers max_turns)
         return cls(answer.question, asked.text if asked else answer.question,
-                   tuple(dict.fromkeys(c.article_id for c in answer.citations)),
-                   quoted=tuple(dict.fromkeys(quote_key(s) for s, _ in answer.sentences)))
+                   tuple(dict.fromkeys(c.article_id for c in answer.citations)), quoted=tuple(dict.fromkeys(quoted)))
 
 
 def quote_key(text: str) -> str:
@@ -236,8 +244,12 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
     if not turns:
         return alone
     last = turns[-1]
-    earlier = {n.lower(): n for t in turns for n in names(t.asked)}
     p = conversation.params  # type: ignore[union-attr]
+    if _MORE.search(question):  # the last question again, for what its answers have not quoted
+        terms = tuple(dict.fromkeys(tokenize(last.asked)))
+        return AskedAs(last.asked, terms, terms, (), last.cited[: p.prior_articles], "asks for more on the earlier question",
+                       terms, shown=_shown(turns), more=True)
+    earlier = {n.lower(): n for t in turns for n in names(t.asked)}
     specific = max(strength(own_terms).values(), default=0.0) if 0 < len(own_terms) <= 3 else 1.0
     c = cue(question, own_terms, set(earlier), generic=specific < p.generic_strength, tokenize=tokenize)
     if not c and not force:

@@ -91,8 +91,10 @@ class SearchResult:
     @property
     def reader_question(self) -> str:
         """The question the reader reads for its kind: a rewrite when a name was swapped in
-        ("What about Pakistan?" reads as the earlier question about Pakistan), else what was typed."""
-        return self.asked.text if self.asked is not None and self.asked.swapped else self.question
+        ("What about Pakistan?" reads as the earlier question about Pakistan) or more was asked for ("What
+        else?" reads as the earlier question), else what was typed."""
+        asked = self.asked
+        return asked.text if asked is not None and (asked.swapped or asked.more) else self.question
 
 
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs"}

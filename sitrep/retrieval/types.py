@@ -37,6 +37,7 @@ class AskedAs:
     since_at: float | None = None  # "any news?": only articles published since this time (the last answer's) ...
     seen: tuple[str, ...] = ()  # ... and none the last answer cited (ids or their short keys)
     shown: tuple[str, ...] = ()  # a follow-up: the sentences the remembered answers quoted (conversation.quote_key)
+    more: bool = False  # "What else?": the earlier question again, answered only by sentences not quoted yet
 
     @property
     def followup(self) -> bool:

@@ -30,9 +30,11 @@ log = logging.getLogger("sitrep.bot")
 
 def waitable(bot: SitrepBot, answer: Answer, query: Query | str | None, private: bool) -> bool:
     """Whether a refusal offers 🔔: a refusal, seen by others than Discord's ephemeral view (a reply needs a
-    message to reply to), not asked as of a past day (no new story changes what was known then)."""
+    message to reply to), not asked as of a past day (no new story changes what was known then), and not "What
+    else?" with nothing left to quote (the question was answered)."""
     as_of = getattr(query, "as_of", None)
-    return answer.abstained and bot.config.wait_days > 0 and not private and as_of is None
+    more = answer.asked_as is not None and answer.asked_as.more
+    return answer.abstained and bot.config.wait_days > 0 and not private and as_of is None and not more
 
 
 async def toggle_wait(bot: SitrepBot, interaction: discord.Interaction, question: str, searched: str,
