@@ -64,15 +64,22 @@ async def bot_running(seed_index: Path, encoder: Any, config: BotConfig | None =
                       ) -> AsyncIterator[tuple[FakeDiscord, SitrepBot, QAService]]:
     """A bot on the seed index, connected to a fresh stand-in Discord; closed afterwards."""
     fake = FakeDiscord()
-    async with serving(fake):
-        bot, service = new_bot(seed_index, encoder)
-        if config is not None:
-            bot.config = config
-        task = await started(fake, bot)
-        try:
-            yield fake, bot, service
-        finally:
-            await stopped(bot, task)
+    async with serving(fake), connected(fake, seed_index, encoder, config) as (bot, service):
+        yield fake, bot, service
+
+
+@asynccontextmanager
+async def connected(fake: FakeDiscord, seed_index: Path, encoder: Any, config: BotConfig | None = None
+                    ) -> AsyncIterator[tuple[SitrepBot, QAService]]:
+    """A fresh bot (nothing in memory) connected to a stand-in Discord that is already serving; closed afterwards."""
+    bot, service = new_bot(seed_index, encoder)
+    if config is not None:
+        bot.config = config
+    task = await started(fake, bot)
+    try:
+        yield bot, service
+    finally:
+        await stopped(bot, task)
 
 
 def footer(post: Call) -> str:
@@ -301,18 +308,12 @@ async def test_what_else_after_a_restart_quotes_nothing_the_thread_was_shown(see
     else?" still quotes only sentences the thread has not been shown."""
     fake = FakeDiscord()
     async with serving(fake):
-        bot, service = new_bot(seed_index, real_encoder)
-        task = await started(fake, bot)
-        try:
+        async with connected(fake, seed_index, real_encoder) as (bot, _):
             thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
             first = (await next_post(fake)).body["embeds"][0]["description"]
             assert "note verbale" in first and "delegation of senior armed forces" in first
             await thread_known(bot, thread)
-        finally:
-            await stopped(bot, task)
-        bot, service = new_bot(seed_index, real_encoder)
-        task = await started(fake, bot)
-        try:
+        async with connected(fake, seed_index, real_encoder) as (bot, service):
             assert len(service.conversations) == 0
             await fake.message("What else?", mentions_bot=False, channel=thread)
             post = await next_post(fake)
@@ -320,5 +321,3 @@ async def test_what_else_after_a_restart_quotes_nothing_the_thread_was_shown(see
             assert footer(post).startswith("understood as: What did China propose to India?\n(asks for more")
             assert "note verbale" not in more and "delegation of senior armed forces" not in more
             assert "Defence Minister visit China in 2020" in more and CHINA in first_source(post)
-        finally:
-            await stopped(bot, task)
