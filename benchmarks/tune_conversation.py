@@ -36,7 +36,7 @@ SWEEPS: dict[str, list[float]] = {
     # AnswerParams: a follow-up's answer quotes again what the conversation was shown only when no other sentence is
     # this likely (relative to it); 1.0 never switches (the answer repeats whenever the reader prefers it)
     "repeat_ratio": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
-    "carried_weight": [0.0, 0.25, 0.5, 0.75, 1.0],  # AnswerParams: the earlier turns' terms in the reader's coverage
+    "carried_weight": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0],  # AnswerParams: the earlier turns' terms in the reader's coverage
 }
 ANSWER_PARAMS = ("repeat_ratio", "carried_weight")  # set on the engine's answerer, not on the conversation
 

@@ -48,7 +48,7 @@ class AnswerParams:
     max_sentences: int = 3
     # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
     # they find the story, the follow-up's own words find the sentence (docs/asking.md "Conversations").
-    carried_weight: float = 0.5
+    carried_weight: float = 0.1
     word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
     # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
     # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
