@@ -233,6 +233,17 @@ def test_ask_after_and_the_repl_carry_a_conversation(capsys, tmp_path: Path) -> 
     text = buf.getvalue()
     assert "understood as: What did China propose to India? And how did India respond?" in text
     assert "terms from earlier turns:" in text
+    turns = len(repl.conversation.turns)
+    for said in ("thanks!", "ok cool", "👍"):  # no search, no turn, nothing printed
+        buf.truncate(0)
+        buf.seek(0)
+        repl.handle(said)
+        assert buf.getvalue() == "" and len(repl.conversation.turns) == turns
+    for said in ("hi", "Hello there", "help"):
+        buf.truncate(0)
+        buf.seek(0)
+        repl.handle(said)
+        assert buf.getvalue().startswith("Type a question and press Enter") and len(repl.conversation.turns) == turns
     repl.handle(":new")
     buf.truncate(0)
     buf.seek(0)

@@ -205,3 +205,20 @@ def test_any_news_reasks_the_last_question_on_what_was_published_since(engine: E
         assert "001_d3da3a035377400c.txt" not in {c.article_id for c in first.citations}
     else:
         assert a.abstained and a.notes[-1] == "nothing new on this since 2020-12-12"
+
+
+def test_a_weak_follow_up_that_the_conversation_cannot_answer_is_asked_alone(engine: Engine) -> None:
+    """"What did the defence ministers discuss?" after "What is BECA?" says too little to stand alone (on the
+    local index's term statistics; Milvus's unstemmed BM25 finds its words specific enough), so it is searched
+    with BECA — which finds nothing. It is then asked as it is, and answered (it was refused before)."""
+    from sitrep.retrieval.conversation import Conversation
+
+    talk = Conversation()
+    engine.ask(Query("What is BECA?"), talk)
+    understood = engine.understand(Query("What did the defence ministers discuss?"), talk)
+    if engine.backend.name == "local":
+        assert understood.asked is not None and understood.asked.reason == "too general to stand alone"
+    a = engine.ask(Query("What did the defence ministers discuss?"), talk)
+    alone = engine.ask(Query("What did the defence ministers discuss?"))
+    assert not a.abstained and a.asked_as is not None and a.asked_as.reason == ""
+    assert a.sentences == alone.sentences

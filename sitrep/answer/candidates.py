@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sitrep.answer import reader
 from sitrep.records import quick_init
 from sitrep.retrieval import readings
-from sitrep.retrieval.conversation import quote_key
+from sitrep.retrieval.keys import quote_key
 from sitrep.retrieval.types import Hit
 
 

@@ -16,7 +16,7 @@ from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.embedding import Encoder
 from sitrep.retrieval import spelling
-from sitrep.retrieval.conversation import Conversation, Turn, article_key, plan
+from sitrep.retrieval.conversation import Conversation, Turn, article_key, leans_weakly, plan
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from sitrep.retrieval.types import Answer, Query
 
@@ -82,13 +82,17 @@ class Engine:
         answer = self.answerer.answer(result)
         if answer.abstained and first.asked is not None and first.since is not None and first.asked.since_at is not None:
             answer = replace(answer, notes=(*result.notes, f"nothing new on this since {first.since.isoformat()}"))
+        again = None
         if answer.abstained and first.asked is None and len(conversation):
             again = self.understand(query, conversation, force=True)  # found too little alone
-            if again.asked is not None:
-                second = self.retriever.search(again)
-                reply = self.answerer.answer(second)
-                if not reply.abstained:
-                    result, answer = second, reply
+            again = again if again.asked is not None else None
+        elif answer.abstained and leans_weakly(first.asked):  # found nothing with the conversation's subject
+            again = replace(query, asked=None)
+        if again is not None:
+            second = self.retriever.search(again)
+            reply = self.answerer.answer(second)
+            if not reply.abstained:
+                result, answer = second, reply
         conversation.add(Turn.of(answer))
         return result, answer
 

@@ -57,9 +57,12 @@ class Repl:
         if not line:
             return True
         try:  # every user error of this line, in one place: said in one line, and the session goes on
-            if line.lower().strip(" ?!.") in ("help", "commands"):  # as :help: nobody asks the news for "help"
+            talk = smalltalk.kind(line) if not line.startswith(":") else None
+            if talk == smalltalk.THANKS:
+                return True  # "thanks", "ok", 👍: nothing to search, and not a turn of the conversation
+            if talk in (smalltalk.HELP, smalltalk.GREETING):  # as :help: nobody asks the news for "help" or "hi"
                 line = ":help"
-            elif smalltalk.kind(line) == smalltalk.NEWS and not self.conversation.turns:
+            elif talk == smalltalk.NEWS and not self.conversation.turns:
                 line = ":brief"  # "what's new?" with nothing asked before: the front page; after, "any news?"
             if not line.startswith(":"):
                 self._ask(line)

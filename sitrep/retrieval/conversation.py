@@ -35,7 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sitrep.index import lexicon
+from sitrep.retrieval.keys import article_key, quote_key
 from sitrep.retrieval.types import Answer, AskedAs
+
+__all__ = ["Conversation", "Turn", "article_key", "quote_key", "plan", "cue", "names", "leans_weakly"]
 
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of|de|the|[A-Z][\w’'-]*))*")
@@ -103,23 +106,6 @@ class Turn:
             quoted = [*asked.shown, *quoted]  # turns ago (a conversation remembers max_turns)
         return cls(answer.question, asked.text if asked else answer.question,
                    tuple(dict.fromkeys(c.article_id for c in answer.citations)), quoted=tuple(dict.fromkeys(quoted)))
-
-
-def quote_key(text: str) -> str:
-    """A quoted sentence as its words, lower-cased: the same key whether it comes from an answer or is read
-    back from a Discord message (markdown escapes, bold and white space make no difference)."""
-    return " ".join(_KEY_WORD.findall(text.lower()))
-
-
-_KEY_WORD = re.compile(r"[^\W_]+")
-
-
-def article_key(article_id: str) -> str:
-    """A short, stable key for an article id (8 hex of its SHA-1): what a Discord answer keeps in its
-    button ids so a thread can be rebuilt from its history, within Discord's 100-character limit."""
-    import hashlib
-
-    return hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8]
 
 
 _NOT_NAMES = frozenset(lexicon.QUESTION_WORDS) | {"and", "but", "or", "so", "the", "a", "an", "of", "de", "in", "on",
@@ -270,8 +256,7 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
     if len(text) > p.max_text_chars:
         text = text[len(text) - p.max_text_chars:].split(" ", 1)[-1]
     reason = {"pronoun": f"'{c.word}' refers to the earlier question", "ellipsis": f"'{c.word}' continues the earlier question",
-              "short": "too short to stand alone", "names": "names only what was already asked about",
-              "generic": "too general to stand alone",
+              "short": "too short to stand alone", "names": NAMES_ONLY, "generic": TOO_GENERAL,
               "swap": f"'{c.word}' added to the earlier question", "": "found too little alone"}[c.kind]
     context = tuple(dict.fromkeys(t for terms in terms_of for t in terms))
     return AskedAs(text, tuple(own_terms) + tuple(carried), tuple(carried), (), last.cited[: p.prior_articles], reason,
@@ -282,6 +267,16 @@ def _shown(turns: Sequence[Turn]) -> tuple[str, ...]:
     """What the remembered answers quoted: a follow-up's answer does not say it again when another sentence
     answers nearly as well (answer/answerer.py, AnswerParams.repeat_ratio)."""
     return tuple(dict.fromkeys(k for t in turns for k in t.quoted))
+
+
+NAMES_ONLY, TOO_GENERAL = "names only what was already asked about", "too general to stand alone"
+
+
+def leans_weakly(asked: AskedAs | None) -> bool:
+    """Whether a follow-up was read as one on weak evidence — nothing in it points back, it only names what was
+    spoken of or says little ("How did India respond?", "What happened at the border?"): when the conversation's
+    subject finds nothing, the question may still stand alone."""
+    return asked is not None and asked.reason in (NAMES_ONLY, TOO_GENERAL)
 
 
 def _carried(turns: Sequence[Sequence[str]], own_terms: Sequence[str], strength: Callable[[Sequence[str]], dict[str, float]],
