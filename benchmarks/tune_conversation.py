@@ -37,8 +37,9 @@ SWEEPS: dict[str, list[float]] = {
     # this likely (relative to it); 1.0 never switches (the answer repeats whenever the reader prefers it)
     "repeat_ratio": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
     "carried_weight": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0],  # AnswerParams: the earlier turns' terms in the reader's coverage
+    "carried_name_weight": [0.1, 0.25, 0.5, 0.75, 1.0],  # ... those of them that are names in what was searched
 }
-ANSWER_PARAMS = ("repeat_ratio", "carried_weight")  # set on the engine's answerer, not on the conversation
+ANSWER_PARAMS = ("repeat_ratio", "carried_weight", "carried_name_weight")  # set on the engine's answerer, not on the conversation
 
 
 def score(engine: Engine, params: ConversationParams, conversations: list[evaluate.EvalConversation]) -> dict[str, float]:

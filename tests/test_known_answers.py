@@ -222,3 +222,15 @@ def test_a_weak_follow_up_that_the_conversation_cannot_answer_is_asked_alone(eng
     alone = engine.ask(Query("What did the defence ministers discuss?"))
     assert not a.abstained and a.asked_as is not None and a.asked_as.reason == ""
     assert a.sentences == alone.sentences
+
+
+def test_a_follow_up_is_answered_about_the_conversations_subject(engine: Engine) -> None:
+    """"Who signed it?" after "What is BECA?": the reader weighs the follow-up's own words most, but BECA (a name
+    the conversation searched) still counts enough that the signing quoted is BECA's, not the China-Pakistan MoU's
+    — though the sentence was quoted in the answer before (it is the one that answers)."""
+    from sitrep.retrieval.conversation import Conversation
+
+    talk = Conversation()
+    engine.ask(Query("What is BECA?"), talk)
+    a = engine.ask(Query("Who signed it?"), talk)
+    assert a.sentences and a.sentences[0][0].startswith("India and the US will sign two pacts Tuesday")

@@ -29,6 +29,8 @@ from sitrep.answer.candidates import (
     _overlap,
     _Read,
     best_untold,
+    carried_weights,
+    context_terms,
     said_before,
     scored,
     subject_shares,
@@ -49,6 +51,7 @@ class AnswerParams:
     # A follow-up's terms from earlier turns count this much of their weight in the reader's coverage:
     # they find the story, the follow-up's own words find the sentence (docs/asking.md "Conversations").
     carried_weight: float = 0.1
+    carried_name_weight: float = 0.25  # ... and the names among them more: the sentence is about the subject
     word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
     # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
     # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
@@ -122,8 +125,9 @@ class Answerer:
     def _evidence(self, result: SearchResult) -> _Evidence:
         texts, ordinals, meta = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        for t in _context_terms(result) & weights.keys():  # a follow-up: the earlier turns' terms find
-            weights[t] *= self.params.carried_weight  # the story, the follow-up's new words the sentence
+        if result.asked is not None and not result.asked.more:  # ("What else?" is the earlier question itself)
+            carried_weights(weights, context_terms(result), self.lexical.settings, result.asked.text,
+                            self.params.carried_weight, self.params.carried_name_weight)
         ev = self._candidates(result, weights, texts, ordinals, meta)
         # As calibrated: the best coverage among the sentences of the first passages.
         ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
@@ -228,7 +232,7 @@ class Answerer:
         # states the story's main news) does not apply, and its few words of its own must find their
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
         # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
-        followup = bool(_context_terms(result))
+        followup = bool(context_terms(result))
         family = _family_index(weights) if self.params.word_families and followup else {}
         reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
         return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)
@@ -304,14 +308,6 @@ class Answerer:
 
 
 _WORD = re.compile(r"\w+")
-
-
-def _context_terms(result: SearchResult) -> set[str]:
-    """A follow-up's terms that earlier turns also searched: those carried, and its own that repeat them."""
-    asked = result.asked
-    if asked is None or not asked.followup or asked.swapped:
-        return set()
-    return set(asked.carried) | (set(asked.context) & set(asked.terms))
 
 
 def _asked(result: SearchResult) -> AskedAs:

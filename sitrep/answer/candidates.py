@@ -9,8 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sitrep.answer import reader
+from sitrep.index import lexicon
 from sitrep.records import quick_init
 from sitrep.retrieval import readings
+from sitrep.retrieval.conversation import names
+from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.keys import quote_key
 from sitrep.retrieval.types import Hit
 
@@ -147,6 +150,27 @@ def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: floa
         if fresh is not None and math.exp(fresh.score - best.score) >= ratio:
             best = fresh
     return best, usable
+
+
+def context_terms(result: SearchResult) -> set[str]:
+    """A follow-up's terms that earlier turns also searched: those carried, and its own that repeat them."""
+    asked = result.asked
+    if asked is None or not asked.followup or asked.swapped:
+        return set()
+    return set(asked.carried) | (set(asked.context) & set(asked.terms))
+
+
+def carried_weights(weights: dict[str, float], context: set[str], settings: lexicon.BM25Settings, searched: str,
+                    weight: float, name_weight: float) -> None:
+    """A follow-up's terms from earlier turns (`context`) weigh less in the reader's coverage, the names among
+    them (in what was `searched`) less so: the earlier turns find the story, the follow-up's own words the
+    sentence, and the sentence is about the conversation's subject. In place."""
+    context &= weights.keys()
+    if not context:
+        return
+    named = set(lexicon.tokenize([" ".join(names(searched))], settings)[0])
+    for t in context:
+        weights[t] *= name_weight if t in named else weight
 
 
 def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
