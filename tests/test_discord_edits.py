@@ -194,3 +194,35 @@ async def test_a_deleted_question_takes_its_answer_unless_somebody_carried_on(se
         await fake.delete_message(chat)
         await asyncio.sleep(0.3)
         assert fake.calls[mark:] == []
+
+
+async def test_after_a_restart_a_deleted_question_still_takes_its_answer(seed_index: Path, real_encoder: Any) -> None:
+    """The new client holds no message from before: a deletion is looked for only where every message asks the
+    bot — the thread started from the question, a DM — and elsewhere costs no request."""
+    from tests.fake_discord import serving
+    from tests.test_discord_threads import connected
+
+    fake = FakeDiscord()
+    async with serving(fake):
+        async with connected(fake, seed_index, real_encoder) as (bot, _):
+            in_thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            thread_answer = fake.message_ids[id(await next_post(fake))]
+            await thread_known(bot, in_thread)
+            in_dm = await fake.message("What did China and Pakistan sign?", dm=True)
+            dm_answer = fake.message_ids[id(await next_post(fake))]
+            chat = await fake.message("lunch?", mentions_bot=False)
+        async with connected(fake, seed_index, real_encoder) as (bot, _):
+            await thread_known(bot, in_thread)  # listed again when the client connects
+            mark = len(fake.calls)
+            await fake.delete_message(in_thread)
+            await wait_for(fake, "PATCH", f"/channels/{in_thread}", mark)
+            assert [c.path for c in fake.calls[mark:] if c.method == "DELETE"] == [
+                f"/channels/{in_thread}/messages/{thread_answer}"]
+            assert fake.threads[in_thread]["name"] == "(question deleted)"
+            mark = len(fake.calls)
+            await fake.delete_message(in_dm, channel=DM_CHANNEL_ID)
+            await wait_for(fake, "DELETE", f"/channels/{DM_CHANNEL_ID}/messages/{dm_answer}", mark)
+            mark = len(fake.calls)
+            await fake.delete_message(chat)
+            await asyncio.sleep(0.3)
+            assert fake.calls[mark:] == []
