@@ -153,3 +153,19 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     assert all(x.empty for x in report.deliveries)
     engine.backend.close()
     store.close()
+
+
+def test_a_quote_does_not_repeat_its_storys_headline(real_seed_target: BackendConfig, real_encoder: Any) -> None:
+    """A text file's title is its first line, which its first sentence repeats: shown as the headline, it is not
+    quoted under it too while another sentence says enough of the topic (before: two of the five stories)."""
+    from sitrep.retrieval.keys import quote_key
+
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        b = engine.brief("China India defence cooperation")
+        assert len(b.stories) + len(b.undated) == 5
+        for story in (*b.stories, *b.undated):
+            verbatim(engine, story)
+            assert story.quotes and all(quote_key(q.text) != quote_key(story.sources[0].title or "") for q in story.quotes)
+    finally:
+        engine.backend.close()

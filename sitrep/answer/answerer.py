@@ -166,10 +166,15 @@ class Answerer:
         abstention (a brief has already decided the article is about its topic)."""
         ev = self._evidence(result)
         usable = _distinct([c for c in ev.candidates if c.usable])
-        best = max(usable, key=lambda c: c.score, default=None)
+        old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
+        kind = reader.QuestionKind.of(result.reader_question)  # shown: the story's headline, which says it already:
+        best, rest = best_untold(usable, old, bool(old), self._min_coverage(kind), 1.0)  # another sentence that says
+        if best is None:  # enough of the topic, else the best one whatever it repeats
+            best, rest = best_untold(usable, set(), False, 0.0, 1.0)
+        usable = rest
         if best is None:
             return []
-        chosen = self._choose(best, usable, reader.QuestionKind.of(result.reader_question))
+        chosen = self._choose(best, usable, kind, old)
         out = []
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             out.append((self._verbatim(ev.texts[c.hit.passage], c)[0], c.hit.passage_id))

@@ -31,7 +31,8 @@ from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import tokenize
 from sitrep.retrieval.errors import BadQuestion
 from sitrep.retrieval.hybrid import HybridRetriever, SearchResult, clean_question
-from sitrep.retrieval.types import Hit, Query, shown_date
+from sitrep.retrieval.keys import quote_key
+from sitrep.retrieval.types import AskedAs, Hit, Query, shown_date
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ class Briefer:
         rest = sorted(ordered[1:], key=lambda s: (meta[s.article_id].date or "9999", s.article_id))
         days = sorted(d for d in (meta[s.article_id].date for s in members) if d)
         sources = tuple(_source(meta[s.article_id]) for s in [lead, *rest])
-        quotes = self.quote(topic, lead) if quote and lead.best_passage >= 0 else ()
+        quotes = self.quote(topic, lead, meta[lead.article_id].title) if quote and lead.best_passage >= 0 else ()
         return Story(key or lead.article_id, days[0] if days else None, sources, quotes, lead.relevance)
 
     def group(self, ids: Sequence[str], meta: dict[str, ArticleMeta], twins: Collection[tuple[str, str]] = ()) -> list[list[str]]:
@@ -297,8 +298,10 @@ class Briefer:
             groups.setdefault(find(i), []).append(a)
         return list(groups.values())
 
-    def quote(self, topic: Topic, scored: Scored) -> tuple[Quote, ...]:
-        """The reader's best sentence(s) of the article for the topic (as the question), verbatim."""
+    def quote(self, topic: Topic, scored: Scored, title: str | None = None) -> tuple[Quote, ...]:
+        """The reader's best sentence(s) of the article for the topic (as the question), verbatim; not the
+        `title` (the story's headline, shown above its quotes) again while another sentence nearly as good is
+        there — a text file's title is its first line, which its first sentence repeats."""
         passages = self.backend.article_passages([scored.article_id]).get(scored.article_id)
         if passages is None or not len(passages):
             return ()
@@ -308,8 +311,10 @@ class Briefer:
         pid = {int(i): rows.passage_id(n) for n, i in enumerate(rows.ids.tolist())}
         hits = [Hit(int(passages[k]), scored.article_id, pid[int(passages[k])], float(vectors[k] @ topic.vector),
                     score_dense=float(vectors[k] @ topic.vector)) for k in order]
+        shown = (quote_key(title),) if title else ()
         result = SearchResult(Query(topic.text), topic.text, date.max, None, list(topic.weights),  # type: ignore[arg-type]
-                              hits, float(hits[0].score), [], list(topic.weights))
+                              hits, float(hits[0].score), [], list(topic.weights),
+                              AskedAs(topic.text, tuple(topic.weights), shown=shown) if shown else None)
         answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
         chosen = answerer.sentences(result)
         return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)
