@@ -94,6 +94,7 @@ def test_repl_explain_exact_for_a_known_question(index: str) -> None:
     [
         (["ask", "   "], "sitrep: the question is empty"),
         (["ask", "🙂🙂"], "sitrep: the question has no words to search for"),
+        (["ask", "What else?"], "sitrep: 'What else?' continues an answer: ask a question first"),
         (["ask", "India?", "--mode", "fast"], "sitrep: unknown mode 'fast': use one of bm25, dense, hybrid"),
         (["ask", "India?", "--as-of", "soon"], "sitrep: bad date 'soon': use YYYY-MM-DD"),
         (["ask", "India?", "--source", "nowhere"], "sitrep: no article from source 'nowhere'"),

@@ -309,6 +309,9 @@ async def test_what_else_after_a_restart_quotes_nothing_the_thread_was_shown(see
     fake = FakeDiscord()
     async with serving(fake):
         async with connected(fake, seed_index, real_encoder) as (bot, _):
+            await fake.message(f"<@{BOT_ID}> what else?")  # nothing asked before: said in one line, no search
+            told = await next_post(fake)
+            assert "continues an answer: ask a question first" in told.body["content"] and not told.body.get("embeds")
             thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
             first = (await next_post(fake)).body["embeds"][0]["description"]
             assert "note verbale" in first and "delegation of senior armed forces" in first

@@ -16,7 +16,7 @@ from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.embedding import Encoder
 from sitrep.retrieval import spelling
-from sitrep.retrieval.conversation import Conversation, Turn, article_key, leans_weakly, plan
+from sitrep.retrieval.conversation import Conversation, Turn, article_key, leans_weakly, nothing_to_continue, plan
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from sitrep.retrieval.types import Answer, Query
 
@@ -57,6 +57,7 @@ class Engine:
         """Answer a question; in a conversation, as a follow-up of its earlier turns when it points
         back to them (or finds too little alone), and the turn is added to the conversation."""
         if conversation is None:
+            nothing_to_continue(query.text)
             return self.ask_batch([query])[0]
         return self.converse(query, conversation)[1]
 
@@ -72,6 +73,8 @@ class Engine:
         return result, (replace(answer, notes=(read, *answer.notes)) if read else answer)
 
     def _converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
+        if not len(conversation):  # nothing remembered (or only turns too old to carry on from)
+            nothing_to_continue(query.text)
         first = self.understand(query, conversation)
         result = self.retriever.search(first)
         if first.asked is not None and first.asked.since_at is not None:  # "any news?": what is dated since, and

@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sitrep.index import lexicon
+from sitrep.retrieval.errors import BadQuestion
 from sitrep.retrieval.keys import article_key, quote_key
 from sitrep.retrieval.types import Answer, AskedAs
 
-__all__ = ["Conversation", "Turn", "article_key", "quote_key", "plan", "cue", "names", "leans_weakly"]
+__all__ = ["Conversation", "Turn", "article_key", "quote_key", "plan", "cue", "names", "leans_weakly", "nothing_to_continue"]
 
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of|de|the|[A-Z][\w’'-]*))*")
@@ -267,6 +268,13 @@ def _shown(turns: Sequence[Turn]) -> tuple[str, ...]:
     """What the remembered answers quoted: a follow-up's answer does not say it again when another sentence
     answers nearly as well (answer/answerer.py, AnswerParams.repeat_ratio)."""
     return tuple(dict.fromkeys(k for t in turns for k in t.quoted))
+
+
+def nothing_to_continue(question: str) -> None:
+    """A bare request for more ("What else?") with no answer before it in the conversation: a one-line error
+    that says what to do, rather than a search for the words "what else"."""
+    if _MORE.search(question):
+        raise BadQuestion(f"{' '.join(question.split())!r} continues an answer: ask a question first")
 
 
 NAMES_ONLY, TOO_GENERAL = "names only what was already asked about", "too general to stand alone"
