@@ -169,3 +169,32 @@ def test_a_quote_does_not_repeat_its_storys_headline(real_seed_target: BackendCo
             assert story.quotes and all(quote_key(q.text) != quote_key(story.sources[0].title or "") for q in story.quotes)
     finally:
         engine.backend.close()
+
+
+def test_a_wide_front_page_reads_the_newest_stretches_only() -> None:
+    """newest_first: the newest `want` of a window are exactly those of reading it all, from a few stretches."""
+    import random
+    from datetime import timedelta
+
+    from sitrep.answer.frontpage import newest_first
+
+    rng = random.Random(7)
+    start = date(2016, 1, 1)
+    corpus = {f"a{i}": (start + timedelta(days=rng.randrange(3650))).isoformat() for i in range(5000)}
+    asked: list[tuple[str, str]] = []
+
+    def dated(since: str, until: str) -> dict[str, str]:
+        asked.append((since, until))
+        return {a: d for a, d in corpus.items() if since <= d <= until}
+
+    until = date(2025, 12, 31)
+    for since, want in ((date(2016, 1, 1), 300), (date(2025, 12, 1), 300), (date(2016, 1, 1), 6000), (date(1, 1, 1), 10)):
+        asked.clear()
+        got = newest_first(dated, since, until, want)
+        everything = dated(since.isoformat(), until.isoformat())
+        newest = sorted(everything.items(), key=lambda kv: (kv[1], kv[0]))[-want:]
+        assert sorted(got.items(), key=lambda kv: (kv[1], kv[0]))[-want:] == newest
+        stretches = asked[:-1]
+        assert all(b < a for (a, _), (_, b) in zip(stretches, stretches[1:]))  # newest first, no overlap
+        if want == 300 and since.year == 2016:
+            assert len(stretches) <= 4 and stretches[-1][0] > "2024"  # ten years, but only the newest months read

@@ -6,7 +6,8 @@ has (three, up to its newest article on or before the day asked), grouped as a b
 most outlets carried first, each quoted with the sentence that best states its headline (as the daily digest
 quotes: follows/follower.py). Dates are the articles' own; undated articles are not on it. A window is read
 from its newest 300 articles (1,200 when a source narrows it), and only those articles' records are read:
-the backend gives a window's (article, day) pairs in one query (Backend.dated_articles).
+the backend gives a window's (article, day) pairs (Backend.dated_articles), read newest first a stretch at a
+time until enough are found (newest_first).
 """
 
 from __future__ import annotations
@@ -41,6 +42,23 @@ def ranked_groups(briefer: Briefer, ids: Sequence[str], meta: dict[str, ArticleM
                                          max(meta[a].date or "" for a in g)), reverse=True)
 
 
+def newest_first(dated: Callable[[str, str], dict[str, str]], since: date, until: date, want: int,
+                 step: int = 31) -> dict[str, str]:
+    """A window's (article, day) pairs read back from `until` a stretch at a time — 31 days, then twice as many
+    each time, so a sparse past is crossed in a few queries — until `want` are found or `since` is reached:
+    every article newer than the last stretch's start is in, so the newest `want` are exact. `/brief since:10y`
+    reads the newest weeks, not ten years (on Milvus each read is a scan of its stretch)."""
+    out: dict[str, str] = {}
+    end = until
+    while end >= since:
+        start = since if (end - since).days < step else end - timedelta(days=step - 1)
+        out.update(dated(start.isoformat(), end.isoformat()))
+        if len(out) >= want or start <= since:
+            break
+        end, step = start - timedelta(days=1), step * 2
+    return out
+
+
 def front_page(briefer: Briefer, dated: Callable[[str, str], dict[str, str]],
                articles: Callable[[Sequence[str]], dict[str, ArticleMeta]], until: date, since: date | None = None,
                source: str | None = None, days: int = 3, max_stories: int = 10) -> Brief:
@@ -58,8 +76,9 @@ def front_page(briefer: Briefer, dated: Callable[[str, str], dict[str, str]],
             return Brief(TOPIC, since, until, (), (), 0)
         until = date.fromisoformat(max(found.values()))
         since = until - timedelta(days=days - 1)
-    window = dated(since.isoformat(), until.isoformat())
-    newest = [a for _, a in sorted((d, a) for a, d in window.items())][-MAX_ARTICLES * (4 if source else 1):]
+    want = MAX_ARTICLES * (4 if source else 1)
+    window = newest_first(dated, since, until, want)
+    newest = [a for _, a in sorted((d, a) for a, d in window.items())][-want:]
     meta = articles(newest)
     wanted = (source or "").lower()
     ids = sorted([a for a in newest if a in meta and (not wanted or wanted in (meta[a].source or "").lower()

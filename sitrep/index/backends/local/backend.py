@@ -8,6 +8,8 @@ are row numbers of the opened version.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -211,8 +213,16 @@ class LocalBackend:
         return dict(zip(self.data.articles.id, self.data.articles.hash))
 
     def dated_articles(self, since: str, until: str) -> dict[str, str]:
+        days, ids = self._by_day
+        lo, hi = bisect.bisect_left(days, since), bisect.bisect_right(days, until)
+        return dict(zip(ids[lo:hi], days[lo:hi]))
+
+    @functools.cached_property
+    def _by_day(self) -> tuple[list[str], list[str]]:
+        """The dated articles' days (sorted) and ids: a window is two bisections, not a pass over every article."""
         a = self.data.articles
-        return {aid: d[:10] for aid, d in zip(a.id, a.date) if d and since <= d[:10] <= until}
+        pairs = sorted((d[:10], aid) for aid, d in zip(a.id, a.date) if d)
+        return [d for d, _ in pairs], [aid for _, aid in pairs]
 
     def article_passages(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         out = {}
