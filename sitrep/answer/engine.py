@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from sitrep.retrieval.conversation import Conversation, Turn, article_key, leans
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
 from sitrep.retrieval.types import Answer, Query
 
+log = logging.getLogger(__name__)
 Meta = dict[str, ArticleMeta]  # article id -> its title, outlet, date, location ... (for rendering an answer)
 
 
@@ -91,7 +93,9 @@ class Engine:
             again = again if again.asked is not None else None
         elif answer.abstained and leans_weakly(first.asked):  # found nothing with the conversation's subject
             again = replace(query, asked=None)
-        if again is not None:
+        if again is not None:  # a second search: said in the log (the answer's "understood as" shows which was kept)
+            log.debug("%r refused %s; searched again %s", query.text, "alone" if first.asked is None else "as a follow-up",
+                      "as a follow-up" if again.asked is not None else "alone")
             second = self.retriever.search(again)
             reply = self.answerer.answer(second)
             if not reply.abstained:
