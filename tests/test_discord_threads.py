@@ -324,3 +324,22 @@ async def test_what_else_after_a_restart_quotes_nothing_the_thread_was_shown(see
             assert footer(post).startswith("understood as: What did China propose to India?\n(asks for more")
             assert "note verbale" not in more and "delegation of senior armed forces" not in more
             assert "Defence Minister visit China in 2020" in more and CHINA in first_source(post)
+
+
+async def test_a_long_what_else_chain_says_nothing_twice_after_a_restart(seed_index: Path, real_encoder: Any) -> None:
+    """More answers than a conversation remembers (3): read back after a restart, the chain's answers all searched
+    the same question, so what the first of them quoted still counts as said."""
+    fake = FakeDiscord()
+    async with serving(fake):
+        async with connected(fake, seed_index, real_encoder) as (bot, _):
+            thread = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            said = [(await next_post(fake)).body["embeds"][0]["description"]]
+            await thread_known(bot, thread)
+            for more in ("What else?", "Tell me more", "more"):
+                await fake.message(more, mentions_bot=False, channel=thread)
+                said.append((await next_post(fake)).body["embeds"][0]["description"])
+            assert all(not d.startswith("Nothing more") for d in said)
+        async with connected(fake, seed_index, real_encoder) as (bot, service):
+            await fake.message("go on", mentions_bot=False, channel=thread)
+            last = (await next_post(fake)).body["embeds"][0]["description"]
+            assert last.startswith("Nothing more on this than what was already quoted."), last

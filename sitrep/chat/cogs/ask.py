@@ -16,7 +16,7 @@ conversation store; split, each part would reach into the others.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,16 @@ def turn_of(message: discord.Message, me: int) -> Turn | None:
            if isinstance(getattr(c, "custom_id", None), str)]
     return turn_from_message(embed.title, embed.footer.text if embed.footer else None, ids, message.created_at.timestamp(),
                              embed.description)
+
+
+def said_for_the_same(turns: list[Turn]) -> list[Turn]:
+    """Each turn with the sentences quoted by every turn read that searched the same text: "What else?" re-asks
+    its question, so a chain of them is one question, and what its early answers quoted (past the turns a
+    conversation remembers) is not quoted again after a restart either."""
+    said: dict[str, list[str]] = {}
+    for t in reversed(turns):  # oldest first
+        said.setdefault(t.asked, []).extend(t.quoted)
+    return [replace(t, quoted=tuple(dict.fromkeys(said[t.asked]))) for t in turns]
 
 
 def earlier_turns(replied: discord.Message | None, me: int) -> list[Turn]:
@@ -208,8 +218,6 @@ class AskCog(commands.Cog):
                 turn = turn_of(m, me)
                 if turn is not None:
                     turns.append(turn)
-                    if len(turns) >= limit:
-                        break
             if isinstance(channel, discord.Thread) and len(turns) < limit and isinstance(channel.parent, discord.TextChannel):
                 starter = channel.starter_message or await channel.parent.fetch_message(channel.id)  # /ask: the answer
                 turn = turn_of(starter, me)
@@ -217,7 +225,7 @@ class AskCog(commands.Cog):
                     turns.append(turn)
         except discord.HTTPException as exc:  # history unreadable: carry on with what was read
             log.warning("could not read the history of channel %s (%s)", channel.id, exc.status)
-        conversation = Conversation(self.bot.config.conversation_params, turns=reversed(turns))
+        conversation = Conversation(self.bot.config.conversation_params, turns=reversed(said_for_the_same(turns)[:limit]))
         store.put(channel.id, conversation)
         return conversation
 
