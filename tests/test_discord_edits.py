@@ -10,6 +10,7 @@ renamed and archived) unless somebody carried on from it. Slow: the real model a
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,13 @@ async def test_an_edited_question_is_answered_again_in_place(seed_index: Path, r
         await fake.edit_message(late, f"<@{BOT_ID}> Who took part in the Shaheen exercise?",
                                 at=datetime.now(UTC) + timedelta(hours=2))
         assert await quiet(fake, mark) == []
+        # ... unless the server allows longer (SITREP_EDIT_MINUTES): then it is asked again, its answer edited.
+        bot.config = replace(bot.config, edit_minutes=180)
+        mark = len(fake.calls)
+        await fake.edit_message(late, f"<@{BOT_ID}> Where did the Shaheen exercise take place in 2020?",
+                                at=datetime.now(UTC) + timedelta(hours=2))
+        assert any(c.method == "PATCH" for c in await quiet(fake, mark, 3.0))
+        bot.config = replace(bot.config, edit_minutes=60)
 
         # A message that never asked the bot anything, edited: nothing.
         chat = await fake.message("lunch?", mentions_bot=False)

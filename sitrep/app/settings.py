@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     rate_limit_seconds: float = Field(60.0, gt=0)
     max_question_chars: int = Field(500, ge=10, le=4000)
     feedback_path: Path = Path("var/feedback.jsonl")
+    edit_minutes: float = Field(60.0, ge=0, le=10080)  # a question edited within this long is asked again (0: never)
 
     # Situation reports: follows and the daily digest (docs/reports.md).
     state_path: Path | None = None  # the follow database (SQLite); None: sitrep-state.sqlite3 beside the index folder

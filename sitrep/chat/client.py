@@ -29,6 +29,7 @@ class BotConfig:
     conversation_params: ConversationParams = field(default_factory=ConversationParams)
     follow_who: str = "admins"  # who may /follow: "admins" or "everyone" (SITREP_FOLLOW_WHO)
     wait_days: float = 14.0  # a refused question may wait this long for a story that answers it (SITREP_WAIT_DAYS; 0: off)
+    edit_minutes: float = 60.0  # a question edited within this long is asked again, its answer edited (SITREP_EDIT_MINUTES)
     digest_channel: int | None = None  # the day's brief of everything is posted here daily
     digest_time: str = "08:00"  # local time, HH:MM
     timezone: str = "UTC"

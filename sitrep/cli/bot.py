@@ -35,6 +35,7 @@ def cmd_bot(args: argparse.Namespace, app: App) -> int:
         threads=settings.discord_threads,
         follow_who=settings.follow_who,
         wait_days=settings.wait_days,
+        edit_minutes=settings.edit_minutes,
         digest_channel=settings.digest_channel,
         digest_time=settings.digest_time,
         timezone=settings.timezone,

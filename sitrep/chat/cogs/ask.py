@@ -39,7 +39,6 @@ EXAMPLE = "e.g. `/ask question: What did China propose to India?`"
 HISTORY = 20  # messages read back to rebuild a conversation (Onyx reads a thread's last 20 too)
 THREAD_NAME_MAX = 100
 QUOTED_MAX = 300  # characters of a message replied to that a question carries on from
-EDIT_WINDOW = timedelta(hours=1)  # a later edit corrects the record: it is not asked again
 
 
 def refusal(bot: SitrepBot, user_id: int, question: str, channel_id: int | None, is_dm: bool) -> str | None:
@@ -355,7 +354,8 @@ class AskCog(commands.Cog):
         that leaves the question as it was (Discord's link previews) asks nothing; neither does a
         question whose conversation has moved on (an answer after its own)."""
         message = payload.message
-        if message.edited_at is None or message.edited_at - message.created_at > EDIT_WINDOW:
+        window = timedelta(minutes=self.bot.config.edit_minutes)  # a later edit corrects the record: not asked again
+        if message.edited_at is None or message.edited_at - message.created_at > window:
             return
         asked = await self._asked(message)
         found = await self._reply_to(message, asked) if asked is not None else None
