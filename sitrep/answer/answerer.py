@@ -125,9 +125,7 @@ class Answerer:
     def _evidence(self, result: SearchResult) -> _Evidence:
         texts, ordinals, meta = self._texts(result)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
-        if result.asked is not None and not result.asked.more:  # ("What else?" is the earlier question itself)
-            carried_weights(weights, context_terms(result), self.lexical.settings, result.asked.text,
-                            self.params.carried_weight, self.params.carried_name_weight)
+        carried_weights(weights, result, self.lexical.settings, self.params.carried_weight, self.params.carried_name_weight)
         ev = self._candidates(result, weights, texts, ordinals, meta)
         # As calibrated: the best coverage among the sentences of the first passages.
         ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)

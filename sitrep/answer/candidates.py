@@ -160,15 +160,19 @@ def context_terms(result: SearchResult) -> set[str]:
     return set(asked.carried) | (set(asked.context) & set(asked.terms))
 
 
-def carried_weights(weights: dict[str, float], context: set[str], settings: lexicon.BM25Settings, searched: str,
-                    weight: float, name_weight: float) -> None:
-    """A follow-up's terms from earlier turns (`context`) weigh less in the reader's coverage, the names among
-    them (in what was `searched`) less so: the earlier turns find the story, the follow-up's own words the
-    sentence, and the sentence is about the conversation's subject. In place."""
-    context &= weights.keys()
+def carried_weights(weights: dict[str, float], result: SearchResult, settings: lexicon.BM25Settings, weight: float,
+                    name_weight: float) -> None:
+    """A follow-up's terms from earlier turns weigh less in the reader's coverage, the names among them (in what
+    was searched) less so: the earlier turns find the story, the follow-up's own words the sentence, and the
+    sentence is about the conversation's subject. "What else?" and "Any news?" are the earlier question itself:
+    its words weigh as they did. In place."""
+    asked = result.asked
+    if asked is None or asked.more or asked.since_at is not None:
+        return
+    context = context_terms(result) & weights.keys()
     if not context:
         return
-    named = set(lexicon.tokenize([" ".join(names(searched))], settings)[0])
+    named = set(lexicon.tokenize([" ".join(names(asked.text))], settings)[0])
     for t in context:
         weights[t] *= name_weight if t in named else weight
 
