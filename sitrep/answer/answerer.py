@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,7 +186,7 @@ class Answerer:
         return quote[(skip := credit_prefix(quote)):], c.start + skip  # "John Raoux/AP The rocket ...": the credit cut
 
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind,
-                old: set[str] = frozenset()) -> list[_Candidate]:  # type: ignore[assignment]
+                old: Collection[str] = frozenset()) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
         softmax >= extra_ratio of the best's), covering enough of the question, saying something
         of the kind asked for that the chosen ones do not, and not quoted before (`old`: keys)."""
