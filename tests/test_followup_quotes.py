@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sitrep.answer import present
 from sitrep.answer.engine import Engine
 from sitrep.chat.render import answer_embed, more_custom_id, quoted_sentences, turn_from_message
 from sitrep.index.build import update
@@ -52,6 +53,8 @@ def test_a_follow_up_does_not_lead_with_what_was_just_quoted(braves: Engine, rat
         follow = braves.ask(Query("What did they give the President?"), talk)
         assert follow.asked_as is not None and follow.asked_as.shown == (quote_key(WELCOMED),)
         assert [s for s, _ in follow.sentences] == expected
+        told = present.why(follow) or ""
+        assert follow.not_repeated is (ratio < 1.0) and ("not quoting again what was quoted above" in told) is (ratio < 1.0)
         assert [s for s, _ in braves.ask(Query("Who did they beat?"), talk).sentences] == [BEAT]
     finally:
         braves.answerer.params = replace(braves.answerer.params, repeat_ratio=0.1)
@@ -132,7 +135,7 @@ def test_what_else_quotes_what_was_not_quoted_then_says_there_is_no_more(braves:
         a = braves.ask(Query(ask), talk)
         assert a.asked_as is not None and a.asked_as.more and a.asked_as.reason == "asks for more on the earlier question"
         said.append([s for s, _ in a.sentences])
-    assert said == [[JERSEY], [PLAYERS], [], []]
+    assert said == [[JERSEY], [PLAYERS], [], []] and not a.not_repeated  # "What else?" is about not repeating
     assert a.abstained and NOTHING_MORE in a.notes
     assert refusal(a)[0] == "Nothing more on this than what was already quoted." and NOTHING_MORE not in refusal(a)[1]
     assert "Nothing more on this" in as_text(a) and "does not answer" not in as_text(a)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -141,6 +141,7 @@ class Answerer:
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
         kind = reader.QuestionKind.of(result.reader_question)
         more = result.asked is not None and result.asked.more
+        liked = max(usable, key=lambda c: c.score, default=None)
         best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio)
         confidence = self.confidence(result, coverage)
         content = set(result.all_terms)
@@ -157,7 +158,9 @@ class Answerer:
         chosen = self._choose(best, usable, kind, old)
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
-        return self._assemble(result, chosen, ev, confidence)
+        answer = self._assemble(result, chosen, ev, confidence)
+        displaced = liked is not None and liked.key in old and best.key != liked.key and not more  # said in the footer
+        return replace(answer, not_repeated=True) if displaced else answer
 
     def sentences(self, result: SearchResult) -> list[tuple[str, str]]:
         """(verbatim sentence, passage id): the reader's choice among the result's passages with no
@@ -166,10 +169,8 @@ class Answerer:
         usable = _distinct([c for c in ev.candidates if c.usable])
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
         kind = reader.QuestionKind.of(result.reader_question)  # shown: the story's headline, which says it already:
-        best, rest = best_untold(usable, old, bool(old), self._min_coverage(kind), 1.0)  # another sentence that says
-        if best is None:  # enough of the topic, else the best one whatever it repeats
-            best, rest = best_untold(usable, set(), False, 0.0, 1.0)
-        usable = rest
+        fresh = best_untold(usable, old, bool(old), self._min_coverage(kind), 1.0)  # another sentence that says enough
+        best, usable = fresh if fresh[0] is not None else best_untold(usable, set(), False, 0.0, 1.0)  # else the best
         if best is None:
             return []
         chosen = self._choose(best, usable, kind, old)

@@ -30,7 +30,9 @@ def why(answer: Answer) -> str | None:
     a = answer.asked_as
     if a is None or not a.reason:
         return None
-    return f"({a.reason}" + ("; favouring the last answer's sources)" if a.prior_articles else ")")
+    parts = [a.reason] + (["favouring the last answer's sources"] if a.prior_articles else []) + (
+        ["not quoting again what was quoted above"] if answer.not_repeated else [])
+    return f"({'; '.join(parts)})"
 
 
 def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:

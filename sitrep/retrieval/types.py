@@ -103,6 +103,7 @@ class Answer:
     confidence: float
     notes: tuple[str, ...] = field(default=())  # e.g. "question truncated to 1,000 characters"
     asked_as: AskedAs | None = None  # what was searched (None only for answers made outside the engine)
+    not_repeated: bool = False  # a follow-up: the sentence the reader liked best was quoted before, another leads
 
     @property
     def text(self) -> str | None:
