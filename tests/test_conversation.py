@@ -225,6 +225,9 @@ def test_ask_after_and_the_repl_carry_a_conversation(capsys, tmp_path: Path) -> 
     assert out["asked_as"]["reason"] == "'and' continues the earlier question"
     assert main(argv[:2] + argv[4:], make_encoder=lambda s: FakeEncoder()) == 0  # no --after: one-shot
     assert json.loads(capsys.readouterr().out)["asked_as"]["reason"] == ""
+    assert main(["ask", "What else?", *argv[2:]], make_encoder=lambda s: FakeEncoder()) == 0
+    asked = json.loads(capsys.readouterr().out)["asked_as"]
+    assert asked["more"] is True and asked["text"] == "What did China propose to India?" and asked["not_repeated"] is False
 
     buf = io.StringIO()
     repl = Repl(Engine.open(Path(idx), FakeEncoder()), out=buf)

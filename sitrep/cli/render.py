@@ -19,9 +19,10 @@ def asked_json(answer: Answer) -> dict[str, Any]:
     """How the question was understood: what was searched, and what came from earlier turns."""
     a = answer.asked_as
     if a is None:
-        return {"text": answer.question, "terms": [], "carried": [], "swapped": [], "prior_articles": [], "reason": ""}
+        return {"text": answer.question, "terms": [], "carried": [], "swapped": [], "prior_articles": [], "reason": "",
+                "more": False, "not_repeated": False}
     return {"text": a.text, "terms": list(a.terms), "carried": list(a.carried), "swapped": [list(p) for p in a.swapped],
-            "prior_articles": list(a.prior_articles), "reason": a.reason}
+            "prior_articles": list(a.prior_articles), "reason": a.reason, "more": a.more, "not_repeated": answer.not_repeated}
 
 
 def as_json(answer: Answer) -> dict[str, Any]:
