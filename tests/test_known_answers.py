@@ -234,3 +234,17 @@ def test_a_follow_up_is_answered_about_the_conversations_subject(engine: Engine)
     engine.ask(Query("What is BECA?"), talk)
     a = engine.ask(Query("Who signed it?"), talk)
     assert a.sentences and a.sentences[0][0].startswith("India and the US will sign two pacts Tuesday")
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    # India's words, not China's note verbale *to* India (which "says" and names India)
+    ("What did India say?", "On Sunday Singh said India wanted to resolve the conflict with China peacefully"),
+    ("What did Esper say?", "Earlier this month, at an event held by the Washington-based think tank Atlantic Council, "
+                            "Esper said India"),
+    ("What did China say?", "In the note verbale to India, China says"),
+])
+def test_what_someone_said_quotes_their_words(engine: Engine, question: str, first: str) -> None:
+    a = ask(engine, question)
+    assert not a.abstained and a.sentences[0][0].startswith(first)
+    if question != "What did China say?":
+        assert not any(s.startswith("In the note verbale to India") for s, _ in a.sentences)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitrep.answer import reader
+from sitrep.answer import reader, speakers
 from sitrep.answer.candidates import (
     _Candidate,
     _carrier,
@@ -237,7 +237,8 @@ class Answerer:
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
         # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
         followup = bool(context_terms(result))
-        family = _family_index(weights) if self.params.word_families and followup else {}
+        speech = speakers.speech_terms(result.reader_question, self.lexical.settings)  # "What did India say?"
+        family = _family_index(weights, self.params.word_families and followup, *speech)
         reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
         return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)
 

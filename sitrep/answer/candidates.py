@@ -102,20 +102,32 @@ def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.
 FAMILY_PREFIX = 5
 
 
-def _family_index(weights: dict[str, float]) -> dict[str, list[str]]:
-    """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters."""
+_VERB, _SPEECH = "\0verb", "\0speech"  # (keys no prefix can be)
+
+
+def _family_index(weights: dict[str, float], prefixes: bool = True, verb: Sequence[str] = (),
+                  speech: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters (when
+    `prefixes`); and, for "What did India say?", the verb's terms (`verb`), which any term of reported speech
+    (`speech`: speakers.SPEECH analysed) covers."""
     out: dict[str, list[str]] = {}
-    for t in weights:
+    for t in weights if prefixes else ():
         if len(t) >= FAMILY_PREFIX:
             out.setdefault(t[:FAMILY_PREFIX], []).append(t)
+    verb = [t for t in verb if t in weights]
+    if verb and speech:
+        out[_VERB], out[_SPEECH] = verb, list(speech)
     return out
 
 
 def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
     """A sentence's stems plus the question stems of the same word family: the stemmer leaves
     "respond" and "response" ("respons") apart; stems that differ only in their last letter (and
-    share at least FAMILY_PREFIX) are one family."""
+    share at least FAMILY_PREFIX) are one family. A term of reported speech covers the verb of "What did
+    India say?" (_family_index)."""
     extra = set()
+    if _VERB in family and not present.isdisjoint(family[_SPEECH]):
+        extra.update(family[_VERB])
     for u in present:
         for t in family.get(u[:FAMILY_PREFIX], ()):
             if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:

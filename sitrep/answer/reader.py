@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from operator import mul
 
+from sitrep.answer.speakers import asked_speaker, role
 from sitrep.records import quick_init
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|old|long|far|big|tall)|what (number|percent|percentage|age|amount|share|"
@@ -73,6 +74,7 @@ class QuestionKind:
     noun: str = ""  # "which country" -> "country" (the answer is one of those), "" if the question names none
     called: bool = False  # what ... called / named: a title or a name
     why: bool = False
+    speaker: tuple[str, ...] = ()  # "What did India say?": who is asked about as a speaker (answer/speakers.py)
 
     @classmethod
     def of(cls, question: str) -> QuestionKind:
@@ -80,7 +82,8 @@ class QuestionKind:
         noun = m.group(1).lower() if m and m.group(1).lower() not in _NOT_NOUNS else ""
         return cls(question.lower(), bool(_NUMBER_Q.search(question)), bool(_WHEN_Q.search(question)),
                    bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
-                   bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)))
+                   bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)),
+                   asked_speaker(question))
 
     @cached_property  # asked for every sentence of every candidate passage
     def place(self) -> str:
@@ -253,6 +256,9 @@ class Weights:
     repetition: float = 1.17  # the sentence's most repeated phrase, in up to 6 candidate sentences
     typed_answer: float = 1.63  # the sentence holds an answer of the asked type (typed_answer())
     names_for_which_question: float = 0.48  # novel names, for "which company / team / show ..." questions
+    speaker: float = 2.0  # "What did India say?": the sentence gives India's words (+1: "Singh said India wanted
+    # ...") or names India only as whom something was said to (-1: "In the note verbale to India, China says");
+    # speakers.role. Set by hand, not fitted: one dev question asks so (docs/asking.md "Who is speaking")
 
 
 WEIGHTS = Weights()
@@ -277,11 +283,13 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         coverage * prior,
         float(q.typed and typed_answer(sentence, q)),
         (min(names, 4) / 4) * bool(q.noun and not (q.place or q.number or q.when or q.who)),
+        role(sentence, q.speaker),
     ]
 
 
 FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
-            "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question")
+            "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question",
+            "speaker")
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
