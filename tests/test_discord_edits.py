@@ -234,3 +234,55 @@ async def test_after_a_restart_a_deleted_question_still_takes_its_answer(seed_in
             await fake.delete_message(chat)
             await asyncio.sleep(0.3)
             assert fake.calls[mark:] == []
+
+
+async def test_after_a_restart_a_question_answered_in_place_still_takes_its_answer(seed_index: Path, real_encoder: Any,
+                                                                                  tmp_path: Path) -> None:
+    """Threads off: an @mention is answered by a reply in the channel itself. The bot notes that reply in its
+    follow database, so after a restart deleting the question still takes the answer (and a refusal) with it,
+    while deleting anything else there still costs no request."""
+    from tests.fake_discord import serving
+    from tests.test_discord_threads import connected
+
+    store = FollowStore(tmp_path / "state.sqlite3")
+    fake = FakeDiscord()
+    async with serving(fake):
+        async with connected(fake, seed_index, real_encoder, BotConfig(threads=False)) as (bot, service):
+            service.follower = Follower(store)
+            asked = await fake.message(f"<@{BOT_ID}> What did China propose to India?")
+            answer = fake.message_ids[id(await next_post(fake))]
+            empty = await fake.message(f"<@{BOT_ID}> ?!")  # refused in one line, in place too
+            refusal = fake.message_ids[id(await next_post(fake))]
+            chat = await fake.message("lunch?", mentions_bot=False)
+        assert store.replied_in(int(asked)) == int(CHANNEL_ID) and store.replied_in(int(chat)) is None
+        async with connected(fake, seed_index, real_encoder, BotConfig(threads=False)) as (bot, service):
+            service.follower = Follower(store)
+            mark = len(fake.calls)
+            await fake.delete_message(asked)
+            await wait_for(fake, "DELETE", f"/channels/{CHANNEL_ID}/messages/{answer}", mark)
+            mark = len(fake.calls)
+            await fake.delete_message(empty)
+            await wait_for(fake, "DELETE", f"/channels/{CHANNEL_ID}/messages/{refusal}", mark)
+            mark = len(fake.calls)
+            await fake.delete_message(chat)
+            await asyncio.sleep(0.3)
+            assert fake.calls[mark:] == []
+        async with connected(fake, seed_index, real_encoder, BotConfig(threads=False)) as (bot, service):
+            # follows off: nothing noted, nothing looked for (the answer stays, as before)
+            asked = await fake.message(f"<@{BOT_ID}> What is BECA?")
+            await next_post(fake)
+        async with connected(fake, seed_index, real_encoder, BotConfig(threads=False)) as (bot, service):
+            mark = len(fake.calls)
+            await fake.delete_message(asked)
+            await asyncio.sleep(0.3)
+            assert fake.calls[mark:] == []
+
+
+def test_a_noted_reply_is_kept_for_a_while(tmp_path: Path) -> None:
+    store = FollowStore(tmp_path / "state.sqlite3")
+    store.note_reply(1, 10)
+    store.note_reply(2, 20, keep_days=0)  # noting prunes what is older than the kept days
+    assert store.replied_in(2) == 20 and store.replied_in(3) is None
+    store._db.execute("UPDATE replies SET at='2000-01-01T00:00:00+00:00' WHERE question_id=1")
+    store.note_reply(4, 40)
+    assert store.replied_in(1) is None and store.replied_in(4) == 40

@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -35,6 +35,7 @@ from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateErr
 if TYPE_CHECKING:
     from sitrep.follows.follower import Delivery
 
+REPLY_DAYS = 30  # a question answered in place is remembered this long (note_reply)
 SCHEMA_VERSION = 3  # 2: a follow may name one outlet or site (follows.source); 3: waits
 
 _SCHEMA = """
@@ -55,7 +56,9 @@ CREATE TABLE IF NOT EXISTS waits (
     question TEXT NOT NULL, searched TEXT NOT NULL, source TEXT, asked_at TEXT NOT NULL, until TEXT NOT NULL,
     last_seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS waits_message ON waits (message_id, user);
-"""
+CREATE TABLE IF NOT EXISTS replies (
+    question_id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, at TEXT NOT NULL);
+"""  # replies: added beside schema 3 without a new version (a table an older sitrep simply does not read)
 
 
 class Arrival(NamedTuple):
@@ -169,6 +172,21 @@ class FollowStore:
             return StateCorrupt(f"the follow database {self.path} is damaged ({text}): move it away to start with no "
                                 "follows (questions are not affected)")
         return StateError(f"the follow database {self.path} failed: {text}")
+
+    # -- questions answered in place -----------------------------------------------------------------
+    def note_reply(self, question_id: int, channel_id: int, keep_days: int = REPLY_DAYS) -> None:
+        """The bot replied to this message where it was asked, in an ordinary channel: so that after a restart,
+        when the client no longer holds the message, deleting it still finds its answer (chat/cogs/deleted.py)
+        without asking Discord about every deletion. Kept `keep_days`."""
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?)", (question_id, channel_id, _now()))
+            db.execute("DELETE FROM replies WHERE at < ?", (cutoff,))
+
+    def replied_in(self, question_id: int) -> int | None:
+        """The channel the bot replied to this message in (note_reply), or None."""
+        rows = self._read("SELECT channel_id FROM replies WHERE question_id=?", (question_id,))
+        return int(rows[0][0]) if rows else None
 
     # -- follows ---------------------------------------------------------------------------------
     def add(self, channel_id: int, topic: str, added_by: int | None = None, source: str | None = None) -> Follow:

@@ -28,6 +28,7 @@ from sitrep.chat import smalltalk
 from sitrep.chat.buttons import AnswerButtons, remember
 from sitrep.chat.failures import reply_failure
 from sitrep.chat.render import NO_PINGS, answer_embed, question_text, shorten, turn_from_message, unescape
+from sitrep.chat.replies import note_reply
 from sitrep.retrieval.conversation import Conversation, Turn
 from sitrep.retrieval.types import Query
 
@@ -301,10 +302,11 @@ class AskCog(commands.Cog):
             elif talk is not None:  # "help", "hi": how to ask, not a search
                 await message.reply(embed=self._help(asked.scope_id, talk == smalltalk.GREETING),
                                     allowed_mentions=NO_PINGS, mention_author=False)
-            else:
-                await self._follow(message, question, asked.where, asked.scope_id, asked.replied)
+            elif await self._follow(message, question, asked.where, asked.scope_id, asked.replied):
+                return  # answered in a thread started from the question
         except Exception as exc:  # a user error in one line, a bug logged (chat/failures.py)
             await reply_failure(message, exc)
+        note_reply(self.bot, message)  # answered in place: a deletion after a restart still finds it
 
     async def _front_page(self, message: discord.Message, scope_id: int | None) -> None:
         """The latest days' stories, most outlets first, as `/brief` with no topic gives them (the channel's scope
@@ -327,7 +329,8 @@ class AskCog(commands.Cog):
                             allowed_mentions=NO_PINGS, mention_author=False)
 
     async def _follow(self, message: discord.Message, question: str, where: str, scope_id: int,
-                      replied: discord.Message | None) -> None:
+                      replied: discord.Message | None) -> bool:
+        """Answer, in a thread started from the message (True) or in reply to it."""
         me = self.bot.user.id if self.bot.user else 0
         query = self.bot.service.query(question, scope_id)
         if where in ("dm", "thread"):
@@ -346,6 +349,7 @@ class AskCog(commands.Cog):
         remember(self.bot, sent, view)
         if where in ("dm", "thread"):
             self.bot.service.conversations.put(message.channel.id, conversation)
+        return target is not message.channel
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

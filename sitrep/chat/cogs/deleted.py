@@ -5,7 +5,9 @@ it, someone else in its thread, or a person waiting on it with 🔔), whose conv
 A message the client still holds in its message cache tells whether it asked the bot anything, so a
 deletion anywhere else costs no request to Discord. One it does not hold (the bot restarted since it was
 sent) is looked for only where every message asks the bot — the thread started from it, a DM, a thread the
-bot started, a Q&A channel — so there too nothing is asked of Discord for a deletion elsewhere. The bot's answer is
+bot started, a Q&A channel — or where the bot noted that it replied to it in place (chat/replies.py: an @mention
+answered in an ordinary channel; a local look-up), so there too nothing is asked of Discord for a deletion
+elsewhere. The bot's answer is
 found as the edit handler finds it (chat/cogs/ask.py): first in the thread started from the question,
 else the bot's reply to it. A thread left with nothing in it is renamed and archived (deleting a thread
 needs Manage Threads, which the bot is not given); the conversation it kept in memory is dropped.
@@ -20,6 +22,7 @@ import discord
 from discord.ext import commands
 
 from sitrep.chat.cogs.ask import HISTORY, turn_of
+from sitrep.chat.replies import asks_us_everywhere, replied_in
 from sitrep.errors import SitrepError
 from sitrep.follows.waiting import WaitStore
 
@@ -53,11 +56,13 @@ class DeletedCog(commands.Cog):
 
     def _ours(self, payload: discord.RawMessageDeleteEvent, me: int) -> Any:
         """For a deletion the cache cannot explain: the channel when every message in it asks the bot — a DM, a
-        thread the bot started, a Q&A channel — else None (a deletion anywhere else costs no request)."""
+        thread the bot started, a Q&A channel — or when the bot noted a reply to this message there (chat/replies.py),
+        else None (a deletion anywhere else costs no request)."""
         channel = self.bot.get_channel(payload.channel_id)
-        if payload.guild_id is None or (isinstance(channel, discord.Thread) and channel.owner_id == me):
+        if asks_us_everywhere(self.bot, payload.channel_id, channel, payload.guild_id) or (
+                replied_in(self.bot, payload.message_id) == payload.channel_id):
             return channel or self.bot.get_partial_messageable(payload.channel_id)
-        return channel if payload.channel_id in self.bot.config.qa_channels else None
+        return None
 
     def _asked_us(self, message: discord.Message, me: int) -> bool:
         """Whether the message could have been a question (the ask cog's reading, without a request)."""
