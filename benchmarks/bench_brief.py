@@ -1,6 +1,6 @@
 """Situation reports against the labelled topic set (benchmarks/topics.jsonl) on the dev corpus (issue 22).
 
-    python benchmarks/bench_brief.py [--fit] [--dataset DIR] [--index DIR]
+    python benchmarks/bench_brief.py [--fit [--without-spread]] [--dataset DIR] [--index DIR]
 
 - Brief: each topic's brief over its window (no cap on entries): precision and recall of its articles
   against the labels; every quote checked verbatim; story grouping by pairs of labelled articles
@@ -10,8 +10,9 @@
   over its window, posts per topic per week, duplicates (a story posted twice), time per refresh.
 - Scale: one refresh's matching with 10, 100 and 1,000 follows (dev questions as topics).
 - Latency: brief p50 / p95 on the dev index.
-- --fit: refits the relevance cut (logistic over cosine, coverage, title coverage) with topics held
-  out in 4 folds, prints the held-out precision / recall per threshold, and the weights on all topics.
+- --fit: refits the relevance cut (logistic over cosine, coverage, title coverage and spread: how much of
+  the article is on the topic) with topics held out in 4 folds, prints the held-out precision / recall per
+  threshold, and the weights on all topics; --without-spread: the three features the cut had before.
 
 The labels: for each topic and window, the union of the brief's candidates, BM25's top 150 and every
 article whose title names the topic's key word was read (title and lede); an article is about the topic
@@ -207,7 +208,7 @@ def scale(engine: Engine, counts: tuple[int, ...] = (10, 100, 1000)) -> dict:
     return out
 
 
-def fit(engine: Engine, topics: list[dict]) -> dict:
+def fit(engine: Engine, topics: list[dict], spread: bool = True) -> dict:
     """The relevance cut fitted on the labels, topics held out in 4 folds (sklearn, a bench dependency)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -217,7 +218,7 @@ def fit(engine: Engine, topics: list[dict]) -> dict:
         topic = b.topic(t["topic"])
         ids, _ = b.candidates(topic, date.fromisoformat(t["since"]), date.fromisoformat(t["until"]), None)
         for s in b.score([topic], ids)[0]:
-            rows.append([s.cosine, s.coverage, s.title_coverage])
+            rows.append([s.cosine, s.coverage, s.title_coverage, s.spread][: 4 if spread else 3])
             labels.append(int(s.article_id in set(t["relevant"])))
             groups.append(k)
     X, y, g = np.array(rows), np.array(labels), np.array(groups)
@@ -233,8 +234,8 @@ def fit(engine: Engine, topics: list[dict]) -> dict:
                                                 int((~pred & (y == 1)).sum()))})
         print(f"held-out threshold {thr}: {table[-1]}", flush=True)
     model = LogisticRegression(C=10.0, max_iter=2000).fit(X, y)
-    weights = {"w_cosine": round(float(model.coef_[0][0]), 4), "w_coverage": round(float(model.coef_[0][1]), 4),
-               "w_title": round(float(model.coef_[0][2]), 4), "bias": round(float(model.intercept_[0]), 4)}
+    names = ("w_cosine", "w_coverage", "w_title", "w_spread")
+    weights = {**{n: round(float(w), 4) for n, w in zip(names, model.coef_[0])}, "bias": round(float(model.intercept_[0]), 4)}
     print("fitted on all topics:", weights, f"({len(y)} candidate articles, {int(y.sum())} relevant)")
     return {"held_out": table, "weights": weights, "candidates": len(y), "relevant": int(y.sum())}
 
@@ -243,6 +244,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, default=ROOT / "var" / "eval" / "realtimeqa" / "index")
     ap.add_argument("--fit", action="store_true", help="refit the relevance cut (topics held out) and print it")
+    ap.add_argument("--without-spread", action="store_true", help="--fit on the three features the cut had before")
     ap.add_argument("--no-scale", action="store_true")
     args = ap.parse_args()
     if not args.index.exists():
@@ -252,7 +254,7 @@ def main() -> None:
     topics = load_topics()
     out: dict = {"topics": len(topics), "labelled_relevant": sum(len(t["relevant"]) for t in topics)}
     if args.fit:
-        out["fit"] = fit(engine, topics)
+        out["fit"] = fit(engine, topics, not args.without_spread)
     out["brief"] = brief_eval(engine, topics)
     b = out["brief"]
     print(f"brief: precision {b['precision']} recall {b['recall']} (tp {b['tp']}, fp {b['fp']}, fn {b['fn']}); "

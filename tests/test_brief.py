@@ -48,6 +48,22 @@ def test_a_brief_lists_the_stories_about_its_topic(real_seed_target: BackendConf
         engine.backend.close()
 
 
+def test_a_one_word_topic_finds_the_story_that_keeps_coming_back_to_it(real_seed_target: BackendConfig,
+                                                                      real_encoder: Any) -> None:
+    """"Russia": the story of Singh's meeting with China's defence minister in Moscow spends half its passages on
+    Russia (Shoigu, arms for Pakistan, Make in India) without naming it in its title. How much of an article is
+    on the topic (Scored.spread) carries it over the cut; without it: "Nothing in the corpus is about Russia"."""
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        b = engine.brief("Russia")
+        assert [s.key for s in b.stories] == ["002_473cd780df3d0ee7.txt"]
+        scored = engine.briefer.score([engine.briefer.topic("Russia")], ["002_473cd780df3d0ee7.txt"])[0][0]
+        assert scored.title_coverage == 0 and scored.spread > 0.3
+        verbatim(engine, b.stories[0])
+    finally:
+        engine.backend.close()
+
+
 def test_a_masthead_date_never_places_a_story_on_the_timeline(real_seed_target: BackendConfig, real_encoder: Any) -> None:
     engine = engine_of(real_seed_target, real_encoder)
     try:

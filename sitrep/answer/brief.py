@@ -3,7 +3,8 @@ sentence that says what happened) and which new articles a followed topic should
 
 Both use one relevance cut: an article is about the topic when a logistic score over how close its
 best passage's vector is to the topic's, how much of the topic's term weight one passage (with the
-title) holds, and how much the title alone holds, clears a threshold fitted on a labelled topic set
+title) holds, how much the title alone holds and how much of the whole article is on it, clears a
+threshold fitted on a labelled topic set
 (benchmarks/topics.jsonl, benchmarks/bench_brief.py). A narrow topic gives a short brief; a topic the
 corpus does not cover gives none, the way a question abstains.
 
@@ -45,13 +46,15 @@ class BriefParams:
     story_days: int = 1
     story_cosine: float = 0.8
     twin_cosine: float = 0.95  # ledes this alike are the same report (a re-post, a wire copy): one story whatever the dates
-    # Relevance: logistic over (best passage cosine, best passage+title coverage, title coverage), fitted on
-    # the 595 candidate articles of benchmarks/topics.jsonl (`python benchmarks/bench_brief.py --fit`; with
-    # topics held out in 4 folds, 0.5 gave precision 0.870, recall 0.884 on the candidates).
-    w_cosine: float = 4.0557
-    w_coverage: float = 3.8438
-    w_title: float = 4.3851
-    bias: float = -6.2592
+    # Relevance: logistic over (best passage cosine, best passage+title coverage, title coverage, spread: the
+    # topic's coverage averaged over the article's passages), fitted on the 595 candidate articles of
+    # benchmarks/topics.jsonl (`python benchmarks/bench_brief.py --fit`; with topics held out in 4 folds, 0.5 gave
+    # precision 0.884, recall 0.881 on the candidates; without spread 0.870 / 0.884: docs/reports.md).
+    w_cosine: float = 3.4556
+    w_coverage: float = 3.3328
+    w_title: float = 3.8409
+    w_spread: float = 1.8992
+    bias: float = -5.9785
     threshold: float = 0.5
 
 
@@ -76,6 +79,7 @@ class Scored:
     title_coverage: float
     relevance: float
     best_passage: int  # passage id of its passage closest to the topic
+    spread: float = 0.0  # the topic's share of the term weight, averaged over the article's passages (its title aside)
 
 
 @dataclass(frozen=True)
@@ -206,13 +210,15 @@ class Briefer:
         starts = np.searchsorted(owner, np.arange(len(ids)))
         best_cos = np.maximum.reduceat(sims, starts, axis=0)  # (articles, topics)
         best_cov = np.maximum.reduceat(cov_passage, starts, axis=0)
+        counts = np.diff(np.append(starts, len(flat)))[:, None]
+        spread = np.add.reduceat(in_passage @ weights, starts, axis=0) / counts  # how much of the article is on it
         p = self.params
-        z = p.bias + p.w_cosine * best_cos + p.w_coverage * best_cov + p.w_title * cov_title
+        z = p.bias + p.w_cosine * best_cos + p.w_coverage * best_cov + p.w_title * cov_title + p.w_spread * spread
         relevance = 1.0 / (1.0 + np.exp(-z))
         ends = np.append(starts[1:], len(flat))
         best_row = [[lo + int(np.argmax(sims[lo:hi, j])) for lo, hi in zip(starts, ends)] for j in range(len(topics))]
         return [[Scored(aid, float(best_cos[i, j]), float(best_cov[i, j]), float(cov_title[i, j]), float(relevance[i, j]),
-                        int(flat[best_row[j][i]])) for i, aid in enumerate(ids)] for j in range(len(topics))]
+                        int(flat[best_row[j][i]]), float(spread[i, j])) for i, aid in enumerate(ids)] for j in range(len(topics))]
 
     def relevant(self, scored: Sequence[Scored]) -> list[Scored]:
         return [s for s in scored if s.relevance >= self.params.threshold]
