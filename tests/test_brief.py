@@ -64,6 +64,25 @@ def test_a_one_word_topic_finds_the_story_that_keeps_coming_back_to_it(real_seed
         engine.backend.close()
 
 
+def test_a_demonym_counts_as_its_country(real_seed_target: BackendConfig, real_encoder: Any) -> None:
+    """ "The Chinese defence minister has sought a meeting ...": a title about China, for a topic "China" (and
+    "Chinese" for a topic "China"'s people), though "chines" is not "china"'s stem (answer/demonyms.py)."""
+    from sitrep.answer.demonyms import as_country
+
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        settings = engine.briefer.retriever.terms.settings
+        country = as_country(settings)
+        assert country["chines"] == "china" and country["ukrainian"] == "ukrain" and country["iranian"] == "iran"
+        assert "pole" not in country and "saudi" not in country  # a word of its own; a name that is its country's
+        article = "002_473cd780df3d0ee7.txt"  # its title names "The Chinese defence minister", never "China"
+        for topic in ("China", "Chinese"):
+            scored = engine.briefer.score([engine.briefer.topic(topic)], [article])[0][0]
+            assert scored.title_coverage == 1.0, topic
+    finally:
+        engine.backend.close()
+
+
 def test_a_masthead_date_never_places_a_story_on_the_timeline(real_seed_target: BackendConfig, real_encoder: Any) -> None:
     engine = engine_of(real_seed_target, real_encoder)
     try:

@@ -27,6 +27,7 @@ from datetime import date
 
 import numpy as np
 
+from sitrep.answer import demonyms
 from sitrep.answer.answerer import Answerer
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import tokenize
@@ -49,12 +50,12 @@ class BriefParams:
     # Relevance: logistic over (best passage cosine, best passage+title coverage, title coverage, spread: the
     # topic's coverage averaged over the article's passages), fitted on the 595 candidate articles of
     # benchmarks/topics.jsonl (`python benchmarks/bench_brief.py --fit`; with topics held out in 4 folds, 0.5 gave
-    # precision 0.884, recall 0.881 on the candidates; without spread 0.870 / 0.884: docs/reports.md).
-    w_cosine: float = 3.4556
-    w_coverage: float = 3.3328
-    w_title: float = 3.8409
-    w_spread: float = 1.8992
-    bias: float = -5.9785
+    # precision 0.887, recall 0.887 on the candidates; without spread and demonyms 0.870 / 0.884: docs/reports.md).
+    w_cosine: float = 3.2541
+    w_coverage: float = 3.3332
+    w_title: float = 3.9978
+    w_spread: float = 1.9387
+    bias: float = -5.9412
     threshold: float = 0.5
 
 
@@ -191,15 +192,18 @@ class Briefer:
         tokens = tokenize(texts + [meta[a].title or "" for a in ids], settings)
         # Coverage as matrix products: which of the topics' terms each passage (with its title) and each
         # title holds, times each topic's term weights over its total (1,000 follows x a week's articles).
-        vocab = {t: k for k, t in enumerate(dict.fromkeys(t for topic in topics for t in topic.weights))}
+        # A demonym counts as its country, in the topic and the articles alike ("Iranian" is "Iran": demonyms.py).
+        country = demonyms.as_country(settings)
+        vocab = {t: k for k, t in enumerate(dict.fromkeys(country.get(t, t) for topic in topics for t in topic.weights))}
         weights = np.zeros((len(vocab), len(topics)), dtype=np.float32)
         for j, topic in enumerate(topics):
             for t, w in topic.weights.items():
-                weights[vocab[t], j] = w / topic.total
+                k = vocab[country.get(t, t)]
+                weights[k, j] = max(weights[k, j], w / topic.total)
         def present(docs: list[list[str]]) -> np.ndarray:
             m = np.zeros((len(docs), len(vocab)), dtype=np.float32)
             for r, doc in enumerate(docs):
-                cols = [vocab[t] for t in set(doc) if t in vocab]
+                cols = [vocab[c] for c in {country.get(t, t) for t in set(doc)} if c in vocab]
                 m[r, cols] = 1.0
             return m
         in_passage = present(tokens[: len(texts)])
