@@ -248,3 +248,12 @@ def test_what_someone_said_quotes_their_words(engine: Engine, question: str, fir
     assert not a.abstained and a.sentences[0][0].startswith(first)
     if question != "What did China say?":
         assert not any(s.startswith("In the note verbale to India") for s, _ in a.sentences)
+
+
+def test_what_he_said_in_a_follow_up_is_the_earlier_speakers(engine: Engine) -> None:
+    """ "What did he say about China?" after "What did Esper say about India?": he is Esper, so Esper's words
+    lead (before: the Indo-Pacific's definition, then China's claims in the South China Sea)."""
+    _, follow = converse(engine, "What did Esper say about India?", "What did he say about China?")
+    assert not follow.abstained
+    assert follow.sentences[0][0].startswith("Earlier this month, at an event held by the Washington-based think tank "
+                                             "Atlantic Council, Esper said India")

@@ -50,6 +50,21 @@ def test_whose_words_a_sentence_gives(sentence: str, speaker: tuple[str, ...], e
     assert role(sentence, speaker) == expected
 
 
+@pytest.mark.parametrize(("question", "context", "speaker"), [
+    # in a conversation, "he" is whom the earlier question asked about ...
+    ("What did he say about China?", "What did Esper say about India? What did he say about China?", ("esper",)),
+    # ... or, when it asked about no one's words, its first name
+    ("What did they say?", "What did China propose to India? What did they say?", ("china",)),
+    ("What did he say?", "", ()),
+    ("What did India say?", "What did China propose to India? What did India say?", ("india",)),  # named: as typed
+])
+def test_a_pronoun_in_a_follow_up_is_the_conversations_speaker(question: str, context: str,
+                                                              speaker: tuple[str, ...]) -> None:
+    assert asked_speaker(question, context) == speaker
+    assert reader.QuestionKind.of(question, context).speaker == speaker
+    assert (asking_verb(question, context) == "say") is bool(speaker)
+
+
 def test_said_covers_the_say_of_the_question_and_respond_stays_itself() -> None:
     settings = BM25Settings()
     verb, speech = speech_terms("What did India say?", settings)

@@ -139,7 +139,7 @@ class Answerer:
         top = max(ev.subject.values(), default=0.0)
         usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
-        kind = reader.QuestionKind.of(result.reader_question)
+        kind = reader.QuestionKind.of(result.reader_question, result.reader_context)
         more = result.asked is not None and result.asked.more
         liked = max(usable, key=lambda c: c.score, default=None)
         best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio)
@@ -168,7 +168,7 @@ class Answerer:
         ev = self._evidence(result)
         usable = _distinct([c for c in ev.candidates if c.usable])
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
-        kind = reader.QuestionKind.of(result.reader_question)  # shown: the story's headline, which says it already:
+        kind = reader.QuestionKind.of(result.reader_question, result.reader_context)  # shown: the story's headline, which says it already:
         fresh = best_untold(usable, old, bool(old), self._min_coverage(kind), 1.0)  # another sentence that says enough
         best, usable = fresh if fresh[0] is not None else best_untold(usable, set(), False, 0.0, 1.0)  # else the best
         if best is None:
@@ -222,7 +222,7 @@ class Answerer:
         each (coverage, features, phrases), judge each article's subject, then score against what the
         other sentences repeat."""
         ranked = result.hits[: self.params.passages_considered]
-        question = reader.QuestionKind.of(result.reader_question)
+        question = reader.QuestionKind.of(result.reader_question, result.reader_context)
         meta = {a: shown[a] for a in dict.fromkeys(h.article_id for h in ranked) if a in shown}
         readings = self.lexical.readings  # each passage cut into sentences and analysed once (the re-ranking
         missing = readings.missing(h.passage for h in ranked)  # has read most of these already)
@@ -237,7 +237,7 @@ class Answerer:
         # sentence in any inflection ("respond" / "response"). First questions read as before: on them,
         # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
         followup = bool(context_terms(result))
-        speech = speakers.speech_terms(result.reader_question, self.lexical.settings)  # "What did India say?"
+        speech = speakers.speech_terms(result.reader_question, self.lexical.settings, result.reader_context)  # "What did India say?"
         family = _family_index(weights, self.params.word_families and followup, *speech)
         reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
         return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)

@@ -77,13 +77,14 @@ class QuestionKind:
     speaker: tuple[str, ...] = ()  # "What did India say?": who is asked about as a speaker (answer/speakers.py)
 
     @classmethod
-    def of(cls, question: str) -> QuestionKind:
+    def of(cls, question: str, context: str = "") -> QuestionKind:
+        """`context`: what a follow-up was searched with, for whom "What did he say?" asks about."""
         m = _WHICH_NOUN_Q.search(question)
         noun = m.group(1).lower() if m and m.group(1).lower() not in _NOT_NOUNS else ""
         return cls(question.lower(), bool(_NUMBER_Q.search(question)), bool(_WHEN_Q.search(question)),
                    bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
                    bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)),
-                   asked_speaker(question))
+                   asked_speaker(question, context))
 
     @cached_property  # asked for every sentence of every candidate passage
     def place(self) -> str:

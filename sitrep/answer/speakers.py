@@ -42,20 +42,28 @@ _BREAKS = frozenset(",;:()“”\"—")
 
 
 @lru_cache(maxsize=256)
-def asked_speaker(question: str) -> tuple[str, ...]:
+def asked_speaker(question: str, context: str = "") -> tuple[str, ...]:
     """The words (lower-cased, articles left out) naming who the question asks about as a speaker, or ()
     when it asks no such thing. A pronoun ("What did he say?") is read as the first name the question
     gives before it, its subject as a quiz writes it ("President Joe Biden made a declaration about the
-    Covid-19 pandemic. What did he say?"), else as none."""
+    Covid-19 pandemic. What did he say?"); failing that, in a conversation (`context`: what the follow-up
+    was searched with), as the speaker the earlier question asked about, or else its first name ("What did
+    Esper say about India?" ... "What did he say about China?"); else as none."""
     m = _ASKED.search(question) or _POSSESSIVE.search(question)
     if m is None:
         return ()
     who = [w for w in _WORD.findall(m.group("who").lower()) if w not in _ARTICLES]
     if not who or who[0] in _PRONOUNS:
-        before = _NAME.findall(question[: m.start()])
-        names = [n for n in before if n.split()[0].lower() not in _PRONOUNS | _ARTICLES | {"what", "how", "which"}]
-        who = _WORD.findall(names[0].lower()) if names else []
+        who = _first_name(question[: m.start()])
+        if not who and context and context != question:
+            earlier = context[: len(context) - len(question)] if context.endswith(question) else context
+            who = list(asked_speaker(earlier)) or _first_name(earlier)
     return tuple(who)
+
+
+def _first_name(text: str) -> list[str]:
+    names = [n for n in _NAME.findall(text) if n.split()[0].lower() not in _PRONOUNS | _ARTICLES | {"what", "how", "which"}]
+    return _WORD.findall(names[0].lower()) if names else []
 
 
 # Words that report speech: a sentence holding one covers the verb of "What did India say?" ("said" is not
@@ -69,18 +77,18 @@ SPEECH = ("say", "says", "said", "saying", "tell", "tells", "told", "according",
 _BLEACHED = frozenset({"say", "said", "saying", "says", "tell", "told"})
 
 
-def asking_verb(question: str) -> str:
+def asking_verb(question: str, context: str = "") -> str:
     """The verb of a question that asks what someone said ("say" in "What did India say?"), or "". Only verbs
     that say nothing but that words were spoken: "respond" or "propose" are what the answer is about."""
     m = _ASKED.search(question)
     verb = m.group("verb").lower() if m is not None else ""
-    return verb if verb in _BLEACHED and asked_speaker(question) else ""
+    return verb if verb in _BLEACHED and asked_speaker(question, context) else ""
 
 
-def speech_terms(question: str, settings: BM25Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def speech_terms(question: str, settings: BM25Settings, context: str = "") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the asking verb's terms, the terms of reported speech), as the index analyses them; ((), ()) when the
     question asks no one's words."""
-    verb = asking_verb(question)
+    verb = asking_verb(question, context)
     return (tuple(lexicon.tokenize([verb], settings)[0]), _speech(settings)) if verb else ((), ())
 
 

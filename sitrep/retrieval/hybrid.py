@@ -96,6 +96,11 @@ class SearchResult:
         asked = self.asked
         return asked.text if asked is not None and (asked.swapped or asked.more) else self.question
 
+    @property
+    def reader_context(self) -> str:
+        """What a follow-up was searched with (its conversation's earlier question with it), else ""."""
+        return self.asked.text if self.asked is not None and self.asked.followup else ""
+
 
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs"}
 
