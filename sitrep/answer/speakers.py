@@ -1,9 +1,9 @@
 """Who is speaking: "What did India say?" asks for India's words, not for what was said *to* India.
 
-A question that asks what someone said, how they responded or what their position is names its speaker (`asked_speaker`). A
-sentence that gives the speaker's words ("On Sunday Singh said India wanted ...", "India's foreign ministry
-said", "according to India") answers it; one that names the speaker only as whom something was said to, with
-or against ("In the note verbale to India, China says ...") does not. The reader reads this as one feature
+A question that asks what someone said, how they responded or what their position is names its speaker
+(`asked_speaker`). A sentence that gives the speaker's words ("On Sunday Singh said India wanted ...", "India's
+foreign ministry said", "according to India") answers it; one that names the speaker only as whom something
+was said to, with or against ("In the note verbale to India, China says ...") does not. The reader reads this as one feature
 (`role`: +1, -1, or 0), by word position alone: no parser. And a question's "say" or "tell" says only that
 words were spoken: any word of reported speech covers it ("said" is not "say"'s stem), while "respond" or
 "propose" stay what the answer is about (`speech_terms`; the reader's word families, answer/candidates.py).
@@ -103,7 +103,8 @@ def _bare(word: str) -> str:
     return w[:-2] if w.endswith(("'s", "’s")) else w.rstrip("'’")
 
 
-_SPEECH_WORDS = frozenset(SPEECH) - {"response", "announcement", "statement", "spokesperson", "spokesman", "spokeswoman"}
+# ... and those that report it when they stand after the speaker ("India's response" is no quote of India's).
+_SPEECH_WORDS = frozenset(SPEECH) - {"response", "announcement", "spokesperson", "spokesman", "spokeswoman"}
 
 
 def role(sentence: str, speaker: tuple[str, ...]) -> float:
