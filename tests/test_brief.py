@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from sitrep.answer.engine import Engine
@@ -79,6 +80,40 @@ def test_a_demonym_counts_as_its_country(real_seed_target: BackendConfig, real_e
         for topic in ("China", "Chinese"):
             scored = engine.briefer.score([engine.briefer.topic(topic)], [article])[0][0]
             assert scored.title_coverage == 1.0, topic
+    finally:
+        engine.backend.close()
+
+
+def test_a_storys_quote_is_its_lede_when_the_lede_names_the_topic(tmp_path: Path, fake_encoder: Any) -> None:
+    """The quotes are read from the passages closest to the topic and, where it names the topic, the article's
+    lede: what happened ("Russian missiles struck Kyiv ..."), beside an aside that only repeats the topic's word.
+    A digest's lede (its masthead) does not name it and is not read."""
+    from sitrep.index.build import update
+
+    aside = " ".join(f"Ukraine aside number {i} says Ukraine and Ukraine again, and more on Ukraine." for i in range(12))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    ledes = {"strikes.md": ("Missiles over the capital", "Russian missiles struck Kyiv on Monday, killing 19 people, Ukraine said.",
+                            "Emergency crews in district {} worked through the night to reach people under the rubble."),
+             "digest.md": ("Five things for Monday", "Get our five things in your inbox every morning before work starts.",
+                           "Item {} of the newsletter is about the weather, sport and the markets today.")}
+    for name, (title, lede, more) in ledes.items():  # a lede paragraph of its own, then four asides
+        body = lede + " " + " ".join(more.format(i) for i in range(10)) + "\n\n" + "\n\n".join([aside] * 4)
+        (corpus / name).write_text(f"---\ntitle: {title}\nsource: Wire\ndate: 2022-10-10\n---\n{body}\n", encoding="utf-8")
+    update(corpus, tmp_path / "idx", fake_encoder)
+    engine = Engine.open(tmp_path / "idx", fake_encoder, today=lambda: TODAY)
+    try:
+        briefer = engine.briefer
+        topic = briefer.topic("Ukraine")
+        for article, lede, quoted in (("strikes.md", "Russian missiles struck Kyiv on Monday", True),
+                                      ("digest.md", "Get our five things", False)):
+            passages = engine.backend.article_passages([article])[article]
+            assert len(passages) >= 5
+            sims = engine.backend.vectors(passages) @ topic.vector
+            assert 0 not in np.argsort(-sims)[:3]  # the lede is not among the three passages closest to "Ukraine"
+            scored = briefer.score([topic], [article])[0][0]
+            quotes = briefer.quote(topic, scored)
+            assert quotes and any(q.text.startswith(lede) for q in quotes) is quoted, (article, quotes)
     finally:
         engine.backend.close()
 

@@ -317,6 +317,8 @@ class Briefer:
             return ()
         vectors = self.backend.vectors(passages)
         order = np.argsort(-(vectors @ topic.vector), kind="stable")[:3]
+        if 0 not in order and self._names(int(passages[0]), topic):  # the lede too, where it names the topic: it
+            order = np.append(order, 0)  # says what happened, and the reader favours it (not a digest's masthead)
         rows = self.backend.passages(passages[order])
         pid = {int(i): rows.passage_id(n) for n, i in enumerate(rows.ids.tolist())}
         hits = [Hit(int(passages[k]), scored.article_id, pid[int(passages[k])], float(vectors[k] @ topic.vector),
@@ -328,6 +330,15 @@ class Briefer:
         answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
         chosen = answerer.sentences(result)
         return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)
+
+
+    def _names(self, passage: int, topic: Topic) -> bool:
+        """The passage's text holds one of the topic's terms (or a demonym of its country)."""
+        self.retriever._read([passage])
+        reading = self.retriever.terms.readings[passage]
+        country = demonyms.as_country(self.retriever.terms.settings)
+        terms = {country.get(t, t) for t in topic.weights}
+        return any(country.get(t, t) in terms for t in reading.indexed_terms(False))
 
 
 def _ordinal(iso: str | None) -> int | None:
