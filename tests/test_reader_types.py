@@ -99,3 +99,23 @@ def test_marks() -> None:
 ])
 def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[str]) -> None:
     assert reader._CAPITALISED.findall(sentence) == words
+
+
+@pytest.mark.parametrize(("sentence", "ok"), [
+    # page furniture left in the text as sentences (dev corpus: 257 of 2,254 articles hold such lines)
+    ("Video Ad Feedback See Brittney Griner's reaction as sentence is read 02:46 - Source: CNN", False),
+    ("JUST WATCHED Hear Brittney Griner plead guilty to drug charges in a Russian court Replay More Videos ...", False),
+    ("Get '5 Things' in your inbox If your day doesn't start until you're up to speed on the headlines.", False),
+    ("Share your thoughts with USA TODAY on the form below.", False),
+    ("This story covers Hurricane Ian news from Monday, Sept. 26.", False),
+    ("For our latest coverage of Hurricane Ian, see updates from Friday, Sept. 30.", False),
+    ("Editor’s Note: Khaled A. Beydoun is a law professor covering the World Cup in Qatar.", False),
+    ("Which diners did a top chef ban?", False),
+    ("New York CNN Business —", False),
+    # ... and sentences that only share a word with it
+    ("The video showed the rocket leaving the pad.", True),
+    ("Get the vaccine in your arm before winter, the CDC said.", True),
+    ("The editor said the story covers news from Monday.", True),
+])
+def test_page_furniture_is_never_quoted(sentence: str, ok: bool) -> None:
+    assert reader.quotable(sentence) is ok

@@ -311,11 +311,19 @@ def weight_vector(w: Weights = WEIGHTS) -> list[float]:
     return [getattr(w, name) for name in FEATURES] + [w.repetition]
 
 
+# Page furniture that survives as a sentence of the text: a video player's caption ("Video Ad Feedback See images
+# of Mauna Loa erupting 03:05 - Source: CNN", "JUST WATCHED ... Replay More Videos ..."), a newsletter or reader
+# prompt, a live page's note on what it covers, an editor's note on the author.
+_FURNITURE = re.compile(r"^\W*(?:video ad feedback|just watched)\b|\breplay more videos\b|^\W*get\b.{0,60}\bin your inbox\b|"
+                        r"^\W*share your thoughts with\b|^\W*this story covers\b.{0,80}\bnews from\b|"
+                        r"^\W*for (?:our|the) latest coverage\b|^\W*editor['’]s note\s*:", re.I)
+
+
 def quotable(sentence: str) -> bool:
-    """A question ("A top chef banned which diners ...?", quoted from a quiz) or a dateline
-    ("New York CNN Business —") never answers."""
+    """A question ("A top chef banned which diners ...?", quoted from a quiz), a dateline ("New York CNN
+    Business —") or page furniture (a video player's caption, a newsletter prompt) never answers."""
     end = sentence.rstrip()[-1:]
-    return end not in "?—–-:" if end else False
+    return (end not in "?—–-:" and not _FURNITURE.search(sentence)) if end else False
 
 
 def answer_spans(phrases: tuple[Phrase, ...], counts: dict[str, int], best: bool = True) -> tuple[tuple[int, int], ...]:
