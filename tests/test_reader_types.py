@@ -110,12 +110,16 @@ def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[
     ("This story covers Hurricane Ian news from Monday, Sept. 26.", False),
     ("For our latest coverage of Hurricane Ian, see updates from Friday, Sept. 30.", False),
     ("Editor’s Note: Khaled A. Beydoun is a law professor covering the World Cup in Qatar.", False),
+    ("More:Supreme Court overturns Roe v. Wade, leaving abortion questions for millions in Michigan", False),
+    ("U.K. gets a new leader:Liz Truss to be Britain's new prime minister, replacing Boris Johnson.", False),
     ("Which diners did a top chef ban?", False),
     ("New York CNN Business —", False),
     # ... and sentences that only share a word with it
     ("The video showed the rocket leaving the pad.", True),
     ("Get the vaccine in your arm before winter, the CDC said.", True),
     ("The editor said the story covers news from Monday.", True),
+    ("The meeting began at 10:30 in Delhi, officials said.", True),
+    ("Note: The figures are estimates.", True),
 ])
 def test_page_furniture_is_never_quoted(sentence: str, ok: bool) -> None:
     assert reader.quotable(sentence) is ok

@@ -313,8 +313,10 @@ def weight_vector(w: Weights = WEIGHTS) -> list[float]:
 
 # Page furniture that survives as a sentence of the text: a video player's caption ("Video Ad Feedback See images
 # of Mauna Loa erupting 03:05 - Source: CNN", "JUST WATCHED ... Replay More Videos ..."), a newsletter or reader
-# prompt, a live page's note on what it covers, an editor's note on the author.
-_FURNITURE = re.compile(r"^\W*(?:video ad feedback|just watched)\b|\breplay more videos\b|^\W*get\b.{0,60}\bin your inbox\b|"
+# prompt, a live page's note on what it covers, an editor's note on the author, a link to another story glued to
+# its label ("More:Supreme Court overturns Roe v. Wade ...", "OPINION:The power of love ...": no space after the colon).
+_FURNITURE = re.compile(r"^\W*[^\W\d][\w’'. -]{0,58}:(?=[A-Z\"“‘'])|"
+                        r"^\W*(?:video ad feedback|just watched)\b|\breplay more videos\b|^\W*get\b.{0,60}\bin your inbox\b|"
                         r"^\W*share your thoughts with\b|^\W*this story covers\b.{0,80}\bnews from\b|"
                         r"^\W*for (?:our|the) latest coverage\b|^\W*editor['’]s note\s*:", re.I)
 
