@@ -112,6 +112,10 @@ def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[
     ("Editor’s Note: Khaled A. Beydoun is a law professor covering the World Cup in Qatar.", False),
     ("More:Supreme Court overturns Roe v. Wade, leaving abortion questions for millions in Michigan", False),
     ("U.K. gets a new leader:Liz Truss to be Britain's new prime minister, replacing Boris Johnson.", False),
+    ("NASA Artemis I moon launch schedule", False),  # a heading: no sentence's end
+    ("TV SCHEDULE: How and what to watch each day of the Beijing Olympics", False),  # a link's text
+    ('"Since 2017, the few deaths of persons with monkeypox have been associated with young age," the', False),  # cut
+    ("A fan holds a sign after the Storm lost to the Las Vegas Aces in Seattle Lindsey Wasson/AP", False),  # a caption
     ("Which diners did a top chef ban?", False),
     ("New York CNN Business —", False),
     # ... and sentences that only share a word with it
@@ -120,6 +124,8 @@ def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[
     ("The editor said the story covers news from Monday.", True),
     ("The meeting began at 10:30 in Delhi, officials said.", True),
     ("Note: The figures are estimates.", True),
+    ('"We will win," Biden said of the race, "and we will do it together."', True),
+    ("The ruling was unanimous (7-0).", True),
 ])
 def test_page_furniture_is_never_quoted(sentence: str, ok: bool) -> None:
     assert reader.quotable(sentence) is ok

@@ -321,11 +321,15 @@ _FURNITURE = re.compile(r"^\W*[^\W\d][\w’'. -]{0,58}:(?=[A-Z\"“‘'])|"
                         r"^\W*for (?:our|the) latest coverage\b|^\W*editor['’]s note\s*:", re.I)
 
 
+_ENDS = frozenset(".!…\"”’')]")  # a sentence's end; a heading, a link's text or a sentence cut at a passage's end has none
+
+
 def quotable(sentence: str) -> bool:
     """A question ("A top chef banned which diners ...?", quoted from a quiz), a dateline ("New York CNN
-    Business —") or page furniture (a video player's caption, a newsletter prompt) never answers."""
+    Business —"), page furniture (a video player's caption, a newsletter prompt) or what does not end as a sentence
+    does (a heading, a link's text, a photo's caption, a sentence cut at a passage's end) never answers."""
     end = sentence.rstrip()[-1:]
-    return (end not in "?—–-:" and not _FURNITURE.search(sentence)) if end else False
+    return (end in _ENDS and not _FURNITURE.search(sentence)) if end else False
 
 
 def answer_spans(phrases: tuple[Phrase, ...], counts: dict[str, int], best: bool = True) -> tuple[tuple[int, int], ...]:
