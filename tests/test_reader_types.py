@@ -105,6 +105,7 @@ def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[
     # page furniture left in the text as sentences (dev corpus: 257 of 2,254 articles hold such lines)
     ("Video Ad Feedback See Brittney Griner's reaction as sentence is read 02:46 - Source: CNN", False),
     ("JUST WATCHED Hear Brittney Griner plead guilty to drug charges in a Russian court Replay More Videos ...", False),
+    ("Hear Brittney Griner plead guilty to drug charges in a Russian court Replay More Videos ...", False),
     ("Get '5 Things' in your inbox If your day doesn't start until you're up to speed on the headlines.", False),
     ("Share your thoughts with USA TODAY on the form below.", False),
     ("This story covers Hurricane Ian news from Monday, Sept. 26.", False),

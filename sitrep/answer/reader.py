@@ -315,10 +315,9 @@ def weight_vector(w: Weights = WEIGHTS) -> list[float]:
 # of Mauna Loa erupting 03:05 - Source: CNN", "JUST WATCHED ... Replay More Videos ..."), a newsletter or reader
 # prompt, a live page's note on what it covers, an editor's note on the author, a link to another story glued to
 # its label ("More:Supreme Court overturns Roe v. Wade ...", "OPINION:The power of love ...": no space after the colon).
-_FURNITURE = re.compile(r"^\W*[^\W\d][\w’'. -]{0,58}:(?=[A-Z\"“‘'])|"
-                        r"^\W*(?:video ad feedback|just watched)\b|\breplay more videos\b|^\W*get\b.{0,60}\bin your inbox\b|"
-                        r"^\W*share your thoughts with\b|^\W*this story covers\b.{0,80}\bnews from\b|"
-                        r"^\W*for (?:our|the) latest coverage\b|^\W*editor['’]s note\s*:", re.I)
+_FURNITURE = re.compile(r"\W*(?:[^\W\d][\w’'. -]{0,58}:(?=[A-Z\"“‘'])|(?:video ad feedback|just watched)\b|"
+                        r"get\b.{0,60}\bin your inbox\b|share your thoughts with\b|this story covers\b.{0,80}\bnews from\b|"
+                        r"for (?:our|the) latest coverage\b|editor['’]s note\s*:)", re.I)  # matched at a sentence's start
 
 
 _ENDS = frozenset(".!…\"”’')]")  # a sentence's end; a heading, a link's text or a sentence cut at a passage's end has none
@@ -329,7 +328,9 @@ def quotable(sentence: str) -> bool:
     Business —"), page furniture (a video player's caption, a newsletter prompt) or what does not end as a sentence
     does (a heading, a link's text, a photo's caption, a sentence cut at a passage's end) never answers."""
     end = sentence.rstrip()[-1:]
-    return (end in _ENDS and not _FURNITURE.search(sentence)) if end else False
+    if not end or end not in _ENDS or _FURNITURE.match(sentence):
+        return False
+    return "ideos" not in sentence or "replay more videos" not in sentence.lower()  # (a player's caption, anywhere)
 
 
 def answer_spans(phrases: tuple[Phrase, ...], counts: dict[str, int], best: bool = True) -> tuple[tuple[int, int], ...]:
