@@ -10,6 +10,13 @@ answerable questions refused, and how many typos were read back to the word type
 questions and the 200 unanswerable probes: which are read differently at all, and the probes' refusals
 on and off (a probe read as a corpus word must still be refused).
 
+Two ways a question is written that are no slip, measured the same way:
+- *words of chat* ("…, exactly?", "pls …", "… lol", "tbh …", one at a time on every dev question and probe):
+  with them dropped from the question's terms and vector (the default, retrieval/lexical.py) and kept;
+- *words of English the corpus lacks* (3,000 of the encoder's whole words, five letters or more, drawn with
+  the seed): how many are read as another word with the dictionary (the default) and without, on the dev
+  index and on the bundled corpus's (var/index, which `make run` builds).
+
     python benchmarks/bench_typos.py [--seed 7]
 
 Writes var/bench/typos.json. Needs the dev index (`sitrep eval --dataset ../shared/eval/realtimeqa`).
@@ -35,6 +42,8 @@ from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.evaluation.evaluate import EvalQuery, article_ranking, load_queries, retrieval_metrics  # noqa: E402
 from sitrep.index import lexicon  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
+from sitrep.retrieval import hybrid, lexical, spelling  # noqa: E402
+from sitrep.retrieval.spelling import Speller, language_words  # noqa: E402
 from sitrep.retrieval.types import Query  # noqa: E402
 
 _ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -79,11 +88,57 @@ def scores(engine: Engine, texts: list[str], qs: list[EvalQuery]) -> dict:
     return {"recall@10": m["recall@10"], "mrr@10": m["mrr@10"], "refused": share}
 
 
+CHAT = {
+    "exactly": lambda q: q.rstrip("?") + ", exactly?",
+    "pls": lambda q: "pls " + q,
+    "lol": lambda q: q + " lol",
+    "tbh": lambda q: "tbh " + q[:1].lower() + q[1:],
+}
+
+
+def chat_words(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery]) -> dict:
+    """Each question with a word of chat: scored with such words dropped (the default) and kept (the
+    module-level hooks swapped for ones that keep them)."""
+    out: dict = {}
+    dropping = (lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS)
+    keeping = (lambda t: t, lambda t: t, re.compile(r"(?!)"))
+    for name, write in CHAT.items():
+        texts, probes = [write(q.question) for q in queries], [write(q.question) for q in nulls]
+        row = {}
+        for way, hooks in (("kept", keeping), ("dropped", dropping)):
+            lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS = hooks
+            row[way] = {**scores(engine, texts, queries), "probes_refused": refused(engine, probes, nulls)[0]}
+        lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS = dropping
+        out[name] = row
+        print("chat", name, json.dumps(row), flush=True)
+    return out
+
+
+def english_words(indexes: dict[str, Path], seed: int, encoder: object) -> dict:
+    """Of 3,000 words of English (the encoder's whole words, 5–20 letters), how many each index's speller
+    reads as another word, with the dictionary and without."""
+    words = sorted(w for w in language_words() if 5 <= len(w) <= 20 and w.isascii())
+    sample = random.Random(f"{seed}:english").sample(words, min(3000, len(words)))
+    out: dict = {}
+    for name, path in indexes.items():
+        if not path.exists():
+            print(f"english words: no index at {path}, skipped (`make run` builds the bundled one)")
+            continue
+        speller = Engine.open(path, encoder).retriever.speller  # type: ignore[arg-type]
+        bare = Speller(speller.df, speller.settings, speller.min_df, speller._words, language=frozenset)
+        misread = [(w, f[0][1]) for w in sample if (f := bare.correct(w)[1])]
+        out[name] = {"words": len(sample), "read_otherwise_without_dictionary": len(misread),
+                     "read_otherwise": sum(bool(speller.correct(w)[1]) for w in sample), "examples": misread[:10]}
+        print("english", name, json.dumps(out[name]), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, default=ROOT / "var" / "eval" / "realtimeqa" / "index")
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--small-index", type=Path, default=ROOT / "var" / "index", help="the bundled corpus's index")
     args = ap.parse_args()
     if not args.index.exists():
         sys.exit(f"no dev index at {args.index}: run `sitrep eval --dataset ../shared/eval/realtimeqa` first")
@@ -115,9 +170,11 @@ def main() -> None:
         out["kinds"][kind] = {"typos": typos, "read_back": read_back,
                               "off": scores(off, texts, queries), "on": scores(on, texts, queries)}
         print(kind, json.dumps(out["kinds"][kind]), flush=True)
+    out["chat_words"] = chat_words(on, queries, nulls)
+    out["english_words"] = english_words({"dev": args.index, "bundled": args.small_index}, args.seed, on.retriever.encoder)
     out["read_ms_p50"] = round(statistics.median(timings), 3)
     out["read_ms_max"] = round(max(timings), 3)
-    print(json.dumps({k: v for k, v in out.items() if k != "kinds"}, indent=1))
+    print(json.dumps({k: v for k, v in out.items() if k not in ("kinds", "chat_words", "english_words")}, indent=1))
     path = ROOT / "var" / "bench" / "typos.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))

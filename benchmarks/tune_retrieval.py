@@ -36,7 +36,7 @@ from sitrep.evaluation import evaluate  # noqa: E402
 from sitrep.index.backends.local import store  # noqa: E402
 from sitrep.index.backends.local.backend import LocalBackend  # noqa: E402
 from sitrep.index.embedding import query_encoder  # noqa: E402
-from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question  # noqa: E402
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question, embedded  # noqa: E402
 from sitrep.retrieval.types import Query  # noqa: E402
 
 
@@ -46,7 +46,7 @@ class CachedEncoder:
     def __init__(self, inner, texts: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         self.name, self.dim, self.fingerprint = inner.name, inner.dim, inner.fingerprint
         self.count_tokens = inner.count_tokens
-        cleaned = [clean_question(t, RetrievalParams().max_question_chars)[0] for t in texts]
+        cleaned = [embedded(clean_question(t, RetrievalParams().max_question_chars)[0]) for t in texts]
         self._vecs = dict(zip(cleaned, inner.encode(cleaned)))
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:

@@ -60,6 +60,24 @@ def test_china_proposal(engine: Engine) -> None:
         assert quote.startswith(PROPOSALS), quote
 
 
+@pytest.mark.parametrize("question", ["What did China propose to India, exactly?", "pls what did china propose to india lol",
+                                      "tbh what did China actually propose to India?"])
+def test_words_of_chat_do_not_turn_an_answer_into_a_refusal(engine: Engine, question: str) -> None:
+    """The five articles never write "exactly", "pls" or "lol": such a word weighed as a term the corpus
+    lacks and the question was refused. Dropped, it is answered as it is without them."""
+    plain = ask(engine, "What did China propose to India?")
+    a = ask(engine, question)
+    assert not a.abstained and a.citations[0].article_id == plain.citations[0].article_id
+    assert not a.notes  # nothing was read as another word
+
+
+def test_an_english_word_the_corpus_lacks_is_not_read_as_a_typo(engine: Engine) -> None:
+    """"offer" is one key from "offed", a word the articles hold: it was read so, and answered about it."""
+    a = ask(engine, "What did China offer India?")
+    assert not any(n.startswith("read ") for n in a.notes)
+    assert a.question == "What did China offer India?"
+
+
 def test_china_pakistan_mou_date(engine: Engine) -> None:
     a = ask(engine, "When did China and Pakistan sign the defence MoU?")
     assert not a.abstained

@@ -16,7 +16,7 @@ from sitrep.index.backends import BackendConfig
 from sitrep.index.backends.base import Backend, Filter
 from sitrep.index.build import update
 from sitrep.retrieval.errors import BadOption, BadQuestion
-from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, clean_question, embedded
 from sitrep.retrieval.types import MODES, Query
 from tests.conftest import FakeEncoder, target
 
@@ -115,6 +115,15 @@ def test_question_cleaning_and_truncation() -> None:
     assert clean_question("What\x07 did\tChina\x1f\r\n propose?\x7f ", 1000) == ("What did China propose?", [])
     text, notes = clean_question("word " * 1000, 1000)
     assert len(text) <= 1000 and notes and "truncated from 4,999" in notes[0]
+
+
+def test_words_of_chat_are_neither_terms_nor_embedded(engine: Engine) -> None:
+    terms = engine.retriever.terms
+    assert terms.all_terms("pls what did China propose to India, exactly? lol") == terms.all_terms("what did China propose to India?")
+    assert terms.all_terms("What pleas did he enter? Was he pleased?") == ["plea", "enter", "pleas"]  # words, not stems
+    assert embedded("Tbh what did China ACTUALLY propose? lol") == "what did China propose?"
+    assert embedded("thanks lol") == "thanks lol"  # nothing left: as typed (small talk answers it first)
+    assert embedded("What did China propose?") == "What did China propose?"
 
 
 def test_question_with_no_indexed_word_abstains(engine: Engine) -> None:

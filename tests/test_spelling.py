@@ -47,6 +47,24 @@ def test_what_is_left_as_typed() -> None:
     assert speller({"china": 900}).correct(unknowns)[1] == (("Cihna", "China"),)  # six unknown words tried at most
 
 
+def test_a_word_of_english_is_never_a_slip() -> None:
+    """Without a dictionary "offer" (a corpus without it) was read as "offed", "orders" as "borders"; the
+    encoder's whole words are English, its word pieces' misspellings are not."""
+    s = speller({"off": 900, "border": 900, "china": 900, "local": 1600})
+    assert s.correct("What did China offer India?")[1] == ()
+    assert s.correct("new orders")[1] == ()
+    assert speller({"china": 900, "order": 900}).correct("Chnia's new ordres")[1] == (("Chnia", "China"), ("ordres", "orders"))
+    assert s.correct("localising")[1] == (("localising", "localizing"),)  # a British spelling: not a whole word
+    bare = Speller(s.df, SETTINGS, 5, language=frozenset)
+    assert bare.correct("What did China offer India?")[1] == (("offer", "offed"),)  # what a dictionary prevents
+
+
+def test_words_of_chat_are_not_read() -> None:
+    s = speller({"anyway": 900, "exact": 900, "china": 900})
+    assert s.correct("anyways, exactlly what did China say?")[1] == (("exactlly", "exactly"),)
+    assert s.correct("China, anyways?")[1] == ()
+
+
 def test_of_two_spellings_of_one_term_the_written_one_then_the_likelier_slip() -> None:
     s = speller({"local": 1600})
     assert s.correct("localising")[1] == (("localising", "localizing"),)  # s -> z, a key next to it

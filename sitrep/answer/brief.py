@@ -32,7 +32,7 @@ from sitrep.answer.answerer import Answerer
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import tokenize
 from sitrep.retrieval.errors import BadQuestion
-from sitrep.retrieval.hybrid import HybridRetriever, SearchResult, clean_question
+from sitrep.retrieval.hybrid import HybridRetriever, SearchResult, clean_question, embedded
 from sitrep.retrieval.keys import quote_key
 from sitrep.retrieval.types import AskedAs, Hit, Query, shown_date
 
@@ -156,7 +156,7 @@ class Briefer:
                               .replace('ask something, e.g. "What did China propose to India?"', 'e.g. "India China border talks"')) from None
         terms = self.retriever.terms
         weights = {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(cleaned))}
-        return Topic(cleaned, self.retriever.encoder.encode([cleaned])[0], weights)
+        return Topic(cleaned, self.retriever.encoder.encode([embedded(cleaned)])[0], weights)
 
     def topics(self, texts: Sequence[str], known: dict[str, np.ndarray] | None = None) -> list[Topic]:
         """Many topics in one encoder call (a refresh matches every follow); `known` holds vectors already
@@ -165,7 +165,7 @@ class Briefer:
         known = {} if known is None else known
         missing = [c for c in dict.fromkeys(cleaned) if c not in known]
         if missing:
-            known.update(zip(missing, self.retriever.encoder.encode(missing)))
+            known.update(zip(missing, self.retriever.encoder.encode([embedded(m) for m in missing])))
         vectors = [known[c] for c in cleaned]
         terms = self.retriever.terms
         return [Topic(c, vectors[i], {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(c))})

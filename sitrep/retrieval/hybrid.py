@@ -22,7 +22,7 @@ from sitrep.retrieval import feedback, fusion, rerank
 from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
-from sitrep.retrieval.lexical import TermWeights
+from sitrep.retrieval.lexical import CHAT_FILLERS, TermWeights, drop_fillers
 from sitrep.retrieval.spelling import Speller
 from sitrep.retrieval.types import MODES, AskedAs, Hit, Query
 
@@ -126,6 +126,14 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+def embedded(text: str) -> str:
+    """What of a cleaned question is embedded: without its words of chat ("pls", "lol", "exactly"),
+    which move its vector away from the passages that answer it."""
+    if not CHAT_FILLERS.search(text):
+        return text
+    return " ".join(drop_fillers(text).split()) or text
+
+
 class HybridRetriever:
     """Question -> BM25 and vector lists from the backend -> fusion, lede list, recency prior,
     article boost, de-duplication. Everything after the two searches is backend-independent."""
@@ -198,7 +206,7 @@ class HybridRetriever:
             cleaned.append(clean_question(q.text, self.params.max_question_chars))
         # Every mode embeds the question: bm25 mode does not rank by it, but the answer's
         # confidence needs the similarity of the best evidence all the same.
-        vectors = self.encoder.encode([q.asked.text if q.asked else text for q, (text, _) in zip(queries, cleaned)])
+        vectors = self.encoder.encode([embedded(q.asked.text if q.asked else text) for q, (text, _) in zip(queries, cleaned)])
         return [self._search_one(q, text, notes, vectors[i]) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
 
     def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray) -> SearchResult:

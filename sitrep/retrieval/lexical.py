@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,18 @@ import numpy as np
 from sitrep.index import lexicon
 from sitrep.index.backends.base import Backend
 from sitrep.retrieval.readings import Readings
+
+# Words of chat that ask nothing of the corpus ("What did China propose, exactly?", "… lol", "pls"). A word
+# of the question no passage holds weighs most of all in the answer's coverage, so on a corpus that never
+# writes "exactly" such a word made sitrep refuse what it answers without it; a question's are dropped
+# before its terms are read (the index keeps its own: "please" in a passage is still searchable).
+CHAT_FILLERS = re.compile(r"\b(?:please|pls|plz|kindly|lol|lmao|haha|btw|tbh|imo|fyi|hey|hello|okay|exactly|precisely"
+                          r"|actually|basically|really|anyway|anyways|thanks|thx|um+|uh+|hmm+|wow)\b", re.IGNORECASE)
+
+
+def drop_fillers(text: str) -> str:
+    """The question without its words of chat (CHAT_FILLERS)."""
+    return CHAT_FILLERS.sub(" ", text)
 
 
 class TermWeights:
@@ -26,8 +39,9 @@ class TermWeights:
         self._strength: dict[str, float] = {}
 
     def all_terms(self, text: str) -> list[str]:
-        """The question's index terms (same tokenizer as indexing), in the corpus or not."""
-        return lexicon.tokenize([text], self.settings)[0]
+        """The question's index terms (same tokenizer as indexing), in the corpus or not; words of chat
+        ("exactly", "lol") are not terms of a question."""
+        return lexicon.tokenize([drop_fillers(text)], self.settings)[0]
 
     def df(self, terms: Sequence[str]) -> dict[str, int]:
         """Passages holding each term; asked of the backend once per term and remembered

@@ -12,15 +12,21 @@ Kept narrow, since an unknown word is as often a name the corpus lacks (the ques
 refused) as a typo: words of five to twenty letters (at most six a question), a capitalised word (a name, or a question's first
 word) only by two swapped letters, and only towards a term at least `min_df` passages hold — in a small
 corpus few terms are held that often, and then little is read otherwise (on the five bundled articles a
-question's "plant", which they never use, would have been read as their "plan").
+question's "plant", which they never use, would have been read as their "plan"). A word of English is
+never a slip, whatever the corpus holds: "What did China offer India?" was read as "… offed India" on the
+bundled articles, which never write "offer". The dictionary is the question encoder's own: the whole
+lower-case words of its word-piece vocabulary (~22k; "offer", "plant", "resignation", not "chnia",
+"localising" or "publicised", so a British spelling is still read as the corpus's American one).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from sitrep.index import lexicon
+from sitrep.retrieval.lexical import CHAT_FILLERS
 
 _WORD = re.compile(r"\b[A-Za-z]{5,20}\b")
 MAX_TRIED = 6  # unknown words read per question: a typo is a slip or two, and each word costs ~55 spellings a letter
@@ -63,25 +69,42 @@ def edits(word: str) -> dict[str, int]:
     return out
 
 
+@cache
+def language_words() -> frozenset[str]:
+    """Words of English: the whole lower-case words of the question encoder's word-piece vocabulary (read
+    once, when a question first has a word the corpus lacks; empty without the model package)."""
+    try:
+        from sitrep.index.embedding import packaged_model_path
+
+        text = (packaged_model_path() / "vocab.txt").read_text("utf-8")
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in text.split("\n") if w.isalpha() and w.islower())
+
+
 class Speller:
     """Reads a question's unknown words as the corpus's: `df` gives passages per term (TermWeights.df)."""
 
     def __init__(self, df: Callable[[Sequence[str]], dict[str, int]], settings: lexicon.BM25Settings,
-                 min_df: int = 5, words: Callable[[], dict[str, int]] | None = None) -> None:
+                 min_df: int = 5, words: Callable[[], dict[str, int]] | None = None,
+                 language: Callable[[], frozenset[str]] = language_words) -> None:
         """`words`, where the index keeps them (the local one), counts the words its passages use: of two
         spellings with the same term ("localizing", "localicing"), the one the corpus writes most is read."""
-        self.df, self.settings, self.min_df = df, settings, min_df
+        self.df, self.settings, self.min_df, self.language = df, settings, min_df, language
         self._words = words
         self._written: dict[str, int] | None = None
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """(the text with its typos read as the corpus's words, the (typed, read) pairs); the text as it
         was when nothing is read otherwise, or min_df is 0."""
-        words = list(dict.fromkeys(_WORD.findall(text))) if self.min_df > 0 else []
+        words = list(dict.fromkeys(_WORD.findall(CHAT_FILLERS.sub(" ", text)))) if self.min_df > 0 else []
         terms = lexicon.word_terms(words, self.settings)
         known = self.df([t for t in terms if t])
         fixes: list[tuple[str, str]] = []
-        unknown = [w for w, t in zip(words, terms) if t is not None and known[t] == 0][:MAX_TRIED]
+        unknown = [w for w, t in zip(words, terms) if t is not None and known[t] == 0]
+        if unknown:
+            english = self.language()
+            unknown = [w for w in unknown if w.lower() not in english][:MAX_TRIED]
         for word in unknown:
             low = word.lower()
             slips = edits(low) if word == low else dict.fromkeys(swaps(low), 0)  # a name: only two letters swapped
