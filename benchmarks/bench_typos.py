@@ -11,7 +11,8 @@ questions and the 200 unanswerable probes: which are read differently at all, an
 on and off (a probe read as a corpus word must still be refused).
 
 Two ways a question is written that are no slip, measured the same way:
-- *words of chat* ("…, exactly?", "pls …", "… lol", "tbh …", one at a time on every dev question and probe):
+- *words of chat* ("…, exactly?", "pls …", "… lol", "tbh …") and *phrases that put a question* ("Can you tell me
+  …", "I want to know …"), one at a time on every dev question and probe:
   with them dropped from the question's terms and vector (the default, retrieval/lexical.py) and kept;
 - *words of English the corpus lacks* (3,000 of the encoder's whole words, five letters or more, drawn with
   the seed): how many are read as another word with the dictionary (the default) and without, on the dev
@@ -93,6 +94,8 @@ CHAT = {
     "pls": lambda q: "pls " + q,
     "lol": lambda q: q + " lol",
     "tbh": lambda q: "tbh " + q[:1].lower() + q[1:],
+    "can you tell me": lambda q: "Can you tell me " + q[:1].lower() + q[1:],
+    "I want to know": lambda q: "I want to know " + q[:1].lower() + q[1:],
 }
 
 
@@ -100,15 +103,15 @@ def chat_words(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery])
     """Each question with a word of chat: scored with such words dropped (the default) and kept (the
     module-level hooks swapped for ones that keep them)."""
     out: dict = {}
-    dropping = (lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS)
-    keeping = (lambda t: t, lambda t: t, re.compile(r"(?!)"))
+    dropping = (lexical.drop_fillers, hybrid.drop_fillers, spelling.drop_fillers)
+    keeping = (lambda t: t, lambda t: t, lambda t: t)
     for name, write in CHAT.items():
         texts, probes = [write(q.question) for q in queries], [write(q.question) for q in nulls]
         row = {}
         for way, hooks in (("kept", keeping), ("dropped", dropping)):
-            lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS = hooks
+            lexical.drop_fillers, hybrid.drop_fillers, spelling.drop_fillers = hooks
             row[way] = {**scores(engine, texts, queries), "probes_refused": refused(engine, probes, nulls)[0]}
-        lexical.drop_fillers, hybrid.drop_fillers, spelling.CHAT_FILLERS = dropping
+        lexical.drop_fillers, hybrid.drop_fillers, spelling.drop_fillers = dropping
         out[name] = row
         print("chat", name, json.dumps(row), flush=True)
     return out

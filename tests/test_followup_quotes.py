@@ -155,7 +155,8 @@ def test_only_a_bare_request_for_more_is_one() -> None:
 
     talk = Conversation(turns=[Turn("What did China propose?", "What did China propose to India?", ("a1",),
                                     quoted=("china wants talks",))])
-    for more in ("What else?", "tell me more", "More details please", "anything else on that?", "Go on…", "ok, more"):
+    for more in ("What else?", "tell me more", "More details please", "anything else on that?", "Go on…", "ok, more",
+                 "can you tell me more?", "Could you elaborate?", "tell us more please"):
         asked = plan(more, talk, tokenize, strength, similar)
         assert asked.more and asked.text == "What did China propose to India?" and asked.shown == ("china wants talks",)
         assert asked.prior_articles == ("a1",), more

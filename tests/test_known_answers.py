@@ -61,7 +61,8 @@ def test_china_proposal(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("question", ["What did China propose to India, exactly?", "pls what did china propose to india lol",
-                                      "tbh what did China actually propose to India?"])
+                                      "tbh what did China actually propose to India?",
+                                      "Can you tell me what China proposed to India?"])
 def test_words_of_chat_do_not_turn_an_answer_into_a_refusal(engine: Engine, question: str) -> None:
     """The five articles never write "exactly", "pls" or "lol": such a word weighed as a term the corpus
     lacks and the question was refused. Dropped, it is answered as it is without them."""
@@ -69,6 +70,13 @@ def test_words_of_chat_do_not_turn_an_answer_into_a_refusal(engine: Engine, ques
     a = ask(engine, question)
     assert not a.abstained and a.citations[0].article_id == plain.citations[0].article_id
     assert not a.notes  # nothing was read as another word
+
+
+@pytest.mark.parametrize("question", ["tell me about BECA", "whats beca", "Do you know what BECA is?"])
+def test_how_a_question_is_put_does_not_refuse_it(engine: Engine, question: str) -> None:
+    """"tell", "whats" and "know" were weighed as terms the five articles never use, and refused."""
+    a = ask(engine, question)
+    assert not a.abstained and "Basic Exchange and Cooperation Agreement (BECA)" in a.sentences[0][0]
 
 
 def test_an_english_word_the_corpus_lacks_is_not_read_as_a_typo(engine: Engine) -> None:

@@ -126,6 +126,25 @@ def test_words_of_chat_are_neither_terms_nor_embedded(engine: Engine) -> None:
     assert embedded("What did China propose?") == "What did China propose?"
 
 
+
+@pytest.mark.parametrize(("asked", "searched"), [
+    ("Can you tell me what China proposed to India?", "what China proposed to India?"),
+    ("Could you please explain to me why China blocked it?", "why China blocked it?"),
+    ("I'd like to know more about BECA", "about BECA"),
+    ("tell me about BECA", "about BECA"),
+    ("whats beca", "beca"),
+    ("Do you know who Esper is?", "who Esper is?"),
+    ("Explain the note verbale", "the note verbale"),
+    ("im curious about the MoU", "about the MoU"),
+    # the verbs kept where they are what is asked
+    ("What did India tell China?", "What did India tell China?"),
+    ("How did Esper describe the talks?", "How did Esper describe the talks?"),
+    ("Which seafood dish can you find on the menu?", "Which seafood dish can you find on the menu?"),
+])
+def test_how_a_question_is_put_is_not_what_it_asks(asked: str, searched: str) -> None:
+    assert embedded(asked) == searched
+
+
 def test_question_with_no_indexed_word_abstains(engine: Engine) -> None:
     answer = engine.ask(Query("xyzzyplugh quuxwobble"))
     assert answer.abstained and answer.citations == () and answer.text is None

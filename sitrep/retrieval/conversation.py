@@ -59,8 +59,8 @@ _UPDATE = re.compile(r"^\s*(?:(?:and|so|ok|okay)[\s,]+)?(?:(?:is there|are there
 _UPDATE_WORDS = ("anything news new newer update updates latest development developments change changes changed happen "
                  "happened since story stories")
 # "What else?", "Tell me more", "Go on": nothing but a request for more of the last answer.
-_MORE = re.compile(r"^\s*(?:(?:and|so|ok|okay|please|pls)[\s,]+)?(?:what else|anything else|what more|tell me more|"
-                   r"say more|more|go on|keep going|continue|more details|details|elaborate|and then|anything more)"
+_MORE = re.compile(r"^\s*(?:(?:and|so|ok|okay|please|pls)[\s,]+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?)?(?:what else|"
+                   r"anything else|what more|tell (?:me|us) more|give (?:me|us) more|say more|more|go on|keep going|continue|more details|details|elaborate|and then|anything more)"
                    r"(?:[\s,]+(?:please|then|too|there|(?:on|about) (?:this|that|it|them)))*\s*[?.!…]*\s*$", re.I)
 _BARE_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:when|where|why|how|who|what|which|how many|how much|"
                             r"who else|what else|why not|since when|really|details|more)\s*\??\s*$", re.I)

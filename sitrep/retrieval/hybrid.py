@@ -22,7 +22,7 @@ from sitrep.retrieval import feedback, fusion, rerank
 from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
-from sitrep.retrieval.lexical import CHAT_FILLERS, TermWeights, drop_fillers
+from sitrep.retrieval.lexical import TermWeights, drop_fillers
 from sitrep.retrieval.spelling import Speller
 from sitrep.retrieval.types import MODES, AskedAs, Hit, Query
 
@@ -127,11 +127,10 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 def embedded(text: str) -> str:
-    """What of a cleaned question is embedded: without its words of chat ("pls", "lol", "exactly"),
-    which move its vector away from the passages that answer it."""
-    if not CHAT_FILLERS.search(text):
-        return text
-    return " ".join(drop_fillers(text).split()) or text
+    """What of a cleaned question is embedded: without its words of chat ("pls", "lol", "exactly") and the
+    phrases that put it ("can you tell me"), which move its vector away from the passages that answer it."""
+    dropped = drop_fillers(text)
+    return text if dropped == text else " ".join(dropped.split()) or text
 
 
 class HybridRetriever:

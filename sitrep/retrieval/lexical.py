@@ -12,17 +12,34 @@ from sitrep.index import lexicon
 from sitrep.index.backends.base import Backend
 from sitrep.retrieval.readings import Readings
 
-# Words of chat that ask nothing of the corpus ("What did China propose, exactly?", "… lol", "pls"). A word
-# of the question no passage holds weighs most of all in the answer's coverage, so on a corpus that never
-# writes "exactly" such a word made sitrep refuse what it answers without it; a question's are dropped
+# Words of chat that ask nothing of the corpus ("What did China propose, exactly?", "… lol", "pls"), and
+# question words typed without their apostrophe ("whats", which stems to a stopword the index never holds).
+# A word of the question no passage holds weighs most of all in the answer's coverage, so on a corpus that
+# never writes "exactly" such a word made sitrep refuse what it answers without it; a question's are dropped
 # before its terms are read (the index keeps its own: "please" in a passage is still searchable).
 CHAT_FILLERS = re.compile(r"\b(?:please|pls|plz|kindly|lol|lmao|haha|btw|tbh|imo|fyi|hey|hello|okay|exactly|precisely"
-                          r"|actually|basically|really|anyway|anyways|thanks|thx|um+|uh+|hmm+|wow)\b", re.IGNORECASE)
+                          r"|actually|basically|really|anyway|anyways|thanks|thx|um+|uh+|hmm+|wow"
+                          r"|whats|whos|wheres|whens|hows|whys)\b", re.IGNORECASE)
+# How a question is put, not what it asks: "Can you tell me what China proposed?", "I want to know …",
+# "Do you know …", "Explain the note verbale" — "tell", "know" and "explain" are words news rarely writes
+# as the question means them, and weighed as terms the corpus lacks they refused what the rest of the
+# question asks. Only as these phrases: "What did India tell China?" and "How did Esper describe the talks?"
+# keep their verbs; an imperative only at the question's start.
+REQUEST = re.compile(
+    r"\b(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:tell|show|give|explain|describe|summari[sz]e|let)"
+    r"(?:\s+(?:to\s+)?(?:me|us))?(?:\s+(?:more|know))?"
+    r"|(?:tell|show|give)\s+(?:me|us)(?:\s+more)?|let\s+(?:me|us)\s+know|explain\s+to\s+(?:me|us)"
+    r"|(?:i|we)(?:'d|\s+would)?\s+(?:like|love|want|wanna|need|wish)\s+to\s+(?:know|understand|learn|find\s+out|hear)"
+    r"(?:\s+more)?"
+    r"|(?:i'm|im|i\s+am|we're|we\s+are)\s+(?:curious|wondering)|i\s+wonder"
+    r"|(?:do|does)\s+(?:you|u|anyone|anybody)\s+know|any\s+idea)\b"
+    r"|^[\s,.:;!-]*(?:explain|describe|summari[sz]e|define)\b",
+    re.IGNORECASE)
 
 
 def drop_fillers(text: str) -> str:
-    """The question without its words of chat (CHAT_FILLERS)."""
-    return CHAT_FILLERS.sub(" ", text)
+    """The question without its words of chat (CHAT_FILLERS) and the phrases that put it (REQUEST)."""
+    return REQUEST.sub(" ", CHAT_FILLERS.sub(" ", text))
 
 
 class TermWeights:

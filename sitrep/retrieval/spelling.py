@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from sitrep.index import lexicon
-from sitrep.retrieval.lexical import CHAT_FILLERS
+from sitrep.retrieval.lexical import drop_fillers
 
 _WORD = re.compile(r"\b[A-Za-z]{5,20}\b")
 MAX_TRIED = 6  # unknown words read per question: a typo is a slip or two, and each word costs ~55 spellings a letter
@@ -97,7 +97,7 @@ class Speller:
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """(the text with its typos read as the corpus's words, the (typed, read) pairs); the text as it
         was when nothing is read otherwise, or min_df is 0."""
-        words = list(dict.fromkeys(_WORD.findall(CHAT_FILLERS.sub(" ", text)))) if self.min_df > 0 else []
+        words = list(dict.fromkeys(_WORD.findall(drop_fillers(text)))) if self.min_df > 0 else []
         terms = lexicon.word_terms(words, self.settings)
         known = self.df([t for t in terms if t])
         fixes: list[tuple[str, str]] = []
