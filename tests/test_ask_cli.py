@@ -257,6 +257,8 @@ def test_repl_takes_a_bare_help_as_its_help(seed_corpus: Path, tmp_path: Path) -
     assert ":mode bm25|dense|hybrid" in out.getvalue() and repl.last_answer is None  # nothing was searched
     assert repl.handle("What's new?") is True and "the latest news — 1 story" in out.getvalue()  # the front page
     assert repl.last_answer is None
+    assert repl.handle("What's the latest on China and Pakistan?") is True  # that topic's brief, as :brief gives it
+    assert "China and Pakistan — " in out.getvalue() and repl.last_answer is None
 
 
 def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Small talk in Discord, end to end (the real discord.py client against tests/fake_discord.py): "help"
-and "hi" get how to ask, not a search; "what's new?" the front page; "thanks" and 👍 in an answer's thread get nothing and do not
+and "hi" get how to ask, not a search; "what's new?" the front page, "what's the latest on X?" X's brief; "thanks" and 👍 in an answer's thread get nothing and do not
 become a turn of its conversation; /help answers only the asker. Slow: the real model answers.
 """
 
@@ -52,6 +52,16 @@ async def test_small_talk_is_not_searched(seed_index: Path, real_encoder: Any) -
         assert page.body["embeds"][0]["title"] == "Brief: the latest news"
         assert "1 story, 2020-12-09 to 2020-12-11" in page.body["embeds"][0]["description"]
         assert "sitrep:follow:" not in str(page.body.get("components"))
+
+        # "What's the latest on …?": that topic's brief, as /brief topic gives it, in reply (no thread: no answer to
+        # follow up); "What's the latest on it?" in a conversation stays its "any news?".
+        asked = await fake.message(f"<@{BOT_ID}> What's the latest on China and Pakistan?")
+        brief = await next_post(fake)
+        no_pings(brief.body)
+        assert brief.body["embeds"][0]["title"] == "Brief: China and Pakistan"
+        assert "China and Pakistan have signed an agreement" in str(brief.body["embeds"][0])
+        assert str(brief.body["message_reference"]["message_id"]) == asked
+        assert not [c for c in fake.calls if c.path.endswith(f"/messages/{asked}/threads")]
 
         # /help: only the asker sees it.
         await fake.slash("help")

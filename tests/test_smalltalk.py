@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitrep.answer.smalltalk import GREETING, HELP, NEWS, THANKS, kind
+from sitrep.answer.smalltalk import GREETING, HELP, NEWS, THANKS, kind, news_topic
 from sitrep.chat.render import EMBED_TOTAL_MAX
 from sitrep.chat.smalltalk import help_embed
 
@@ -28,6 +28,22 @@ from sitrep.chat.smalltalk import help_embed
 ])
 def test_kind(message: str, expected: str | None) -> None:
     assert kind(message) == expected
+
+
+@pytest.mark.parametrize(("message", "topic"), [
+    ("What's the latest on India and China?", "India and China"), ("whats new with the Twitter deal", "the Twitter deal"),
+    ("Any news about Ukraine?", "Ukraine"), ("is there any news on BECA", "BECA"), ("news about China", "China"),
+    ("Catch me up on Hurricane Ian", "Hurricane Ian"), ("sitrep on India China talks", "India China talks"),
+    ("What is new with Apple?", "Apple"), ("Anything new on Elon Musk and Twitter?", "Elon Musk and Twitter"),
+    ("What are the latest updates on Mauna Loa?", "Mauna Loa"), ("what is happening in Iran", "Iran"),
+    ("brief me on the border talks please", "the border talks"), ("timeline of the Ukraine war", "the Ukraine war"),
+    # no subject (the conversation's own "any news?", or the front page), an outlet, or a question
+    ("What's the latest on it?", None), ("Any updates on this?", None), ("What's new?", None), ("updates on?", None),
+    ("any news from Dawn?", None), ("What happened to Liz Truss?", None), ("What did China propose to India?", None),
+    ("Which news outlet broke the story?", None),
+])
+def test_news_on_a_topic_is_its_brief(message: str, topic: str | None) -> None:
+    assert news_topic(message) == topic
 
 
 def test_help_says_how_to_ask_what_is_held_and_the_channels_scope() -> None:

@@ -1,4 +1,4 @@
-"""Messages that are not questions: a call for help, a greeting, a thanks, the news with no subject.
+"""Messages that are not questions: a call for help, a greeting, a thanks, the news with or without a subject.
 
 Every message in the bot's thread is read as a follow-up, so without this "thanks!" was searched for in
 the news (and refused, with the nearest articles), a 👍 was told it had no words, "@sitrep help" was
@@ -50,6 +50,32 @@ _ACK_MARKERS = frozenset({
 })
 _FILLER = frozenset({"sitrep", "please", "pls", "plz"})
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+# The news on a subject: "What's the latest on Ukraine?", "Any news about the Twitter deal?", "Catch me up on
+# Hurricane Ian", "sitrep on India China talks" — a brief (answer/brief.py), the topic's dated stories each
+# quoted, not one answer. A pronoun for a subject ("What's the latest on it?") is the conversation's own "any
+# news?" (retrieval/conversation.py), and "news from Dawn" names an outlet, not a topic: neither is read here.
+_NEWS_ON = re.compile(
+    r"^(?:(?:so|ok|okay|hey|hi|please|pls|sitrep)[\s,]+)*(?:"
+    r"(?:what'?s|what\s+is|what\s+are)\s+(?:the\s+)?(?:latest|new|news|happening|going\s+on|the\s+story|(?:latest\s+)?updates?)"
+    r"|(?:(?:is|are)\s+there\s+)?(?:any(?:thing)?\s+)?(?:new\s+|latest\s+|recent\s+)?(?:news|updates?|developments?)"
+    r"|(?:(?:is|are)\s+there\s+)?anything\s+(?:new|recent)|(?:the\s+)?latest|(?:catch|fill)\s+(?:me|us)\s+(?:up|in)|(?:brief|update)\s+(?:me|us)"
+    r"|(?:a\s+)?(?:sitrep|situation\s+report|timeline|brief)"
+    r")\s+(?:on|about|with|in|regarding|for|of)\s+(?P<topic>[^?!]*?\w[^?!]*?)\s*[?.!…]*$", re.I)
+_NOT_A_TOPIC = re.compile(r"^(?:it|this|that|them|they|him|her|these|those|the\s+story|this\s+story|that\s+story|"
+                          r"here|there|today|this\s+week|the\s+news|everything|anything)$", re.I)
+
+
+def news_topic(message: str) -> str | None:
+    """The subject when the whole message asks for the news on one ("What's the latest on Ukraine?" ->
+    "Ukraine"), else None."""
+    text = " ".join(unicodedata.normalize("NFKC", message).replace("’", "'").split())
+    m = _NEWS_ON.match(text)
+    if m is None:
+        return None
+    topic = re.sub(r"(?:[\s,]+(?:please|pls|plz|thanks|thx))+$", "", m.group("topic"), flags=re.I).strip(" ,.;:")
+    return topic if topic and not _NOT_A_TOPIC.match(topic) and len(topic) <= 200 else None
 
 
 def kind(message: str) -> str | None:

@@ -1,5 +1,6 @@
 """What the bot says to small talk (answer/smalltalk.py tells it from questions): how to ask it, what it
-holds. A thanks is let be and "what's new?" gets the front page (chat/cogs/ask.py)."""
+holds. A thanks is let be, "what's new?" gets the front page and "what's the latest on Ukraine?" its brief
+(chat/cogs/ask.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 import discord
 
-from sitrep.answer.smalltalk import GREETING, HELP, NEWS, THANKS, kind
+from sitrep.answer.smalltalk import GREETING, HELP, NEWS, THANKS, kind, news_topic
 from sitrep.chat.render import clean, shorten
 
-__all__ = ["GREETING", "HELP", "NEWS", "THANKS", "help_embed", "kind"]
+__all__ = ["GREETING", "HELP", "NEWS", "THANKS", "help_embed", "kind", "news_topic"]
 
 
 def help_embed(status: dict[str, Any], outlets: int, scope: str | None, greeting: bool = False,

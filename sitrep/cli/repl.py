@@ -64,6 +64,8 @@ class Repl:
                 line = ":help"
             elif talk == smalltalk.NEWS and not self.conversation.turns:
                 line = ":brief"  # "what's new?" with nothing asked before: the front page; after, "any news?"
+            elif talk is None and not line.startswith(":") and (topic := smalltalk.news_topic(line)):
+                line = f":brief {topic}"  # "what's the latest on Ukraine?": the topic's brief
             if not line.startswith(":"):
                 self._ask(line)
                 return True

@@ -293,12 +293,15 @@ class AskCog(commands.Cog):
         if talk == smalltalk.NEWS and (asked.where in ("thread", "reply") or (
                 asked.where == "dm" and (await self._conversation(message.channel)).turns)):
             talk = None  # in a conversation "any news?" re-asks its question on what is new (retrieval/conversation.py)
+        topic = smalltalk.news_topic(question) if talk is None else None
         why = refusal(self.bot, message.author.id, question, asked.scope_id, asked.is_dm)
         try:
             if why:
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
             elif talk == smalltalk.NEWS:  # "what's new?" with nothing asked before: the front page
                 await self._front_page(message, asked.scope_id)
+            elif topic:  # "what's the latest on Ukraine?": the topic's brief, as /brief gives it
+                await self._front_page(message, asked.scope_id, topic)
             elif talk is not None:  # "help", "hi": how to ask, not a search
                 await message.reply(embed=self._help(asked.scope_id, talk == smalltalk.GREETING),
                                     allowed_mentions=NO_PINGS, mention_author=False)
@@ -308,13 +311,13 @@ class AskCog(commands.Cog):
             await reply_failure(message, exc)
         note_reply(self.bot, message)  # answered in place: a deletion after a restart still finds it
 
-    async def _front_page(self, message: discord.Message, scope_id: int | None) -> None:
+    async def _front_page(self, message: discord.Message, scope_id: int | None, topic: str = "") -> None:
         """The latest days' stories, most outlets first, as `/brief` with no topic gives them (the channel's scope
-        applies), in reply."""
+        applies), in reply; with a topic, its brief as `/brief topic` gives it (📌 for whoever may follow)."""
         from datetime import UTC, datetime
 
         from sitrep.chat.buttons import brief_view
-        from sitrep.chat.render import brief_embed
+        from sitrep.chat.render import brief_embed, clean
         from sitrep.retrieval.dates import brief_window
 
         service = self.bot.service
@@ -322,10 +325,16 @@ class AskCog(commands.Cog):
         start, end = brief_window(scope.since if scope else None, None, datetime.now(UTC).date())
         source = scope.source if scope else None
         async with message.channel.typing():
-            b = await service.brief("", start, end, source, max_entries=50)
-        service.briefs.put((b.topic, start, end, source), b)
+            b = await service.brief(topic, start, end, source, max_entries=50)
+        key = " ".join(unescape(clean(b.topic)).split()) if topic else b.topic  # as its title reads back for "More"
+        service.briefs.put((key, start, end, source), b)
         page = brief_embed(b)
-        await message.reply(embed=page.embed, view=brief_view(b, page.shown, start, end, source, False),
+        reports: Any = self.bot.get_cog("ReportsCog")
+        author = message.author
+        follow = bool(topic) and service.follower is not None and message.guild is not None and reports is not None and (
+            reports.may_follow(author.id, [r.id for r in getattr(author, "roles", [])],
+                               bool(getattr(getattr(author, "guild_permissions", None), "manage_guild", False))))
+        await message.reply(embed=page.embed, view=brief_view(b, page.shown, start, end, source, follow),
                             allowed_mentions=NO_PINGS, mention_author=False)
 
     async def _follow(self, message: discord.Message, question: str, where: str, scope_id: int,

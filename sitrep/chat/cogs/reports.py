@@ -64,11 +64,12 @@ class ReportsCog(commands.Cog):
 
     # -- follows ------------------------------------------------------------------------------------
     def _may_follow(self, interaction: discord.Interaction) -> bool:
-        if self.follow_who == "everyone":
-            return True
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        manage = bool(interaction.permissions and interaction.permissions.manage_guild)
-        return self.bot.service.admins.allows(interaction.user.id, roles, manage)
+        return self.may_follow(interaction.user.id, roles, bool(interaction.permissions and interaction.permissions.manage_guild))
+
+    def may_follow(self, user_id: int, roles: list[int], manage: bool) -> bool:
+        """SITREP_FOLLOW_WHO: everyone, or the admins (configured ids and roles, else Manage Server)."""
+        return self.follow_who == "everyone" or self.bot.service.admins.allows(user_id, roles, manage)
 
     def _store(self) -> Any:
         follower = self.bot.service.follower
