@@ -193,3 +193,45 @@ def test_title_from_url(url: str | None, title: str | None) -> None:
     from sitrep.corpus.metadata import title_from_url
 
     assert title_from_url(url) == title
+
+
+@pytest.mark.parametrize(("title", "source", "url", "shown"), [
+    ("Twitter confirms completion of Elon Musk's deal | CNN Business", "cnn.com", "https://www.cnn.com/x",
+     "Twitter confirms completion of Elon Musk's deal"),
+    ("Is climate change reversible? | The Week UK", "theweek.co.uk", "https://www.theweek.co.uk/x", "Is climate change reversible?"),
+    ("Will protests help its cause? | The ...", "theweek.co.uk", None, "Will protests help its cause?"),  # the name cut short
+    ("States racing to regulate e-cigarettes - USA TODAY", None, "https://eu.usatoday.com/story/x", "States racing to regulate e-cigarettes"),
+    ("Misinformation is trending | CNN Politics", "CNN", None, "Misinformation is trending"),
+    # a tail that is not the outlet's stays: another outlet's name, a headline's own dash
+    ("Best stocks to buy - 24/7 Wall St.", "usatoday.com", "https://eu.usatoday.com/x", "Best stocks to buy - 24/7 Wall St."),
+    ("Ford's EV bet - and CEO Farley has to fix it", "cnn.com", None, "Ford's EV bet - and CEO Farley has to fix it"),
+    ("Hurricane Ian - live updates", "cnn.com", None, "Hurricane Ian - live updates"),
+    ("CNN", "cnn.com", None, "CNN"), (None, "cnn.com", None, None), ("Plain title", None, None, "Plain title"),
+])
+def test_a_source_list_shows_the_title_without_the_outlets_name(title: str | None, source: str | None, url: str | None,
+                                                               shown: str | None) -> None:
+    from sitrep.corpus.metadata import shown_title
+
+    assert shown_title(title, source, url) == shown
+
+
+def test_answers_and_briefs_cite_the_title_without_the_outlets_name(seed_corpus: Path, tmp_path: Path) -> None:
+    import json
+
+    from sitrep.answer.engine import Engine
+    from sitrep.index.build import update
+    from sitrep.retrieval.types import Query
+    from tests.conftest import FakeEncoder
+
+    (seed_corpus / "wire.jsonl").write_text(json.dumps(
+        {"id": "w1", "title": "Volcano erupts on Hawaii's Big Island | CNN", "source": "cnn.com", "published_at": "2022-11-28",
+         "url": "https://www.cnn.com/2022/11/28/us/mauna-loa/index.html",
+         "body": "Mauna Loa, the world's largest active volcano, erupted on Sunday night for the first time since 1984."}) + "\n")
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    engine = Engine.open(tmp_path / "idx", enc)
+    answer = engine.ask(Query("Mauna Loa volcano erupted", mode="bm25"))
+    assert [c.title for c in answer.citations if c.article_id == "w1"] == ["Volcano erupts on Hawaii's Big Island"]
+    brief = engine.brief("Mauna Loa volcano")
+    assert [s.sources[0].title for s in brief.stories] == ["Volcano erupts on Hawaii's Big Island"]
+    assert engine.meta(["w1"])["w1"].title == "Volcano erupts on Hawaii's Big Island | CNN"  # the index keeps it as given

@@ -286,7 +286,7 @@ class Answerer:
             n = len(citations) + 1
             citations.append(
                 Citation(
-                    n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.title, source=m.source,
+                    n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.shown_title, source=m.source,
                     date=m.date, seen=m.seen, location=m.location, url=m.url, passage=text, quote=quote, quote_start=start,
                     highlights=self.highlights(text, weights),
                     answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),

@@ -346,4 +346,4 @@ def _ordinal(iso: str | None) -> int | None:
 
 
 def _source(m: ArticleMeta) -> Source:
-    return Source(m.id, m.title, m.source, m.date, m.seen, m.url, m.location)
+    return Source(m.id, m.shown_title, m.source, m.date, m.seen, m.url, m.location)

@@ -90,7 +90,7 @@ def stale_note(w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:
         return None
     m = next(m for m in cited if m.date == newest)
     return f"nothing from {w.reason} answers this: the newest article that would be quoted is from {newest} " \
-           f"({m.title or m.location})"
+           f"({m.shown_title or m.location})"
 
 
 def word_spans(text: str, word: str) -> list[tuple[int, int]]:

@@ -168,8 +168,8 @@ def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Em
     embed.set_footer(text=footer(answer, "sitrep · nothing in the corpus answers this"))
     for aid in list(dict.fromkeys(h.article_id for h in answer.hits))[:nearest]:
         m = meta[aid]
-        embed.add_field(name=shorten(f"Nearest: {clean(m.title or '(untitled)')}", FIELD_NAME_MAX),
-                        value=shorten(source_line(m.title, m.source, m.date, m.address), FIELD_VALUE_MAX), inline=False)
+        embed.add_field(name=shorten(f"Nearest: {clean(m.shown_title or '(untitled)')}", FIELD_NAME_MAX),
+                        value=shorten(source_line(m.shown_title, m.source, m.date, m.address), FIELD_VALUE_MAX), inline=False)
     return embed
 
 
@@ -239,7 +239,7 @@ def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
     for aid in dict.fromkeys(h.article_id for h in answer.hits):
         if aid not in cited:
             m = meta[aid]
-            lines.append(f"• {clean(m.title or '(untitled)')} — {source_line(m.title, m.source, m.date, m.address)}")
+            lines.append(f"• {clean(m.shown_title or '(untitled)')} — {source_line(m.shown_title, m.source, m.date, m.address)}")
     if not lines:
         return "No further sources."
     out = ""

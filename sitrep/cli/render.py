@@ -111,7 +111,7 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
             lines.append("Nearest articles:")
             for aid in nearest:
                 m = meta[aid]
-                lines.append(f"  - {describe(m.title, m.source, m.date)} ({m.address})")
+                lines.append(f"  - {describe(m.shown_title, m.source, m.date)} ({m.address})")
         return "\n".join(lines)
     by_n = {c.n: c for c in answer.citations}
     body = " ".join(f"{marked(s, by_n.get(n), color)} [{n}]" for s, n in answer.sentences)

@@ -124,7 +124,7 @@ class Repl:
                              + "".join(f"; '{new}' in place of '{old}'" for old, new in asked.swapped)
                              + (f"; favouring {', '.join(asked.prior_articles)}" if asked.prior_articles else ""))
                 meta = self.engine.meta(h.article_id for h in self.last.hits)
-                self.say(render.explain(self.last, {a: m.title for a, m in meta.items()}))
+                self.say(render.explain(self.last, {a: m.shown_title for a, m in meta.items()}))
         else:
             self.say(f"error: unknown command :{cmd}; :help lists them")
         return True

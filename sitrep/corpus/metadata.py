@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
 _MONTHS = {
     m: i + 1
@@ -157,3 +158,29 @@ def guess_title(first_line: str, first_sentence: str) -> tuple[str, bool]:
 def web_address(url: str | None) -> str | None:
     """The URL when it is one a reader can open (http or https), else None."""
     return url if url and url.startswith(("http://", "https://")) else None
+
+
+_TAIL = re.compile(r"\s+[|\-–—]\s+([^|\-–—]{2,40})$")
+_NOT_NAMES = frozenset({"www", "com", "org", "net", "gov", "edu", "edition", "amp"})
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def shown_title(title: str | None, source: str | None, url: str | None) -> str | None:
+    """The title as a source list shows it: without the outlet's name a page puts after it ("Twitter confirms
+    … | CNN Business", "… - The Week UK", "… | CNN ..."), which the line names beside it anyway. Only a tail
+    that is the outlet's (its name or its site's, or the start of either, three letters at least) goes; the
+    index keeps the title as the page gave it."""
+    if not title:
+        return title
+    m = _TAIL.search(title)
+    if m is None:
+        return title
+    tail = _letters(m.group(1).replace("...", "").replace("…", ""))
+    labels = (urlsplit(url).hostname or "").split(".") if url else []
+    names = [n for n in (_letters(source or ""), *(_letters(x) for x in labels if x not in _NOT_NAMES)) if len(n) >= 3]
+    if len(tail) >= 3 and any(n.startswith(tail) or tail.startswith(n) for n in names):
+        return title[: m.start()].rstrip() or title
+    return title

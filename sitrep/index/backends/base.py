@@ -30,7 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from sitrep.corpus.articles import Article
-from sitrep.corpus.metadata import web_address
+from sitrep.corpus.metadata import shown_title, web_address
 from sitrep.index.chunking import Passage
 from sitrep.index.manifest import Manifest
 from sitrep.index.readings import StoredReadings
@@ -121,6 +121,11 @@ class ArticleMeta:
         """Whether `source` names this article's outlet or site, as a search's source filter reads it: a
         substring of its outlet and location, case aside (its web address too)."""
         return source.lower().strip() in f"{self.source or ''} {self.location} {self.url or ''}".lower()
+
+    @property
+    def shown_title(self) -> str | None:
+        """The title without the outlet's name after it ("… | CNN Business"): what a source list shows."""
+        return shown_title(self.title, self.source, self.url)
 
     @property
     def address(self) -> str:
