@@ -268,3 +268,17 @@ def test_a_wide_front_page_reads_the_newest_stretches_only() -> None:
         assert all(b < a for (a, _), (_, b) in zip(stretches, stretches[1:]))  # newest first, no overlap
         if want == 300 and since.year == 2016:
             assert len(stretches) <= 4 and stretches[-1][0] > "2024"  # ten years, but only the newest months read
+
+
+def test_also_in_names_each_other_outlet_once_with_its_days() -> None:
+    from sitrep.answer.brief import Source, Story
+    from sitrep.cli.render import story_text
+
+    def src(i: str, outlet: str | None, day: str | None) -> Source:
+        return Source(i, f"t{i}", outlet, day, None, None, f"{i}.txt")
+
+    story = Story("a", "2022-10-17", (src("a", "cnn.com", "2022-10-18"), src("b", "cnn.com", "2022-10-17"),
+                                      src("c", "usatoday.com", "2022-10-19"), src("d", "cnn.com", "2022-10-18"),
+                                      src("e", None, None)), (), 0.9)
+    assert story.also_in() == [("cnn.com", ("2022-10-17", "2022-10-18")), ("usatoday.com", ("2022-10-19",)), ("e.txt", ())]
+    assert story_text(story)[-1] == "    also in: cnn.com (2022-10-17, 2022-10-18), usatoday.com (2022-10-19), e.txt"

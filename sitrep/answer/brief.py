@@ -121,6 +121,14 @@ class Story:
     def article_ids(self) -> tuple[str, ...]:
         return tuple(s.article_id for s in self.sources)
 
+    def also_in(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The other reports, one entry an outlet in order of its first: (outlet, the days shown of its reports).
+        An outlet's updated page or second address is a day more under its name, not its name again."""
+        out: dict[str, list[str]] = {}
+        for x in self.sources[1:]:
+            out.setdefault(x.source or x.location, []).extend([x.shown_date] if x.shown_date else [])
+        return [(name, tuple(dict.fromkeys(days))) for name, days in out.items()]
+
 
 @dataclass(frozen=True)
 class Brief:

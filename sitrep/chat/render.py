@@ -259,7 +259,7 @@ def _story_value(s: Story, limit: int = FIELD_VALUE_MAX) -> str:
     """The story's quote(s), its lead source with link, and the other outlets: within one field."""
     lead = s.sources[0]
     tail = "— " + source_line(None, lead.source, lead.shown_date, web_address(lead.url) or lead.location)
-    others = [clean(x.source or x.location) + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
+    others = [clean(name) + (f" ({', '.join(days)})" if days else "") for name, days in s.also_in()]
     also = shorten("also in: " + ", ".join(others), 300) if others else ""
     room = limit - len(tail) - (len(also) + 1 if also else 0) - 1
     quotes = shorten(" ".join(f"> {clean(q.text)}" for q in s.quotes[:1]) + "".join(f" {clean(q.text)}" for q in s.quotes[1:]), max(room, 0)) \

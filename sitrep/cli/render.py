@@ -167,7 +167,7 @@ def story_text(s: Story, color: bool = False) -> list[str]:
         lines.extend(textwrap.wrap(q.text, 94, initial_indent="    │ ", subsequent_indent="    │ "))
     said = ", ".join(x for x in (lead.source, lead.shown_date) if x)
     lines.append(f"    — {said + '  ' if said else ''}{web_address(lead.url) or lead.location}")
-    others = [f"{x.source or x.location}" + (f" ({x.shown_date})" if x.shown_date else "") for x in s.sources[1:]]
+    others = [name + (f" ({', '.join(days)})" if days else "") for name, days in s.also_in()]
     if others:
         lines.append(f"    also in: {', '.join(others)}")
     return lines
