@@ -259,6 +259,9 @@ def test_repl_takes_a_bare_help_as_its_help(seed_corpus: Path, tmp_path: Path) -
     assert repl.last_answer is None
     assert repl.handle("What's the latest on China and Pakistan?") is True  # that topic's brief, as :brief gives it
     assert "China and Pakistan — " in out.getvalue() and repl.last_answer is None
+    mark = len(out.getvalue())
+    assert repl.handle("any news on Pakistan since yesterday?") is True  # a span in words is no :brief option
+    assert out.getvalue()[mark:].startswith("Pakistan — ") and "error:" not in out.getvalue()
 
 
 def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:

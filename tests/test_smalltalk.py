@@ -37,6 +37,10 @@ def test_kind(message: str, expected: str | None) -> None:
     ("What is new with Apple?", "Apple"), ("Anything new on Elon Musk and Twitter?", "Elon Musk and Twitter"),
     ("What are the latest updates on Mauna Loa?", "Mauna Loa"), ("what is happening in Iran", "Iran"),
     ("brief me on the border talks please", "the border talks"), ("timeline of the Ukraine war", "the Ukraine war"),
+    # when, after the subject, is not the subject (the brief is newest first)
+    ("any news on China since yesterday?", "China"), ("What is the latest on Ukraine this week?", "Ukraine"),
+    ("updates on the border talks in the last 30 days", "the border talks"), ("news on Iran lately", "Iran"),
+    ("news about the now famous bridge", "the now famous bridge"),
     # no subject (the conversation's own "any news?", or the front page), an outlet, or a question
     ("What's the latest on it?", None), ("Any updates on this?", None), ("What's new?", None), ("updates on?", None),
     ("any news from Dawn?", None), ("What happened to Liz Truss?", None), ("What did China propose to India?", None),

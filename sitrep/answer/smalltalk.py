@@ -63,6 +63,9 @@ _NEWS_ON = re.compile(
     r"|(?:(?:is|are)\s+there\s+)?anything\s+(?:new|recent)|(?:the\s+)?latest|(?:catch|fill)\s+(?:me|us)\s+(?:up|in)|(?:brief|update)\s+(?:me|us)"
     r"|(?:a\s+)?(?:sitrep|situation\s+report|timeline|brief)"
     r")\s+(?:on|about|with|in|regarding|for|of)\s+(?P<topic>[^?!]*?\w[^?!]*?)\s*[?.!…]*$", re.I)
+# When, after the subject: the brief lists the newest first whatever the span, so it is left out of the topic.
+_WHEN = re.compile(r"\s+(?:since\s+\S.*|(?:in|over|during)\s+the\s+(?:last|past)\s+\S.*|(?:so\s+far\s+)?(?:today|yesterday|"
+                   r"tonight|this\s+(?:week|weekend|month|year|morning)|lately|recently|these\s+days|right\s+now|now))$", re.I)
 _NOT_A_TOPIC = re.compile(r"^(?:it|this|that|them|they|him|her|these|those|the\s+story|this\s+story|that\s+story|"
                           r"here|there|today|this\s+week|the\s+news|everything|anything)$", re.I)
 
@@ -75,6 +78,7 @@ def news_topic(message: str) -> str | None:
     if m is None:
         return None
     topic = re.sub(r"(?:[\s,]+(?:please|pls|plz|thanks|thx))+$", "", m.group("topic"), flags=re.I).strip(" ,.;:")
+    topic = _WHEN.sub("", topic).strip(" ,.;:")
     return topic if topic and not _NOT_A_TOPIC.match(topic) and len(topic) <= 200 else None
 
 

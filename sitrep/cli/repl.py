@@ -65,7 +65,8 @@ class Repl:
             elif talk == smalltalk.NEWS and not self.conversation.turns:
                 line = ":brief"  # "what's new?" with nothing asked before: the front page; after, "any news?"
             elif talk is None and not line.startswith(":") and (topic := smalltalk.news_topic(line)):
-                line = f":brief {topic}"  # "what's the latest on Ukraine?": the topic's brief
+                self._brief(topic, "")  # "what's the latest on Ukraine?": the topic's brief
+                return True
             if not line.startswith(":"):
                 self._ask(line)
                 return True
@@ -74,6 +75,11 @@ class Repl:
         except SitrepError as exc:  # a bad option or question, the index's server gone ...
             self.say(f"error: {exc}")
             return True
+
+    def _brief(self, topic: str, since: str) -> None:
+        q = self.query
+        start, end = brief_window(since or None, q.as_of.isoformat() if q.as_of else None, date.today())
+        self.say(render.brief_text(self.engine.brief(topic, start, end, q.source), self.color))
 
     def _command(self, cmd: str, arg: str) -> bool:
         q = self.query
@@ -107,8 +113,7 @@ class Repl:
             self.say(f"source: {self.query.source or 'all'}")
         elif cmd == "brief":
             topic, _, since = f" {arg}".partition(" since ")  # ":brief since 2w": the latest news, two weeks
-            start, end = brief_window(since.strip() or None, q.as_of.isoformat() if q.as_of else None, date.today())
-            self.say(render.brief_text(self.engine.brief(topic.strip(), start, end, q.source), self.color))
+            self._brief(topic.strip(), since.strip())
         elif cmd == "new":
             self.conversation.clear()
             self.last = self.last_answer = None
