@@ -58,3 +58,9 @@ def test_help_says_how_to_ask_what_is_held_and_the_channels_scope() -> None:
     assert len(e) < EMBED_TOTAL_MAX
     hello = help_embed({"articles": 0, "newest_article_date": None}, 0, None, greeting=True)
     assert hello.title == "Hello — I'm sitrep" and [f.value for f in hello.fields] == ["0 articles from 0 outlets"]
+
+
+def test_a_long_message_is_no_request_for_the_news() -> None:
+    """A line asks for the news; a long message is a question (and no pattern reads 4,000 characters)."""
+    assert news_topic("news on " + "a " * 2000 + "?!x") is None
+    assert news_topic("news on " + "Ukraine " * 30) == " ".join(["Ukraine"] * 30)
