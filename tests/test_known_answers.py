@@ -86,6 +86,36 @@ def test_an_english_word_the_corpus_lacks_is_not_read_as_a_typo(engine: Engine) 
     assert a.question == "What did China offer India?"
 
 
+def test_two_questions_in_one_message_are_both_answered(engine: Engine) -> None:
+    """Asked whole, the reader quoted the proposal only; asked as two, India's response too, one source list."""
+    a = ask(engine, "What did China propose and how did India respond?")
+    quotes = [s for s, _ in a.sentences]
+    assert not a.abstained and quotes[0].startswith(PROPOSALS)
+    assert "The Indian side is yet to respond to the Chinese request." in quotes
+    assert a.notes == ('asked as two questions: "What did China propose?" and "How did India respond?"',)
+    assert sorted(c.n for c in a.citations) == list(range(1, len(a.citations) + 1))
+    assert {n for _, n in a.sentences} == {c.n for c in a.citations}
+
+
+def test_a_half_the_corpus_does_not_answer_is_said_and_a_pronoun_of_a_refused_half_is_not_answered(engine: Engine) -> None:
+    a = ask(engine, "What is BECA and what is the capital of Peru?")
+    assert not a.abstained and "(BECA)" in a.sentences[0][0]
+    assert 'nothing in the corpus answers "What is the capital of Peru?"' in a.notes
+    b = ask(engine, "Who was Zorblax Quintavius and what is he known for?")  # "he" is Zorblax: nothing on either
+    assert b.abstained
+
+
+def test_two_questions_in_a_conversation_are_two_turns(engine: Engine) -> None:
+    from sitrep.retrieval.conversation import Conversation
+
+    talk = Conversation()
+    engine.ask(Query("What did China propose and how did India respond?"), talk)
+    assert len(talk.turns) == 2 and talk.turns[0].question == "What did China propose?"
+    assert talk.turns[1].question.endswith("How did India respond?")  # alone, or with the first half before it
+    refused = engine.ask(Query("Who was Zorblax Quintavius and what is he known for?"), talk)
+    assert refused.abstained and len(talk.turns) == 3  # asked whole, as one turn: the halves' turns taken back
+
+
 def test_china_pakistan_mou_date(engine: Engine) -> None:
     a = ask(engine, "When did China and Pakistan sign the defence MoU?")
     assert not a.abstained

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sitrep.answer import frontpage
+from sitrep.answer import compound, frontpage
 from sitrep.answer.answerer import Answerer, AnswerParams
 from sitrep.answer.brief import Brief, Briefer, BriefParams
 from sitrep.index.backends import BackendConfig
@@ -60,7 +60,9 @@ class Engine:
         back to them (or finds too little alone), and the turn is added to the conversation."""
         if conversation is None:
             nothing_to_continue(query.text)
-            return self.ask_batch([query])[0]
+            if query.asked is not None or compound.parts(query.text) is None:
+                return self.ask_batch([query])[0]
+            conversation = Conversation()  # two questions in one: the second a follow-up of the first
         return self.converse(query, conversation)[1]
 
     def spelled(self, query: Query) -> tuple[Query, str | None]:
@@ -69,7 +71,29 @@ class Engine:
         return (replace(query, text=text), spelling.note(fixes)) if fixes else (query, None)
 
     def converse(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
-        """ask() in a conversation, with the search result behind the answer (for :explain)."""
+        """ask() in a conversation, with the search result behind the answer (for :explain; of two questions
+        in one, the second's)."""
+        halves = compound.parts(query.text) if query.asked is None else None
+        if halves is not None:
+            kept = list(conversation.turns)
+            _, first = self._converse_one(replace(query, text=halves[0]), conversation)
+            result, second = self._converse_one(replace(query, text=halves[1]), conversation)
+            if first.abstained and second.asked_as is not None and second.asked_as.followup:
+                second = replace(second, abstained=True)  # "… and what is he known for?": he, of a question refused
+            elif second.abstained and not first.abstained:  # "How did India respond?" (to what?): with the first half
+                joint = self._converse_one(replace(query, text=" ".join(halves)), Conversation())
+                if not joint[1].abstained:
+                    result, second = joint
+                    conversation.turns.pop()
+                    conversation.add(Turn.of(second))
+            both = compound.merged(query.text, halves, first, second)
+            if both is not None:
+                return result, both
+            conversation.turns.clear()  # neither half answered: the message whole, as if never split
+            conversation.turns.extend(kept)
+        return self._converse_one(query, conversation)
+
+    def _converse_one(self, query: Query, conversation: Conversation) -> tuple[SearchResult, Answer]:
         query, read = self.spelled(query)
         result, answer = self._converse(query, conversation)
         return result, (replace(answer, notes=(read, *answer.notes)) if read else answer)
