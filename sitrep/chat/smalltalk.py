@@ -24,7 +24,7 @@ def help_embed(status: dict[str, Any], outlets: int, scope: str | None, greeting
         "",
         f"**Ask**: `/ask`, `@{name.replace('`', '')} <question>`, or a DM. In the answer's thread, follow up without a mention "
         "(*And how did India respond?*, *What else?*, *Any news?*). Edit your question and the answer follows it.",
-        "**What has happened**: `/brief topic` — its dated stories, each quoted.",
+        "**What has happened**: `/brief topic`, or *What's the latest on …?* — its dated stories, each quoted.",
         "**Be told**: `/follow topic` posts each new story on it here; 🔔 under a refusal brings the answer once "
         "a story has it.",
         "**Admins**: `/add` a page, `/feeds`, `/remove`, `/reindex`, `/waiting`. `/status` for everyone.",

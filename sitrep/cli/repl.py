@@ -20,7 +20,8 @@ from sitrep.retrieval.types import MODES, Answer, Query
 
 HELP = """Type a question and press Enter; a follow-up ("And how did India respond?", "What about Pakistan?",
 "What else?" for sentences not quoted yet, "Any news?" for what was published since the last answer) carries on
-from the questions before it. Commands:
+from the questions before it; two at once ("What did China propose and how did India respond?") are answered
+as one. "What's the latest on TOPIC?" is :brief TOPIC. Commands:
   :mode bm25|dense|hybrid   search mode (now: {mode})
   :k N                      hits to fetch, 1-100 (now: {k})
   :as-of YYYY-MM-DD|today   the date questions are asked on (now: {as_of})
