@@ -343,3 +343,20 @@ async def test_a_long_what_else_chain_says_nothing_twice_after_a_restart(seed_in
             await fake.message("go on", mentions_bot=False, channel=thread)
             last = (await next_post(fake)).body["embeds"][0]["description"]
             assert last.startswith("Nothing more on this than what was already quoted."), last
+
+
+async def test_two_questions_in_one_message_are_answered_as_one(seed_index: Path, real_encoder: Any) -> None:
+    """One answer with both halves quoted and one source list; the note says how it was asked; nothing pings."""
+    async with bot_running(seed_index, real_encoder) as (fake, bot, _):
+        thread = await fake.message(f"<@{BOT_ID}> What did China propose and how did India respond?")
+        post = await next_post(fake)
+        no_pings(post.body)
+        embed = post.body["embeds"][0]
+        assert embed["title"] == "What did China propose and how did India respond?"
+        assert "The Indian side is yet to respond to the Chinese request." in embed["description"]
+        assert 'asked as two questions: "What did China propose?" and "How did India respond?"' in embed["description"]
+        assert "**[2]**" in embed["description"] and not footer(post).startswith("understood as")
+        await thread_known(bot, thread)
+        await fake.message("When was it signed?", mentions_bot=False, channel=thread)  # the thread carries on
+        after = await next_post(fake)
+        assert footer(after).startswith("understood as: ")
