@@ -49,6 +49,31 @@ def test_a_brief_lists_the_stories_about_its_topic(real_seed_target: BackendConf
         engine.backend.close()
 
 
+def test_a_word_left_out_of_a_topic_drops_the_stories_whose_title_or_lede_holds_it(real_seed_target: BackendConfig,
+                                                                                    real_encoder: Any) -> None:
+    """"India China -Pakistan": what a feed bot's blocked words do, on a story's headline and lede."""
+    from sitrep.retrieval.errors import BadQuestion
+
+    engine = engine_of(real_seed_target, real_encoder)
+    try:
+        everything = engine.brief("India China")
+        left = engine.brief("India China -Pakistan")
+        keys = [s.key for s in (*everything.stories, *everything.undated)]
+        kept = [s.key for s in (*left.stories, *left.undated)]
+        assert PAKISTAN in keys and PAKISTAN not in kept and kept and set(kept) < set(keys)
+        assert left.topic == "India China -Pakistan"  # named as given
+        for key in kept:  # none kept holds the word in its title or first passage
+            meta = engine.meta([key])[key]
+            lede = engine.backend.passages(engine.backend.lede_ids([key]), text=True).text[0]
+            assert "pakistan" not in f"{meta.title} {lede}".lower()
+        assert engine.briefer.topic("Covid-19 in India -Pakistan's").excluded == ("pakistan",)  # a hyphen inside a word is none
+        assert engine.briefer.topic("India China -Pakistan").searched == "India China"
+        with pytest.raises(BadQuestion, match="only words to leave out"):
+            engine.brief("-Pakistan -China")
+    finally:
+        engine.backend.close()
+
+
 def test_a_one_word_topic_finds_the_story_that_keeps_coming_back_to_it(real_seed_target: BackendConfig,
                                                                       real_encoder: Any) -> None:
     """"Russia": the story of Singh's meeting with China's defence minister in Moscow spends half its passages on
@@ -176,6 +201,7 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     follow = store.add(42, "China Pakistan defence cooperation")
     dawn_only = store.add(43, "China Pakistan defence cooperation", source="dawn")  # one outlet's stories
     all_dawn = store.add(44, "", source="Dawn")  # every story from one outlet, whatever it is about
+    no_bajwa = store.add(45, "China Pakistan defence cooperation -Bajwa")  # a word to leave out
     report, seq = follower.check(engine)
     assert all(d.empty for d in report.deliveries)  # what was indexed before the follow is not news
     engine.backend.close()
@@ -186,6 +212,7 @@ def test_a_follow_is_told_once_and_a_second_outlet_updates_the_post(kind: str, t
     report, seq = follower.check(engine)
     d, dawn, everything = (next(x for x in report.deliveries if x.follow.id == f.id) for f in (follow, dawn_only, all_dawn))
     assert dawn.empty and everything.empty  # not from Dawn
+    assert next(x for x in report.deliveries if x.follow.id == no_bajwa.id).empty  # its lede names Bajwa
     assert [s.key for s in d.new] == [PAKISTAN] and not d.updates and not d.digest
     verbatim(engine, d.new[0])
     store.record(d, seq, {PAKISTAN: 1001})

@@ -21,6 +21,7 @@ Over 300 lines on purpose: the relevance cut, the story grouping and the quotes 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -59,11 +60,20 @@ class BriefParams:
     threshold: float = 0.5
 
 
+_EXCLUDED = re.compile(r"(?<!\S)-([^\W\d_][\w'’]*)")  # "Ukraine -grain": a word to leave out ("Covid-19" is none)
+
+
 @dataclass(frozen=True)
 class Topic:
-    text: str  # cleaned
+    text: str  # cleaned, as given (its name: "Ukraine -grain")
     vector: np.ndarray
     weights: dict[str, float]  # index term -> idf + 1
+    excluded: tuple[str, ...] = ()  # index terms of its "-word"s: a story whose title or lede holds one is not on it
+
+    @property
+    def searched(self) -> str:
+        """The text searched and read: without its "-word"s."""
+        return " ".join(_EXCLUDED.sub(" ", self.text).split()) if self.excluded else self.text
 
     @property
     def total(self) -> float:
@@ -162,22 +172,28 @@ class Briefer:
         except BadQuestion as exc:
             raise BadQuestion(str(exc).replace("the question", "the topic").replace("ask with words", "give a few words")
                               .replace('ask something, e.g. "What did China propose to India?"', 'e.g. "India China border talks"')) from None
-        terms = self.retriever.terms
-        weights = {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(cleaned))}
-        return Topic(cleaned, self.retriever.encoder.encode([embedded(cleaned)])[0], weights)
+        return self.topics([cleaned], exclusions=True)[0]
 
-    def topics(self, texts: Sequence[str], known: dict[str, np.ndarray] | None = None) -> list[Topic]:
+    def topics(self, texts: Sequence[str], known: dict[str, np.ndarray] | None = None,
+               exclusions: bool = True) -> list[Topic]:
         """Many topics in one encoder call (a refresh matches every follow); `known` holds vectors already
-        computed by this encoder (by cleaned text), and is filled with the new ones."""
+        computed by this encoder (by cleaned text), and is filled with the new ones. A topic's "-word"s
+        ("Ukraine -grain") exclude the stories whose title or lede holds them (`exclusions`: a person's topic,
+        not a headline read as one)."""
         cleaned = [clean_question(t, self.retriever.params.max_question_chars)[0] for t in texts]
+        terms = self.retriever.terms
+        excluded = [tuple(dict.fromkeys(terms.all_terms(" ".join(_EXCLUDED.findall(c))))) if exclusions else ()
+                    for c in cleaned]
+        made = [Topic(c, np.zeros(0, np.float32), {}, x) for c, x in zip(cleaned, excluded)]
+        searched = [t.searched for t in made]
+        if not all(searched):
+            raise BadQuestion("the topic is only words to leave out: add what it is about, e.g. \"Ukraine -grain\"")
         known = {} if known is None else known
-        missing = [c for c in dict.fromkeys(cleaned) if c not in known]
+        missing = [s for s in dict.fromkeys(searched) if s not in known]
         if missing:
             known.update(zip(missing, self.retriever.encoder.encode([embedded(m) for m in missing])))
-        vectors = [known[c] for c in cleaned]
-        terms = self.retriever.terms
-        return [Topic(c, vectors[i], {t: terms.term_weight(t) for t in dict.fromkeys(terms.all_terms(c))})
-                for i, c in enumerate(cleaned)]
+        return [Topic(t.text, known[s], {w: terms.term_weight(w) for w in dict.fromkeys(terms.all_terms(s))}, t.excluded)
+                for t, s in zip(made, searched)]
 
     # -- relevance ------------------------------------------------------------------------------
     def score(self, topics: Sequence[Topic], article_ids: Sequence[str]) -> list[list[Scored]]:
@@ -227,6 +243,12 @@ class Briefer:
         p = self.params
         z = p.bias + p.w_cosine * best_cos + p.w_coverage * best_cov + p.w_title * cov_title + p.w_spread * spread
         relevance = 1.0 / (1.0 + np.exp(-z))
+        for j, topic in enumerate(topics):  # "-word": a story whose title or lede holds it is not on the topic
+            if topic.excluded:
+                leave = set(topic.excluded)
+                for i in range(len(ids)):
+                    if leave & (set(tokens[len(texts) + i]) | set(tokens[int(starts[i])])):
+                        relevance[i, j] = 0.0
         ends = np.append(starts[1:], len(flat))
         best_row = [[lo + int(np.argmax(sims[lo:hi, j])) for lo, hi in zip(starts, ends)] for j in range(len(topics))]
         return [[Scored(aid, float(best_cos[i, j]), float(best_cov[i, j]), float(cov_title[i, j]), float(relevance[i, j]),
@@ -238,7 +260,7 @@ class Briefer:
     # -- the brief ------------------------------------------------------------------------------
     def candidates(self, topic: Topic, since: date | None, until: date, source: str | None) -> tuple[list[str], set[tuple[str, str]]]:
         """Articles the topic search finds in the window, and the near-duplicate pairs it folded."""
-        query = Query(topic.text, k=self.params.candidates, as_of=until, since=since, source=source)
+        query = Query(topic.searched, k=self.params.candidates, as_of=until, since=since, source=source)
         result = self.retriever.search(query)
         ids: list[str] = []
         twins: set[tuple[str, str]] = set()
@@ -332,9 +354,9 @@ class Briefer:
         hits = [Hit(int(passages[k]), scored.article_id, pid[int(passages[k])], float(vectors[k] @ topic.vector),
                     score_dense=float(vectors[k] @ topic.vector)) for k in order]
         shown = (quote_key(title),) if title else ()
-        result = SearchResult(Query(topic.text), topic.text, date.max, None, list(topic.weights),  # type: ignore[arg-type]
+        result = SearchResult(Query(topic.searched), topic.searched, date.max, None, list(topic.weights),  # type: ignore[arg-type]
                               hits, float(hits[0].score), [], list(topic.weights),
-                              AskedAs(topic.text, tuple(topic.weights), shown=shown) if shown else None)
+                              AskedAs(topic.searched, tuple(topic.weights), shown=shown) if shown else None)
         answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
         chosen = answerer.sentences(result)
         return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)

@@ -25,7 +25,7 @@ MAX_ARTICLES = 300  # the newest of a window grouped into stories (every pair is
 
 def headline_stories(briefer: Briefer, groups: Sequence[Sequence[str]], meta: dict[str, ArticleMeta]) -> list[Story]:
     """Each group of articles as a story quoted with the sentence that best states its lead's headline."""
-    topics = briefer.topics([meta[g[0]].title or meta[g[0]].location for g in groups])
+    topics = briefer.topics([meta[g[0]].title or meta[g[0]].location for g in groups], exclusions=False)
     out = []
     for g, topic in zip(groups, topics):
         rows = {s.article_id: s for s in briefer.score([topic], list(g))[0]}
