@@ -5,10 +5,11 @@ India's response. A message that is two questions — a question, then "and" (or
 starts with a question word — is asked as two turns of a conversation, the second as a follow-up of the first
 (so "What is BECA and when will it be signed?" reads "it" as BECA, as a follow-up would), and the two answers
 are given as one: the first's sentences, then the second's that it did not quote, their sources numbered in one
-list. One half the corpus does not answer is said in a note; both unanswered, the message is asked whole, as
-before. A second half that the corpus does not answer alone or as a follow-up ("How did India respond?": to
-what?) is asked with the first before it, as the message gave them. Only a second part that starts with a question word splits ("Which band announced a single and will
-reunite for a tour?" is one question about one band).
+list. A second half that the corpus does not answer alone or as a follow-up ("How did India respond?": to
+what?) is asked with the first before it, as the message gave them. One half the corpus does not answer is said
+in a note; both unanswered, the message is asked whole, as before. Only a second part that starts with a
+question word, and says more than "… and why?", splits ("Which band announced a single and will reunite for a
+tour?" is one question about one band).
 """
 
 from __future__ import annotations

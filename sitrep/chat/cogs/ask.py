@@ -299,9 +299,9 @@ class AskCog(commands.Cog):
             if why:
                 await message.reply(why, allowed_mentions=NO_PINGS, mention_author=False)
             elif talk == smalltalk.NEWS:  # "what's new?" with nothing asked before: the front page
-                await self._front_page(message, asked.scope_id)
+                await self._brief_reply(message, asked.scope_id)
             elif topic:  # "what's the latest on Ukraine?": the topic's brief, as /brief gives it
-                await self._front_page(message, asked.scope_id, topic)
+                await self._brief_reply(message, asked.scope_id, topic)
             elif talk is not None:  # "help", "hi": how to ask, not a search
                 await message.reply(embed=self._help(asked.scope_id, talk == smalltalk.GREETING),
                                     allowed_mentions=NO_PINGS, mention_author=False)
@@ -311,7 +311,7 @@ class AskCog(commands.Cog):
             await reply_failure(message, exc)
         note_reply(self.bot, message)  # answered in place: a deletion after a restart still finds it
 
-    async def _front_page(self, message: discord.Message, scope_id: int | None, topic: str = "") -> None:
+    async def _brief_reply(self, message: discord.Message, scope_id: int | None, topic: str = "") -> None:
         """The latest days' stories, most outlets first, as `/brief` with no topic gives them (the channel's scope
         applies), in reply; with a topic, its brief as `/brief topic` gives it (📌 for whoever may follow)."""
         from datetime import UTC, datetime
