@@ -128,11 +128,9 @@ def test_words_of_chat_are_neither_terms_nor_embedded(engine: Engine) -> None:
 
 
 def test_every_word_of_chat_is_dropped_and_the_rest_is_left_fast() -> None:
-    from sitrep.retrieval.lexical import CHAT_FILLERS, drop_fillers
+    from sitrep.retrieval.lexical import CHAT_WORDS, drop_fillers
 
-    words = CHAT_FILLERS.pattern.split("(?:", 1)[1].split(")", 1)[0].split("|")
-    assert len(words) > 30 and "whats" in words and "please" in words
-    for w in words:  # the quick check before the patterns (a word each match holds) lets none of them by
+    for w in CHAT_WORDS:  # the quick check before the patterns (a word each match holds) lets none of them by
         assert drop_fillers(f"BECA, {w.upper()}?").split() == ["BECA,", "?"], w
     question = "Which country did Antony Blinken visit this week?"
     assert drop_fillers(question) is question  # no word of either pattern: the same string, untouched

@@ -17,13 +17,14 @@ from sitrep.retrieval.readings import Readings
 # A word of the question no passage holds weighs most of all in the answer's coverage, so on a corpus that
 # never writes "exactly" such a word made sitrep refuse what it answers without it; a question's are dropped
 # before its terms are read (the index keeps its own: "please" in a passage is still searchable).
-CHAT_FILLERS = re.compile(r"\b(?:please|pls|plz|kindly|lol|lmao|haha|btw|tbh|imo|fyi|hey|hello|okay|exactly|precisely"
-                          r"|actually|basically|really|anyway|anyways|thanks|thx|um|umm|uh|uhh|hmm|hmmm|wow"
-                          r"|whats|whos|wheres|whens|hows|whys)\b", re.IGNORECASE)
+CHAT_WORDS = ("please", "pls", "plz", "kindly", "lol", "lmao", "haha", "btw", "tbh", "imo", "fyi", "hey", "hello", "okay",
+              "exactly", "precisely", "actually", "basically", "really", "anyway", "anyways", "thanks", "thx", "um", "umm",
+              "uh", "uhh", "hmm", "hmmm", "wow", "whats", "whos", "wheres", "whens", "hows", "whys")
+CHAT_FILLERS = re.compile(rf"\b(?:{'|'.join(CHAT_WORDS)})\b", re.IGNORECASE)
 # How a question is put, not what it asks: "Can you tell me what China proposed?", "I want to know …",
-# "Do you know …", "What's the latest on …", "Explain the note verbale" — "tell", "know" and "explain" are words news rarely writes
-# as the question means them, and weighed as terms the corpus lacks they refused what the rest of the
-# question asks. Only as these phrases: "What did India tell China?" and "How did Esper describe the talks?"
+# "Do you know …", "What's the latest on …", "Explain the note verbale" — "tell", "know" and "explain" are
+# words news rarely writes as the question means them, and weighed as terms the corpus lacks they refused what
+# the rest of the question asks. Only as these phrases: "What did India tell China?" and "How did Esper describe the talks?"
 # keep their verbs; an imperative only at the question's start.
 REQUEST = re.compile(
     r"\b(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:tell|show|give|explain|describe|summari[sz]e|let)"
@@ -39,9 +40,9 @@ REQUEST = re.compile(
 
 
 # A word each match of the two patterns holds: a question with none of them (most) skips both (~2 µs, not ~30).
-_KEYS = frozenset(CHAT_FILLERS.pattern.split("(?:", 1)[1].split(")", 1)[0].split("|") + re.findall(r"\w+", (
-    "tell show give let explain describe summarise summarize define know like love want wanna need wish understand "
-    "learn find hear curious wondering wonder idea latest news update updates")))
+_KEYS = frozenset(CHAT_WORDS) | {"tell", "show", "give", "let", "explain", "describe", "summarise", "summarize", "define",
+                                 "know", "like", "love", "want", "wanna", "need", "wish", "understand", "learn", "find",
+                                 "hear", "curious", "wondering", "wonder", "idea", "latest", "news", "update", "updates"}
 _SPACES = str.maketrans({c: " " for c in "?!.,;:()[]{}\"“”‘’/\\-–—…"})
 
 
