@@ -39,7 +39,7 @@ class ReportsCog(commands.Cog):
         return [app_commands.Choice(name=o[:100], value=o[:100]) for o in self.bot.service.outlets(current)]
 
     @app_commands.command(name="brief", description="What has happened on a topic (none: the latest news), each story quoted")
-    @app_commands.describe(topic="A few words, e.g. India China border talks (none: the latest days' stories)",
+    @app_commands.describe(topic="A few words; -word leaves stories out, e.g. Ukraine -grain (none: the latest days' stories)",
                            since="Only since: 30d, 2w, 6m or YYYY-MM-DD", until="The window's last day, YYYY-MM-DD",
                            source="Only articles from this outlet or site")
     @app_commands.autocomplete(source=source_choices)
@@ -78,7 +78,7 @@ class ReportsCog(commands.Cog):
         return follower.store
 
     @app_commands.command(name="follow", description="Post new stories on a topic to this channel as they arrive")
-    @app_commands.describe(topic="A few words, e.g. India China border talks (none: every story from the source)",
+    @app_commands.describe(topic="A few words; -word leaves stories out, e.g. Ukraine -grain (none: every story from the source)",
                            source="Only stories from this outlet or site (default: the channel's, if it has one)")
     @app_commands.autocomplete(source=source_choices)
     async def follow(self, interaction: discord.Interaction, topic: str = "", source: str | None = None) -> None:
