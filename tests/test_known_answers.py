@@ -95,6 +95,9 @@ def test_two_questions_in_one_message_are_both_answered(engine: Engine) -> None:
     assert a.notes == ('asked as two questions: "What did China propose?" and "How did India respond?"',)
     assert sorted(c.n for c in a.citations) == list(range(1, len(a.citations) + 1))
     assert {n for _, n in a.sentences} == {c.n for c in a.citations}
+    typed = ask(engine, "What did Chnia propose and how did Inida respond?")  # typos read once, for the message
+    assert typed.notes == ('read "Chnia" as "China", "Inida" as "India"', *a.notes)
+    assert typed.sentences == a.sentences and typed.question == a.question
 
 
 def test_a_half_the_corpus_does_not_answer_is_said_and_a_pronoun_of_a_refused_half_is_not_answered(engine: Engine) -> None:

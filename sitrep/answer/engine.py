@@ -75,20 +75,22 @@ class Engine:
         in one, the second's)."""
         halves = compound.parts(query.text) if query.asked is None else None
         if halves is not None:
+            whole, read = self.spelled(query)  # typos read once, for the message: its halves are the corrected text's
+            halves = compound.parts(whole.text) or halves
             kept = list(conversation.turns)
-            _, first = self._converse_one(replace(query, text=halves[0]), conversation)
-            result, second = self._converse_one(replace(query, text=halves[1]), conversation)
+            _, first = self._converse_one(replace(whole, text=halves[0]), conversation)
+            result, second = self._converse_one(replace(whole, text=halves[1]), conversation)
             if first.abstained and second.asked_as is not None and second.asked_as.followup:
                 second = replace(second, abstained=True)  # "… and what is he known for?": he, of a question refused
             elif second.abstained and not first.abstained:  # "How did India respond?" (to what?): with the first half
-                joint = self._converse_one(replace(query, text=" ".join(halves)), Conversation())
+                joint = self._converse_one(replace(whole, text=" ".join(halves)), Conversation())
                 if not joint[1].abstained:
                     result, second = joint
                     conversation.turns.pop()
                     conversation.add(Turn.of(second))
-            both = compound.merged(query.text, halves, first, second)
+            both = compound.merged(whole.text, halves, first, second)
             if both is not None:
-                return result, both
+                return result, (replace(both, notes=(read, *both.notes)) if read else both)
             conversation.turns.clear()  # neither half answered: the message whole, as if never split
             conversation.turns.extend(kept)
         return self._converse_one(query, conversation)
