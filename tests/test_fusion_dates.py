@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sitrep.retrieval.dates import parse_as_of, window
+from sitrep.index.build import update
+from sitrep.retrieval.dates import asks_latest, parse_as_of, window
 from sitrep.retrieval.errors import BadOption
 from sitrep.retrieval.fusion import convex, ordered, rrf, union
+from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams
+from sitrep.retrieval.types import Query
+from tests.conftest import FakeEncoder, target
 
 
 def lists(*ranked: list[tuple[int, float]]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -94,3 +101,47 @@ def test_bad_as_of() -> None:
         parse_as_of("next tuesday")
     assert parse_as_of("2020-01-02") == date(2020, 1, 2)
     assert parse_as_of(None, today=AS_OF) == AS_OF
+
+
+@pytest.mark.parametrize(("question", "latest"), [
+    ("Who is the new prime minister of Britain?", True),
+    ("Who leads Britain now?", True),
+    ("What did China recently propose?", True),
+    ("Which show was green lit this week?", True),  # a relative span asks for the latest too
+    ("What did China propose to India?", False),
+    ("Who renewed the contract?", False),  # a word that holds "new" is not "new"
+])
+def test_asks_latest(question: str, latest: bool) -> None:
+    assert asks_latest(question) is latest
+
+
+def _archive(tmp_path: Path, kind: str) -> tuple[HybridRetriever, date]:
+    """Two dated reports on one subject seven weeks apart; the older names it more often (it wins on words)."""
+    recs = [
+        {"id": "truss", "title": "Britain's new prime minister", "published_at": "2022-09-05",
+         "body": "Liz Truss is the new prime minister of Britain. The prime minister of Britain spoke."},
+        {"id": "sunak", "title": "Rishi Sunak takes office", "published_at": "2022-10-24",
+         "body": "Rishi Sunak is the new prime minister of Britain, replacing Liz Truss."},
+        {"id": "other", "title": "Markets", "published_at": "2022-08-01", "body": "Shares rose after the report."},
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    config = target(kind, tmp_path)
+    update(corpus, config, FakeEncoder())
+    return HybridRetriever(config.open(), FakeEncoder()), date(2026, 12, 3)
+
+
+def test_an_archive_answers_what_is_new_from_its_newest_reports(tmp_path: Path, backend_kind: str) -> None:
+    """Asked years after its last article, every report is old and the recency prior weighs them alike; a
+    question that asks what is new counts ages from the archive's newest article, as on its last day."""
+    r, today = _archive(tmp_path, backend_kind)
+    first = lambda q, as_of: r.search(Query(q, as_of=as_of)).hits[0].article_id  # noqa: E731
+    assert first("Who is the new prime minister of Britain?", today) == "sunak"
+    assert first("Who is the new prime minister of Britain?", date(2022, 10, 25)) == "sunak"  # as on its last day
+    assert r.prior_day(today, latest=True) == date(2022, 10, 24) and r.prior_day(today, latest=False) == today
+    assert r.prior_day(date(2022, 10, 1), latest=True) == date(2022, 10, 1)  # the as-of date stays the bound
+    # without words that ask for the latest, the archive's last weeks are not favoured: words decide
+    assert first("Who is the prime minister of Britain?", today) == "truss"
+    flat = HybridRetriever(r.backend, FakeEncoder(), replace(RetrievalParams(), recency_weight=0.0, hint_weight=0.0))
+    assert flat.search(Query("Who is the new prime minister of Britain?", as_of=today)).hits[0].article_id == "truss"

@@ -44,6 +44,18 @@ _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this week|past week|this wee
                        r"|this month|past month|last month|this year|past year)\b")
 
 
+# Words that ask for the latest state of things. In an archive (its newest article older than the as-of date) a
+# question with one of them, or with a relative span above, is ranked as of the archive's newest article
+# (HybridRetriever.prior_day).
+_LATEST = re.compile(r"\b(?:new|newest|latest|current|currently|now|recent|recently|nowadays|these days|so far|ongoing)\b")
+
+
+def asks_latest(question: str) -> bool:
+    """Whether the question asks what is new or current ("the new prime minister", "recently", "this week")."""
+    q = question.lower()
+    return bool(_LATEST.search(q) or _RELATIVE.search(q))
+
+
 # What a question about a recent span may be answered from: articles no older than this many days before
 # the as-of date. Asked a week before its news broke, the dev set's questions got 189 answers; 55 came from
 # articles over 7 days old for such a question, 43 of them wrong. Asked on the quiz date, the same rule

@@ -20,7 +20,7 @@ from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Ra
 from sitrep.index.embedding import Encoder
 from sitrep.retrieval import feedback, fusion, rerank
 from sitrep.retrieval.conversation import article_key
-from sitrep.retrieval.dates import Window, window
+from sitrep.retrieval.dates import Window, asks_latest, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
 from sitrep.retrieval.lexical import TermWeights, drop_fillers
 from sitrep.retrieval.spelling import Speller
@@ -87,6 +87,7 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     all_terms: list[str] = field(default_factory=list)  # including terms the corpus never uses
     asked: AskedAs | None = None  # what was searched, when it was not the question alone (a follow-up)
+    recency_from: date | None = None  # the day the recency prior counted ages from, when not the as-of date
 
     @property
     def reader_question(self) -> str:
@@ -231,7 +232,8 @@ class HybridRetriever:
             dn = found.dense
             searched.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
-        fused, rows, lede_rank, undated = self._fuse(query, searched, weights, vector, as_of, hinted)
+        now = self.prior_day(as_of, hinted or asks_latest(text if query.asked is None else query.asked.text))
+        fused, rows, lede_rank, undated = self._fuse(query, searched, weights, vector, as_of, hinted, now=now)
         question = text if query.asked is None else query.asked.text
         reorder = undated and (p.exact_weight > 0 or p.pair_weight > 0)
         ranked = self._word_match(fused, question) if reorder else fused
@@ -239,7 +241,7 @@ class HybridRetriever:
             # The words the best hits share, searched again beside the question's (retrieval/feedback.py); the
             # first hit stays first (it chose them), the rest are ranked with the wider BM25 list.
             wider = self._expanded(terms, all_terms, fused, flt)
-            again, rows2, lede2, _ = self._fuse(query, [wider, dn], weights, vector, as_of, hinted, undated)
+            again, rows2, lede2, _ = self._fuse(query, [wider, dn], weights, vector, as_of, hinted, undated, now)
             first = ranked[0][0]
             if again and first in set(rows2.ids.tolist()):
                 if reorder:
@@ -253,7 +255,23 @@ class HybridRetriever:
         else:
             hit_ids = np.array([h.passage for h in hits], dtype=np.int64)
             top_cosine = float((self.backend.vectors(hit_ids) @ vector).max()) if hit_ids.size else 0.0
-        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked)
+        return SearchResult(query, text, as_of, win, terms, hits, top_cosine, notes, all_terms, query.asked,
+                            now if now != as_of and not undated else None)
+
+    def prior_day(self, as_of: date, latest: bool) -> date:
+        """The day the recency prior counts ages from: the as-of date, but for a question that asks what is new
+        ("Who is the new prime minister?", "… this week") the index's newest article's day when that is earlier.
+        An archive asked long after its last article then ranks such a question as it did on its last day:
+        counted from today every article is old and the prior ranks them all alike (docs/evaluation.md
+        "Archives"). A question without such words keeps the as-of date: in an archive, "What did China
+        propose?" is not about the archive's last weeks."""
+        newest = self.backend.manifest.newest_article_date
+        if not latest or not newest:
+            return as_of
+        try:
+            return min(as_of, date.fromisoformat(newest[:10]))
+        except ValueError:
+            return as_of
 
     def check_source(self, source: str) -> None:
         """BadOption (one line, naming some outlets) when no article is from `source`."""
@@ -262,9 +280,12 @@ class HybridRetriever:
             raise BadOption(f"no article from source {source!r}: try one of {', '.join(known) or 'none known'}")
 
     def _fuse(self, query: Query, searched: list[Ranked], weights: list[float], vector: np.ndarray, as_of: date,
-              hinted: bool, undated: bool | None = None) -> tuple[list[tuple[int, float]], PassageRows, dict[int, int], bool]:
+              hinted: bool, undated: bool | None = None, now: date | None = None,
+              ) -> tuple[list[tuple[int, float]], PassageRows, dict[int, int], bool]:
         """The lists fused into one ranking, with the priors: (ranking, the candidates' rows, the lede ranks that
-        counted, whether the undated fusion was used: decided from the candidates' dates unless given)."""
+        counted, whether the undated fusion was used: decided from the candidates' dates unless given). The
+        recency prior counts ages from `now` (prior_day) where the candidates are dated, else from `as_of`: where
+        few are, the newest dated article is not the corpus's "now"."""
         p = self.params
         ids, positions = fusion.union([r.ids for r in searched])
         rows = self.backend.passages(ids)  # row j is candidate j
@@ -286,7 +307,7 @@ class HybridRetriever:
             fused = self._prior(fused, rows, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
         if weight > 0:
-            fused = recency(fused, rows.day, as_of, half_life, weight)
+            fused = recency(fused, rows.day, as_of if undated or now is None else now, half_life, weight)
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows)
         return fusion.ordered(ids, fused), rows, lede_rank, undated
