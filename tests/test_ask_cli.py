@@ -337,3 +337,40 @@ def test_eval_conversations_small_dataset_and_bad_files(capsys, tmp_path: Path, 
         assert code == 2 and told in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "eval", "--conversations", str(convs))
     assert code == 2 and "--conversations needs --dataset" in err
+
+
+def test_words_need_no_quotes_and_a_topic_leaves_out_its_dash_words(capsys, index: str) -> None:
+    """`sitrep ask What is BECA?` and `sitrep brief India China -Pakistan` as typed in a shell: the words are
+    joined, and "-Pakistan" is a word to leave out, not an unknown option."""
+    quoted = run(capsys, "ask", "What is BECA?", "--index", index, "--json")
+    assert run(capsys, "ask", "What", "is", "BECA?", "--index", index, "--json") == quoted
+    code, out, err = run(capsys, "brief", "India", "China", "-Pakistan", "--index", index, "--json")
+    assert code == 0, err
+    brief = json.loads(out)
+    assert brief["topic"] == "India China -Pakistan"
+    assert brief == json.loads(run(capsys, "brief", "India China -Pakistan", "--index", index, "--json")[1])
+    assert json.loads(run(capsys, "brief", "-Pakistan", "India", "China", "--index", index, "--json")[1])["stories"] == brief["stories"]
+    code, _, err = run(capsys, "brief", "-Pakistan", "--index", index)
+    assert code == 2 and err.startswith("sitrep: the topic is only words to leave out") and err.count("\n") == 1
+    code, _, err = run(capsys, "brief", "India", "--bogus", "--index", index)  # an option's two dashes stay an option
+    assert code == 2 and "unrecognized arguments: --bogus" in err
+    assert run(capsys, "brief", "-h")[0] == 0  # help stays help
+
+
+def test_words_left_out_only_in_a_topic() -> None:
+    from sitrep.cli.parser import words_left_out
+
+    assert words_left_out(["brief", "India", "-Pakistan", "--since", "1y"]) == ["brief", "India", " -Pakistan", "--since", "1y"]
+    assert words_left_out(["follow", "add", "--channel", "5", "Musk", "-Twitter"])[-1] == " -Twitter"
+    assert words_left_out(["ask", "-Pakistan"]) == ["ask", "-Pakistan"]  # a question has no words to leave out
+    assert words_left_out(["brief", "--", "-Pakistan"]) == ["brief", "--", "-Pakistan"]
+    assert words_left_out(["brief", "India", "--source", "-cnn"])[-1] == "-cnn"  # an option's value, as argparse reads it
+
+
+def test_a_brief_after_the_archive_ends_says_where_its_news_ends(capsys, index: str) -> None:
+    """The five seeds end on 2020-12-11: a window of the last 30 days holds none of their dated stories."""
+    code, out, err = run(capsys, "brief", "Ladakh", "--since", "30d", "--index", index)
+    assert code == 0, err
+    assert out.startswith("note: the index's newest article is from 2020-12-11, before this window: widen it to reach that far\n")
+    code, out, _ = run(capsys, "brief", "Ladakh", "--since", "2020-01-01", "--index", index)
+    assert code == 0 and "newest article" not in out

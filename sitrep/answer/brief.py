@@ -283,8 +283,12 @@ class Briefer:
         cap = self.params.max_entries if max_entries is None else max_entries
         shown = dated[:cap]
         room = max(0, cap - len(shown))
+        notes: tuple[str, ...] = ()
+        newest = self.retriever.newest_day() if since is not None and not dated else None
+        if since is not None and newest is not None and newest < since:  # an archive: say where its news ends
+            notes = (f"the index's newest article is from {newest.isoformat()}, before this window: widen it to reach that far",)
         return Brief(topic.text, since, until, tuple(shown), tuple(undated[:room]),
-                     max(0, len(dated) - len(shown)) + max(0, len(undated) - room))
+                     max(0, len(dated) - len(shown)) + max(0, len(undated) - room), notes)
 
     # -- stories --------------------------------------------------------------------------------
     def stories(self, topic: Topic, scored: Sequence[Scored], twins: Collection[tuple[str, str]] = (),

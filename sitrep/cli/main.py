@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from sitrep.app.compose import App, MakeEncoder
 from sitrep.app.settings import load_settings
 from sitrep.cli.errors import UserError
-from sitrep.cli.parser import parser
+from sitrep.cli.parser import joined, parser, words_left_out
 from sitrep.errors import SitrepError
 
 EXIT_USER = 2
@@ -30,13 +30,16 @@ def commands() -> dict[str, Command]:
 def main(argv: Sequence[str] | None = None, make_encoder: MakeEncoder | None = None) -> int:
     """make_encoder replaces the encoder (tests pass a fake)."""
     try:
-        args, extra = parser().parse_known_args(argv)
+        args, extra = parser().parse_known_args(words_left_out(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help (0), or a bad option already said in one line (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USER
     if extra:  # named with the command they were given to, whose --help lists what it takes
         named = " ".join(str(part) for part in ("sitrep", args.command, getattr(args, "action", None)) if part)
         print(f"{named}: unrecognized arguments: {' '.join(extra)} (see `{named} --help`)", file=sys.stderr)
         return EXIT_USER
+    for name in ("question", "topic"):  # unquoted words, joined
+        if hasattr(args, name):
+            setattr(args, name, joined(getattr(args, name)))
     try:
         app = App(load_settings(), make_encoder)
         command = commands().get(args.command)

@@ -4,6 +4,8 @@ live in one module per command group (ask, index, feeds, follow, eval, bot)."""
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 from typing import NoReturn
 
 
@@ -12,6 +14,32 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+# A topic's word to leave out ("India China -Pakistan", unquoted): a dash and a word, which argparse would read
+# as an unknown option. Given to it with a space in front, it is a word of the topic (brief.Topic reads "-word").
+_LEFT_OUT = re.compile(r"-[^\W\d_][\w'’.-]+")  # two letters at least: -h stays help
+_TOPIC_COMMANDS = ("brief", "follow")
+
+
+def words_left_out(argv: Sequence[str]) -> list[str]:
+    """argv with each "-word" of a brief or follow topic marked as a word, not an option (before any "--")."""
+    if not argv or argv[0] not in _TOPIC_COMMANDS:
+        return list(argv)
+    out, rest = [argv[0]], False
+    for i, arg in enumerate(argv[1:], start=1):
+        rest = rest or arg == "--"
+        after_option = argv[i - 1].startswith("--") and "=" not in argv[i - 1] and argv[i - 1] not in _FLAGS
+        out.append(" " + arg if not rest and not after_option and _LEFT_OUT.fullmatch(arg) else arg)
+    return out
+
+
+_FLAGS = ("--oldest-first", "--json")  # the topic commands' options that take no value
+
+
+def joined(words: str | list[str] | None) -> str:
+    """A question or topic given as several words (unquoted), as one text."""
+    return " ".join(w.strip() for w in words) if isinstance(words, list) else (words or "")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     rm.add_argument("--no-update", action="store_true", help="only move the file; do not update the index")
 
     ask = sub.add_parser("ask", help="answer one question with cited quotes")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="+", help="the question (quotes optional: the words are joined)")
     ask.add_argument("--after", action="append", metavar="QUESTION",
                      help="an earlier question of the conversation (repeatable, oldest first): the question is "
                           "answered as a follow-up of these")
@@ -79,7 +107,8 @@ def parser() -> argparse.ArgumentParser:
 
     br = sub.add_parser("brief", help="what has happened on a topic: its stories, newest first, each quoted; "
                         "no topic: the latest news")
-    br.add_argument("topic", nargs="?", default="", help="a few words (none: the latest days' stories, most outlets first)")
+    br.add_argument("topic", nargs="*", help="a few words, -word to leave stories with it out (none: the latest days' "
+                    "stories, most outlets first)")
     br.add_argument("--since", help="a span before --until (30d, 2w, 6m, 1y) or a date YYYY-MM-DD (default: no start)")
     br.add_argument("--until", help="the window's last day, YYYY-MM-DD (default: today)")
     br.add_argument("--source", help="only articles from this outlet or site")
@@ -97,7 +126,7 @@ def parser() -> argparse.ArgumentParser:
         a.add_argument("--channel", type=_positive, required=True, help="the Discord channel id")
         a.add_argument("--source", help="only stories from this outlet or site (e.g. ThePrint, cnn.com); with no "
                        "topic, every new story from it")
-        a.add_argument("topic", nargs="?", default="", help="a few words (optional with --source)")
+        a.add_argument("topic", nargs="*", help="a few words, -word to leave stories with it out (optional with --source)")
     for a in fo_sub.choices.values():
         a.add_argument("--index", help="index folder (default: SITREP_INDEX_DIR or var/index)")
         _backend_option(a)

@@ -265,13 +265,16 @@ class HybridRetriever:
         counted from today every article is old and the prior ranks them all alike (docs/evaluation.md
         "Archives"). A question without such words keeps the as-of date: in an archive, "What did China
         propose?" is not about the archive's last weeks."""
+        newest = self.newest_day() if latest else None
+        return min(as_of, newest) if newest is not None else as_of
+
+    def newest_day(self) -> date | None:
+        """The day of the index's newest article (its manifest's; both backends keep it), None if none is dated."""
         newest = self.backend.manifest.newest_article_date
-        if not latest or not newest:
-            return as_of
         try:
-            return min(as_of, date.fromisoformat(newest[:10]))
+            return date.fromisoformat(newest[:10]) if newest else None
         except ValueError:
-            return as_of
+            return None
 
     def check_source(self, source: str) -> None:
         """BadOption (one line, naming some outlets) when no article is from `source`."""
