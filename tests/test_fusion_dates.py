@@ -145,3 +145,35 @@ def test_an_archive_answers_what_is_new_from_its_newest_reports(tmp_path: Path, 
     assert first("Who is the prime minister of Britain?", today) == "truss"
     flat = HybridRetriever(r.backend, FakeEncoder(), replace(RetrievalParams(), recency_weight=0.0, hint_weight=0.0))
     assert flat.search(Query("Who is the new prime minister of Britain?", as_of=today)).hits[0].article_id == "truss"
+
+
+def test_an_answer_about_what_is_current_from_old_reports_says_how_old(tmp_path: Path, backend_kind: str) -> None:
+    """Asked what is new, an archive answers from its newest reports and says how old they are; asked on its
+    last day, or without such words, it says nothing of the kind."""
+    from sitrep.answer.engine import Engine
+
+    r, today = _archive(tmp_path, backend_kind)
+    engine = Engine(r.backend, FakeEncoder(), today=lambda: today)
+    note = "the newest report quoted is from 2022-10-24, 4 years before 2026-12-03: it may have changed since"
+    answer = engine.ask(Query("Who is the new prime minister of Britain?"))
+    assert not answer.abstained and answer.citations[0].article_id == "sunak" and note in answer.notes
+    fresh = engine.ask(Query("Who is the new prime minister of Britain?", as_of=date(2022, 10, 25)))
+    assert not fresh.abstained and not any("newest report" in n for n in fresh.notes)
+    assert not any("newest report" in n for n in engine.ask(Query("Who is the prime minister of Britain?")).notes)
+
+
+@pytest.mark.parametrize(("question", "as_of", "dates", "said"), [
+    ("Who is the new prime minister?", date(2022, 12, 1), ["2022-10-24"], "2022-10-24, 38 days before 2022-12-01"),
+    ("Who leads Britain now?", date(2023, 10, 24), ["2022-10-24", "2022-09-05"], "2022-10-24, 12 months before"),
+    ("Who is the new prime minister?", date(2022, 11, 20), ["2022-10-24"], None),  # 27 days: recent enough
+    ("Who is the new prime minister?", date(2026, 1, 1), ["2022-10-24", None], None),  # one undated: age unknown
+    ("Who was named this week?", date(2026, 1, 1), ["2022-10-24"], None),  # a span: stale_note's to judge
+    ("Who is prime minister?", date(2026, 1, 1), ["2022-10-24"], None),
+])
+def test_dated_note(question: str, as_of: date, dates: list[str | None], said: str | None) -> None:
+    from sitrep.answer.present import dated_note
+    from sitrep.index.backends.base import ArticleMeta
+
+    cited = [ArticleMeta(id=f"a{i}", title="t", source="s", date=d, url=None, location="f", hash="h") for i, d in enumerate(dates)]
+    note = dated_note(question, window(question, as_of), as_of, cited)
+    assert (note is None) if said is None else (note is not None and said in note)

@@ -36,7 +36,7 @@ from sitrep.answer.candidates import (
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.present import NOTHING_MORE, credit_prefix, stale_note, window_note, word_spans
+from sitrep.answer.present import NOTHING_MORE, credit_prefix, dated_note, stale_note, window_note, word_spans
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
 from sitrep.retrieval.hybrid import SearchResult
@@ -282,8 +282,7 @@ class Answerer:
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
             quote, start = self._verbatim(text, c)
-            m = meta[c.hit.article_id]
-            n = len(citations) + 1
+            m, n = meta[c.hit.article_id], len(citations) + 1
             citations.append(
                 Citation(
                     n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.shown_title, source=m.source,
@@ -293,8 +292,9 @@ class Answerer:
                 )
             )
             sentences.append((quote, n))
+        dated = dated_note(result.question, result.window, result.as_of, [meta[c.hit.article_id] for c in chosen])  # "new", from old news
         return Answer(result.question, tuple(sentences), tuple(citations), tuple(result.hits), False, confidence,
-                      tuple(result.notes), _asked(result))
+                      (*result.notes, dated) if dated else tuple(result.notes), _asked(result))
 
     def highlights(self, text: str, weights: dict[str, float]) -> tuple[tuple[int, int], ...]:
         """Spans of the words in text that match a question term (same stemming as search)."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sitrep.index.backends.base import ArticleMeta
-from sitrep.retrieval.dates import Window, too_old
+from sitrep.retrieval.dates import Window, asks_current, too_old
 from sitrep.retrieval.types import Answer, Citation
 
 UNDERSTOOD = "understood as: "
@@ -91,6 +91,33 @@ def stale_note(w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:
     m = next(m for m in cited if m.date == newest)
     return f"nothing from {w.reason} answers this: the newest article that would be quoted is from {newest} " \
            f"({m.shown_title or m.location})"
+
+
+CURRENT_DAYS = 30  # a question for what is current, answered only from reports older than this, is told how old
+
+
+def dated_note(question: str, w: Window, as_of: date, cited: list[ArticleMeta]) -> str | None:
+    """For a question that asks what is new or current ("Who is the new prime minister?") answered only from
+    dated reports older than CURRENT_DAYS: how old the newest one is, for the corpus may not hold what came since
+    (an archive, a feed that stopped). None when the question names a span or window of its own, or one of the
+    cited articles is undated (its age is unknown), or the newest is recent."""
+    days = [m.date for m in cited]
+    if not asks_current(question) or w.start is not None or not days or not all(days):
+        return None
+    newest = max(d for d in days if d)
+    age = (as_of - date.fromisoformat(newest[:10])).days
+    if age <= CURRENT_DAYS:
+        return None
+    return f"the newest report quoted is from {newest[:10]}, {_age(age)} before {as_of.isoformat()}: it may have " \
+           "changed since"
+
+
+def _age(days: int) -> str:
+    if days < 60:
+        return f"{days} days"
+    if days < 730:
+        return f"{days * 12 // 365} months"
+    return f"{days // 365} years"
 
 
 def word_spans(text: str, word: str) -> list[tuple[int, int]]:

@@ -56,6 +56,13 @@ def asks_latest(question: str) -> bool:
     return bool(_LATEST.search(q) or _RELATIVE.search(q))
 
 
+def asks_current(question: str) -> bool:
+    """Whether the question asks for the present state of things ("new", "now", "currently") without naming a
+    span of its own ("this week" is RECENT_DAYS' to judge)."""
+    q = question.lower()
+    return bool(_LATEST.search(q)) and not _RELATIVE.search(q)
+
+
 # What a question about a recent span may be answered from: articles no older than this many days before
 # the as-of date. Asked a week before its news broke, the dev set's questions got 189 answers; 55 came from
 # articles over 7 days old for such a question, 43 of them wrong. Asked on the quiz date, the same rule
