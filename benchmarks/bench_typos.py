@@ -14,6 +14,8 @@ Two ways a question is written that are no slip, measured the same way:
 - *words of chat* ("…, exactly?", "pls …", "… lol", "tbh …") and *phrases that put a question* ("Can you tell me
   …", "I want to know …"), one at a time on every dev question and probe:
   with them dropped from the question's terms and vector (the default, retrieval/lexical.py) and kept;
+- *no question mark* (every question and probe typed without its "?", as chat messages often are): embedded
+  with one where it asks (the default, `hybrid.embedded`) and as typed;
 - *words of English the corpus lacks* (3,000 of the encoder's whole words, five letters or more, drawn with
   the seed): how many are read as another word with the dictionary (the default) and without, on the dev
   index and on the bundled corpus's (var/index, which `make run` builds).
@@ -117,6 +119,19 @@ def chat_words(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery])
     return out
 
 
+def no_question_mark(engine: Engine, queries: list[EvalQuery], nulls: list[EvalQuery]) -> dict:
+    """Every question and probe without its "?": scored with the mark put back for the vector (the default) and
+    embedded as typed (hybrid._ASKS swapped for a pattern that matches nothing)."""
+    texts, probes = [q.question.rstrip().rstrip("?") for q in queries], [q.question.rstrip().rstrip("?") for q in nulls]
+    asks, out = hybrid._ASKS, {}
+    for way, pattern in (("as typed", re.compile(r"(?!)")), ("mark put back", asks)):
+        hybrid._ASKS = pattern
+        out[way] = {**scores(engine, texts, queries), "probes_refused": refused(engine, probes, nulls)[0]}
+    hybrid._ASKS = asks
+    print("no question mark", json.dumps(out), flush=True)
+    return out
+
+
 def english_words(indexes: dict[str, Path], seed: int, encoder: object) -> dict:
     """Of 3,000 words of English (the encoder's whole words, 5–20 letters), how many each index's speller
     reads as another word, with the dictionary and without."""
@@ -174,10 +189,12 @@ def main() -> None:
                               "off": scores(off, texts, queries), "on": scores(on, texts, queries)}
         print(kind, json.dumps(out["kinds"][kind]), flush=True)
     out["chat_words"] = chat_words(on, queries, nulls)
+    out["no_question_mark"] = no_question_mark(on, queries, nulls)
     out["english_words"] = english_words({"dev": args.index, "bundled": args.small_index}, args.seed, on.retriever.encoder)
     out["read_ms_p50"] = round(statistics.median(timings), 3)
     out["read_ms_max"] = round(max(timings), 3)
-    print(json.dumps({k: v for k, v in out.items() if k not in ("kinds", "chat_words", "english_words")}, indent=1))
+    print(json.dumps({k: v for k, v in out.items() if k not in ("kinds", "chat_words", "english_words", "no_question_mark")},
+                     indent=1))
     path = ROOT / "var" / "bench" / "typos.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))

@@ -72,6 +72,14 @@ def test_words_of_chat_do_not_turn_an_answer_into_a_refusal(engine: Engine, ques
     assert not a.notes  # nothing was read as another word
 
 
+@pytest.mark.parametrize("question", ["what China proposed", "I want to know what China proposed",
+                                      "What did China propose to India"])
+def test_a_question_typed_without_its_question_mark_is_answered_as_with_it(engine: Engine, question: str) -> None:
+    """Embedded as typed, "what China proposed" was refused (confidence 0.13 against 0.88 with its "?")."""
+    a, marked = ask(engine, question), ask(engine, question + "?")
+    assert not a.abstained and a.hits == marked.hits and a.sentences == marked.sentences
+
+
 @pytest.mark.parametrize("question", ["tell me about BECA", "whats beca", "Do you know what BECA is?"])
 def test_how_a_question_is_put_does_not_refuse_it(engine: Engine, question: str) -> None:
     """"tell", "whats" and "know" were weighed as terms the five articles never use, and refused."""

@@ -156,6 +156,17 @@ def test_how_a_question_is_put_is_not_what_it_asks(asked: str, searched: str) ->
     assert embedded(asked) == searched
 
 
+@pytest.mark.parametrize(("typed", "vector_of"), [
+    ("what China proposed", "what China proposed?"),
+    ("Did India respond.", "Did India respond?"),
+    ("To help reduce waste, which continent will require a common charger", "To help reduce waste, which continent will require a common charger?"),
+    ("India China border talks", "India China border talks"),  # a topic, not a question
+    ("Who won?", "Who won?"),
+])
+def test_a_question_without_its_question_mark_is_embedded_with_one(typed: str, vector_of: str) -> None:
+    assert embedded(typed) == vector_of
+
+
 def test_question_with_no_indexed_word_abstains(engine: Engine) -> None:
     answer = engine.ask(Query("xyzzyplugh quuxwobble"))
     assert answer.abstained and answer.citations == () and answer.text is None

@@ -127,11 +127,20 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+# A question typed without its question mark, as chat messages often are ("what china proposed", "I want to know
+# what China proposed"): embedded with one, as the same question typed in full is.
+_ASKS = re.compile(r"(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b"  # "Did India …"
+                   r"|.*\b(?:who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE | re.DOTALL)  # "…, which …"
+
+
 def embedded(text: str) -> str:
     """What of a cleaned question is embedded: without its words of chat ("pls", "lol", "exactly") and the
-    phrases that put it ("can you tell me"), which move its vector away from the passages that answer it."""
+    phrases that put it ("can you tell me"), which move its vector away from the passages that answer it; with a
+    question mark where a question has none."""
     dropped = drop_fillers(text)
-    return text if dropped == text else " ".join(dropped.split()) or text
+    text = text if dropped == text else " ".join(dropped.split()) or text
+    bare = text.rstrip(" .!")
+    return bare + "?" if not bare.endswith("?") and _ASKS.match(bare) else text
 
 
 class HybridRetriever:
