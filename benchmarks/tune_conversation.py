@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sitrep.answer import candidates  # noqa: E402
 from sitrep.answer.engine import Engine  # noqa: E402
 from sitrep.app.settings import load_settings  # noqa: E402
 from sitrep.evaluation import evaluate  # noqa: E402
@@ -38,6 +39,9 @@ SWEEPS: dict[str, list[float]] = {
     "repeat_ratio": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
     "carried_weight": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0],  # AnswerParams: the earlier turns' terms in the reader's coverage
     "carried_name_weight": [0.1, 0.25, 0.5, 0.75, 1.0],  # ... those of them that are names in what was searched
+    # 1: a sentence quoted before may lead again when it holds more of the follow-up's own words than the best new one
+    # (candidates.own_words); 0: never for that reason
+    "own_words": [0, 1],
 }
 ANSWER_PARAMS = ("repeat_ratio", "carried_weight", "carried_name_weight")  # set on the engine's answerer, not on the conversation
 
@@ -70,6 +74,7 @@ def main() -> None:
     halves = {"all": conversations, "odd": conversations[0::2], "even": conversations[1::2]}
     default_prior = engine.retriever.params.followup_prior
     default_answer = engine.answerer.params
+    own_words = candidates.own_words
     rows = []
     started = time.perf_counter()
     for name, values in SWEEPS.items():
@@ -79,15 +84,19 @@ def main() -> None:
             params = ConversationParams()
             prior = default_prior
             engine.answerer.params = default_answer
+            candidates.own_words = own_words if name != "own_words" or value else (lambda *_: None)  # type: ignore[assignment]
             if name == "followup_prior":
                 prior = value
                 params = replace(params, prior_articles=3)
+            elif name == "own_words":
+                pass  # set above
             elif name in ANSWER_PARAMS:
                 engine.answerer.params = replace(default_answer, **{name: value})
             else:
                 params = replace(params, **{name: type(getattr(params, name))(value)})
             engine.retriever.params = replace(engine.retriever.params, followup_prior=prior)
-            default = {"followup_prior": default_prior, **{a: getattr(default_answer, a) for a in ANSWER_PARAMS}}.get(name)
+            default = {"followup_prior": default_prior, "own_words": 1,
+                       **{a: getattr(default_answer, a) for a in ANSWER_PARAMS}}.get(name)
             row = {"setting": name, "value": value,
                    "default": value == (default if default is not None else getattr(ConversationParams(), name))}
             for half, convs in halves.items():
@@ -100,6 +109,7 @@ def main() -> None:
                 for half in halves), flush=True)
     engine.retriever.params = replace(engine.retriever.params, followup_prior=default_prior)
     engine.answerer.params = default_answer
+    candidates.own_words = own_words  # type: ignore[assignment]
     out = ROOT / "var" / "bench" / "tune_conversation.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows, "seconds": round(time.perf_counter() - started, 1)}, indent=1))

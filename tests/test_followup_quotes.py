@@ -60,6 +60,24 @@ def test_a_follow_up_does_not_lead_with_what_was_just_quoted(braves: Engine, rat
         braves.answerer.params = replace(braves.answerer.params, repeat_ratio=0.1)
 
 
+def test_a_follow_up_answered_by_what_was_just_quoted_may_lead_with_it() -> None:
+    """"Which university ran that survey?" after "In a new Monmouth University survey …, 60% disapprove" was
+    quoted: a new sentence nearly as likely ("Multiple polls … find that majorities disapprove") holds none of the
+    follow-up's own words, the one quoted holds "university"; it leads again (conversation set: the first quote
+    holds the answer in 53 of 98 answered follow-ups, 47 before). Where the new one holds as many, it leads."""
+    from sitrep.answer.candidates import _Candidate, best_untold
+    from sitrep.retrieval.types import Hit
+
+    hit = Hit(0, "a", "a#0", 1.0)
+    told = _Candidate(0, hit, 0, 10, score=6.4, coverage=0.6, key="monmouth")
+    new = _Candidate(0, hit, 11, 20, score=5.6, coverage=0.4, key="polls")
+    own = {"monmouth": 0.6, "polls": 0.0}
+    assert best_untold([told, new], {"monmouth"}, False, 0.0, 0.1)[0] is new  # no own words known: something new
+    assert best_untold([told, new], {"monmouth"}, False, 0.0, 0.1, lambda c: own[c.key])[0] is told
+    own["polls"] = 0.6
+    assert best_untold([told, new], {"monmouth"}, False, 0.0, 0.1, lambda c: own[c.key])[0] is new
+
+
 @pytest.mark.slow
 def test_a_question_on_its_own_may_be_answered_as_before(braves: Engine) -> None:
     """Asking the same thing again is not a follow-up: the same answer, not a worse one."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitrep.answer import reader, speakers
+from sitrep.answer import candidates, reader, speakers
 from sitrep.answer.candidates import (
     _Candidate,
     _carrier,
@@ -133,18 +133,18 @@ class Answerer:
 
     def answer(self, result: SearchResult) -> Answer:
         ev = self._evidence(result)
-        candidates, coverage = ev.candidates, ev.coverage
+        coverage = ev.coverage
         # Only articles about the question's subject answer: their title and retrieved passages hold at
         # least subject_share of what the best-covered article holds.
         top = max(ev.subject.values(), default=0.0)
-        usable = _distinct([c for c in candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
+        usable = _distinct([c for c in ev.candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
         kind = reader.QuestionKind.of(result.reader_question, result.reader_context)
         more = result.asked is not None and result.asked.more
         liked = max(usable, key=lambda c: c.score, default=None)
-        best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio)
-        confidence = self.confidence(result, coverage)
-        content = set(result.all_terms)
+        best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio,
+                                   candidates.own_words(result, ev.texts, self.lexical) if old else None)  # "Which university …?"
+        confidence, content = self.confidence(result, coverage), set(result.all_terms)
         if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
             # "What is BECA?": too short for the vector similarity to mean much (a bare acronym
             # embeds poorly), but one sentence holds every rare word asked about. No dev question

@@ -5,7 +5,7 @@ Pure functions and the records they pass along; answerer.py chooses among them."
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sitrep.answer import reader
@@ -15,6 +15,7 @@ from sitrep.retrieval import readings
 from sitrep.retrieval.conversation import names
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.keys import quote_key
+from sitrep.retrieval.lexical import TermWeights
 from sitrep.retrieval.types import Hit
 
 
@@ -149,19 +150,35 @@ def said_before(candidates: Sequence[_Candidate], texts: dict[int, str], shown: 
     return out
 
 
-def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: float, ratio: float
-                ) -> tuple[_Candidate | None, list[_Candidate]]:
+def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: float, ratio: float,
+                own: Callable[[_Candidate], float] | None = None) -> tuple[_Candidate | None, list[_Candidate]]:
     """The sentence to lead with, and the ones that may follow it, in a conversation (`old`: the keys of those an
     earlier answer quoted). "What else?" (`more`): only sentences not quoted yet that hold `least` of the question.
-    A follow-up: not one quoted before when another is at least `ratio` as likely (reader softmax, relative)."""
+    A follow-up: not one quoted before when another is at least `ratio` as likely (reader softmax, relative) —
+    unless the one quoted before holds more of the follow-up's own words (`own`, own_words): "Which university ran
+    that survey?" is answered by the "Monmouth University survey" sentence the answer before quoted."""
     if more:
         usable = [c for c in usable if c.key not in old and c.coverage >= least]
     best = max(usable, key=lambda c: c.score, default=None)
     if best is not None and best.key in old:
         fresh = max((c for c in usable if c.key not in old), key=lambda c: c.score, default=None)
-        if fresh is not None and math.exp(fresh.score - best.score) >= ratio:
+        if fresh is not None and math.exp(fresh.score - best.score) >= ratio and (own is None or own(fresh) >= own(best)):
             best = fresh
     return best, usable
+
+
+def own_words(result: SearchResult, texts: dict[int, str], lexical: TermWeights) -> Callable[[_Candidate], float] | None:
+    """A follow-up's share of its own words' weight (those no earlier turn searched) in a candidate sentence (with
+    the sentence it is joined to); None for a question that is no follow-up or has no words of its own."""
+    own = {t: lexical.term_weight(t) for t in set(result.all_terms) - context_terms(result)} if context_terms(result) else {}
+    total = sum(own.values())
+    if not total:
+        return None
+
+    def share(c: _Candidate) -> float:
+        held = set(lexicon.tokenize([texts[c.hit.passage][c.start : c.join_end or c.end]], lexical.settings)[0])
+        return sum(w for t, w in own.items() if t in held) / total
+    return share
 
 
 def context_terms(result: SearchResult) -> set[str]:
