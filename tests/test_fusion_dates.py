@@ -110,6 +110,8 @@ def test_bad_as_of() -> None:
     ("Which show was green lit this week?", True),  # a relative span asks for the latest too
     ("What did China propose to India?", False),
     ("Who renewed the contract?", False),  # a word that holds "new" is not "new"
+    ("What did New York's governor sign?", False),  # a name
+    ("What is new in New Delhi?", True),
 ])
 def test_asks_latest(question: str, latest: bool) -> None:
     assert asks_latest(question) is latest

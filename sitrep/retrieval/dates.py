@@ -50,17 +50,22 @@ _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this week|past week|this wee
 _LATEST = re.compile(r"\b(?:new|newest|latest|current|currently|now|recent|recently|nowadays|these days|so far|ongoing)\b")
 
 
+_NEW_NAME = re.compile(r"\bNew\s+(?=[A-Z])")  # New York, New Delhi, New Zealand: a name, not news
+
+
+def _latest_word(question: str) -> bool:
+    return bool(_LATEST.search(_NEW_NAME.sub(" ", question).lower()))
+
+
 def asks_latest(question: str) -> bool:
     """Whether the question asks what is new or current ("the new prime minister", "recently", "this week")."""
-    q = question.lower()
-    return bool(_LATEST.search(q) or _RELATIVE.search(q))
+    return _latest_word(question) or bool(_RELATIVE.search(question.lower()))
 
 
 def asks_current(question: str) -> bool:
     """Whether the question asks for the present state of things ("new", "now", "currently") without naming a
     span of its own ("this week" is RECENT_DAYS' to judge)."""
-    q = question.lower()
-    return bool(_LATEST.search(q)) and not _RELATIVE.search(q)
+    return _latest_word(question) and not _RELATIVE.search(question.lower())
 
 
 # What a question about a recent span may be answered from: articles no older than this many days before
