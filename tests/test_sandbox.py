@@ -45,7 +45,9 @@ def test_reading_that_needs_more_memory_than_its_cap_is_refused_in_one_line_and_
 
 def test_a_reader_that_dies_mid_page_is_one_line_and_a_fresh_one_reads_the_next() -> None:
     with Sandbox(timeout=20.0) as reader:
-        reader.start()
+        # a first job, so that the child has its imports done and takes the page at once: killed while it still
+        # imported, the page's bytes would not be taken, and the page would go to a fresh child (a retry)
+        assert reader.feed(FEED).title == "The Daily Ledger"
         pid = reader._proc.pid  # type: ignore[union-attr]
         threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()
         with pytest.raises(FetchError, match=r"^its reader stopped \(exit -9\): skipped$"):
