@@ -1,6 +1,7 @@
 """An archive asked long after its last article: the dev questions, each on the corpus as it stood on its date,
 asked `lag` days later (30 and 365), with the recency prior counted from the as-of date (the rule before) and
-as built (HybridRetriever.prior_day: a question that asks what is new counts from the index's newest article).
+as built (HybridRetriever.prior_day: a question that asks what is new counts from the index's newest article, and
+one that asks for the present state from the newest of its best candidates, RetrievalParams.current_depth).
 
 The corpus "as it stood" is the dev index with every question's date as its filter's end, as `sitrep eval`
 asks; only the day the prior counts ages from moves, to the question's date + lag (what today would be) or,
@@ -19,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,6 +52,7 @@ def main() -> None:
     engine = Engine.open(ROOT / "var" / "eval" / "realtimeqa" / "index", query_encoder(None, ROOT / "var" / "models"))
     days = sorted(engine.backend.dated_articles("0000-01-01", "9999-12-31").values())
     built = hybrid.HybridRetriever.prior_day
+    params = engine.retriever.params
     groups = {"all": (queries, nulls), "asks latest": ([q for q in queries if asks_latest(q.question)], []),
               "other": ([q for q in queries if not asks_latest(q.question)], [])}
     out: dict[str, dict[str, dict[str, float]]] = {}
@@ -67,8 +70,10 @@ def main() -> None:
                     return later
                 return min(later, date.fromisoformat(days[bisect.bisect_right(days, as_of.isoformat()) - 1]))
             hybrid.HybridRetriever.prior_day = prior_day  # type: ignore[method-assign]
+            engine.retriever.params = replace(params, current_depth=0) if rule == "as-of date" else params  # before: no topic "now"
             measure(f"{lag} days later, prior from the {rule}" if rule != "built" else f"{lag} days later, as built")
     hybrid.HybridRetriever.prior_day = built  # type: ignore[method-assign]
+    engine.retriever.params = params
     path = ROOT / "var" / "bench" / "archive.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))

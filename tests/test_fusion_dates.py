@@ -117,15 +117,17 @@ def test_asks_latest(question: str, latest: bool) -> None:
     assert asks_latest(question) is latest
 
 
-def _archive(tmp_path: Path, kind: str) -> tuple[HybridRetriever, date]:
-    """Two dated reports on one subject seven weeks apart; the older names it more often (it wins on words)."""
+def _archive(tmp_path: Path, kind: str, later: bool = False) -> tuple[HybridRetriever, date]:
+    """Two dated reports on one subject seven weeks apart; the older names it more often (it wins on words).
+    `later`: and the archive's newest article, on another subject, seven months after both."""
     recs = [
         {"id": "truss", "title": "Britain's new prime minister", "published_at": "2022-09-05",
          "body": "Liz Truss is the new prime minister of Britain. The prime minister of Britain spoke."},
         {"id": "sunak", "title": "Rishi Sunak takes office", "published_at": "2022-10-24",
          "body": "Rishi Sunak is the new prime minister of Britain, replacing Liz Truss."},
         {"id": "other", "title": "Markets", "published_at": "2022-08-01", "body": "Shares rose after the report."},
-    ]
+    ] + ([{"id": "weather", "title": "Heatwave", "published_at": "2023-06-01", "body": "A heatwave hit the coast."}]
+         if later else [])
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
@@ -147,6 +149,37 @@ def test_an_archive_answers_what_is_new_from_its_newest_reports(tmp_path: Path, 
     assert first("Who is the prime minister of Britain?", today) == "truss"
     flat = HybridRetriever(r.backend, FakeEncoder(), replace(RetrievalParams(), recency_weight=0.0, hint_weight=0.0))
     assert flat.search(Query("Who is the new prime minister of Britain?", as_of=today)).hits[0].article_id == "truss"
+
+
+def test_newest_of_best_is_the_topic_s_own_now() -> None:
+    """The newest dated day among the best `depth` candidates, never later than `now`; undated ones do not count."""
+    from sitrep.index.backends.base import UNDATED
+    from sitrep.retrieval.hybrid import newest_of_best
+
+    day = np.array([date(2022, 9, 5).toordinal(), date(2022, 10, 24).toordinal(), date(2023, 6, 1).toordinal(), UNDATED])
+    fused = np.array([0.9, 0.8, 0.1, 0.95])
+    assert newest_of_best(fused, day, date(2026, 12, 3), 3) == date(2022, 10, 24)  # the markets story is not in the best 3
+    assert newest_of_best(fused, day, date(2026, 12, 3), 4) == date(2023, 6, 1)
+    assert newest_of_best(fused, day, date(2022, 10, 1), 3) == date(2022, 10, 1)  # the as-of bound stays
+    assert newest_of_best(fused, day, date(2026, 12, 3), 1) == date(2026, 12, 3)  # only undated: no topic date
+
+
+def test_a_question_for_the_present_counts_from_its_topic_s_newest_report(tmp_path: Path, backend_kind: str) -> None:
+    """An archive whose newest article is on another subject, months after the topic's last report: "the new
+    prime minister" counts ages from the topic's newest report (RetrievalParams.current_depth), so the later
+    report of the two wins, as it did on the day it was published."""
+    r, today = _archive(tmp_path, backend_kind, later=True)
+    assert r.prior_day(today, latest=True) == date(2023, 6, 1)  # the archive's newest: the weather
+    deep = HybridRetriever(r.backend, FakeEncoder(), replace(RetrievalParams(), current_depth=2))
+    result = deep.search(Query("Who is the new prime minister of Britain?", as_of=today))
+    assert result.hits[0].article_id == "sunak" and result.recency_from == date(2022, 10, 24)
+    off = HybridRetriever(r.backend, FakeEncoder(), replace(RetrievalParams(), current_depth=0))
+    result = off.search(Query("Who is the new prime minister of Britain?", as_of=today))
+    # counted from the weather story, both reports are months old and weigh alike; in a corpus this small the
+    # weather story itself leads
+    assert result.hits[0].article_id != "sunak" and result.recency_from == date(2023, 6, 1)
+    # a question that does not ask for the present keeps the as-of date
+    assert deep.search(Query("Who is the prime minister of Britain?", as_of=today)).recency_from in (None, today)
 
 
 def test_an_answer_about_what_is_current_from_old_reports_says_how_old(tmp_path: Path, backend_kind: str) -> None:

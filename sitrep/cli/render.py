@@ -137,7 +137,7 @@ def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
         f"as of {result.as_of.isoformat()}"
         + (f", window {result.window.start} .. {result.window.end} ({result.window.reason})" if result.window.start
            else f", hint {result.window.reason!r}: ranked by recency" if result.window.reason else "")
-        + (f", recency counted from {result.recency_from.isoformat()} (the newest article)" if result.recency_from else "")
+        + (f", recency counted from {result.recency_from.isoformat()}" if result.recency_from else "")
         + f"; terms: {' '.join(result.terms) or '-'}",
         f"{'rank':>4}  {'fused':>8}  {'bm25':<12}  {'dense':<12}  {'lede':<4}  passage",
     ]
