@@ -324,3 +324,10 @@ def test_what_he_said_in_a_follow_up_is_the_earlier_speakers(engine: Engine) -> 
     assert not follow.abstained
     assert follow.sentences[0][0].startswith("Earlier this month, at an event held by the Washington-based think tank "
                                              "Atlantic Council, Esper said India")
+
+
+def test_who_holds_a_post_quotes_a_sentence_naming_the_holder(engine: Engine) -> None:
+    """ "Who is India's defence minister?" leads with a sentence that names him beside the post (before: a lede
+    on China reaching out to India, which names no minister)."""
+    a = ask(engine, "Who is India's defence minister?")
+    assert not a.abstained and "Defence Minister Rajnath Singh" in a.sentences[0][0]

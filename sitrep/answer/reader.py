@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from operator import mul
 
+from sitrep.answer.holders import Post, asked_post, holder
 from sitrep.answer.speakers import asked_speaker, role
 from sitrep.records import quick_init
 
@@ -75,6 +76,7 @@ class QuestionKind:
     called: bool = False  # what ... called / named: a title or a name
     why: bool = False
     speaker: tuple[str, ...] = ()  # "What did India say?": who is asked about as a speaker (answer/speakers.py)
+    post: Post | None = None  # "Who is India's defence minister?": the post whose holder is asked for (answer/holders.py)
 
     @classmethod
     def of(cls, question: str, context: str = "") -> QuestionKind:
@@ -84,7 +86,7 @@ class QuestionKind:
         return cls(question.lower(), bool(_NUMBER_Q.search(question)), bool(_WHEN_Q.search(question)),
                    bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
                    bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)),
-                   asked_speaker(question, context))
+                   asked_speaker(question, context), asked_post(question))
 
     @cached_property  # asked for every sentence of every candidate passage
     def place(self) -> str:
@@ -260,6 +262,9 @@ class Weights:
     speaker: float = 2.0  # "What did India say?": the sentence gives India's words (+1: "Singh said India wanted
     # ...") or names India only as whom something was said to (-1: "In the note verbale to India, China says");
     # speakers.role. Set by hand, not fitted: one dev question asks so (docs/asking.md "Who is speaking")
+    holder: float = 2.0  # "Who is India's defence minister?": the sentence names a holder of the post that fits (+1:
+    # "Defence Minister Rajnath Singh") or only ones that do not (-1: "China's Defence Minister Wei Fenghe", "former
+    # ..."); holders.holder. Set by hand like `speaker`: one dev question asks so (docs/asking.md "Who holds a post")
 
 
 WEIGHTS = Weights()
@@ -285,12 +290,13 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         float(q.typed and typed_answer(sentence, q)),
         (min(names, 4) / 4) * bool(q.noun and not (q.place or q.number or q.when or q.who)),
         role(sentence, q.speaker),
+        holder(sentence, q.post),
     ]
 
 
 FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
             "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question",
-            "speaker")
+            "speaker", "holder")
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:

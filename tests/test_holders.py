@@ -1,0 +1,59 @@
+"""Who holds a post (answer/holders.py): "Who is India's defence minister?" is answered by a sentence naming the
+holder beside the post, not by one naming the post alone, another country's holder or a former one."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitrep.answer import reader
+from sitrep.answer.holders import Post, asked_post, holder
+
+INDIA = frozenset({"india", "indian"})
+
+
+@pytest.mark.parametrize(("question", "words", "whose", "former"), [
+    ("Who is India's defence minister?", ("defence", "minister"), INDIA, False),
+    ("Who is India’s defence minister now?", ("defence", "minister"), INDIA, False),
+    ("Who is the Indian defence minister?", ("defence", "minister"), INDIA, False),
+    ("who is the new prime minister of the United Kingdom this week", ("prime", "minister"), {"britain", "uk"}, False),
+    ("Who is the CEO of Twitter?", ("ceo",), {"twitter"}, False),
+    ("Who was the former prime minister?", ("prime", "minister"), frozenset(), True),
+    ("Who is the US secretary of state?", ("secretary", "of", "state"), {"us", "american"}, False),
+])
+def test_the_post_a_question_asks_the_holder_of(question: str, words: tuple[str, ...], whose: frozenset[str],
+                                                former: bool) -> None:
+    post = asked_post(question)
+    assert post is not None and post.words == words and set(whose) <= post.whose and post.former is former
+    assert reader.QuestionKind.of(question).post == post
+
+
+@pytest.mark.parametrize("question", ["Who is Rajnath Singh?", "Who leads Britain now?", "What is BECA?",
+                                      "Who is next in the line of royal succession?", "Who signed it?"])
+def test_questions_that_ask_for_no_post(question: str) -> None:
+    assert asked_post(question) is None
+
+
+DEFENCE = asked_post("Who is India's defence minister?")
+PM = asked_post("Who is the new prime minister of Britain?")
+
+
+@pytest.mark.parametrize(("sentence", "post", "expected"), [
+    ("The Chinese defence minister has sought a meeting with defence minister Rajnath Singh on the sidelines.", DEFENCE, 1.0),
+    ("Beijing has suggested Indian Defence Minister Nirmala Sitharama visit China in 2020.", DEFENCE, 1.0),
+    ("China’s Defence Minister Gen Wei Fenghe held talks with Pakistan Army chief Gen Qamar Javed Bajwa.", DEFENCE, -1.0),
+    ("Former defence minister AK Antony said so.", DEFENCE, -1.0),
+    ("China is reaching out to India for closer defence cooperation.", DEFENCE, 0.0),
+    ("The Chinese defence minister has sought a meeting.", DEFENCE, 0.0),  # the post, no holder
+    ("Rishi Sunak is the new prime minister of Britain, replacing Liz Truss.", PM, 1.0),
+    ("Rishi Sunak, the new prime minister, spoke on Tuesday.", PM, 1.0),
+    ("UK Prime Minister Liz Truss resigned on Thursday.", PM, 1.0),
+    ("Italian Prime Minister Giorgia Meloni spoke.", PM, -1.0),
+    ("Former British Prime Minister Boris Johnson said.", PM, -1.0),
+    ("Italian Prime Minister Giorgia Meloni met British Prime Minister Rishi Sunak.", PM, 1.0),  # one that fits
+    ("Former British Prime Minister Boris Johnson said.", asked_post("Who was the former prime minister?"), 1.0),
+    ("Rishi Sunak is the new prime minister of Britain.", None, 0.0),
+    ("Musk started his tenure at Twitter by firing CEO Parag Agrawal.", asked_post("Who is the CEO of Twitter?"), -1.0),
+    ("India and the US agreed, said Defense Minister Rajnath Singh.", DEFENCE, 1.0),  # the other spelling
+])
+def test_whether_a_sentence_names_a_holder_that_fits(sentence: str, post: Post | None, expected: float) -> None:
+    assert holder(sentence, post) == expected
