@@ -182,6 +182,26 @@ def test_a_question_for_the_present_counts_from_its_topic_s_newest_report(tmp_pa
     assert deep.search(Query("Who is the prime minister of Britain?", as_of=today)).recency_from in (None, today)
 
 
+def test_where_few_articles_are_dated_no_mode_counts_from_the_newest_of_them(tmp_path: Path, backend_kind: str) -> None:
+    """A collection of undated snippets with one dated article: that article's day is not the collection's "now",
+    in BM25 and vector modes as in hybrid (they counted from it, and it outranked the rest: the snippet shapes'
+    single-mode rows moved)."""
+    recs = [{"id": f"u{i}", "title": f"Story {i}", "body": f"The new prime minister of Britain met leader {i} today."}
+            for i in range(6)] + [{"id": "dated", "title": "Old", "published_at": "2020-01-01",
+                                   "body": "A prime minister spoke."}]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    config = target(backend_kind, tmp_path)
+    update(corpus, config, FakeEncoder())
+    r = HybridRetriever(config.open(), FakeEncoder())
+    assert r.prior_day(date(2026, 12, 3), latest=True) == date(2020, 1, 1)  # the index's newest dated article
+    for mode in ("bm25", "dense", "hybrid"):
+        result = r.search(Query("Who is the new prime minister of Britain?", mode=mode, as_of=date(2026, 12, 3)))
+        assert result.recency_from is None, mode
+        assert result.hits[0].article_id != "dated", mode
+
+
 def test_an_answer_about_what_is_current_from_old_reports_says_how_old(tmp_path: Path, backend_kind: str) -> None:
     """Asked what is new, an archive answers from its newest reports and says how old they are; asked on its
     last day, or without such words, it says nothing of the kind."""

@@ -305,8 +305,9 @@ class HybridRetriever:
         ids, positions = fusion.union([r.ids for r in searched])
         rows = self.backend.passages(ids)  # row j is candidate j
         how = p.fusion
+        few_dated = len(ids) > 0 and bool((rows.day != UNDATED).mean() < p.dated_share)
         if undated is None:
-            undated = query.mode == "hybrid" and len(ids) > 0 and bool((rows.day != UNDATED).mean() < p.dated_share)
+            undated = query.mode == "hybrid" and few_dated
         if undated:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
@@ -321,8 +322,8 @@ class HybridRetriever:
         if query.asked is not None and query.asked.prior_articles and self.params.followup_prior > 0:
             fused = self._prior(fused, rows, set(query.asked.prior_articles))
         half_life, weight = (p.hint_half_life_days, p.hint_weight) if hinted and p.hint_weight > 0 else (p.half_life_days, p.recency_weight)
-        now = as_of if undated or now is None else now
-        if not undated and p.current_depth > 0 and asks_current(query.text if query.asked is None else query.asked.text):
+        now = as_of if undated or few_dated or now is None else now  # every mode: few dated, no corpus "now"
+        if not (undated or few_dated) and p.current_depth > 0 and asks_current(query.text if query.asked is None else query.asked.text):
             now = newest_of_best(fused, rows.day, now, p.current_depth)  # "Who is the new prime minister?"
         if weight > 0:
             fused = recency(fused, rows.day, now, half_life, weight)
