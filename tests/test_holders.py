@@ -52,6 +52,11 @@ PM = asked_post("Who is the new prime minister of Britain?")
     ("Italian Prime Minister Giorgia Meloni met British Prime Minister Rishi Sunak.", PM, 1.0),  # one that fits
     ("Former British Prime Minister Boris Johnson said.", asked_post("Who was the former prime minister?"), 1.0),
     ("Rishi Sunak is the new prime minister of Britain.", None, 0.0),
+    ("Rishi Sunak is the United Kingdom's latest prime minister.", asked_post("Who is the prime minister of Italy?"), -1.0),
+    ("Giorgia Meloni is set to become Italy’s first female prime minister.", asked_post("Who is the prime minister of Italy?"), 1.0),
+    ("Rishi Sunak is the United Kingdom's latest prime minister.", PM, 1.0),
+    ("Former Brazilian President Lula da Silva, who is running for president again, voted.",
+     asked_post("Who is the new Brazilian president?"), -1.0),
     ("Musk started his tenure at Twitter by firing CEO Parag Agrawal.", asked_post("Who is the CEO of Twitter?"), -1.0),
     ("India and the US agreed, said Defense Minister Rajnath Singh.", DEFENCE, 1.0),  # the other spelling
 ])

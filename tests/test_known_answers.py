@@ -328,6 +328,8 @@ def test_what_he_said_in_a_follow_up_is_the_earlier_speakers(engine: Engine) -> 
 
 def test_who_holds_a_post_quotes_a_sentence_naming_the_holder(engine: Engine) -> None:
     """ "Who is India's defence minister?" leads with a sentence that names him beside the post (before: a lede
-    on China reaching out to India, which names no minister)."""
+    on China reaching out to India, which names no minister), and is not padded with sentences that name no
+    holder (before: General Bipin Rawat's seminar, then that lede)."""
     a = ask(engine, "Who is India's defence minister?")
     assert not a.abstained and "Defence Minister Rajnath Singh" in a.sentences[0][0]
+    assert all("defence minister" in s.lower() for s, _ in a.sentences)

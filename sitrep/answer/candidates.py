@@ -85,6 +85,15 @@ def _overlap(a: _Candidate, b: _Candidate) -> bool:
     return a.hit.passage == b.hit.passage and a.start < (b.join_end or b.end) and b.start < (a.join_end or a.end)
 
 
+_HOLDER = reader.FEATURES.index("holder")
+
+
+def _holds(c: _Candidate) -> bool:
+    """The sentence names a holder of the post the question asks after (the reader's `holder` feature is +1):
+    the answer's further sentences must too ("Who is India's defence minister?" is not padded with a general)."""
+    return len(c.features) > _HOLDER and c.features[_HOLDER] > 0
+
+
 def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.QuestionKind) -> int | None:
     """The end of the sentence after text[a:b] when that one carries the answer this one lacks: in the
     same paragraph (nothing but spaces between), of the asked type, and tied to it (reader.tied)."""

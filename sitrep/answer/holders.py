@@ -31,6 +31,9 @@ _NOT_NOW = ("former", "ex", "then", "late", "outgoing", "previous", "erstwhile")
 _OUSTED = frozenset({"fired", "firing", "fires", "ousted", "ousting", "ousts", "sacked", "sacking", "sacks", "dismissed",
                      "dismissing", "removed", "removing", "replaced", "replacing", "replaces", "succeeded",
                      "succeeding", "succeeds", "toppled", "toppling", "impeached", "predecessor"})
+# Between a name and a post, words that say the name does not hold it ("running for", "candidate to").
+_LINKS = frozenset({"for", "to", "against", "with", "from", "by", "about", "like", "than", "under", "candidate", "running",
+                    "bid", "race"})
 # Spellings of one word of office ("defence" in London, "defense" in Washington).
 _SPELLINGS = {"defence": "defen[cs]e", "defense": "defen[cs]e"}
 _MODIFIERS = ("new", "current", "next", "acting", "interim", "incoming", "newly", "appointed", "elected", "sitting",
@@ -108,7 +111,7 @@ def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
     after = re.compile(before + r"(?i:" + post + r")(?:s)?,?\s+(?P<name>" + _NAME + r")")
     # "Rishi Sunak, the new prime minister", "Liz Truss is the new prime minister of Britain", "Sunak became PM"
     named = re.compile(r"(?P<name>" + _NAME + r")(?:,\s+(?:who\s+(?:is|was|became)\s+)?|\s+(?:is|was|became|has become|"
-                       r"will become|was named|was appointed|was elected|as)\s+)(?:(?:the|a|an)\s+)?"
+                       r"will become|is set to become|is to become|was named|was appointed|was elected|as)\s+)(?:(?:the|a|an)\s+)?"
                        + before + r"(?i:" + post + r")\b(?:\s+(?:of|for)\s+(?:the\s+)?(?P<of>[\w.’'-]+(?:\s+[\w.’'-]+)?))?")
     return after, named
 
@@ -123,6 +126,8 @@ def holder(sentence: str, post: Post | None) -> float:
     for m in (*after.finditer(sentence), *named.finditer(sentence)):
         if m.group("name").split()[0].lower() in ("the", "a", "an", "on", "in", "and", "but", "said", "has", "had"):
             continue
+        if m.re is named and _LINKS & set(m.group("pre").lower().split()):
+            continue  # "Lula, who is running for president": the post is what the name seeks, not holds
         seen = -1.0 if not _fits(m, post) else 1.0
         if seen > 0:
             return 1.0
@@ -134,7 +139,8 @@ def _fits(m: re.Match[str], post: Post) -> bool:
     bare = [re.sub(r"[’']s$", "", w) for w in words]
     if not post.former and any(w in _NOT_NOW or w in _OUSTED or w.startswith("ex-") for w in bare[-2:]):
         return False
-    owners = [w for w in bare if w in _every_country()]
+    pre = " ".join(bare)
+    owners = [c for c in _every_country() if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", pre)]
     of = m.groupdict().get("of")
     if of:
         owners += [w for w in _ways(of) if w in _every_country()][:1]
