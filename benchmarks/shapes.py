@@ -12,7 +12,9 @@
   the same story — the snippet of the same text from five words on, as a search engine cuts another
   outlet's page — which is gold wherever its original is (questions with 1-4 relevant snippets, as a
   wire story carried by several outlets gives them). Copies are near-duplicates of their original
-  (cosine 0.9-1.0): what they test is that a copy sitrep folds into a hit ("also in") is still found.
+  (cosine 0.9-1.0): what they test is that a copy sitrep folds into a hit ("also in") is still found;
+- mixed: the dev set with one article in five (by a hash of its id) undated, the rest dated as they are — a
+  corpus of feeds beside files dropped in without a date (the bundled corpus has one such article of five).
 
 The questions, gold articles and question dates are the dev set's. Each shape is indexed by
 `sitrep eval --dataset <folder>` into var/eval/<folder name>/ like any dataset.
@@ -28,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "realtimeqa"
-SHAPES = ("dev", "snippets", "undated", "syndicated", "bare")
+SHAPES = ("dev", "snippets", "undated", "syndicated", "bare", "mixed")
 SNIPPET_WORDS = 60
 COPY_SHIFT = 5  # a syndicated copy's snippet starts this many words later
 COPY_SOURCE = "wire-copy.example"
@@ -47,7 +49,8 @@ def folder(shape: str, dev: Path = DEV, into: Path = ROOT / "var" / "eval" / "sh
     with gzip.open(dev / "corpus.jsonl.gz", "rt", encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
         for line in src:
             article = json.loads(line)
-            article["published_at"] = None
+            if shape != "mixed" or undated_in_mix(article["id"]):
+                article["published_at"] = None
             if shape in ("snippets", "syndicated", "bare"):
                 words = re.findall(r"\S+", article["body"])
                 article["body"] = " ".join(words[:SNIPPET_WORDS])
@@ -81,6 +84,11 @@ def folder(shape: str, dev: Path = DEV, into: Path = ROOT / "var" / "eval" / "sh
 def has_copy(article_id: str) -> bool:
     """Every other article, chosen by a hash of its id (the same on every machine)."""
     return hashlib.sha1(article_id.encode()).digest()[0] % 2 == 0
+
+
+def undated_in_mix(article_id: str) -> bool:
+    """One article in five, chosen by a hash of its id: the mixed shape's articles without a date."""
+    return hashlib.sha1(b"mixed:" + article_id.encode()).digest()[0] % 5 == 0
 
 
 def copy_id(article_id: str) -> str:

@@ -52,6 +52,15 @@ PROPOSALS = (
 )
 
 
+def test_china_proposal_asked_with_recently(engine: Engine) -> None:
+    """ "recently" counts ages from the newest article (an archive, asked in 2026), and the article that answers has
+    no date: with no recency credit it ranked like a very old report, and the answer quoted the newest article's
+    China-Pakistan pact. With the dated candidates' mean credit it is quoted again."""
+    a = ask(engine, "What did China recently propose to India?")
+    assert not a.abstained and a.citations[0].article_id == "000_08773b1c9158e159.txt"
+    assert a.sentences[0][0].startswith(PROPOSALS)
+
+
 def test_china_proposal(engine: Engine) -> None:
     a = ask(engine, "What did China propose to India?")
     assert not a.abstained

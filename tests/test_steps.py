@@ -67,13 +67,17 @@ def test_an_article_without_text_is_a_warning_not_a_passage() -> None:
 
 
 # -- the hit list ----------------------------------------------------------------------------------
-def test_recency_halves_the_credit_each_half_life_and_gives_undated_passages_none() -> None:
+def test_recency_halves_the_credit_each_half_life_and_gives_undated_passages_the_dated_ones_mean() -> None:
     today = date(2024, 3, 20)
     d = today.toordinal()
     fused = np.array([1.0, 1.0, 1.0, 2.0])
     out = recency(fused, np.array([d, d - 10, UNDATED, d + 3]), today, 10.0, 0.4)
-    # today: all of it; one half-life old: 0.6 + 0.4 x 0.5; undated: 0.6; "from the future" counts as today
-    assert out.tolist() == pytest.approx([1.0, 0.8, 0.6, 2.0])
+    # today: all of it; one half-life old: 0.6 + 0.4 x 0.5; "from the future" counts as today; undated: the mean
+    # credit of the dated ones (1, 0.5, 1), as if of a typical candidate's age: 0.6 + 0.4 x 5/6
+    assert out.tolist() == pytest.approx([1.0, 0.8, 0.6 + 0.4 * 5 / 6, 2.0])
+    # without it (RetrievalParams.undated_credit False) an undated passage gets none: ranked as a very old one
+    none = recency(fused, np.array([d, d - 10, UNDATED, d + 3]), today, 10.0, 0.4, undated_credit=False)
+    assert none.tolist() == pytest.approx([1.0, 0.8, 0.6, 2.0])
     # nothing dated among the candidates (a snippet collection): the same factor for every passage, the order kept
     assert recency(fused, np.full(4, UNDATED), today, 10.0, 0.4).tolist() == pytest.approx([0.6, 0.6, 0.6, 1.2])
     assert recency(np.zeros(0), np.zeros(0, np.int64), today, 10.0, 0.4).tolist() == []

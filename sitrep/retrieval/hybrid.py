@@ -57,6 +57,8 @@ class RetrievalParams:
     current_depth: int = 20  # a question for the present state ("the new prime minister", "now"; dates.asks_current)
     # counts ages from the newest of its best this many candidates when that is earlier: the topic's own "now"
     # (dev MRR@10 0.8349 -> 0.8348, probes refused 82.5% -> 83.0%; docs/evaluation.md "Archives")
+    undated_credit: bool = True  # an article without a date gets the dated candidates' mean recency credit (False:
+    # none; a mixed corpus, one article in five undated: hybrid 0.939 / 0.718 -> 0.963 / 0.749; docs/evaluation.md)
     article_boost: float = 0.3  # an article's best passage gains this share of its second best
     lede_weight: float = 0.7  # hybrid: a third RRF list, candidate articles ranked by their lede's (title +
     # first passage) similarity to the question; a news story says what it is about up front
@@ -326,7 +328,7 @@ class HybridRetriever:
         if not (undated or few_dated) and p.current_depth > 0 and asks_current(query.text if query.asked is None else query.asked.text):
             now = newest_of_best(fused, rows.day, now, p.current_depth)  # "Who is the new prime minister?"
         if weight > 0:
-            fused = recency(fused, rows.day, now, half_life, weight)
+            fused = recency(fused, rows.day, now, half_life, weight, p.undated_credit)
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows)
         return fusion.ordered(ids, fused), rows, lede_rank, undated, now
@@ -446,15 +448,21 @@ def newest_of_best(fused: np.ndarray, day: np.ndarray, now: date, depth: int) ->
     return min(now, date.fromordinal(int(dated.max()))) if len(dated) else now
 
 
-def recency(fused: np.ndarray, day: np.ndarray, as_of: date, half_life: float, weight: float) -> np.ndarray:
+def recency(fused: np.ndarray, day: np.ndarray, as_of: date, half_life: float, weight: float,
+            undated_credit: bool = True) -> np.ndarray:
     """Each score times (1 - weight) + weight x 0.5 ** (age in days / half_life): a passage of `as_of`
-    keeps its score, an old one keeps 1 - weight of it, an undated one (day UNDATED) gets no credit for age."""
+    keeps its score, an old one keeps 1 - weight of it, an undated one (day UNDATED) the mean credit of the
+    dated candidates (`undated_credit`; else none, as a very old one)."""
     if not len(fused):
         return fused
     if not (day != UNDATED).any():  # no candidate dated (a snippet collection): one factor for all, as below
         return fused * (1.0 - weight)
     age = (as_of.toordinal() - day).clip(min=0)
-    prior = 1.0 - weight + weight * np.where(day == UNDATED, 0.0, np.power(0.5, age / half_life))  # undated: no credit
+    credit = np.power(0.5, age / half_life)
+    # an undated candidate: the dated candidates' mean credit, as if its age were a typical candidate's (with none,
+    # a file without a date ranked like a year-old report: docs/evaluation.md "Articles without a date")
+    unknown = float(credit[day != UNDATED].mean()) if undated_credit else 0.0
+    prior = 1.0 - weight + weight * np.where(day == UNDATED, unknown, credit)
     return fused * prior
 
 
