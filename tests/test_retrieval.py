@@ -123,6 +123,7 @@ def test_words_of_chat_are_neither_terms_nor_embedded(engine: Engine) -> None:
     assert terms.all_terms("What pleas did he enter? Was he pleased?") == ["plea", "enter", "pleas"]  # words, not stems
     # when, not what: the recency prior reads these (dates.asks_latest); as terms the answer lacked, they refused it
     assert terms.all_terms("What did China recently propose? Who currently leads?") == terms.all_terms("What did China propose? Who leads?")
+    assert terms.all_terms("Who is India's defence minister now?") == terms.all_terms("Who is India's defence minister?")
     assert embedded("Tbh what did China ACTUALLY propose? lol") == "what did China propose?"
     assert embedded("thanks lol") == "thanks lol"  # nothing left: as typed (small talk answers it first)
     assert embedded("What did China propose?") == "What did China propose?"
