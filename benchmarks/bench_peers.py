@@ -1,5 +1,5 @@
 """sitrep against peers people would pick instead — txtai, and Haystack — on sitrep's own passages and vectors, on
-every corpus shape (benchmarks/shapes.py: dev, snippets, undated, syndicated, bare), in one run (issue 20).
+every corpus shape (benchmarks/shapes.py: dev, snippets, undated, syndicated, bare, mixed), in one run (issue 20).
 
 txtai (a benchmark-only extra: `pip install -e ".[bench]"`, never a runtime dependency) indexes the
 same passages (the same indexed text: title + passage) with the same vectors (txtai's `external`
