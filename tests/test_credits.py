@@ -15,7 +15,12 @@ from sitrep.answer.present import credit_prefix
     ("Ricardo Arduengo/AFP/Getty Images President Joe Biden talks to people.", "Ricardo Arduengo/AFP/Getty Images "),
     ("RICARDO ARDUENGO/X0374 A man collects spring water.", "RICARDO ARDUENGO/X0374 "),
     ("Pratham Gokhale/Hindustan Times/Sipa/Reuters Students carry a flag.", "Pratham Gokhale/Hindustan Times/Sipa/Reuters "),
-    # Not credits: sentences that merely hold a slash, or a credit with nothing after it.
+    ("Matthew Busch for CNN Congregants light candles in Uvalde on May 26.", "Matthew Busch for CNN "),
+    ("Jae C. Hong for The New York Times Crosses bear the names of the victims.", "Jae C. Hong for The New York Times "),
+    # Not credits: sentences that merely hold a slash, or a credit with nothing after it, or "for" anything else.
+    ("Centers for Disease Control Director Rochelle Walensky said so.", ""),
+    ("The Respect for Marriage Act passed.", ""),
+    ("Matthew Busch for CNN", ""),
     ("Joe Biden/Harris campaign said on Tuesday.", ""),
     ("Boeing/Airbus Rivalry Heats Up", ""),
     ("AFP/Getty Images The crowd gathered.", ""),
@@ -27,7 +32,8 @@ def test_credit_prefix(sentence: str, credit: str) -> None:
     assert sentence[: credit_prefix(sentence)] == credit
 
 
-def test_an_answer_quotes_the_caption_not_its_credit(tmp_path) -> None:
+def _ask(tmp_path, name: str, text: str, question: str):
+    """The answer to `question` over a one-article corpus (the fake encoder)."""
     from sitrep.answer.engine import Engine
     from sitrep.index.build import update
     from sitrep.retrieval.types import Query
@@ -35,16 +41,34 @@ def test_an_answer_quotes_the_caption_not_its_credit(tmp_path) -> None:
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "launch.md").write_text(
-        "---\ntitle: Rocket launch delayed\nsource: Space Desk\ndate: 2022-10-05\n---\n"
-        "The launch was delayed by a day because of high winds over the Atlantic coast.\n\n"
-        "John Raoux/AP The SpaceX Falcon 9 rocket with the Crew Dragon spacecraft sits on the launch pad at the "
-        "Kennedy Space Center on Tuesday.\n", encoding="utf-8")
+    (corpus / name).write_text(text, encoding="utf-8")
     update(corpus, tmp_path / "idx", FakeEncoder())
-    engine = Engine.open(tmp_path / "idx", FakeEncoder())
-    answer = engine.ask(Query("Where does the SpaceX Falcon 9 rocket with the Crew Dragon spacecraft sit?",
-                              as_of=None))
+    return Engine.open(tmp_path / "idx", FakeEncoder()).ask(Query(question, as_of=None))
+
+
+def test_an_answer_quotes_the_caption_not_its_credit(tmp_path) -> None:
+    answer = _ask(tmp_path, "launch.md",
+                  "---\ntitle: Rocket launch delayed\nsource: Space Desk\ndate: 2022-10-05\n---\n"
+                  "The launch was delayed by a day because of high winds over the Atlantic coast.\n\n"
+                  "John Raoux/AP The SpaceX Falcon 9 rocket with the Crew Dragon spacecraft sits on the launch pad at the "
+                  "Kennedy Space Center on Tuesday.\n",
+                  "Where does the SpaceX Falcon 9 rocket with the Crew Dragon spacecraft sit?")
     quotes = [c for c in answer.citations if "Falcon 9" in c.quote]
     assert quotes, answer
     c = quotes[0]
     assert c.quote.startswith("The SpaceX Falcon 9 rocket") and c.passage[c.quote_start:].startswith(c.quote)
+
+
+def test_a_caption_gives_way_to_the_story_s_own_sentence(tmp_path) -> None:
+    """A caption shows a scene ("Matthew Busch for CNN People in Uvalde light candles …"); where a sentence of the
+    story tells the news on the same words, that sentence is quoted first (the caption, the article's first
+    sentence here, led before: reader weight `caption`)."""
+    answer = _ask(tmp_path, "uvalde.md",
+                  "---\ntitle: Uvalde report released\nsource: News Desk\ndate: 2022-07-18\n---\n"
+                  "Matthew Busch for CNN People in Uvalde light candles during a memorial for the shooting victims on "
+                  "May 25.\n\nA Texas House committee released a report on Sunday about the police response to the "
+                  "Uvalde school shooting, finding systemic failures.\n",
+                  "What is the news on the Uvalde shooting?")
+    assert not answer.abstained, answer
+    assert answer.citations[0].quote.startswith("A Texas House committee released a report"), answer.citations[0].quote
+    assert all("Busch for CNN" not in c.quote for c in answer.citations)

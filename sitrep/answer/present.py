@@ -54,12 +54,15 @@ def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
 _AGENCY = (r"(?:[A-Z]{2,6}|[A-Z]\d{3,5}|Getty Images|Reuters|Bloomberg|Shutterstock|Pool|Handout|Sipa USA|ZUMA Press"
            r"|Zuma Press|NurPhoto|Anadolu Agency|SOPA Images|LightRocket|Xinhua|Redux|Alamy|The New York Times"
            r"|The Washington Post|Los Angeles Times|Bloomberg Creative|Getty)")
-_CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*/(?:[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3}/)*"
-                     + _AGENCY + r"\s+(?=[A-Z])")  # ... "/Hindustan Times/Sipa/Reuters ": any names before the last
+# Or the photographer taken "for" the outlet that ran the photo ("Matthew Busch for CNN "): only an outlet's
+# name, for "… for Disease Control" and "… for Marriage Act" are no credits.
+_FOR = r"(?:CNN|NPR|USA TODAY|The New York Times|The Washington Post|The Guardian|The Times|Los Angeles Times|Bloomberg)"
+_CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*(?:/(?:[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3}/)*"
+                     + _AGENCY + r"| for " + _FOR + r")\s+(?=[A-Z])")  # "/Hindustan Times/Sipa/Reuters ": any names before the last
 
 
 def credit_prefix(sentence: str) -> int:
-    """How many characters of a sentence's start are a photo's credit ("John Raoux/AP "), or 0: a quote
+    """How many characters of a sentence's start are a photo's credit ("John Raoux/AP ", "Matthew Busch for CNN "), or 0: a quote
     starts after it (still a verbatim slice), the caption's own words first."""
     m = _CREDIT.match(sentence)
     return m.end() if m and m.end() < len(sentence) else 0

@@ -24,6 +24,7 @@ from functools import cached_property, lru_cache
 from operator import mul
 
 from sitrep.answer.holders import Post, asked_post, holder
+from sitrep.answer.present import credit_prefix
 from sitrep.answer.speakers import asked_speaker, role
 from sitrep.records import quick_init
 
@@ -265,6 +266,9 @@ class Weights:
     holder: float = 2.0  # "Who is India's defence minister?": the sentence names a holder of the post that fits (+1:
     # "Defence Minister Rajnath Singh") or only ones that do not (-1: "China's Defence Minister Wei Fenghe", "former
     # ..."); holders.holder. Set by hand like `speaker`: one dev question asks so (docs/asking.md "Who holds a post")
+    caption: float = -2.0  # a photo's caption, its credit first ("John Raoux/AP The rocket sits on the pad"): it
+    # shows a scene, it rarely tells the news; quoted only where no sentence of the story is nearly as good. Set by
+    # hand (docs/evaluation.md "A photo's caption")
 
 
 WEIGHTS = Weights()
@@ -291,12 +295,13 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         (min(names, 4) / 4) * bool(q.noun and not (q.place or q.number or q.when or q.who)),
         role(sentence, q.speaker),
         holder(sentence, q.post),
+        float(credit_prefix(sentence) > 0),
     ]
 
 
 FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
             "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question",
-            "speaker", "holder")
+            "speaker", "holder", "caption")
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
