@@ -130,3 +130,22 @@ def test_capitalised_words_are_not_a_sentences_first(sentence: str, words: list[
 ])
 def test_page_furniture_is_never_quoted(sentence: str, ok: bool) -> None:
     assert reader.quotable(sentence) is ok
+
+
+@pytest.mark.parametrize(("sentence", "age"), [
+    ("Sunak, 42, became the youngest prime minister in more than 200 years.", True),
+    ("The 42-year-old former finance minister takes office on Tuesday.", True),
+    ("Lynn died at her home at the age of 90.", True),
+    ("He turned 42 in May.", True),
+    # numbers that are not an age
+    ("It was Boris Johnson who gave Sunak his first major government role in 2019.", False),
+    ("He became prime minister at 10 Downing Street at 11 a.m.", False),
+    ("Turnout turned 5 percent higher.", False),
+])
+def test_how_old_asks_for_an_age_not_any_number(sentence: str, age: bool) -> None:
+    """"How old is he?" counts a sentence's number only when it is an age; "How many …?" counts any number."""
+    number = reader.FEATURES.index("number_for_number_question")
+    feats = reader.features(sentence, QuestionKind.of("How old is he?"), 0.5, 0, 0.0, lede=False, dense_gap=0.0)
+    assert feats[number] == float(age)
+    assert reader.features(sentence, QuestionKind.of("How many years has he served?"), 0.5, 0, 0.0, lede=False,
+                           dense_gap=0.0)[number] == 1.0

@@ -37,6 +37,11 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"hundred|thousand|million|billion|half|dozen)\b", re.I)
 _NUMBER_PHRASE = re.compile(r"\$?\d+(?:[.,]\d+)*%?(?:\s+(?:million|billion|trillion|thousand|hundred))?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# "How old is he?" asks for an age, not any number (a year, a sum): "Sunak, 42, …", "the 42-year-old", "aged 42",
+# "at the age of 90", "turned 42".
+_AGE_Q = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)
+_AGE = re.compile(r"\b\d{1,3}-year-old\b|\b(?:aged?|at age|at the age of|turn(?:ed|s|ing))\s+\d{1,3}\b(?![.,:]\d|%| ?(?:years? "
+                  r"(?:ago|later|earlier)|percent|million|billion))|, \d{1,3},")
 _DATE = re.compile(r"\b(?:(?:19|20)\d\d|(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?|Monday|Tuesday|Wednesday|Thursday|Friday|"
                    r"Saturday|Sunday)\b")
@@ -88,6 +93,11 @@ class QuestionKind:
                    bool(_WHO_Q.search(question)), bool(_WHERE_Q.search(question)), noun,
                    bool(_CALLED_Q.search(question)) and not _WHO_Q.search(question), bool(_WHY_Q.search(question)),
                    asked_speaker(question, context), asked_post(question))
+
+    @cached_property
+    def age(self) -> bool:
+        """The question asks how old someone is: its number is an age."""
+        return bool(_AGE_Q.search(self.text))
 
     @cached_property  # asked for every sentence of every candidate passage
     def place(self) -> str:
@@ -286,7 +296,7 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         coverage,
         prior,
         min(names, 4) / 4,
-        float(q.number and bool(_NUMBER.search(sentence))),
+        float(q.number and bool((_AGE if q.age else _NUMBER).search(sentence))),
         (min(names, 4) / 4) * q.who,
         float(lede),
         neighbour,
