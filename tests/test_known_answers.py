@@ -346,3 +346,12 @@ def test_who_holds_a_post_quotes_a_sentence_naming_the_holder(engine: Engine) ->
     # articles' mean credit keeps the newest article's six passages from filling the reader's places
     now = ask(engine, "Who is India's defence minister now?")
     assert not now.abstained and "Defence Minister Rajnath Singh" in now.sentences[0][0]
+
+
+def test_he_in_a_follow_up_is_the_person_the_last_answer_named(engine: Engine) -> None:
+    """ "What did he say?" after "Who is India's defence minister?": no question named him, the answer did
+    (Rajnath Singh), so he is read as Rajnath Singh and his words lead (before: the US–India intelligence deal)."""
+    _, follow = converse(engine, "Who is India's defence minister?", "What did he say?")
+    assert not follow.abstained and follow.asked_as is not None
+    assert follow.asked_as.rewrite == "What did Rajnath Singh say?"
+    assert "Singh said" in follow.sentences[0][0]  # (locally "On Sunday Singh said India wanted to resolve …")

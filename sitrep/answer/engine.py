@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sitrep.answer import compound, frontpage
+from sitrep.answer import compound, frontpage, referent
 from sitrep.answer.answerer import Answerer, AnswerParams
 from sitrep.answer.brief import Brief, Briefer, BriefParams
 from sitrep.index.backends import BackendConfig
@@ -87,7 +87,7 @@ class Engine:
                 if not joint[1].abstained:
                     result, second = joint
                     conversation.turns.pop()
-                    conversation.add(Turn.of(second))
+                    conversation.add(turn_of(second))
             both = compound.merged(whole.text, halves, first, second)
             if both is not None:
                 return result, (replace(both, notes=(read, *both.notes)) if read else both)
@@ -126,7 +126,7 @@ class Engine:
             reply = self.answerer.answer(second)
             if not reply.abstained:
                 result, answer = second, reply
-        conversation.add(Turn.of(answer))
+        conversation.add(turn_of(answer))
         return result, answer
 
     def understand(self, query: Query, conversation: Conversation | None, force: bool = False) -> Query:
@@ -181,3 +181,11 @@ class Engine:
 
     def status(self) -> dict[str, object]:
         return self.backend.stats().manifest.status()
+
+
+def turn_of(answer: Answer) -> Turn:
+    """The turn an answer adds to its conversation, with the person it named whom the question did not
+    (answer/referent.py): a later "he" or "she" is read as them."""
+    turn = Turn.of(answer)
+    named = referent.named_person(answer.question, answer.sentences[0][0]) if answer.sentences else ""
+    return replace(turn, named=named) if named else turn

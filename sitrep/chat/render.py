@@ -19,6 +19,7 @@ import discord
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import UNDERSTOOD, answer_parts, refusal, understood, why
+from sitrep.answer.referent import named_person
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.conversation import Turn, article_key, quote_key
 from sitrep.retrieval.types import Answer, Citation
@@ -227,7 +228,9 @@ def turn_from_message(title: str | None, footer_text: str | None, custom_ids: li
     if first.startswith(UNDERSTOOD):
         asked = first[len(UNDERSTOOD):].rstrip("…")
     cited = tuple(k for k in more[len(MORE_PREFIX):].split(",") if k)
-    return Turn(question, asked, cited, at, quoted_sentences(description))
+    quotes = _MARKER.split(description or "")[:-1]  # the first quote names whom a later "he" means, as the answer did
+    return Turn(question, asked, cited, at, quoted_sentences(description),
+                named_person(question, unescape(quotes[0].replace("**", "")).strip()) if quotes else "")
 
 
 def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:

@@ -16,6 +16,8 @@ answer cited). `plan()` decides how a new question is searched:
   only articles published since the last answer, and none it cited (a refusal says there is nothing new);
 - **as the earlier question, for more** when it asks for nothing else ("What else?", "Tell me more"): the
   answer quotes only sentences the conversation's answers have not, or says there is nothing more;
+- **with the person the last answer named** when its "he" or "she" has no one else to mean ("What did he say?"
+  after an answer naming Rajnath Singh is read as "What did Rajnath Singh say?"; mentions.py);
 - **as the earlier question with one name swapped** when it names a new entity elliptically
   ("What about Pakistan?" after "What did China propose to India?"): the new name replaces the
   earlier name most like it (cosine of the two names' vectors: a country for a country), and the
@@ -37,12 +39,12 @@ import numpy as np
 from sitrep.index import lexicon
 from sitrep.retrieval.errors import BadQuestion
 from sitrep.retrieval.keys import article_key, quote_key
+from sitrep.retrieval.mentions import named_in, names
 from sitrep.retrieval.types import Answer, AskedAs
 
 __all__ = ["Conversation", "Turn", "article_key", "quote_key", "plan", "cue", "names", "leans_weakly", "nothing_to_continue"]
 
 _WORD = re.compile(r"[\w’'-]+")
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of|de|the|[A-Z][\w’'-]*))*")
 # Words that point back to something said before. "this"/"that" only when they stand alone
 # (followed by a verb or the end), not as determiners ("this week", "that deal").
 _PRONOUN = re.compile(r"\b(?:he|she|they|them|him|his|her|hers|their|theirs|it|its|those|these|there)\b"
@@ -98,6 +100,7 @@ class Turn:
     cited: tuple[str, ...]  # article ids (or their short keys, see article_key) the answer cited
     at: float = field(default_factory=time.time)
     quoted: tuple[str, ...] = ()  # the sentences the answer quoted, as quote_key()s: a follow-up says something new
+    named: str = ""  # the person the answer named, whom no question did (answer/referent.py): a later "he" or "she"
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
@@ -107,28 +110,6 @@ class Turn:
             quoted = [*asked.shown, *quoted]  # turns ago (a conversation remembers max_turns)
         return cls(answer.question, asked.text if asked else answer.question,
                    tuple(dict.fromkeys(c.article_id for c in answer.citations)), quoted=tuple(dict.fromkeys(quoted)))
-
-
-_NOT_NAMES = frozenset(lexicon.QUESTION_WORDS) | {"and", "but", "or", "so", "the", "a", "an", "of", "de", "in", "on",
-                                                  "at", "to", "for", "if", "as", "please", "tell", "show", "give"}
-
-
-def names(text: str) -> list[str]:
-    """Capitalised names in a question ("India", "Rajnath Singh", "Bank of England"). A question's
-    first word counts only when the question is short ("Pakistan?"), else it is capitalised anyway."""
-    out: list[str] = []
-    short = len(_WORD.findall(text)) <= 3
-    for m in _CAPITALISED.finditer(text):
-        words = m.group(0).split()
-        if m.start() == len(text) - len(text.lstrip()) and not short:
-            words = words[1:]
-        while words and words[0].lower() in _NOT_NAMES:
-            words = words[1:]
-        while words and words[-1].lower() in {"of", "de", "the"}:
-            words = words[:-1]
-        if words:
-            out.append(" ".join(words))
-    return out
 
 
 class Conversation:
@@ -251,17 +232,23 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
             terms = tuple(dict.fromkeys(tokenize(text)))
             return AskedAs(text, terms, tuple(t for t in terms if t not in own_terms), ((old, c.word),), (),
                            f"'{c.word}' in place of '{old}' in the earlier question", shown=_shown(turns))
+    rewrite = named_in(question, c.word, last.named) if c.kind == "pronoun" else ""  # "What did he say?", him named
     terms_of = [tuple(dict.fromkeys(tokenize(t.asked))) for t in turns]
     carried = _carried(terms_of, own_terms, strength, p, ambiguous=bool(c) and c.kind != "names")
-    text = f"{last.asked} {question}"
+    if rewrite:  # the name searched as the conversation's (its weight in the reader's coverage is a carried name's)
+        carried = list(dict.fromkeys([t for t in tokenize(last.named) if t not in own_terms] + carried))
+    text = f"{last.asked} {rewrite or question}"
     if len(text) > p.max_text_chars:
         text = text[len(text) - p.max_text_chars:].split(" ", 1)[-1]
     reason = {"pronoun": f"'{c.word}' refers to the earlier question", "ellipsis": f"'{c.word}' continues the earlier question",
               "short": "too short to stand alone", "names": NAMES_ONLY, "generic": TOO_GENERAL,
               "swap": f"'{c.word}' added to the earlier question", "": "found too little alone"}[c.kind]
+    if rewrite:
+        reason = f"'{c.word}' read as {last.named}, whom the last answer named"
     context = tuple(dict.fromkeys(t for terms in terms_of for t in terms))
     return AskedAs(text, tuple(own_terms) + tuple(carried), tuple(carried), (), last.cited[: p.prior_articles], reason,
-                   context, shown=_shown(turns))
+                   context, shown=_shown(turns), rewrite=rewrite)
+
 
 
 def _shown(turns: Sequence[Turn]) -> tuple[str, ...]:

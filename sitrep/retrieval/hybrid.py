@@ -100,6 +100,8 @@ class SearchResult:
         ("What about Pakistan?" reads as the earlier question about Pakistan) or more was asked for ("What
         else?" reads as the earlier question), else what was typed."""
         asked = self.asked
+        if asked is not None and asked.rewrite:  # "What did he say?" read as "What did Rajnath Singh say?"
+            return asked.rewrite
         return asked.text if asked is not None and (asked.swapped or asked.more) else self.question
 
     @property

@@ -38,6 +38,8 @@ class AskedAs:
     seen: tuple[str, ...] = ()  # ... and none the last answer cited (ids or their short keys)
     shown: tuple[str, ...] = ()  # a follow-up: the sentences the remembered answers quoted (conversation.quote_key)
     more: bool = False  # "What else?": the earlier question again, answered only by sentences not quoted yet
+    rewrite: str = ""  # "What did he say?" with "he" read as the person the last answer named ("What did Rajnath Singh
+    # say?"): what the reader reads (retrieval/conversation.py, answer/referent.py)
 
     @property
     def followup(self) -> bool:
