@@ -360,3 +360,22 @@ async def test_two_questions_in_one_message_are_answered_as_one(seed_index: Path
         await fake.message("When was it signed?", mentions_bot=False, channel=thread)  # the thread carries on
         after = await next_post(fake)
         assert footer(after).startswith("understood as: ")
+
+
+async def test_he_after_a_restart_is_the_person_the_answer_named(seed_index: Path, real_encoder: Any) -> None:
+    """The person an answer named travels with it: after a restart, the thread's answer is read back from Discord
+    and "What did he say?" is still asked about the defence minister it named."""
+    fake = FakeDiscord()
+    async with serving(fake):
+        async with connected(fake, seed_index, real_encoder) as (bot, _):
+            thread = await fake.message(f"<@{BOT_ID}> Who is India's defence minister?")
+            first = await next_post(fake)
+            assert "Rajnath Singh" in first.body["embeds"][0]["description"]
+            await thread_known(bot, thread)
+        async with connected(fake, seed_index, real_encoder) as (bot, service):
+            assert len(service.conversations) == 0
+            await fake.message("What did he say?", mentions_bot=False, channel=thread)
+            second = await next_post(fake)
+            assert footer(second).startswith("understood as: Who is India's defence minister? What did Rajnath Singh say?")
+            assert "read as Rajnath Singh" in footer(second)
+            no_pings(second.body)
