@@ -41,10 +41,14 @@ def test_kind(message: str, expected: str | None) -> None:
     ("any news on China since yesterday?", "China"), ("What is the latest on Ukraine this week?", "Ukraine"),
     ("updates on the border talks in the last 30 days", "the border talks"), ("news on Iran lately", "Iran"),
     ("news about the now famous bridge", "the now famous bridge"),
+    ("What happened with the Uvalde shooting investigation?", "the Uvalde shooting investigation"),
+    ("what has happened with the Twitter deal", "the Twitter deal"), ("What's up with Mauna Loa?", "Mauna Loa"),
+    ("What's happened with the border talks since Monday?", "the border talks"),
     # no subject (the conversation's own "any news?", or the front page), an outlet, or a question
     ("What's the latest on it?", None), ("Any updates on this?", None), ("What's new?", None), ("updates on?", None),
     ("any news from Dawn?", None), ("What happened to Liz Truss?", None), ("What did China propose to India?", None),
-    ("Which news outlet broke the story?", None),
+    ("Which news outlet broke the story?", None), ("What happened in 2021?", None), ("What happened with it?", None),
+    ("What happened with the vote after the recount and why did it matter so much to the state?", None),
 ])
 def test_news_on_a_topic_is_its_brief(message: str, topic: str | None) -> None:
     assert news_topic(message) == topic

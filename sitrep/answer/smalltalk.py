@@ -63,6 +63,12 @@ _NEWS_ON = re.compile(
     r"|(?:(?:is|are)\s+there\s+)?anything\s+(?:new|recent)|(?:the\s+)?latest|(?:catch|fill)\s+(?:me|us)\s+(?:up|in)|(?:brief|update)\s+(?:me|us)"
     r"|(?:a\s+)?(?:sitrep|situation\s+report|timeline|brief)"
     r")\s+(?:on|about|with|in|regarding|for|of)\s+(?P<topic>[^?!]+?)\s*[?.!…]*$", re.I)
+# "What happened with the Uvalde shooting investigation?", "What's up with the Twitter deal?": the story so far, a
+# brief too (asked as a question, one answer quoted three captions of a photo gallery). Not "What happened to Liz
+# Truss?" or "… in 2021?": those ask for one event.
+_HAPPENED_WITH = re.compile(r"^(?:(?:so|ok|okay|hey|hi|please|pls|sitrep)[\s,]+)*(?:what\s+(?:has\s+|had\s+)?happened|"
+                            r"what'?s\s+(?:happened|up))\s+with\s+(?P<topic>[^?!]+?)\s*[?.!…]*$", re.I)
+_ASKS_MORE = re.compile(r"\b(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were)\b", re.I)
 # When, after the subject: the brief lists the newest first whatever the span, so it is left out of the topic.
 _WHEN = re.compile(r"\s+(?:since\s+\S.*|(?:in|over|during)\s+the\s+(?:last|past)\s+\S.*|(?:so\s+far\s+)?(?:today|yesterday|"
                    r"tonight|this\s+(?:week|weekend|month|year|morning)|lately|recently|these\s+days|right\s+now|now))$", re.I)
@@ -76,9 +82,9 @@ def news_topic(message: str) -> str | None:
     if len(message) > 300:  # a request for the news is a line; a long message is read as a question (and the
         return None         # pattern, whose subject is found by a lazy match, stays well under a millisecond)
     text = " ".join(unicodedata.normalize("NFKC", message).replace("’", "'").split())
-    m = _NEWS_ON.match(text)
-    if m is None:
-        return None
+    m = _NEWS_ON.match(text) or _HAPPENED_WITH.match(text)
+    if m is None or (m.re is _HAPPENED_WITH and _ASKS_MORE.search(m.group("topic"))):
+        return None  # "What happened with the vote and why did it matter?": a question about the story
     topic = re.sub(r"(?:[\s,]+(?:please|pls|plz|thanks|thx))+$", "", m.group("topic"), flags=re.I).strip(" ,.;:")
     topic = _WHEN.sub("", topic).strip(" ,.;:")
     return topic if re.search(r"\w", topic) and not _NOT_A_TOPIC.match(topic) else None
