@@ -10,8 +10,10 @@ or its child is killed (a fresh one reads the next), may not map more than `memo
 niced, so questions answered on the same cores come first. The parent reads only JSON lines back
 (never a pickle), and only the fields sitrep uses; the child gets no secrets in its environment.
 
-Protocol, one job at a time: a JSON header line {"job", "charset", "size"}, then `size` raw bytes; the
-child answers one JSON line, {"ok": result} or {"error": "one line"}.
+Protocol: the child says {"ready": true} once its imports are done (a job's deadline starts after it: a fresh
+child's imports, ~0.4 s here and seconds on a busy machine, are not the page's time); then one job at a time, a
+JSON header line {"job", "charset", "size"}, then `size` raw bytes; the child answers one JSON line, {"ok":
+result} or {"error": "one line"}.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sitrep.feeds.errors import FetchError
 # the entry fields sitrep reads (ingest._pull_item hashes the first five, in this order)
 ENTRY_FIELDS = ("id", "title", "updated", "published", "summary", "link", "published_parsed", "updated_parsed")
 PAGE_FIELDS = ("text", "title", "date", "sitename", "url")
+START_S = 30.0  # a fresh child's imports must be done by then
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Sandbox:
     def __init__(self, timeout: float = 20.0, memory_mb: int = 2048) -> None:
         self.timeout, self.memory_mb = timeout, memory_mb
         self._proc: subprocess.Popen[bytes] | None = None
+        self._ready = False  # the child has said its imports are done
         self._finalizer: weakref.finalize | None = None
 
     def page(self, body: bytes, charset: str | None = None) -> dict[str, Any]:
@@ -71,7 +75,7 @@ class Sandbox:
     def start(self) -> None:
         """Starts the child now, without waiting for it: its imports (~0.4 s) overlap the first fetch."""
         if self._proc is None or self._proc.poll() is not None:
-            self._proc = self._start()
+            self._proc, self._ready = self._start(), False
 
     def close(self) -> None:
         """Ends the child (it keeps nothing worth a goodbye)."""
@@ -94,6 +98,12 @@ class Sandbox:
             self.start()
             proc = cast(subprocess.Popen[bytes], self._proc)
             stdin, stdout = cast(BinaryIO, proc.stdin), cast(BinaryIO, proc.stdout)  # both piped in _start
+            if not self._ready:  # its imports first, on their own clock
+                said = _read_line(stdout, time.monotonic() + max(START_S, self.timeout))
+                if not said or not said.startswith(b'{"ready"'):
+                    self._drop()
+                    raise FetchError("its reader could not be started: skipped")
+                self._ready = True
             deadline = time.monotonic() + self.timeout
             try:
                 stdin.write(json.dumps({"job": job, "arg": arg, "size": len(body)}).encode() + b"\n" + body)
@@ -226,6 +236,9 @@ def _serve(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     import feedparser  # noqa: F401 - loaded before the first job arrives (the parent is still fetching it)
     import trafilatura  # noqa: F401
+
+    out.write(b'{"ready": true}\n')
+    out.flush()
 
     source = sys.stdin.buffer
     jobs = {"feed": lambda body, arg: _read_feed(body), "page": _read_page, "links": _read_links}
