@@ -30,6 +30,7 @@ import numpy as np
 
 from sitrep.answer import demonyms
 from sitrep.answer.answerer import Answerer
+from sitrep.answer.said_days import quotes_days_text
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import tokenize
 from sitrep.retrieval.errors import BadQuestion
@@ -122,6 +123,12 @@ class Story:
     sources: tuple[Source, ...]  # the lead first, then by date
     quotes: tuple[Quote, ...]
     relevance: float
+
+    @property
+    def said_days(self) -> str:
+        """The days its quotes name relative to their articles' dates, made absolute (answer/said_days.py)."""
+        day = {x.article_id: x.date for x in self.sources}
+        return quotes_days_text((q.text, day.get(q.article_id)) for q in self.quotes)
 
     @property
     def outlets(self) -> tuple[str, ...]:

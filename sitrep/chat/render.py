@@ -20,6 +20,7 @@ from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import UNDERSTOOD, answer_parts, refusal, understood, why
 from sitrep.answer.referent import named_person
+from sitrep.answer.said_days import said_days_text
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.conversation import Turn, article_key, quote_key
 from sitrep.retrieval.types import Answer, Citation
@@ -154,6 +155,8 @@ def _fit_sentences(parts: list[str], limit: int) -> str:
 
 def _source_value(c: Citation, snippet_chars: int) -> str:
     head = source_line(c.title, c.source, c.shown_date, c.address)
+    if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
+        head += f"\n*{clean(days)}*"
     snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
     value = f"{head}\n> {shorten(snippet, snippet_chars)}"
     return shorten(value, FIELD_VALUE_MAX)
@@ -262,6 +265,8 @@ def _story_value(s: Story, limit: int = FIELD_VALUE_MAX) -> str:
     """The story's quote(s), its lead source with link, and the other outlets: within one field."""
     lead = s.sources[0]
     tail = "— " + source_line(None, lead.source, lead.shown_date, web_address(lead.url) or lead.location)
+    if days := s.said_days:
+        tail += f"\n*{clean(days)}*"
     others = [clean(name) + (f" ({', '.join(days)})" if days else "") for name, days in s.also_in()]
     also = shorten("also in: " + ", ".join(others), 300) if others else ""
     room = limit - len(tail) - (len(also) + 1 if also else 0) - 1

@@ -8,6 +8,7 @@ from typing import Any
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
 from sitrep.answer.present import answer_parts, refusal, understood, why, window_text
+from sitrep.answer.said_days import said_days_json, said_days_text
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.hybrid import SearchResult
 from sitrep.retrieval.types import Answer, Citation
@@ -48,6 +49,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "quote_start": c.quote_start,
                 "highlights": [list(s) for s in c.highlights],
                 "answer_spans": [list(s) for s in c.answer_spans],  # the answer phrase, offsets in passage
+                "said_days": said_days_json(c.quote, c.date),  # "Wednesday" in the quote: the day it was
             }
             for c in answer.citations
         ],
@@ -120,6 +122,8 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
     for c in answer.citations:
         lines.append(f"[{c.n}] {describe(c.title, c.source, c.shown_date)}")
+        if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
+            lines.append(f"    {days}")
         lines.append(f"    {c.address}")
         lines.append(textwrap.indent(textwrap.fill(snippet(c, color), 96), "    "))
     return "\n".join(lines)
@@ -148,8 +152,10 @@ def explain(result: SearchResult, titles: dict[str, str | None]) -> str:
 
 
 def _story_json(s: Story) -> dict[str, Any]:
+    day = {x.article_id: x.date for x in s.sources}
     return {"key": s.key, "day": s.day, "relevance": round(s.relevance, 4), "outlets": list(s.outlets),
-            "quotes": [{"text": q.text, "article_id": q.article_id, "passage_id": q.passage_id} for q in s.quotes],
+            "quotes": [{"text": q.text, "article_id": q.article_id, "passage_id": q.passage_id,
+                        "said_days": said_days_json(q.text, day.get(q.article_id))} for q in s.quotes],
             "sources": [{"article_id": x.article_id, "title": x.title, "source": x.source, "date": x.date, "seen": x.seen,
                          "url": x.url, "location": x.location} for x in s.sources]}
 
@@ -166,6 +172,8 @@ def story_text(s: Story, color: bool = False) -> list[str]:
     lines = [f"{BOLD}{head}{RESET}" if color else head]
     for q in s.quotes:
         lines.extend(textwrap.wrap(q.text, 94, initial_indent="    │ ", subsequent_indent="    │ "))
+    if days := s.said_days:
+        lines.append(f"    {days}")
     said = ", ".join(x for x in (lead.source, lead.shown_date) if x)
     lines.append(f"    — {said + '  ' if said else ''}{web_address(lead.url) or lead.location}")
     others = [name + (f" ({', '.join(days)})" if days else "") for name, days in s.also_in()]

@@ -1,0 +1,119 @@
+"""The days a quote names relative to its article's date, made absolute: "on Wednesday" in a story published
+Thursday 2022-10-06 is 2022-10-05.
+
+A quote stays verbatim; what its "Wednesday", "yesterday" or "last night" was is said beside it, from the article's
+publication date (never from a date the page was only seen on). News writes the days of the week around the day
+it is published: a day named in the past tense ("said Tuesday", "met on Monday") is the latest such day on or before
+it, one in the future tense ("will meet on Friday", "next Friday", "through Wednesday") the first on or after it, and
+a day in a sentence with neither is left alone. A day the sentence dates itself ("Wednesday,
+October 5", "Wednesday (Oct. 5)") needs no help and is left alone; so is "today", which news also writes for
+"nowadays". `python benchmarks/bench_said_days.py` checks the rule against the days the dev corpus dates itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# a weekday the sentence dates itself: "Wednesday, October 5", "Wednesday (Oct. 5)", "Wednesday 5 October", "Wednesday the 5th"
+_DATED = re.compile(r",?\s*\(?\s*(?:" + _MONTH + r"\s+\d|\d{1,2}(?:st|nd|rd|th)?\b|the\s+\d)")
+_WEEKDAY = re.compile(r"\b(?:(?P<dir>last|next|this\s+(?:past|coming))\s+)?(?P<day>" + "|".join(_DAYS) + r")\b")
+_OTHER = re.compile(r"\b(?P<word>yesterday|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))\b", re.I)
+_FUTURE = re.compile(r"\b(?:will|won't|shall|'ll|(?:is|are|was|were)\s+(?:set|due|expected|scheduled|slated|poised|going|"
+                     r"planning|supposed)\s+to|plans?\s+to|planned\s+for|is\s+to|are\s+to|scheduled\s+for|set\s+for|slated\s+for|"
+                     r"upcoming|ahead\s+of|deadline)\b", re.I)
+# right before the day: "through Wednesday", "until Friday", "starting Monday", "effective Friday", "by Monday"
+_UNTIL = re.compile(r"\b(?:through|thru|until|till|by|starting|beginning|effective|before)\s+(?:this\s+)?$", re.I)
+# a sentence told in the past: "said", "was", "met", "announced" (a verb ending in -ed), "had"
+_PAST = re.compile(r"\b(?:said|told|was|were|had|did|met|made|took|gave|came|went|saw|began|won|lost|left|held|led|"
+                   r"spoke|wrote|sent|set|hit|struck|fell|rose|ran|beat|broke|brought|caught|chose|fled|found|got|"
+                   r"kept|knew|paid|put|sold|stood|thought|saying|says|[a-z]{2,}ed)\b", re.I)
+_SHIFT = {"yesterday": -1, "tomorrow": 1, "tonight": 0, "last night": -1}
+
+
+def published(day: str | None) -> date | None:
+    """An article's publication date from its ISO text, None when it has none or it does not parse."""
+    try:
+        return date.fromisoformat(day[:10]) if day else None
+    except ValueError:
+        return None
+
+
+_TO_DO = re.compile(r"\bto\s+(?:be\s+)?(?!the\b|this\b|that\b|his\b|her\b|its\b|their\b)[a-z]{3,}\s+(?:on\s+)?$", re.I)  # "trial
+# to start Friday", "to be held on Monday" (not "according to a Monday release")
+_GOING_ON = re.compile(r"\b(?:is|are)\s+[a-z]{3,}ing\s+(?:\w+\s+){0,3}(?:on\s+)?$", re.I)  # "are dropping a new single on Friday"
+
+
+def _tense(sentence: str, m: re.Match[str], future: bool, past: bool) -> str:
+    """"future", "past" or "": the tense of the verb nearest before a weekday ("won the jackpot Tuesday will have to
+    reveal" is the past; "scheduled … to start Friday" the future), else of the first after it (up to a comma), else
+    the sentence's."""
+    before, after = sentence[max(0, m.start() - 45): m.start()], sentence[m.end(): m.end() + 20].split(",")[0]
+    if _UNTIL.search(before) or _TO_DO.search(before) or _GOING_ON.search(before):
+        return "future"
+    last_future = max((x.end() for x in _FUTURE.finditer(before)), default=-1)
+    last_past = max((x.end() for x in _PAST.finditer(before)), default=-1)
+    if last_future >= 0 or last_past >= 0:
+        return "future" if last_future > last_past else "past"
+    first_future = next((x.start() for x in _FUTURE.finditer(after)), None)
+    first_past = next((x.start() for x in _PAST.finditer(after)), None)
+    if first_future is not None or first_past is not None:
+        return "future" if first_past is None or (first_future is not None and first_future < first_past) else "past"
+    return "future" if future and not past else "past" if past and not future else ("future" if future else "")
+
+
+def said_days(sentence: str, day: date | None) -> list[tuple[str, date]]:
+    """(the words as the sentence has them, the day they mean) for each relative day it names, in order, each
+    once; [] without a publication date."""
+    if day is None:
+        return []
+    future, past = bool(_FUTURE.search(sentence)), bool(_PAST.search(sentence))
+    found: list[tuple[int, str, date]] = []
+    for m in _WEEKDAY.finditer(sentence):
+        if _DATED.match(sentence, m.end()):
+            continue  # "Wednesday, October 5": dated already
+        target = _DAYS.index(m.group("day"))
+        way = (m.group("dir") or "").lower()
+        ahead = (target - day.weekday()) % 7
+        if way.startswith("next") or way.endswith("coming") or (not way and _tense(sentence, m, future, past) == "future"):
+            meant = day + timedelta(days=ahead or (7 if way else 0))
+        elif way or _tense(sentence, m, future, past) == "past":  # the latest such day on or before publication
+            back = (day.weekday() - target) % 7 or (7 if way else 0)
+            if back == 6 and not way:
+                continue  # the day after publication, told in the past: an event abroad, a day ahead of the
+                # outlet's clock ("struck the Philippines on Wednesday" in a US story of Tuesday), or six days
+                # before: which one, the sentence does not say
+            meant = day - timedelta(days=back)
+        else:
+            continue  # no tense to go by ("Tuesday, March 17" as a heading, "… is Presidents Day"): said nothing
+        found.append((m.start(), m.group(0), meant))
+    for m in _OTHER.finditer(sentence):
+        words = " ".join(m.group("word").split())
+        found.append((m.start(), words, day + timedelta(days=_SHIFT.get(words.lower(), 0))))
+    out: dict[str, date] = {}
+    for _, words, meant in sorted(found, key=lambda f: f[0]):
+        out.setdefault(words, meant)
+    return list(out.items())
+
+
+def said_days_text(sentence: str, day: str | None) -> str:
+    """What a source list shows beside a quote: '“Wednesday”: Wed 2022-10-05', joined by "; "; "" if none."""
+    return quotes_days_text([(sentence, day)])
+
+
+def quotes_days_text(quotes: Iterable[tuple[str, str | None]]) -> str:
+    """The same for several quotes, each with its article's date (a brief's story): each day once."""
+    seen: dict[str, None] = {}
+    for sentence, day in quotes:
+        for w, meant in said_days(sentence, published(day)):
+            seen.setdefault(f"“{w}”: {meant:%a} {meant.isoformat()}", None)
+    return "; ".join(seen)
+
+
+def said_days_json(sentence: str, day: str | None) -> list[dict[str, str]]:
+    """For --json: [{"words": "Wednesday", "date": "2022-10-05"}, …]."""
+    return [{"words": w, "date": meant.isoformat()} for w, meant in said_days(sentence, published(day))]

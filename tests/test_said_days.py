@@ -1,0 +1,73 @@
+"""The days a quote names relative to its article's date, made absolute (answer/said_days.py), and shown beside
+the quote: in the CLI's source list, its --json, a Discord answer's source field and a brief's story."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sitrep.answer.brief import Quote, Source, Story
+from sitrep.answer.said_days import said_days, said_days_text
+from sitrep.chat.render import _source_value, _story_value
+from sitrep.cli.render import as_json, as_text, story_text
+from sitrep.retrieval.types import Answer, Citation
+
+THURSDAY = date(2022, 10, 6)
+
+
+@pytest.mark.parametrize(("sentence", "meant"), [
+    # told in the past: the latest such day on or before publication (the day itself included)
+    ("The rocket launched on Wednesday.", {"Wednesday": date(2022, 10, 5)}),
+    ("Officials said Thursday that the launch went well.", {"Thursday": THURSDAY}),
+    ("The band announced Monday that it will tour next year.", {"Monday": date(2022, 10, 3)}),  # "announced" is nearer
+    ("Whoever won the jackpot Tuesday will have to reveal an identity.", {"Tuesday": date(2022, 10, 4)}),
+    ("They met last Thursday.", {"last Thursday": date(2022, 9, 29)}),
+    # told in the future: the first such day on or after it
+    ("The rocket will launch on Friday.", {"Friday": date(2022, 10, 7)}),
+    ("A court scheduled the trial to start Monday.", {"Monday": date(2022, 10, 10)}),
+    ("The sale runs through Sunday.", {"Sunday": date(2022, 10, 9)}),
+    ("Talks resume next Thursday.", {"next Thursday": date(2022, 10, 13)}),
+    ("They are dropping a new single on Friday, titled Edging.", {"Friday": date(2022, 10, 7)}),
+    # days that are not weekdays
+    ("Officials said yesterday that it was over.", {"yesterday": date(2022, 10, 5)}),
+    ("The storm hit last night and will return tomorrow.", {"last night": date(2022, 10, 5), "tomorrow": date(2022, 10, 7)}),
+    # left alone: dated already, no tense to go by, the day after publication told in the past (a day ahead of the
+    # outlet's clock abroad, or six days back?), "today" (news writes it for "nowadays")
+    ("The crew lifted off on Wednesday, October 5, from Florida.", {}),
+    ("The crew lifted off on Wednesday (Oct. 5) from Florida.", {}),
+    ("Monday, October 10", {}),
+    ("An earthquake struck the northern Philippines on Friday, officials said.", {}),
+    ("Americans today spend more on food.", {}),
+])
+def test_the_day_a_quote_means(sentence: str, meant: dict[str, date]) -> None:
+    assert dict(said_days(sentence, THURSDAY)) == meant
+
+
+def test_no_publication_date_no_day() -> None:
+    assert said_days("The rocket launched on Wednesday.", None) == []
+    assert said_days_text("The rocket launched on Wednesday.", None) == ""
+    assert said_days_text("The rocket launched on Wednesday.", "not a date") == ""
+
+
+QUOTE = "SpaceX and NASA launched a crew of astronauts to the space station on Wednesday."
+
+
+def test_the_day_is_shown_beside_the_quote() -> None:
+    c = Citation(1, "crew.md", "crew.md#0", "Crew-5 launch", "Space Desk", "2022-10-06", "crew.md", QUOTE, QUOTE, 0)
+    a = Answer("When did Crew-5 launch?", ((QUOTE, 1),), (c,), (), False, 0.9)
+    assert "    “Wednesday”: Wed 2022-10-05" in as_text(a).splitlines()
+    assert as_json(a)["citations"][0]["said_days"] == [{"words": "Wednesday", "date": "2022-10-05"}]
+    assert "*“Wednesday”: Wed 2022-10-05*" in _source_value(c, 300)
+    # a page seen on a day (not published on it) is no ground for "Wednesday"
+    seen = Citation(1, "crew.md", "crew.md#0", "Crew-5 launch", "Space Desk", None, "crew.md", QUOTE, QUOTE, 0,
+                    seen="2022-10-06")
+    assert "Wed 2022" not in as_text(Answer("When?", ((QUOTE, 1),), (seen,), (), False, 0.9))
+
+
+def test_a_brief_s_story_shows_its_days() -> None:
+    s = Story("crew.md", "2022-10-06", (Source("crew.md", "Crew-5 launch", "Space Desk", "2022-10-06", None, None, "crew.md"),),
+              (Quote(QUOTE, "crew.md", "crew.md#0"),), 1.0)
+    assert s.said_days == "“Wednesday”: Wed 2022-10-05"
+    assert "    “Wednesday”: Wed 2022-10-05" in story_text(s)
+    assert "*“Wednesday”: Wed 2022-10-05*" in _story_value(s)
