@@ -45,6 +45,7 @@ def published(day: str | None) -> date | None:
 
 _TO_DO = re.compile(r"\bto\s+(?:be\s+)?(?!the\b|this\b|that\b|his\b|her\b|its\b|their\b)[a-z]{3,}\s+(?:on\s+)?$", re.I)  # "trial
 # to start Friday", "to be held on Monday" (not "according to a Monday release")
+_PASSIVE = re.compile(r"\b(?:be|been|being)\s+$", re.I)  # "will be held Saturday": a participle, not the past
 _GOING_ON = re.compile(r"\b(?:is|are)\s+[a-z]{3,}ing\s+(?:\w+\s+){0,3}(?:on\s+)?$", re.I)  # "are dropping a new single on Friday"
 
 
@@ -56,11 +57,11 @@ def _tense(sentence: str, m: re.Match[str], future: bool, past: bool) -> str:
     if _UNTIL.search(before) or _TO_DO.search(before) or _GOING_ON.search(before):
         return "future"
     last_future = max((x.end() for x in _FUTURE.finditer(before)), default=-1)
-    last_past = max((x.end() for x in _PAST.finditer(before)), default=-1)
+    last_past = max((x.end() for x in _PAST.finditer(before) if not _PASSIVE.search(before[: x.start()])), default=-1)
     if last_future >= 0 or last_past >= 0:
         return "future" if last_future > last_past else "past"
     first_future = next((x.start() for x in _FUTURE.finditer(after)), None)
-    first_past = next((x.start() for x in _PAST.finditer(after)), None)
+    first_past = next((x.start() for x in _PAST.finditer(after) if not _PASSIVE.search(after[: x.start()])), None)
     if first_future is not None or first_past is not None:
         return "future" if first_past is None or (first_future is not None and first_future < first_past) else "past"
     return "future" if future and not past else "past" if past and not future else ("future" if future else "")
