@@ -48,6 +48,7 @@ def test_kind(message: str, expected: str | None) -> None:
     ("What's the latest on it?", None), ("Any updates on this?", None), ("What's new?", None), ("updates on?", None),
     ("any news from Dawn?", None), ("What happened to Liz Truss?", None), ("What did China propose to India?", None),
     ("Which news outlet broke the story?", None), ("What happened in 2021?", None), ("What happened with it?", None),
+    ("What happened with the proposal?", None),
     ("What happened with the vote after the recount and why did it matter so much to the state?", None),
 ])
 def test_news_on_a_topic_is_its_brief(message: str, topic: str | None) -> None:

@@ -65,9 +65,11 @@ _NEWS_ON = re.compile(
     r")\s+(?:on|about|with|in|regarding|for|of)\s+(?P<topic>[^?!]+?)\s*[?.!…]*$", re.I)
 # "What happened with the Uvalde shooting investigation?", "What's up with the Twitter deal?": the story so far, a
 # brief too (asked as a question, one answer quoted three captions of a photo gallery). Not "What happened to Liz
-# Truss?" or "… in 2021?": those ask for one event.
+# Truss?" or "… in 2021?": those ask for one event; nor one whose subject names nothing ("What happened with the
+# proposal?", after a question on it).
 _HAPPENED_WITH = re.compile(r"^(?:(?:so|ok|okay|hey|hi|please|pls|sitrep)[\s,]+)*(?:what\s+(?:has\s+|had\s+)?happened|"
                             r"what'?s\s+(?:happened|up))\s+with\s+(?P<topic>[^?!]+?)\s*[?.!…]*$", re.I)
+_NAMED = re.compile(r"\b[A-Z][\w'-]*")  # a name in the subject: "the Uvalde shooting investigation", "Mauna Loa"
 _ASKS_MORE = re.compile(r"\b(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were)\b", re.I)
 # When, after the subject: the brief lists the newest first whatever the span, so it is left out of the topic.
 _WHEN = re.compile(r"\s+(?:since\s+\S.*|(?:in|over|during)\s+the\s+(?:last|past)\s+\S.*|(?:so\s+far\s+)?(?:today|yesterday|"
@@ -83,8 +85,9 @@ def news_topic(message: str) -> str | None:
         return None         # pattern, whose subject is found by a lazy match, stays well under a millisecond)
     text = " ".join(unicodedata.normalize("NFKC", message).replace("’", "'").split())
     m = _NEWS_ON.match(text) or _HAPPENED_WITH.match(text)
-    if m is None or (m.re is _HAPPENED_WITH and _ASKS_MORE.search(m.group("topic"))):
-        return None  # "What happened with the vote and why did it matter?": a question about the story
+    if m is None or (m.re is _HAPPENED_WITH and (_ASKS_MORE.search(m.group("topic")) or not _NAMED.search(m.group("topic")))):
+        return None  # "… and why did it matter?": a question about the story; "What happened with the proposal?" (no
+        # name): most often a follow-up in a conversation, asked as a question
     topic = re.sub(r"(?:[\s,]+(?:please|pls|plz|thanks|thx))+$", "", m.group("topic"), flags=re.I).strip(" ,.;:")
     topic = _WHEN.sub("", topic).strip(" ,.;:")
     return topic if re.search(r"\w", topic) and not _NOT_A_TOPIC.match(topic) else None
