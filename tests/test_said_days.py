@@ -27,7 +27,8 @@ THURSDAY = date(2022, 10, 6)
     ("The rocket will launch on Friday.", {"Friday": date(2022, 10, 7)}),
     ("A court scheduled the trial to start Monday.", {"Monday": date(2022, 10, 10)}),
     ("The sale runs through Sunday.", {"Sunday": date(2022, 10, 9)}),
-    ("UAMS said the clinic will be held Saturday.", {"Saturday": date(2022, 10, 8)}),  # "held" after "be": no past
+    ("UAMS said the clinic will be held Saturday.", {"Saturday": date(2022, 10, 8)}),
+    ("The district said students would return on Monday.", {"Monday": date(2022, 10, 10)}),  # "would": ahead  # "held" after "be": no past
     ("Talks resume next Thursday.", {"next Thursday": date(2022, 10, 13)}),
     ("They are dropping a new single on Friday, titled Edging.", {"Friday": date(2022, 10, 7)}),
     # days that are not weekdays

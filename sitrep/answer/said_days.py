@@ -23,7 +23,7 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _DATED = re.compile(r",?\s*\(?\s*(?:" + _MONTH + r"\s+\d|\d{1,2}(?:st|nd|rd|th)?\b|the\s+\d)")
 _WEEKDAY = re.compile(r"\b(?:(?P<dir>last|next|this\s+(?:past|coming))\s+)?(?P<day>" + "|".join(_DAYS) + r")\b")
 _OTHER = re.compile(r"\b(?P<word>yesterday|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))\b", re.I)
-_FUTURE = re.compile(r"\b(?:will|won't|shall|'ll|(?:is|are|was|were)\s+(?:set|due|expected|scheduled|slated|poised|going|"
+_FUTURE = re.compile(r"\b(?:will|won't|shall|'ll|would|could|might|(?:is|are|was|were)\s+(?:set|due|expected|scheduled|slated|poised|going|"
                      r"planning|supposed)\s+to|plans?\s+to|planned\s+for|is\s+to|are\s+to|scheduled\s+for|set\s+for|slated\s+for|"
                      r"upcoming|ahead\s+of|deadline)\b", re.I)
 # right before the day: "through Wednesday", "until Friday", "starting Monday", "effective Friday", "by Monday"
