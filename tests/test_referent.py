@@ -74,3 +74,21 @@ def test_a_discord_answer_gives_back_whom_it_named() -> None:
     turn = turn_from_message(embed.title, embed.footer.text if embed.footer else None, [more_custom_id(a)], 1.0,
                              embed.description)
     assert turn is not None and turn.named == "Rajnath Singh"
+
+
+def test_the_person_a_pronoun_was_read_as_goes_on() -> None:
+    """ "Whose record did he pass?" after "How much will he have earned?" (read as LeBron James, its answer naming
+    Kevin Durant): he is still LeBron James, in the engine's turn and in a Discord thread read back."""
+    from sitrep.answer.engine import turn_of
+
+    quote = "James passed Brooklyn Nets star Kevin Durant as the league's highest paid player."
+    cite = Citation(1, "a.txt", "a.txt#0", "T", "S", "2022-08-18", "a.txt", quote, quote, 0)
+    asked = AskedAs("Who became … How much will LeBron James have earned?", ("earn",), ("lebron", "jame"), (), ("a.txt",),
+                    "'he' read as LeBron James, whom the last answer named", rewrite="How much will LeBron James have earned?")
+    a = Answer("How much will he have earned?", ((quote, 1),), (cite,), (), False, 0.9, (), asked)
+    assert named_person(a.question, quote) == "Kevin Durant"  # what the answer alone would say
+    assert turn_of(a).named == "LeBron James"
+    embed = answer_embed(a, {}).embed
+    back = turn_from_message(embed.title, embed.footer.text if embed.footer else None, [more_custom_id(a)], 1.0,
+                             embed.description)
+    assert back is not None and back.named == "LeBron James"

@@ -19,6 +19,7 @@ from sitrep.index.embedding import Encoder
 from sitrep.retrieval import spelling
 from sitrep.retrieval.conversation import Conversation, Turn, article_key, leans_weakly, nothing_to_continue, plan
 from sitrep.retrieval.hybrid import HybridRetriever, RetrievalParams, SearchResult, clean_question
+from sitrep.retrieval.mentions import read_as
 from sitrep.retrieval.types import Answer, Query
 
 log = logging.getLogger(__name__)
@@ -187,5 +188,6 @@ def turn_of(answer: Answer) -> Turn:
     """The turn an answer adds to its conversation, with the person it named whom the question did not
     (answer/referent.py): a later "he" or "she" is read as them."""
     turn = Turn.of(answer)
-    named = referent.named_person(answer.question, answer.sentences[0][0]) if answer.sentences else ""
+    named = read_as(answer.asked_as.reason if answer.asked_as else None) or (  # the one "he" was read as goes on
+        referent.named_person(answer.question, answer.sentences[0][0]) if answer.sentences else "")
     return replace(turn, named=named) if named else turn

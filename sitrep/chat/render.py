@@ -23,6 +23,7 @@ from sitrep.answer.referent import named_person
 from sitrep.answer.said_days import said_days_text
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.conversation import Turn, article_key, quote_key
+from sitrep.retrieval.mentions import read_as
 from sitrep.retrieval.types import Answer, Citation
 
 NO_PINGS = discord.AllowedMentions.none()  # every message the bot sends: no mention can reach anyone
@@ -232,8 +233,8 @@ def turn_from_message(title: str | None, footer_text: str | None, custom_ids: li
         asked = first[len(UNDERSTOOD):].rstrip("…")
     cited = tuple(k for k in more[len(MORE_PREFIX):].split(",") if k)
     quotes = _MARKER.split(description or "")[:-1]  # the first quote names whom a later "he" means, as the answer did
-    return Turn(question, asked, cited, at, quoted_sentences(description),
-                named_person(question, unescape(quotes[0].replace("**", "")).strip()) if quotes else "")
+    named = read_as(footer_text) or (named_person(question, unescape(quotes[0].replace("**", "")).strip()) if quotes else "")
+    return Turn(question, asked, cited, at, quoted_sentences(description), named)
 
 
 def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:

@@ -39,7 +39,7 @@ import numpy as np
 from sitrep.index import lexicon
 from sitrep.retrieval.errors import BadQuestion
 from sitrep.retrieval.keys import article_key, quote_key
-from sitrep.retrieval.mentions import named_in, names
+from sitrep.retrieval.mentions import READ_AS, named_in, names
 from sitrep.retrieval.types import Answer, AskedAs
 
 __all__ = ["Conversation", "Turn", "article_key", "quote_key", "plan", "cue", "names", "leans_weakly", "nothing_to_continue"]
@@ -244,7 +244,7 @@ def plan(question: str, conversation: Conversation | None, tokenize: Callable[[s
               "short": "too short to stand alone", "names": NAMES_ONLY, "generic": TOO_GENERAL,
               "swap": f"'{c.word}' added to the earlier question", "": "found too little alone"}[c.kind]
     if rewrite:
-        reason = f"'{c.word}' read as {last.named}, whom the last answer named"
+        reason = READ_AS.format(word=c.word, name=last.named)
     context = tuple(dict.fromkeys(t for terms in terms_of for t in terms))
     return AskedAs(text, tuple(own_terms) + tuple(carried), tuple(carried), (), last.cited[: p.prior_articles], reason,
                    context, shown=_shown(turns), rewrite=rewrite)

@@ -50,3 +50,15 @@ def named_in(question: str, word: str, named: str) -> str:
     if word == "her" and re.match(rf"\s+(?!{_NOT_POSSESSED})[a-z]", question[m.end():], re.I):
         possessive = "'s"  # "her songs", not "beat her in"
     return question[: m.start()] + named + possessive + question[m.end():]
+
+
+READ_AS = "'{word}' read as {name}, whom the last answer named"  # a rewrite's reason, as "understood as" shows it
+_READ_AS = re.compile(r"'\w+' read as (?P<name>.+?), whom the last answer named")
+
+
+def read_as(reason: str | None) -> str:
+    """The person a follow-up's pronoun was read as, from its reason (or a footer that shows it), else "": the
+    conversation goes on about them ("Whose record did he pass?" after "How much will he have earned?" read as
+    LeBron James), not about someone else its answer names."""
+    m = _READ_AS.search(reason or "")
+    return m.group("name") if m else ""
