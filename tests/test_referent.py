@@ -92,3 +92,12 @@ def test_the_person_a_pronoun_was_read_as_goes_on() -> None:
     back = turn_from_message(embed.title, embed.footer.text if embed.footer else None, [more_custom_id(a)], 1.0,
                              embed.description)
     assert back is not None and back.named == "LeBron James"
+
+
+def test_the_rewrite_is_in_the_json() -> None:
+    from sitrep.cli.render import as_json
+
+    a = Answer("What did he say?", (), (), (), True, 0.1, (),
+               AskedAs("Who is it? What did Rajnath Singh say?", ("say",), ("rajnath", "singh"), (), (),
+                       "'he' read as Rajnath Singh, whom the last answer named", rewrite="What did Rajnath Singh say?"))
+    assert as_json(a)["asked_as"]["rewrite"] == "What did Rajnath Singh say?"

@@ -21,9 +21,10 @@ def asked_json(answer: Answer) -> dict[str, Any]:
     a = answer.asked_as
     if a is None:
         return {"text": answer.question, "terms": [], "carried": [], "swapped": [], "prior_articles": [], "reason": "",
-                "more": False, "not_repeated": False}
+                "more": False, "not_repeated": False, "rewrite": ""}
     return {"text": a.text, "terms": list(a.terms), "carried": list(a.carried), "swapped": [list(p) for p in a.swapped],
-            "prior_articles": list(a.prior_articles), "reason": a.reason, "more": a.more, "not_repeated": answer.not_repeated}
+            "prior_articles": list(a.prior_articles), "reason": a.reason, "more": a.more, "not_repeated": answer.not_repeated,
+            "rewrite": a.rewrite}  # "What did he say?" read as "What did Rajnath Singh say?"
 
 
 def as_json(answer: Answer) -> dict[str, Any]:
