@@ -33,6 +33,7 @@ THURSDAY = date(2022, 10, 6)
     ("They are dropping a new single on Friday, titled Edging.", {"Friday": date(2022, 10, 7)}),
     # days that are not weekdays
     ("Officials said yesterday that it was over.", {"yesterday": date(2022, 10, 5)}),
+    ("The minister resigned earlier today.", {"earlier today": THURSDAY}),
     ("The storm hit last night and will return tomorrow.", {"last night": date(2022, 10, 5), "tomorrow": date(2022, 10, 7)}),
     # left alone: dated already, no tense to go by, the day after publication told in the past (a day ahead of the
     # outlet's clock abroad, or six days back?), "today" (news writes it for "nowadays")

@@ -22,7 +22,8 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 # a weekday the sentence dates itself: "Wednesday, October 5", "Wednesday (Oct. 5)", "Wednesday 5 October", "Wednesday the 5th"
 _DATED = re.compile(r",?\s*\(?\s*(?:" + _MONTH + r"\s+\d|\d{1,2}(?:st|nd|rd|th)?\b|the\s+\d)")
 _WEEKDAY = re.compile(r"\b(?:(?P<dir>last|next|this\s+(?:past|coming))\s+)?(?P<day>" + "|".join(_DAYS) + r")\b")
-_OTHER = re.compile(r"\b(?P<word>yesterday|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))\b", re.I)
+_OTHER = re.compile(r"\b(?P<word>yesterday|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening)|"
+                    r"(?:earlier|later)\s+today)\b", re.I)  # "today" alone is also "nowadays"; "earlier today" is not
 _FUTURE = re.compile(r"\b(?:will|won't|shall|'ll|would|could|might|(?:is|are|was|were)\s+(?:set|due|expected|scheduled|slated|poised|going|"
                      r"planning|supposed)\s+to|plans?\s+to|planned\s+for|is\s+to|are\s+to|scheduled\s+for|set\s+for|slated\s+for|"
                      r"upcoming|ahead\s+of|deadline)\b", re.I)
