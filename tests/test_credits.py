@@ -1,11 +1,11 @@
-"""A photo's credit run into the caption after it is not quoted: the quote starts at the caption's words,
-still a verbatim slice of its passage."""
+"""A photo's credit run into the caption after it, and a wire story's dateline before its first sentence, are
+not quoted: the quote starts at the caption's or the story's own words, still a verbatim slice of its passage."""
 
 from __future__ import annotations
 
 import pytest
 
-from sitrep.answer.present import credit_prefix
+from sitrep.answer.present import credit_prefix, dateline_prefix
 
 
 @pytest.mark.parametrize(("sentence", "credit"), [
@@ -30,6 +30,27 @@ from sitrep.answer.present import credit_prefix
 ])
 def test_credit_prefix(sentence: str, credit: str) -> None:
     assert sentence[: credit_prefix(sentence)] == credit
+
+
+@pytest.mark.parametrize(("sentence", "dateline"), [
+    ("(CNN) The US Centers for Disease Control announced on Tuesday.", "(CNN) "),
+    ("New York (CNN Business) Apple said its sales fell.", "New York (CNN Business) "),
+    ("ST. LOUIS (AP) — Mexican drug cartels fill the demand.", "ST. LOUIS (AP) — "),
+    ("ANCHORAGE, Alaska (AP) — A plane landed.", "ANCHORAGE, Alaska (AP) — "),
+    ("Lviv, Ukraine (CNN) — Russian strikes hit the city.", "Lviv, Ukraine (CNN) — "),
+    ("New York (CNNBusiness) Shares fell.", "New York (CNNBusiness) "),
+    ("Washington (CNN)The House voted.", "Washington (CNN)"),
+    ("(AP) — “We will rebuild,” she said.", "(AP) — "),
+    # Not datelines: brackets that name no outlet, a ticker, a dateline with nothing after it, one mid-sentence.
+    ("(APPLAUSE) Thank you all.", ""),
+    ("Apple (AAPL) said its sales fell.", ""),
+    ("The agency's Emergency Operations Center (EOC) opened.", ""),
+    ("(CNN)", ""),
+    ("He told CNN (CNN) The show", ""),
+])
+def test_dateline_prefix(sentence: str, dateline: str) -> None:
+    assert sentence[: dateline_prefix(sentence)] == dateline
+    assert credit_prefix(sentence) == 0  # a dateline is no caption: the reader does not mark the sentence down
 
 
 def _ask(tmp_path, name: str, text: str, question: str):
@@ -72,3 +93,16 @@ def test_a_caption_gives_way_to_the_story_s_own_sentence(tmp_path) -> None:
     assert not answer.abstained, answer
     assert answer.citations[0].quote.startswith("A Texas House committee released a report"), answer.citations[0].quote
     assert all("Busch for CNN" not in c.quote for c in answer.citations)
+
+
+def test_an_answer_quotes_the_story_not_its_dateline(tmp_path) -> None:
+    answer = _ask(tmp_path, "cdc.md",
+                  "---\ntitle: CDC activates its emergency centre\nsource: cnn.com\ndate: 2022-06-28\n---\n"
+                  "(CNN) The US Centers for Disease Control and Prevention announced on Tuesday the activation of its "
+                  "Emergency Operations Center to respond to the monkeypox outbreak.\n\n"
+                  "The centre brings together experts from across the agency.\n",
+                  "What did the Centers for Disease Control and Prevention activate to respond to the monkeypox outbreak?")
+    quotes = [c for c in answer.citations if "Emergency Operations Center" in c.quote]
+    assert quotes, answer
+    c = quotes[0]
+    assert c.quote.startswith("The US Centers for Disease Control") and c.passage[c.quote_start:].startswith(c.quote)

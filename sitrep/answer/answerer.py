@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitrep.answer import candidates, reader, speakers
+from sitrep.answer import candidates, present, reader, speakers
 from sitrep.answer.candidates import (
     _Candidate,
     _carrier,
@@ -184,7 +184,7 @@ class Answerer:
         quote = text[c.start : c.join_end or c.end]
         if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
             raise QuoteNotVerbatim(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
-        return quote[(skip := credit_prefix(quote)):], c.start + skip  # "John Raoux/AP The rocket ...": the credit cut
+        return quote[(skip := credit_prefix(quote) or present.dateline_prefix(quote)):], c.start + skip  # "John Raoux/AP ", "(CNN) ": cut
 
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind,
                 old: Collection[str] = frozenset()) -> list[_Candidate]:

@@ -68,6 +68,20 @@ def credit_prefix(sentence: str) -> int:
     return m.end() if m and m.end() < len(sentence) else 0
 
 
+# A wire story's dateline before its first sentence ("(CNN) ", "New York (CNN Business) ", "LIMA, Peru (AP) — "):
+# the place, if any, in a few capitalised words and commas, the outlet in brackets (a wire's or a site's name, its
+# misspellings included), a dash; then the sentence's capital. The citation already names the outlet.
+_WIRE = r"(?:CNN ?[A-Z][a-z]+|CNN|AP|Reuters|AFP|UPI|Bloomberg|Xinhua|dpa|ANI|PTI|IANS)"
+_DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*,?\s){0,4}\(" + _WIRE + r"\)\s*(?:[—–-]{1,2}\s*)?(?=[A-Z“\"‘'])")
+
+
+def dateline_prefix(sentence: str) -> int:
+    """How many characters of a sentence's start are a wire story's dateline ("WASHINGTON (AP) — ", "(CNN) "), or
+    0: a quote starts after it, still a verbatim slice. Not a caption (the reader does not mark it down)."""
+    m = _DATELINE.match(sentence)
+    return m.end() if m and m.end() < len(sentence) else 0
+
+
 def window_text(since: date | None, until: date) -> str:
     return f"{since.isoformat()} to {until.isoformat()}" if since else f"up to {until.isoformat()}"
 
