@@ -309,3 +309,49 @@ def test_also_in_names_each_other_outlet_once_with_its_days() -> None:
                                       src("e", None, None)), (), 0.9)
     assert story.also_in() == [("cnn.com", ("2022-10-17", "2022-10-18")), ("usatoday.com", ("2022-10-19",)), ("e.txt", ())]
     assert story_text(story)[-1] == "    also in: cnn.com (2022-10-17, 2022-10-18), usatoday.com (2022-10-19), e.txt"
+
+
+class _Ledes:
+    """A backend stand-in for story grouping: each article's lede vector, given."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self._ids = list(vectors)
+        self._vecs = np.array([np.array(v) / np.linalg.norm(v) for v in vectors.values()], dtype=np.float32)
+
+    def lede_ids(self, article_ids: list[str]) -> np.ndarray:
+        return np.array([self._ids.index(a) for a in article_ids])
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self._vecs[rows]
+
+
+def _grouped(vectors: dict[str, list[float]], days: dict[str, str | None]) -> list[list[str]]:
+    from types import SimpleNamespace
+
+    from sitrep.answer.brief import Briefer
+    from sitrep.index.backends.base import ArticleMeta
+
+    briefer = Briefer(SimpleNamespace(backend=_Ledes(vectors)), None)  # type: ignore[arg-type]
+    meta = {a: ArticleMeta(a, a, "Desk", d, None, f"{a}.md", "h") for a, d in days.items()}
+    return sorted(sorted(g) for g in briefer.group(list(vectors), meta))
+
+
+def test_a_week_of_coverage_does_not_chain_into_one_story() -> None:
+    """Each day's report is like the day before's (cosine 0.81–0.87) but not like the one two days off: one
+    story is the reports of a day or two, the most alike joined first, so Monday–Thursday is not one entry (before,
+    the pairs chained: bench_brief.py's labelled Hurricane Ian week was one story of 9 articles)."""
+    import math
+
+    def at(deg: float) -> list[float]:
+        return [math.cos(math.radians(deg)), math.sin(math.radians(deg))]
+
+    # neighbours 30, 36 and 32 degrees apart: cosine 0.87, 0.81, 0.85; Monday and Wednesday 0.41
+    vectors = {"mon": at(0), "tue": at(30), "wed": at(66), "thu": at(98)}
+    days = {"mon": "2022-09-26", "tue": "2022-09-27", "wed": "2022-09-28", "thu": "2022-09-29"}
+    assert _grouped(vectors, days) == [["mon", "tue"], ["thu", "wed"]]
+    # A re-post (near-duplicate lede) is one story whatever its date; unlike ledes on one day are two.
+    assert _grouped({"a": at(0), "b": at(1), "c": at(80)},
+                    {"a": "2022-03-09", "b": "2022-06-10", "c": "2022-03-09"}) == [["a", "b"], ["c"]]
+    # Undated reports join only undated ones.
+    assert _grouped({"a": at(0), "b": at(20)}, {"a": None, "b": "2022-03-09"}) == [["a"], ["b"]]
+    assert _grouped({"a": at(0), "b": at(20)}, {"a": None, "b": None}) == [["a", "b"]]
