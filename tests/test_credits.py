@@ -41,7 +41,12 @@ def test_credit_prefix(sentence: str, credit: str) -> None:
     ("New York (CNNBusiness) Shares fell.", "New York (CNNBusiness) "),
     ("Washington (CNN)The House voted.", "Washington (CNN)"),
     ("(AP) — “We will rebuild,” she said.", "(AP) — "),
-    # Not datelines: brackets that name no outlet, a ticker, a dateline with nothing after it, one mid-sentence.
+    ("► Ian’s strength at landfall tied it for the fifth-strongest hurricane.", "► "),
+    ("• WASHINGTON (AP) — The House voted.", "• WASHINGTON (AP) — "),
+    ("* The House voted.", "* "),
+    ("*NSYNC reunited on stage.", ""),
+    ("►", ""),
+    # Not datelines: a name that starts with a star, brackets that name no outlet, a ticker, a dateline with nothing after it, one mid-sentence.
     ("(APPLAUSE) Thank you all.", ""),
     ("Apple (AAPL) said its sales fell.", ""),
     ("The agency's Emergency Operations Center (EOC) opened.", ""),

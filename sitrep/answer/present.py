@@ -75,11 +75,18 @@ _WIRE = r"(?:CNN ?[A-Z][a-z]+|CNN|AP|Reuters|AFP|UPI|Bloomberg|Xinhua|dpa|ANI|PT
 _DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*,?\s){0,4}\(" + _WIRE + r"\)\s*(?:[—–-]{1,2}\s*)?(?=[A-Z“\"‘'])")
 
 
+_BULLET = re.compile(r"(?:[►•▶●■◆▪·]|\*(?=\s))+\s*")  # a list's marks ("► Ian's strength …"; "*NSYNC" is a name)
+
+
 def dateline_prefix(sentence: str) -> int:
-    """How many characters of a sentence's start are a wire story's dateline ("WASHINGTON (AP) — ", "(CNN) "), or
-    0: a quote starts after it, still a verbatim slice. Not a caption (the reader does not mark it down)."""
-    m = _DATELINE.match(sentence)
-    return m.end() if m and m.end() < len(sentence) else 0
+    """How many characters of a sentence's start are a list's bullet and a wire story's dateline ("► ", "WASHINGTON
+    (AP) — ", "(CNN) "), or 0: a quote starts after them, still a verbatim slice. Not a caption (the reader does not
+    mark it down)."""
+    bullet = _BULLET.match(sentence)
+    skip = bullet.end() if bullet else 0
+    m = _DATELINE.match(sentence, skip)
+    skip = m.end() if m else skip
+    return skip if skip < len(sentence) else 0
 
 
 def window_text(since: date | None, until: date) -> str:
