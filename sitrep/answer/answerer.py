@@ -8,6 +8,9 @@ features (retrieval/reader.py), fitted on the dev set as a softmax over each que
 sentences (benchmarks/tune_reader.py). A question's words alone pick the sentence that restates
 the question; the answer is in the sentence that also says something new of the kind asked for
 (a name for "who", a number for "how many"), which other passages repeat.
+
+Over 300 lines on purpose: the evidence, the abstention, the lead sentence (against what a conversation quoted
+before, the question's span and the day of each figure) and the quotes' assembly are one decision, each step reading the last's.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitrep.answer import candidates, present, reader, speakers
+from sitrep.answer import candidates, figures, present, reader, speakers
 from sitrep.answer.candidates import (
     _Candidate,
     _carrier,
@@ -158,7 +161,9 @@ class Answerer:
         chosen = self._choose(best, usable, kind, old)
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
+        chosen, newest = figures.newest_first(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
         answer = self._assemble(result, chosen, ev, confidence)
+        answer = replace(answer, notes=(*answer.notes, newest)) if newest else answer
         displaced = liked is not None and liked.key in old and best.key != liked.key and not more  # said in the footer
         return replace(answer, not_repeated=True) if displaced else answer
 
