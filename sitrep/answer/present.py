@@ -70,9 +70,13 @@ def credit_prefix(sentence: str) -> int:
 
 # A wire story's dateline before its first sentence ("(CNN) ", "New York (CNN Business) ", "LIMA, Peru (AP) — "):
 # the place, if any, in a few capitalised words and commas, the outlet in brackets (a wire's or a site's name, its
-# misspellings included), a dash; then the sentence's capital. The citation already names the outlet.
+# misspellings included), a dash; or the place alone in capitals and a dash ("WASHINGTON – ", "LOUISVILLE, Ky. — ",
+# "ZHANGJIAKOU, China – "; a word of three capitals at least, for "US – China talks" is no dateline); then the
+# sentence's capital. The citation already names the outlet.
 _WIRE = r"(?:CNN ?[A-Z][a-z]+|CNN|AP|Reuters|AFP|UPI|Bloomberg|Xinhua|dpa|ANI|PTI|IANS)"
-_DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*,?\s){0,4}\(" + _WIRE + r"\)\s*(?:[—–-]{1,2}\s*)?(?=[A-Z“\"‘'])")
+_CAPS_PLACE = r"(?:[A-Z][A-Z.'’-]{2,},?\s){0,3}[A-Z][A-Z.'’-]{2,}(?:,\s(?:[A-Z][a-z]+\.?(?:\s[A-Z][a-z]+\.?)?|[A-Z]{2,}))?"
+_DATELINE = re.compile(r"(?:(?:[A-Z][\w.'’-]*,?\s){0,4}\(" + _WIRE + r"\)\s*(?:[—–-]{1,2}\s*)?|" + _CAPS_PLACE
+                       + r"\s[—–-]{1,2}\s+)(?=[A-Z“\"‘'])")
 
 
 _BULLET = re.compile(r"(?:[►•▶●■◆▪·]|\*(?=\s))+\s*")  # a list's marks ("► Ian's strength …"; "*NSYNC" is a name)
