@@ -44,6 +44,13 @@ def test_the_newest_reports_figure_leads_with_a_note() -> None:
     assert note == "the figures quoted are of different days: the newest report's (2022-10-04) is quoted first"
 
 
+def test_a_figure_in_words_counts() -> None:
+    """"At least two people have died" (a report of 09-19) gives way to "at least 25 people have died" (10-01)."""
+    two = "At least two people have died in Puerto Rico because of Hurricane Fiona, the governor said."
+    many = "The health department announced that at least 25 people have died from the storm."
+    assert _order("How many people died in Hurricane Fiona?", (two, "a", "2022-09-19"), (many, "b", "2022-10-01"))[0] == [many, two]
+
+
 @pytest.mark.parametrize(("question", "sentences"), [
     # one day's reports: nothing to put in order
     ("How many people died in Hurricane Ian?", ((OLD, "a", "2022-10-04"), (NEW, "c", "2022-10-04"))),

@@ -23,7 +23,8 @@ _COUNT_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percent|percentag
 _NOT_COUNT_Q = re.compile(r"\bhow (?:old|long|far|big|tall)\b|\bwhat (?:age|year|day|month|date)\b", re.I)
 _THINGS = re.compile(r"\bhow many ((?:[\w’'-]+\s+){0,3}?[\w’'-]+?)(?=\s+(?:were|was|are|is|have|has|had|did|do|does|will|"
                      r"would|could|can|in|of|on|at|for|to|from|across|since|during|by|so|this|that|\?)|\s*$|\s*\?)", re.I)
-_FIGURE = re.compile(r"[$£€¥]?\d+(?:[.,]\d+)*%?(?:\s+(?:million|billion|trillion|thousand|hundred|percent))?")
+_FIGURE = re.compile(r"[$£€¥]?\d+(?:[.,]\d+)*%?(?:\s+(?:million|billion|trillion|thousand|hundred|percent))?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|thousands|millions|dozens?)\b",
+                     re.I)  # "at least two people have died" ("one" is too often "one of …")
 _YEARS = re.compile(r"(?<![$£€¥\d.,])\b(?:19|20)\d\d(?:[/–-](?:19|20)?\d\d)?\b(?![.,]?\d|%| (?:million|billion|percent))")
 
 
