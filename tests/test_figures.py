@@ -75,12 +75,13 @@ def test_left_as_the_reader_chose(question: str, sentences: tuple[tuple[str, str
 
 
 @pytest.mark.slow
-def test_an_answer_quotes_the_newest_toll_first(tmp_path: Path, real_encoder: Any) -> None:
-    """End to end over two reports (the real model): the reader likes the older report's sentence best (it names
+def test_an_answer_quotes_the_newest_toll_first(tmp_path: Path, real_encoder: Any, backend_kind: str) -> None:
+    """End to end over two reports (the real model, both backends): the reader likes the older report's sentence best (it names
     Hurricane Ian and its death toll); the answer leads with the newer report's figure and says why."""
     from sitrep.answer.engine import Engine
     from sitrep.index.build import update
     from sitrep.retrieval.types import Query
+    from tests.conftest import target
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -88,9 +89,13 @@ def test_an_answer_quotes_the_newest_toll_first(tmp_path: Path, real_encoder: An
                                         f"date: 2022-10-01\n---\n{OLD}\n\nPower is slowly being restored.\n", encoding="utf-8")
     (corpus / "tuesday.md").write_text("---\ntitle: Hurricane Ian recovery\nsource: Storm Desk\n"
                                        f"date: 2022-10-04\n---\n{NEW}\n\nCrews went door to door.\n", encoding="utf-8")
-    update(corpus, tmp_path / "idx", real_encoder)
-    engine = Engine.open(tmp_path / "idx", real_encoder)
-    answer = engine.ask(Query("How many people died in Hurricane Ian?", as_of=date(2022, 10, 5)))
+    config = target(backend_kind, tmp_path)
+    update(corpus, config, real_encoder)
+    engine = Engine.open(config, real_encoder)
+    try:
+        answer = engine.ask(Query("How many people died in Hurricane Ian?", as_of=date(2022, 10, 5)))
+    finally:
+        engine.backend.close()
     assert not answer.abstained, answer
     quotes = [s for s, _ in answer.sentences]
     assert quotes[:2] == [NEW, OLD], quotes
