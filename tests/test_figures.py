@@ -1,6 +1,6 @@
 """A count asked for that reports of different days give differently: the newest report's figure leads, with a note
 (answer/figures.py). Durations and ages, sentences of one day, and sentences with no figure are left as the reader
-chose them."""
+chose them. An answer to a number question whose quotes give no number of the kind asked says so."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _cands(*sentences: tuple[str, str, str]) -> tuple[list[_Candidate], dict[int
 
 def _order(question: str, *sentences: tuple[str, str, str]) -> tuple[list[str], str | None]:
     chosen, texts, meta = _cands(*sentences)
-    got, note = figures.newest_first(chosen, reader.QuestionKind.of(question), texts, meta)
+    got, note = figures.arrange(chosen, reader.QuestionKind.of(question), texts, meta)
     return [texts[c.hit.passage] for c in got], note
 
 
@@ -100,3 +100,16 @@ def test_an_answer_quotes_the_newest_toll_first(tmp_path: Path, real_encoder: An
     quotes = [s for s, _ in answer.sentences]
     assert quotes[:2] == [NEW, OLD], quotes
     assert any("the newest report's (2022-10-04) is quoted first" in n for n in answer.notes)
+
+
+def test_an_answer_that_gives_no_number_asked_for_says_so() -> None:
+    """"How old is Messi?" answered with his goals: no sentence quoted gives an age ("2-0" is a score); the note says
+    the articles may not say. One that gives it has no such note."""
+    goals = ("It was all Argentina in the first half, heading into the break up 2-0 behind goals from Lionel Messi.",
+             "a", "2022-12-18")
+    final = ("Messi is the first player to score in all four rounds of the knockout stage.", "b", "2022-12-18")
+    got, note = _order("How old is Messi?", goals, final)
+    assert got == [goals[0], final[0]]
+    assert note == "none of the sentences quoted gives the number asked for: the articles found may not say it"
+    assert _order("How old is Messi?", ("Messi, 35, lifted the trophy.", "a", "2022-12-18"), final)[1] is None
+    assert _order("How many goals did Messi score?", goals, final)[1] is None  # "2-0" is a number of the kind

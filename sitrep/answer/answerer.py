@@ -161,7 +161,7 @@ class Answerer:
         chosen = self._choose(best, usable, kind, old)
         if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
-        chosen, newest = figures.newest_first(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
+        chosen, newest = figures.arrange(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
         answer = self._assemble(result, chosen, ev, confidence)
         answer = replace(answer, notes=(*answer.notes, newest)) if newest else answer
         displaced = liked is not None and liked.key in old and best.key != liked.key and not more  # said in the footer

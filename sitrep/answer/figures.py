@@ -7,6 +7,9 @@ how many or how much, and the quoted sentences that give such a figure come from
 days, the newest article's leads, and a note says so. A figure is a number that is not a year, nor one the question
 holds; for "how many <things>", the sentence must name the things. Durations, ages, distances and years ("how
 long", "how old", "what year") do not change with the day of the report, and are left as the reader chose.
+
+And an answer to a question that asks for a number whose quotes give none (of the kind asked: an age for "how old")
+says so: the reader quotes what is nearest, which is not an answer.
 """
 
 from __future__ import annotations
@@ -38,11 +41,16 @@ def _gives_figure(sentence: str, question: str, things: list[str]) -> bool:
     return not things or any(t[:5] in words for t in things)
 
 
-def newest_first(chosen: Sequence[_Candidate], kind: reader.QuestionKind, texts: Mapping[int, str],
-                 meta: Mapping[str, ArticleMeta]) -> tuple[list[_Candidate], str | None]:
-    """The chosen sentences with the best of the newest article's that give a figure first, and a note, when such
-    sentences come from articles of different days and the one leading is older; else as they were, and no note."""
+def arrange(chosen: Sequence[_Candidate], kind: reader.QuestionKind, texts: Mapping[int, str],
+            meta: Mapping[str, ArticleMeta]) -> tuple[list[_Candidate], str | None]:
+    """For a question that asks for a number: the chosen sentences with the best of the newest article's that give a
+    figure first, and a note, when such sentences come from articles of different days and the one leading is older;
+    or, when none of them gives a number of the kind asked ("How old is Messi?" answered with his goals), a note that
+    says so. Else as they were, and no note."""
     question = kind.text
+    gives = reader.holds_age if kind.age else lambda sentence: bool(reader.answers_type(sentence, kind))
+    if kind.number and not any(gives(texts[c.hit.passage][c.start : c.join_end or c.end]) for c in chosen):
+        return list(chosen), "none of the sentences quoted gives the number asked for: the articles found may not say it"
     if not kind.number or len(chosen) < 2 or not _COUNT_Q.search(question) or _NOT_COUNT_Q.search(question):
         return list(chosen), None
     counted = _THINGS.search(question)

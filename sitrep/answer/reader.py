@@ -40,8 +40,10 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 # "How old is he?" asks for an age, not any number (a year, a sum): "Sunak, 42, …", "the 42-year-old", "aged 42",
 # "at the age of 90", "turned 42".
 _AGE_Q = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)
-_AGE = re.compile(r"\b\d{1,3}-year-old\b|\b(?:aged?|at age|at the age of|turn(?:ed|s|ing))\s+\d{1,3}\b(?![.,:]\d|%| ?(?:years? "
-                  r"(?:ago|later|earlier)|percent|million|billion))|, \d{1,3},")
+_AGE = re.compile(r"\b\d{1,3}-year-old\b|\b(?:aged?|at age|at the age of|turn(?:ed|s|ing)|(?:die[sd]?|dying) at|"
+                  r"(?:he|she|they) (?:was|is|were|are))\s+\d{1,3}\b(?![.,:]\d|%| ?(?:years? (?:ago|later|earlier)|percent|"
+                  r"million|billion|minutes?|hours?|days?|weeks?|months?|points?|feet|foot|miles?|pounds?|degrees?|"
+                  r"meters?|metres?|kilometers?|km|kg|mph))|, \d{1,3},", re.I)  # "She was 90." and "dies at 90" count too
 _DATE = re.compile(r"\b(?:(?:19|20)\d\d|(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)(?:\s+\d{1,2})?(?:,?\s+(?:19|20)\d\d)?|Monday|Tuesday|Wednesday|Thursday|Friday|"
                    r"Saturday|Sunday)\b")
@@ -174,10 +176,17 @@ def phrases(sentence: str, offset: int, q: QuestionKind) -> tuple[Phrase, ...]:
 _TIE = re.compile(r"^\W*(?:It|Its|He|His|She|Her|They|Their|Them|This|That|These|Those|There|Such|The|Both|Its)\b")
 
 
+def holds_age(sentence: str) -> bool:
+    """An age as news gives one ("Sunak, 42,", "the 42-year-old", "aged 42"), not any number."""
+    return bool(_AGE.search(sentence))
+
+
 def answers_type(sentence: str, q: QuestionKind) -> bool | None:
     """Whether the sentence holds an answer of the kind the question asks for; None when the question
     asks for no kind a sentence shows (what ..., other)."""
     if q.number:
+        if q.age:
+            return holds_age(sentence)  # "seven decades" is no age
         return any(m.group(0).lower() not in q.text for m in _NUMBER_PHRASE.finditer(sentence)) or bool(
             _NUMBER.search(sentence.lower().replace(q.text, "")) and not _NUMBER.search(q.text))
     if q.typed:
