@@ -167,3 +167,16 @@ def test_the_next_sentence_gives_the_age_the_first_lacks() -> None:
     q = QuestionKind.of("How old was Loretta Lynn when she died?")
     assert reader.answers_type(text[slice(*spans[0])], q) is False and reader.answers_type("She was 90.", q)
     assert _carrier(text, spans, *spans[0], q) == spans[1][1]
+
+
+@pytest.mark.parametrize(("question", "sentence", "names"), [
+    ("What is it called?", "The newly discovered species has been named Tachymenoides harrisonfordi.", True),
+    ("What is she called?", "The blogger, who goes by the name Tizi, posted the video on Douyin.", True),
+    ("What is it called?", "Tesla showed a prototype of a humanoid robot called “Optimus” on Friday.", True),
+    ("What is it called?", "This is the third animal species to be named after Ford.", False),  # named after: no name
+    ("What is it called?", "His Indiana Jones character fears snakes.", False),
+    ("Who discovered it?", "The species has been named Tachymenoides harrisonfordi.", False),  # not asked what it is called
+])
+def test_what_is_it_called_looks_for_the_sentence_that_names_it(question: str, sentence: str, names: bool) -> None:
+    naming = reader.FEATURES.index("naming")
+    assert reader.features(sentence, QuestionKind.of(question), 0.5, 0, 0.0, lede=False, dense_gap=0.0)[naming] == float(names)

@@ -39,6 +39,9 @@ _NUMBER_PHRASE = re.compile(r"\$?\d+(?:[.,]\d+)*%?(?:\s+(?:million|billion|trill
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # "How old is he?" asks for an age, not any number (a year, a sum): "Sunak, 42, …", "the 42-year-old", "aged 42",
 # "at the age of 90", "turned 42".
+# "What is it called?" is answered where a sentence names it: a naming verb, then a name or a title.
+_NAMING = re.compile(r"\b(?:named|called|dubbed|titled|nicknamed|christened|known as|goes by(?: the name(?: of)?)?|go by"
+                     r"(?: the name(?: of)?)?|under the name(?: of)?)\s+[“\"‘']?(?:the\s+)?[A-Z]")
 _AGE_Q = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}-year-old\b|\b(?:aged?|at age|at the age of|turn(?:ed|s|ing)|(?:die[sd]?|dying) at|"
                   r"(?:he|she|they) (?:was|is|were|are))\s+\d{1,3}\b(?![.,:]\d|%| ?(?:years? (?:ago|later|earlier)|percent|"
@@ -288,6 +291,8 @@ class Weights:
     caption: float = -2.0  # a photo's caption, its credit first ("John Raoux/AP The rocket sits on the pad"): it
     # shows a scene, it rarely tells the news; quoted only where no sentence of the story is nearly as good. Set by
     # hand (docs/evaluation.md "A photo's caption")
+    naming: float = 1.0  # "What is it called?": the sentence names it ("has been named Tachymenoides harrisonfordi",
+    # "who goes by the name Tizi", "a robot called Optimus"). Set by hand (docs/asking.md "What is it called?")
 
 
 WEIGHTS = Weights()
@@ -315,12 +320,13 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         role(sentence, q.speaker),
         holder(sentence, q.post),
         float(credit_prefix(sentence) > 0),
+        float(q.called and bool(_NAMING.search(sentence))),
     ]
 
 
 FEATURES = ("coverage", "rank_prior", "novel_names", "number_for_number_question", "names_for_who_question", "lede",
             "neighbour_coverage", "coverage_x_prior", "typed_answer", "names_for_which_question",
-            "speaker", "holder", "caption")
+            "speaker", "holder", "caption", "naming")
 
 
 def score(feats: list[float], repeated: int, w: Weights = WEIGHTS) -> float:
