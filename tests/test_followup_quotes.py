@@ -5,6 +5,7 @@ either. What was quoted travels with the turn: in memory (Turn.of) and read back
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -196,3 +197,35 @@ def test_no_bell_for_nothing_more() -> None:
     refused = Answer("What did China propose to Mars?", (), (), (), True, 0.1, (), AskedAs("x", ("mar",)))
     assert not waitable(bot, nothing_more, Query("What else?"), False)
     assert waitable(bot, refused, Query("What did China propose to Mars?"), False)
+
+
+@pytest.mark.slow
+def test_a_follow_up_quotes_again_what_was_quoted_rather_than_an_older_report_the_span_rules_out(
+        tmp_path: Path, real_encoder: Any) -> None:
+    """"What is their new single called?" after a "this week" answer that already quoted "titled “Edging”": the reader
+    likes that sentence best, but it was quoted, so a new one would lead — and the new one is from 2018, too old for
+    the question's week, so the answer was a refusal ("nothing from this week answers this"; the dev conversation set's
+    Blink-182 turn). The sentence quoted before, within the week, is quoted again, without the 2018 one beside it."""
+    from datetime import date
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    edging = "They are dropping a new single on Friday, titled “Edging,” and tour tickets will go on sale October 17."
+    (corpus / "band.md").write_text(
+        "---\ntitle: Blink-182 reunite for a world tour and a new single\nsource: Music Desk\ndate: 2022-10-11\n---\n"
+        "Band members Mark Hoppus and Travis Barker will reunite with original member Tom DeLonge for the tour.\n\n"
+        f"{edging}\n\nThe band announced the tour in a funny video on Tuesday.\n\nFans call it the comeback of the year.\n",
+        encoding="utf-8")
+    (corpus / "albums.md").write_text(
+        "---\ntitle: The 15 albums we can't wait to hear in 2019\nsource: Music Desk\ndate: 2018-12-21\n---\n"
+        "The “Call Me Maybe” singer said her next record would arrive early next year.\n\n"
+        "Several bands are expected to return with new records.\n", encoding="utf-8")
+    update(corpus, tmp_path / "idx", real_encoder)
+    engine = Engine.open(tmp_path / "idx", real_encoder)
+    talk, day = Conversation(), date(2022, 10, 13)
+    first = engine.ask(Query("Which band announced this week it's dropping a new single and will reunite for a tour?",
+                             as_of=day), talk)
+    assert edging in [s for s, _ in first.sentences]
+    follow = engine.ask(Query("What is their new single called?", as_of=day), talk)
+    assert not follow.abstained, follow.notes
+    assert [s for s, _ in follow.sentences] == [edging]

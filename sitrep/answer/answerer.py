@@ -159,7 +159,12 @@ class Answerer:
         if best is None or confidence < self.params.threshold:  # said with the date window that excluded articles
             return Answer(result.question, (), (), hits, True, confidence, window_note(result.window, result.notes), _asked(result))
         chosen = self._choose(best, usable, kind, old)
-        if stale := stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen]):  # "this week"
+        stale = stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen])  # "this week"
+        if stale and liked is not None and best is not liked and not more:  # a new sentence led, but too old for the
+            within = [c for c in usable if not stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id]])]
+            if liked in within:  # span: the one quoted before, within it, is quoted again (with others within it)
+                best, chosen, stale = liked, self._choose(liked, within, kind, old), None
+        if stale:
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
         chosen, newest = figures.arrange(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
         answer = self._assemble(result, chosen, ev, confidence)
