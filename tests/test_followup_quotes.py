@@ -229,3 +229,28 @@ def test_a_follow_up_quotes_again_what_was_quoted_rather_than_an_older_report_th
     follow = engine.ask(Query("What is their new single called?", as_of=day), talk)
     assert not follow.abstained, follow.notes
     assert [s for s, _ in follow.sentences] == [edging]
+
+
+def test_what_is_she_called_is_held_by_the_sentence_that_names_her() -> None:
+    """"What is she called?" after the Tizi answer: its own word is "called"; "The blogger, who goes by the name Tizi,
+    …" names her without the word, and counts as holding it, so the sentence quoted before may lead again (the
+    conversation set's f37); a sentence that names nobody does not."""
+    from types import SimpleNamespace
+
+    from sitrep.answer.candidates import _Candidate, own_words
+    from sitrep.index.lexicon import BM25Settings
+    from sitrep.retrieval.types import Hit
+
+    asked = SimpleNamespace(followup=True, swapped=(), carried=("blogger", "fine"), context=("blogger", "fine"),
+                            terms=("call", "blogger", "fine"))
+    result = SimpleNamespace(all_terms=["call", "blogger", "fine"], asked=asked)
+    lexical = SimpleNamespace(term_weight=lambda t: 1.0, settings=BM25Settings())
+    texts = {0: "The blogger, who goes by the name Tizi, posted the video.",
+             1: "Police began investigating the influencer in August."}
+    share = own_words(result, texts, lexical)  # type: ignore[arg-type]
+    assert share is not None
+
+    def cand(i: int) -> _Candidate:
+        return _Candidate(0, Hit(i, "a", f"a#{i}", 1.0), 0, len(texts[i]), score=1.0, coverage=0.5, key=str(i))
+
+    assert share(cand(0)) == 1.0 and share(cand(1)) == 0.0

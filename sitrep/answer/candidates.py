@@ -176,6 +176,9 @@ def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: floa
     return best, usable
 
 
+_NAMING_TERMS = frozenset({"call", "name", "dub", "titl", "nicknam"})  # the stems of "called", "named", "dubbed" ...
+
+
 def own_words(result: SearchResult, texts: dict[int, str], lexical: TermWeights) -> Callable[[_Candidate], float] | None:
     """A follow-up's share of its own words' weight (those no earlier turn searched) in a candidate sentence (with
     the sentence it is joined to); None for a question that is no follow-up or has no words of its own."""
@@ -185,7 +188,10 @@ def own_words(result: SearchResult, texts: dict[int, str], lexical: TermWeights)
         return None
 
     def share(c: _Candidate) -> float:
-        held = set(lexicon.tokenize([texts[c.hit.passage][c.start : c.join_end or c.end]], lexical.settings)[0])
+        sentence = texts[c.hit.passage][c.start : c.join_end or c.end]
+        held = set(lexicon.tokenize([sentence], lexical.settings)[0])
+        if reader.names_it(sentence):  # "What is she called?": "who goes by the name Tizi" holds "called"
+            held |= _NAMING_TERMS
         return sum(w for t, w in own.items() if t in held) / total
     return share
 

@@ -179,6 +179,11 @@ def phrases(sentence: str, offset: int, q: QuestionKind) -> tuple[Phrase, ...]:
 _TIE = re.compile(r"^\W*(?:It|Its|He|His|She|Her|They|Their|Them|This|That|These|Those|There|Such|The|Both|Its)\b")
 
 
+def names_it(sentence: str) -> bool:
+    """A naming verb, then a name or a title: "has been named Tachymenoides harrisonfordi", "goes by the name Tizi"."""
+    return bool(_NAMING.search(sentence))
+
+
 def holds_age(sentence: str) -> bool:
     """An age as news gives one ("Sunak, 42,", "the 42-year-old", "aged 42"), not any number."""
     return bool(_AGE.search(sentence))
@@ -320,7 +325,7 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         role(sentence, q.speaker),
         holder(sentence, q.post),
         float(credit_prefix(sentence) > 0),
-        float(q.called and bool(_NAMING.search(sentence))),
+        float(q.called and names_it(sentence)),
     ]
 
 
