@@ -180,6 +180,11 @@ def shape_settings(base: RetrievalParams) -> list[tuple[str, RetrievalParams]]:
     out += [(f"feedback words {n}", replace(base, expand_terms=n)) for n in (5, 15)]
     out += [(f"feedback hits {n}", replace(base, expand_feedback=n)) for n in (3, 6)]
     out += [(f"snippet lists {n} deep", replace(base, snippet_candidates=n)) for n in (200,)]
+    lent = replace(base, neighbour_weight=0.1)  # off by default for its cost (docs/evaluation.md "Corpus shapes")
+    out += [(f"neighbours' scores lent, weight {w}", replace(lent, neighbour_weight=w)) for w in (0.05, 0.1, 0.15)]
+    out += [(f"... weight 0.1, {n} neighbours", replace(lent, neighbour_count=n)) for n in (5, 20)]
+    out += [(f"... weight 0.1, cosine {c}", replace(lent, neighbour_cosine=c)) for c in (0.3, 0.5)]
+    out += [(f"... weight 0.1, the first {r} of each list gain", replace(lent, neighbour_rows=r)) for r in (25, 200)]
     return out
 
 

@@ -98,6 +98,8 @@ def test_dated_corpora_are_not_expanded_unless_asked(seed_target: BackendConfig)
     default = [(h.passage, h.score) for h in engine.search(q).hits]
     engine.retriever.params = replace(RetrievalParams(), expand_weight=0.0)
     assert [(h.passage, h.score) for h in engine.search(q).hits] == default
+    engine.retriever.params = replace(RetrievalParams(), neighbour_weight=0.1)  # nor do neighbours lend scores there
+    assert [(h.passage, h.score) for h in engine.search(q).hits] == default
     engine.retriever.params = replace(RetrievalParams(), expand_dated=True)
     widened = engine.search(q).hits
     assert widened[0].passage == default[0][0] and np.all(np.diff([h.score for h in widened]) <= 0)

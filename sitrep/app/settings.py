@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     candidates: int = Field(_R.candidates, ge=10, le=2000)
     expand_weight: float = Field(_R.expand_weight, ge=0, le=2)  # pseudo-relevance feedback for BM25; 0: none
     expand_dated: bool = _R.expand_dated  # ... where the candidates are dated too
+    neighbour_weight: float = Field(_R.neighbour_weight, ge=0, le=1)  # BM25 scores lent by similar candidates (0.1); 0: none
     abstain_threshold: float = Field(AnswerParams.threshold, ge=0, le=1)
     default_k: int = Field(10, ge=1, le=100)
 
@@ -141,7 +142,7 @@ class Settings(BaseSettings):
                                article_boost=self.article_boost, lede_weight=self.lede_weight,
                                lede_depth=self.lede_depth,
                                candidates=self.candidates, expand_weight=self.expand_weight,
-                               expand_dated=self.expand_dated)
+                               expand_dated=self.expand_dated, neighbour_weight=self.neighbour_weight)
 
     def answering(self) -> AnswerParams:
         return AnswerParams(threshold=self.abstain_threshold)

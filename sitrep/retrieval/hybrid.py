@@ -18,7 +18,7 @@ import numpy as np
 
 from sitrep.index.backends.base import UNDATED, Backend, Filter, PassageRows, Ranked, Searched, SearchRequest
 from sitrep.index.embedding import Encoder
-from sitrep.retrieval import feedback, fusion, rerank
+from sitrep.retrieval import feedback, fusion, neighbours, rerank
 from sitrep.retrieval.conversation import article_key
 from sitrep.retrieval.dates import Window, asks_current, asks_latest, window
 from sitrep.retrieval.errors import BadOption, BadQuestion
@@ -73,6 +73,14 @@ class RetrievalParams:
     expand_terms: int = 10
     expand_weight: float = 0.4
     expand_dated: bool = False
+    # Where there are no dates, each candidate's BM25 score may gain neighbour_weight x the cosine-weighted mean of
+    # its neighbour_count most similar candidates' at neighbour_cosine or above (retrieval/neighbours.py; the first
+    # neighbour_rows of each list gain). At 0.1: one target cell fewer missed on the snippet shapes, but ~0.5 ms a
+    # question, which puts `ask` at 2x txtai's speed on the line, so it is off (docs/evaluation.md "Corpus shapes").
+    neighbour_weight: float = 0.0
+    neighbour_count: int = 10
+    neighbour_cosine: float = 0.4
+    neighbour_rows: int = 40
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
     # A question's word no passage holds is read as the spelling one edit away whose term at least this many
@@ -249,7 +257,8 @@ class HybridRetriever:
             searched.append(dn)
             weights.append(p.dense_weight if query.mode == "hybrid" else 1.0)
         now = self.prior_day(as_of, hinted or asks_latest(text if query.asked is None else query.asked.text))
-        fused, rows, lede_rank, undated, now = self._fuse(query, searched, weights, vector, as_of, hinted, now=now)
+        hood: list[neighbours.Neighbourhood] = []  # the candidates' neighbours, made by the first fusion that lends
+        fused, rows, lede_rank, undated, now = self._fuse(query, searched, weights, vector, as_of, hinted, now=now, hood=hood)
         question = text if query.asked is None else query.asked.text
         reorder = undated and (p.exact_weight > 0 or p.pair_weight > 0)
         ranked = self._word_match(fused, question) if reorder else fused
@@ -257,7 +266,7 @@ class HybridRetriever:
             # The words the best hits share, searched again beside the question's (retrieval/feedback.py); the
             # first hit stays first (it chose them), the rest are ranked with the wider BM25 list.
             wider = self._expanded(terms, all_terms, fused, flt)
-            again, rows2, lede2, _, _ = self._fuse(query, [wider, dn], weights, vector, as_of, hinted, undated, now)
+            again, rows2, lede2, _, _ = self._fuse(query, [wider, dn], weights, vector, as_of, hinted, undated, now, hood)
             first = ranked[0][0]
             if again and first in set(rows2.ids.tolist()):
                 if reorder:
@@ -300,6 +309,7 @@ class HybridRetriever:
 
     def _fuse(self, query: Query, searched: list[Ranked], weights: list[float], vector: np.ndarray, as_of: date,
               hinted: bool, undated: bool | None = None, now: date | None = None,
+              hood: list[neighbours.Neighbourhood] | None = None,
               ) -> tuple[list[tuple[int, float]], PassageRows, dict[int, int], bool, date]:
         """The lists fused into one ranking, with the priors: (ranking, the candidates' rows, the lede ranks that
         counted, whether the undated fusion was used: decided from the candidates' dates unless given). The
@@ -312,11 +322,14 @@ class HybridRetriever:
         few_dated = len(ids) > 0 and bool((rows.day != UNDATED).mean() < p.dated_share)
         if undated is None:
             undated = query.mode == "hybrid" and few_dated
+        scores = [r.scores for r in searched]
         if undated:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
+            if p.neighbour_weight > 0 and len(searched) == 2 and len(searched[0].ids) and hood is not None:
+                positions[0], scores[0] = self._lent(ids, positions, scores[0], hood)
         if how in ("convex", "convex-max"):
-            fused = fusion.convex(positions, [r.scores for r in searched], weights, len(ids),
+            fused = fusion.convex(positions, scores, weights, len(ids),
                                   "max" if how == "convex-max" else "minmax")
         else:
             fused = fusion.rrf(positions, len(ids), p.rrf_k, weights)
@@ -334,6 +347,23 @@ class HybridRetriever:
         if p.article_boost > 0:
             fused = self._boost_articles(fused, rows)
         return fusion.ordered(ids, fused), rows, lede_rank, undated, now
+
+    def _lent(self, ids: np.ndarray, positions: list[np.ndarray], scores: np.ndarray,
+              hood: list[neighbours.Neighbourhood]) -> tuple[np.ndarray, np.ndarray]:
+        """The BM25 list over the candidates, each score with its neighbours' share (neighbours.py): the candidates'
+        positions in score order, and their scores (above 0). The neighbourhood is the question's first candidates'
+        (`hood`, made by the first fusion; the feedback's second one lends along it too)."""
+        p = self.params
+        if not hood:  # those that may gain: the first neighbour_rows of each list
+            rows = np.unique(np.concatenate([pos[: p.neighbour_rows] for pos in positions]))
+            hood.append(neighbours.neighbourhood(ids, self.backend.vectors(ids), rows, p.neighbour_count,
+                                                 p.neighbour_cosine))
+        s = np.zeros(len(ids), dtype=np.float32)
+        s[positions[0]] = scores
+        s = neighbours.lend(hood[0], ids, s, p.neighbour_weight)
+        order = np.argsort(-s, kind="stable")
+        order = order[s[order] > 0]
+        return order, s[order].astype(np.float32)
 
     def _expanded(self, terms: list[str], all_terms: list[str], ranked: list[tuple[int, float]], flt: Filter) -> Ranked:
         """The BM25 list searched again with the words the first `expand_feedback` hits share (feedback.py)."""
