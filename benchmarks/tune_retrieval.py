@@ -184,7 +184,7 @@ def shape_settings(base: RetrievalParams) -> list[tuple[str, RetrievalParams]]:
     out += [(f"neighbours' scores lent, weight {w}", replace(lent, neighbour_weight=w)) for w in (0.05, 0.1, 0.15)]
     out += [(f"... weight 0.1, {n} neighbours", replace(lent, neighbour_count=n)) for n in (5, 20)]
     out += [(f"... weight 0.1, cosine {c}", replace(lent, neighbour_cosine=c)) for c in (0.3, 0.5)]
-    out += [(f"... weight 0.1, the first {r} of each list gain", replace(lent, neighbour_rows=r)) for r in (25, 200)]
+    out += [(f"... weight 0.1, in snippets the best {r} gain", replace(lent, neighbour_rows=r)) for r in (15, 100)]
     return out
 
 

@@ -74,13 +74,14 @@ class RetrievalParams:
     expand_weight: float = 0.4
     expand_dated: bool = False
     # Where there are no dates, each candidate's BM25 score may gain neighbour_weight x the cosine-weighted mean of
-    # its neighbour_count most similar candidates' at neighbour_cosine or above (retrieval/neighbours.py; the first
-    # neighbour_rows of each list gain). At 0.1: one target cell fewer missed on the snippet shapes, but ~0.5 ms a
-    # question, which puts `ask` at 2x txtai's speed on the line, so it is off (docs/evaluation.md "Corpus shapes").
+    # its neighbour_count most similar candidates' at neighbour_cosine or above (retrieval/neighbours.py; in a
+    # snippet collection only the best neighbour_rows of the fusion without it gain). At 0.1: one issue-20 target
+    # cell fewer missed and every cell of the four undated shapes up or equal, but ~0.45-0.53 ms a question, which
+    # put `ask` under 2x txtai's speed in the same window (docs/evaluation.md "Corpus shapes"), so it is off.
     neighbour_weight: float = 0.0
     neighbour_count: int = 10
     neighbour_cosine: float = 0.4
-    neighbour_rows: int = 40
+    neighbour_rows: int = 30
     dedupe_cosine: float = 0.97  # passages this similar are one hit with "also in"
     max_question_chars: int = 1000
     # A question's word no passage holds is read as the spelling one edit away whose term at least this many
@@ -327,7 +328,7 @@ class HybridRetriever:
             how = p.undated_fusion  # (almost) nothing to weigh by date: the fusion measured best without dates
             weights = [1.0 - p.undated_dense_weight, p.undated_dense_weight]  # hybrid: the BM25 list, then the vector list
             if p.neighbour_weight > 0 and len(searched) == 2 and len(searched[0].ids) and hood is not None:
-                positions[0], scores[0] = self._lent(ids, positions, scores[0], hood)
+                positions[0], scores[0] = self._lent(ids, positions, scores, weights, hood, how not in ("convex", "convex-max"))
         if how in ("convex", "convex-max"):
             fused = fusion.convex(positions, scores, weights, len(ids),
                                   "max" if how == "convex-max" else "minmax")
@@ -348,21 +349,29 @@ class HybridRetriever:
             fused = self._boost_articles(fused, rows)
         return fusion.ordered(ids, fused), rows, lede_rank, undated, now
 
-    def _lent(self, ids: np.ndarray, positions: list[np.ndarray], scores: np.ndarray,
-              hood: list[neighbours.Neighbourhood]) -> tuple[np.ndarray, np.ndarray]:
+    def _lent(self, ids: np.ndarray, positions: list[np.ndarray], lists: list[np.ndarray], weights: list[float],
+              hood: list[neighbours.Neighbourhood], ordered: bool) -> tuple[np.ndarray, np.ndarray]:
         """The BM25 list over the candidates, each score with its neighbours' share (neighbours.py): the candidates'
         positions in score order, and their scores (above 0). The neighbourhood is the question's first candidates'
         (`hood`, made by the first fusion; the feedback's second one lends along it too)."""
         p = self.params
-        if not hood:  # those that may gain: the first neighbour_rows of each list
-            rows = np.unique(np.concatenate([pos[: p.neighbour_rows] for pos in positions]))
+        if not hood:  # those that may gain: every candidate, or in a snippet collection the best neighbour_rows as fused without
+            if self.multi_passage:
+                rows = np.arange(len(ids))
+            else:
+                plain = fusion.convex(positions, lists, weights, len(ids), "max")
+                rows = np.sort(np.argsort(-plain, kind="stable")[: p.neighbour_rows])
             hood.append(neighbours.neighbourhood(ids, self.backend.vectors(ids), rows, p.neighbour_count,
                                                  p.neighbour_cosine))
+            ids = hood[0].ids  # the same array: the first lending needs no look-up
         s = np.zeros(len(ids), dtype=np.float32)
-        s[positions[0]] = scores
+        s[positions[0]] = lists[0]
         s = neighbours.lend(hood[0], ids, s, p.neighbour_weight)
-        order = np.argsort(-s, kind="stable")
-        order = order[s[order] > 0]
+        if ordered:  # RRF reads ranks; a convex fusion only the scores
+            order = np.argsort(-s, kind="stable")
+            order = order[s[order] > 0]
+        else:
+            order = np.flatnonzero(s > 0)
         return order, s[order].astype(np.float32)
 
     def _expanded(self, terms: list[str], all_terms: list[str], ranked: list[tuple[int, float]], flt: Filter) -> Ranked:

@@ -9,13 +9,17 @@ most similar candidates, each neighbour weighed by its cosine and counted only a
 
 Only the question's own candidates lend: they already passed its filters (its dates, its source), so a
 report published after the question's day never lends its words to an older one, and both backends do
-the same with the vectors the candidates' rows carry (no new call, no index change). Measured on the
-corpus shapes without dates (docs/evaluation.md "Corpus shapes"), weight 0.1: every cell of snippets,
-bare and syndicated up or equal, undated's MRR@10 0.693 -> 0.702 (its older half's recall@10 0.919 ->
-0.911); on the dated dev set it lowered MRR@10, so it is used only where the fusion is the undated one.
-It costs ~0.5 ms a question (the candidates' similarities: small matrix products run far below the
-machine's peak), which put `ask` at 2x txtai's speed on the line, so it is off by default
-(RetrievalParams.neighbour_weight; SITREP_NEIGHBOUR_WEIGHT=0.1 turns it on).
+the same with the vectors the candidates' rows carry (no new call, no index change). The neighbourhood
+is made once a question, in its first fusion; the feedback's second fusion lends along it. Measured on
+the corpus shapes without dates (docs/evaluation.md "Corpus shapes"), weight 0.1: every cell of
+snippets, bare, syndicated and undated up or equal (undated's MRR@10 0.693 -> 0.701), one issue-20 target
+cell fewer missed; on the dated dev set it lowered MRR@10, so it is used only where the fusion is the
+undated one. In a snippet collection only the best 30 candidates of the fusion without it may gain
+(all of them where articles have several passages): the same rankings as all, at a fifth of the matrix
+product. It still costs ~0.45-0.53 ms a question (the candidates' vectors gathered, one small matrix
+product, a plain fusion to choose those that gain), which put `ask` under 2x txtai's speed where it is
+only ~2x (snippets, bare) in the same window, so it is off by default (RetrievalParams.neighbour_weight;
+SITREP_NEIGHBOUR_WEIGHT=0.1 turns it on).
 """
 
 from __future__ import annotations
@@ -28,37 +32,30 @@ import numpy as np
 @dataclass(frozen=True)
 class Neighbourhood:
     """The candidates (passage ids), those that may gain (`rows`: positions among them) and, row by row, each
-    one's neighbours' weights: its `count` most similar other candidates at `cosine` or above, each weighed
-    by its cosine over their sum (a row of zeros: none)."""
+    one's neighbours' cosines (its `count` most similar other candidates at `cosine` or above; 0 elsewhere)
+    and their sum (`total`; 1 where there are none)."""
 
     ids: np.ndarray
     rows: np.ndarray
     weights: np.ndarray
+    total: np.ndarray
 
 
 def neighbourhood(ids: np.ndarray, vectors: np.ndarray, rows: np.ndarray, count: int, cosine: float) -> Neighbourhood:
     """The neighbours of the candidates at `rows`, sought among all `ids` (row-aligned with `vectors`)."""
     n = len(ids)
-    v = np.asarray(vectors, dtype=np.float32)
-    sims = v[rows] @ v.T
-    sims[np.arange(len(rows)), rows] = -1.0  # not its own neighbour
+    vectors = np.asarray(vectors, dtype=np.float32)
+    sims = vectors[rows] @ vectors.T
+    sims[np.arange(len(rows)), rows] = 0.0  # not its own neighbour
     k = min(count, n - 1)
-    sims *= sims >= cosine
-    if k > 0:
-        # where a row has more than k neighbours at `cosine` or above, only its k most similar count: the
-        # k-th highest similarity of those rows alone (a partition of the values, not of their positions)
-        crowded = np.flatnonzero(np.count_nonzero(sims, axis=1) > k)
-        if len(crowded):
-            block = sims[crowded]
-            kth = np.partition(block, n - k, axis=1)[:, n - k]
-            block *= block >= kth[:, None]
-            sims[crowded] = block
-    else:
-        sims[:] = 0.0
-    total = sims.sum(axis=1, keepdims=True)
+    # each row's k-th highest similarity (a partition of the values, not of their positions): the neighbours
+    # are those at or above it and at `cosine` or above
+    floor = np.partition(sims, n - k, axis=1)[:, n - k] if k > 0 else np.full(len(rows), np.inf, np.float32)
+    np.maximum(floor, cosine, out=floor)
+    sims *= sims >= floor[:, None]
+    total = sims.sum(axis=1)
     total[total == 0] = 1.0
-    sims /= total
-    return Neighbourhood(np.asarray(ids, dtype=np.int64), np.asarray(rows, dtype=np.int64), sims)
+    return Neighbourhood(np.asarray(ids, dtype=np.int64), np.asarray(rows, dtype=np.int64), sims, total)
 
 
 def lend(hood: Neighbourhood, ids: np.ndarray, scores: np.ndarray, weight: float) -> np.ndarray:
@@ -68,15 +65,16 @@ def lend(hood: Neighbourhood, ids: np.ndarray, scores: np.ndarray, weight: float
     if weight <= 0 or not len(hood.rows) or not scores.any():
         return scores
     out = np.array(scores, dtype=np.float64)
-    if len(ids) == len(hood.ids) and np.array_equal(ids, hood.ids):
-        out[hood.rows] += weight * (hood.weights @ scores.astype(np.float32))
+    if ids is hood.ids or (len(ids) == len(hood.ids) and np.array_equal(ids, hood.ids)):
+        out[hood.rows] += weight * (hood.weights @ scores.astype(np.float32, copy=False)) / hood.total
         return out
-    at = {int(i): j for j, i in enumerate(ids.tolist())}
-    here = np.array([at.get(i, -1) for i in hood.ids.tolist()], dtype=np.int64)  # each candidate's place in `ids`
+    order = np.argsort(ids, kind="stable")
+    place = np.minimum(np.searchsorted(ids, hood.ids, sorter=order), len(ids) - 1)
+    here = np.where(ids[order[place]] == hood.ids, order[place], -1)  # each candidate's place in `ids`, or -1
     inside = here >= 0
     s = np.zeros(len(hood.ids), dtype=np.float32)
     s[inside] = scores[here[inside]]
     gained = here[hood.rows]
     keep = gained >= 0
-    out[gained[keep]] += weight * (hood.weights @ s)[keep]
+    out[gained[keep]] += weight * ((hood.weights @ s) / hood.total)[keep]
     return out
