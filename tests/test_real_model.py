@@ -48,3 +48,38 @@ def test_onnx_encoder_matches_the_torch_reference_on_every_bundled_passage(encod
     assert len(texts) > 20
     cosine = np.sum(onnx.encode(texts) * encoder.encode(texts), axis=1)
     assert cosine.min() >= 0.9999, f"worst passage {int(cosine.argmin())}: cosine {cosine.min():.6f}"
+
+
+def test_questions_and_passages_run_on_the_fused_graph_with_the_plain_graphs_vectors(encoder) -> None:
+    """What runs is onnxruntime's fused graph (one Attention op a layer), and it gives the plain export's vectors,
+    alone and in a padded batch of mixed lengths (the fused attention honours the mask)."""
+    import onnx
+
+    from sitrep.index.embedding import OnnxEncoder, query_encoder
+
+    fused = query_encoder(None, ROOT / "var" / "models", batch_size=8)
+    assert isinstance(fused, OnnxEncoder) and fused.onnx_path != fused.plain_path
+    ops = {n.op_type for n in onnx.load(str(fused.onnx_path), load_external_data=False).graph.node}
+    assert "Attention" in ops and "Softmax" not in ops
+    plain = OnnxEncoder(fused.plain_path, encoder.model_dir, fused.fingerprint)
+    texts = ["What did China propose to India?", "Who won? " * 30, "The minister said the talks would resume."]
+    assert np.sum(fused.encode(texts) * plain.encode(texts), axis=1).min() >= 0.99999
+    one = fused.encode(texts[:1])[0]
+    assert float(one @ fused._run(texts)[0]) >= 0.99999  # padded beside a longer text: the same vector
+
+
+def test_a_graph_the_optimiser_cannot_fuse_falls_back_to_the_plain_export(tmp_path: Path, monkeypatch) -> None:
+    from sitrep.index import embedding
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in (ROOT / "var" / "models").glob("*-eager.onnx"):  # the export is the slow part: reuse it
+        (models / f.name).symlink_to(f)
+
+    def refuse(*_: object) -> None:
+        raise RuntimeError("onnxruntime's optimiser fused no attention")
+
+    monkeypatch.setattr(embedding, "fuse_onnx", refuse)
+    enc = embedding.query_encoder(None, models)
+    assert isinstance(enc, embedding.OnnxEncoder) and enc.onnx_path == enc.plain_path
+    assert enc.encode(["What did China propose to India?"]).shape == (1, 384)
