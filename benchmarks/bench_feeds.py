@@ -49,6 +49,9 @@ class TimedEncoder:
         self.seconds += time.perf_counter() - t
         return out
 
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        return self.inner.encode_queries(texts)
+
 
 class InProcess:
     """The sandbox's readers called in this process, with no deadline: how pulls read pages before it."""

@@ -111,7 +111,7 @@ class Peer:
             rows = [row.get(x) for x in inputs]
             if all(r is not None for r in rows):
                 return vectors[rows]
-            return np.asarray(encoder.encode(list(inputs)), dtype=np.float32)  # type: ignore[attr-defined]
+            return np.asarray(encoder.encode_queries(list(inputs)), dtype=np.float32)  # type: ignore[attr-defined]
 
         dense = {"method": "external", "transform": transform, "backend": "numpy"}
         config = {"hybrid": {**dense, "hybrid": True}, "bm25": {"keyword": True}, "dense": dense}[kind]
@@ -156,7 +156,7 @@ class HaystackPeer:
         if self.kind in ("hybrid", "bm25"):
             lists.append(self.bm25.run(query=question, filters=filters)["documents"])
         if self.kind in ("hybrid", "dense"):
-            vector = np.asarray(self.encoder.encode([question]), dtype=np.float32)[0]  # type: ignore[attr-defined]
+            vector = np.asarray(self.encoder.encode_queries([question]), dtype=np.float32)[0]  # type: ignore[attr-defined]
             lists.append(self.dense.run(query_embedding=vector.tolist(), filters=filters)["documents"])
         docs = self.joiner.run(documents=lists)["documents"] if len(lists) > 1 else lists[0][:K]
         return [int(d.id) for d in docs]
@@ -192,9 +192,12 @@ class TimedEncoder:
         self.spent = 0.0
 
     def encode(self, texts: Sequence[str], progress: object = None) -> np.ndarray:
+        return self.encode_queries(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         t = time.perf_counter()
         try:
-            return self.inner.encode(texts)  # type: ignore[attr-defined,no-any-return]
+            return self.inner.encode_queries(texts)  # type: ignore[attr-defined,no-any-return]
         finally:
             self.spent += (time.perf_counter() - t) * 1000
 

@@ -64,7 +64,7 @@ def time_embedding(encoder, texts: list[str]) -> dict[str, float]:  # type: igno
     times = []
     for t in texts:
         s = time.perf_counter()
-        encoder.encode([t])
+        encoder.encode_queries([t])
         times.append((time.perf_counter() - s) * 1000)
     return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
 
@@ -121,7 +121,7 @@ def hnsw_on_real_vectors(engine: Engine, questions: list[str], encoder) -> list[
     """Recall of HNSW against exact search where neighbourhoods mean something: the dev index's
     real passage vectors, queried with the real dev questions (random vectors have none)."""
     vectors = np.ascontiguousarray(engine.backend.data.vectors, dtype=np.float32)  # type: ignore[attr-defined]
-    q = np.ascontiguousarray(encoder.encode(questions), dtype=np.float32)
+    q = np.ascontiguousarray(encoder.encode_queries(questions), dtype=np.float32)
     exact = np.argsort(-(q @ vectors.T), axis=1)[:, :10]
     out = []
     for efc in (40, 200):
@@ -166,7 +166,10 @@ class RandomQueryEncoder:
         self.rng = np.random.default_rng(1)
 
     def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
-        self.inner.encode(texts)
+        return self.encode_queries(texts)
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.inner.encode_queries(texts)
         v = self.rng.standard_normal((len(texts), 384)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 

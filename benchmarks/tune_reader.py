@@ -115,7 +115,7 @@ def main() -> None:
         x = np.array([c.features for c in cands], dtype=np.float64)
         y = np.array([evaluate.norm_text(q.answer or "") in evaluate.norm_text(s) for s in said])
         if args.sentence_vectors:
-            cos = encoder.encode(said) @ enc.encode([r.question])[0]
+            cos = encoder.encode(said) @ enc.encode_queries([r.question])[0]
             x = np.hstack([x, cos[:, None]])
         groups.append((x, y))
         sentences.append(said)

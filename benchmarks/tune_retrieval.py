@@ -47,9 +47,12 @@ class CachedEncoder:
         self.name, self.dim, self.fingerprint = inner.name, inner.dim, inner.fingerprint
         self.count_tokens = inner.count_tokens
         cleaned = [embedded(clean_question(t, RetrievalParams().max_question_chars)[0]) for t in texts]
-        self._vecs = dict(zip(cleaned, inner.encode(cleaned)))
+        self._vecs = dict(zip(cleaned, inner.encode_queries(cleaned)))
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        return self.encode_queries(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self._vecs[t] for t in texts])
 
 

@@ -32,6 +32,16 @@ class FakeEncoder:
         return [len(re.findall(r"\w+|[^\w\s]", t)) for t in texts]
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = self._vectors(texts)
+        self.encoded += len(texts)
+        if progress:
+            progress(len(texts))
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
@@ -39,9 +49,6 @@ class FakeEncoder:
                 out[i, h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
             norm = np.linalg.norm(out[i])
             out[i] = out[i] / norm if norm else np.eye(self.dim, dtype=np.float32)[0]
-        self.encoded += len(texts)
-        if progress:
-            progress(len(texts))
         return out
 
 

@@ -50,26 +50,73 @@ def test_onnx_encoder_matches_the_torch_reference_on_every_bundled_passage(encod
     assert cosine.min() >= 0.9999, f"worst passage {int(cosine.argmin())}: cosine {cosine.min():.6f}"
 
 
-def test_questions_and_passages_run_on_the_fused_graph_with_the_plain_graphs_vectors(encoder) -> None:
-    """What runs is onnxruntime's fused graph (one Attention op a layer), and it gives the plain export's vectors,
-    alone and in a padded batch of mixed lengths (the fused attention honours the mask)."""
+QUESTIONS = ["What did China propose to India?", "What is BECA?", "Who won the Stanley Cup this week?",
+             "How many people died in the floods in Pakistan?", "Which team did Serena Williams play at the US Open?",
+             "Why were some Kia and Hyundai SUVs recalled?", "Any news on the Artemis mission?", "Who won? " * 30]
+
+
+def test_questions_run_on_the_fused_float_graph_with_the_plain_graphs_vectors(encoder) -> None:
+    """Without int8, questions run on onnxruntime's fused graph (one Attention op a layer), and it gives the plain
+    export's vectors, alone and in a padded batch of mixed lengths (the fused attention honours the mask)."""
     import onnx
 
     from sitrep.index.embedding import OnnxEncoder, query_encoder
 
-    fused = query_encoder(None, ROOT / "var" / "models", batch_size=8)
-    assert isinstance(fused, OnnxEncoder) and fused.onnx_path != fused.plain_path
+    fused = query_encoder(None, ROOT / "var" / "models", batch_size=8, question_int8=False)
+    assert isinstance(fused, OnnxEncoder) and fused.onnx_path.name.endswith("-fused.onnx")
     ops = {n.op_type for n in onnx.load(str(fused.onnx_path), load_external_data=False).graph.node}
     assert "Attention" in ops and "Softmax" not in ops
     plain = OnnxEncoder(fused.plain_path, encoder.model_dir, fused.fingerprint)
     texts = ["What did China propose to India?", "Who won? " * 30, "The minister said the talks would resume."]
-    assert np.sum(fused.encode(texts) * plain.encode(texts), axis=1).min() >= 0.99999
-    one = fused.encode(texts[:1])[0]
+    assert np.sum(fused.encode_queries(texts) * plain.encode(texts), axis=1).min() >= 0.99999
+    one = fused.encode_queries(texts[:1])[0]
     assert float(one @ fused._run(texts)[0]) >= 0.99999  # padded beside a longer text: the same vector
 
 
-def test_a_graph_the_optimiser_cannot_fuse_falls_back_to_the_plain_export(tmp_path: Path, monkeypatch) -> None:
-    from sitrep.index import embedding
+def test_questions_run_on_the_int8_graph_and_passages_on_the_float_export(encoder) -> None:
+    """By default a question runs on the smoothed int8 graph (index/quantize.py): close to the float vector,
+    the same alone as among others; passages never do: `encode` gives the export's vectors."""
+    import onnx
+
+    from sitrep.index.embedding import OnnxEncoder, query_encoder
+
+    enc = query_encoder(None, ROOT / "var" / "models", batch_size=8)
+    assert isinstance(enc, OnnxEncoder) and "-q8-" in enc.onnx_path.name and enc.fingerprint == encoder.fingerprint
+    ops = {n.op_type for n in onnx.load(str(enc.onnx_path), load_external_data=False).graph.node}
+    assert {"DynamicQuantizeLinear", "QAttention"} <= ops and "Attention" not in ops
+    plain = OnnxEncoder(enc.plain_path, encoder.model_dir, enc.fingerprint)
+    asked, exact = enc.encode_queries(QUESTIONS), plain.encode(QUESTIONS)
+    cosine = np.sum(asked * exact, axis=1)
+    assert cosine.min() >= 0.99 and cosine.mean() >= 0.996, cosine
+    assert np.allclose(np.linalg.norm(asked, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(enc.encode_queries(QUESTIONS[:1])[0], asked[0])  # one at a time: no batch moves a vector
+    passages = ["Beijing has suggested India's defence minister visit China.", "The talks resume on Monday. " * 20]
+    assert np.sum(enc.encode(passages) * plain.encode(passages), axis=1).min() >= 0.99999
+
+
+def test_smoothing_leaves_the_float_graph_computing_the_same_vectors(encoder, tmp_path: Path) -> None:
+    """The smoothing divides each product's input by s and multiplies its weight by s: before quantisation, the
+    same function (what the int8 graph then approximates)."""
+    import onnx
+
+    from sitrep.index import quantize
+    from sitrep.index.embedding import OnnxEncoder, query_encoder
+
+    fused = query_encoder(None, ROOT / "var" / "models", question_int8=False)
+    model = onnx.load(str(fused.onnx_path))  # type: ignore[attr-defined]
+    inputs = quantize.smoothed_inputs(model)
+    assert len(inputs) == 18  # per layer: the attention's input and both feed-forward products'
+    smoothed = quantize.smooth(model, quantize.activation_max(model, inputs, encoder.model_dir, quantize.CALIBRATION[:5]))
+    assert sum(n.op_type == "Mul" and n.name.endswith("/smooth") for n in smoothed.graph.node) == 18
+    onnx.save(smoothed, str(tmp_path / "smoothed.onnx"))
+    same = OnnxEncoder(tmp_path / "smoothed.onnx", encoder.model_dir, encoder.fingerprint)
+    assert np.sum(same.encode_queries(QUESTIONS) * fused.encode_queries(QUESTIONS), axis=1).min() >= 0.99999
+
+
+@pytest.mark.parametrize(("broken", "graph"), [("fuse_onnx", "-eager.onnx"), ("smooth_quantize", "-fused.onnx")])
+def test_a_graph_that_cannot_be_made_falls_back_to_the_one_before(tmp_path: Path, monkeypatch, broken: str, graph: str) -> None:
+    """The optimiser fuses nothing: questions run on the plain export; the int8 graph cannot be made: on the fused one."""
+    from sitrep.index import embedding, quantize
 
     models = tmp_path / "models"
     models.mkdir()
@@ -77,9 +124,11 @@ def test_a_graph_the_optimiser_cannot_fuse_falls_back_to_the_plain_export(tmp_pa
         (models / f.name).symlink_to(f)
 
     def refuse(*_: object) -> None:
-        raise RuntimeError("onnxruntime's optimiser fused no attention")
+        raise RuntimeError(f"{broken} could not make its graph")
 
-    monkeypatch.setattr(embedding, "fuse_onnx", refuse)
+    monkeypatch.setattr(embedding if broken == "fuse_onnx" else quantize, broken, refuse)
     enc = embedding.query_encoder(None, models)
-    assert isinstance(enc, embedding.OnnxEncoder) and enc.onnx_path == enc.plain_path
+    assert isinstance(enc, embedding.OnnxEncoder) and enc.onnx_path.name.endswith(graph)
+    assert not list(models.glob("*-q8-*"))
+    assert enc.encode_queries(["What did China propose to India?"]).shape == (1, 384)
     assert enc.encode(["What did China propose to India?"]).shape == (1, 384)

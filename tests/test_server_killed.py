@@ -39,10 +39,10 @@ class KillingEncoder(FakeEncoder):
         super().__init__()
         self.server = server
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if self.server.proc is not None and self.server.proc.poll() is None:
             self.server.kill()
-        return super().encode(texts, progress)
+        return super().encode_queries(texts)
 
 
 def back(server: RestartableServer, ask: Callable[[], Any]) -> Any:

@@ -59,7 +59,7 @@ def test_the_spinning_encoder_gives_the_same_vectors(real_encoder: Any) -> None:
                for e, s in (("still", real_encoder), ("spinning", spinning))}
     assert options == {"still": "0", "spinning": "1"}
     questions = ["What did China propose to India?", "What is BECA?", "Who won the Stanley Cup this week?"]
-    assert np.array_equal(spinning.encode(questions), real_encoder.encode(questions))
+    assert np.array_equal(spinning.encode_queries(questions), real_encoder.encode_queries(questions))
 
 
 @pytest.mark.slow

@@ -199,7 +199,7 @@ class Briefer:
         known = {} if known is None else known
         missing = [s for s in dict.fromkeys(searched) if s not in known]
         if missing:
-            known.update(zip(missing, self.retriever.encoder.encode([embedded(m) for m in missing])))
+            known.update(zip(missing, self.retriever.encoder.encode_queries([embedded(m) for m in missing])))
         return [Topic(t.text, known[s], {w: terms.term_weight(w) for w in dict.fromkeys(terms.all_terms(s))}, t.excluded)
                 for t, s in zip(made, searched)]
 

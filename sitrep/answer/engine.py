@@ -143,7 +143,7 @@ class Engine:
         return replace(query, asked=asked) if asked.followup else query
 
     def _similar(self, name: str, others: Sequence[str]) -> np.ndarray:
-        vectors = self.retriever.encoder.encode([name, *others])
+        vectors = self.retriever.encoder.encode_queries([name, *others])
         return vectors[1:] @ vectors[0]
 
     def ask_batch(self, queries: Sequence[Query]) -> list[Answer]:

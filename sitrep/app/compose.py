@@ -40,11 +40,11 @@ def default_encoder(settings: Settings) -> Encoder:
     """One encoder for questions and indexing: the ONNX export of the packaged model (the same vectors
     as sentence-transformers on torch, about twice its rate here), torch only if the export cannot be
     had (logged). Made once a process: the bot and `eval` both index and ask."""
-    key = (settings.model_dir, settings.model_cache_dir, settings.embed_batch_size, settings.onnx_int8)
+    key = (settings.model_dir, settings.model_cache_dir, settings.embed_batch_size, settings.onnx_int8, settings.question_int8)
     if key not in _ENCODERS:
         # numpy's BLAS on one thread, and then the question session's threads spin (app/threads.py)
         _ENCODERS[key] = query_encoder(settings.model_dir, settings.model_cache_dir, batch_size=settings.embed_batch_size,
-                                       int8=settings.onnx_int8, spin=quiet_blas())
+                                       int8=settings.onnx_int8, spin=quiet_blas(), question_int8=settings.question_int8)
     return _ENCODERS[key]
 
 

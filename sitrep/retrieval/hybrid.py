@@ -231,7 +231,7 @@ class HybridRetriever:
             cleaned.append(clean_question(q.text, self.params.max_question_chars))
         # Every mode embeds the question: bm25 mode does not rank by it, but the answer's
         # confidence needs the similarity of the best evidence all the same.
-        vectors = self.encoder.encode([embedded(q.asked.text if q.asked else text) for q, (text, _) in zip(queries, cleaned)])
+        vectors = self.encoder.encode_queries([embedded(q.asked.text if q.asked else text) for q, (text, _) in zip(queries, cleaned)])
         return [self._search_one(q, text, notes, vectors[i]) for i, (q, (text, notes)) in enumerate(zip(queries, cleaned))]
 
     def _search_one(self, query: Query, text: str, notes: list[str], vector: np.ndarray) -> SearchResult:
