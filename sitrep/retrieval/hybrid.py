@@ -76,9 +76,9 @@ class RetrievalParams:
     # Where there are no dates, each candidate's BM25 score may gain neighbour_weight x the cosine-weighted mean of
     # its neighbour_count most similar candidates' at neighbour_cosine or above (retrieval/neighbours.py; in a
     # snippet collection only the best neighbour_rows of the fusion without it gain). At 0.1: one issue-20 target
-    # cell fewer missed and every cell of the four undated shapes up or equal, but ~0.45-0.53 ms a question, which
-    # put `ask` under 2x txtai's speed in the same window (docs/evaluation.md "Corpus shapes"), so it is off.
-    neighbour_weight: float = 0.0
+    # cell fewer missed and every cell of the four undated shapes up or equal, for ~0.45-0.53 ms a question (off
+    # until the questions' int8 graph left room for it: docs/evaluation.md "Corpus shapes"); 0: off.
+    neighbour_weight: float = 0.1
     neighbour_count: int = 10
     neighbour_cosine: float = 0.4
     neighbour_rows: int = 30

@@ -17,9 +17,10 @@ cell fewer missed; on the dated dev set it lowered MRR@10, so it is used only wh
 undated one. In a snippet collection only the best 30 candidates of the fusion without it may gain
 (all of them where articles have several passages): the same rankings as all, at a fifth of the matrix
 product. It still costs ~0.45-0.53 ms a question (the candidates' vectors gathered, one small matrix
-product, a plain fusion to choose those that gain), which put `ask` under 2x txtai's speed where it is
-only ~2x (snippets, bare) in the same window, so it is off by default (RetrievalParams.neighbour_weight;
-SITREP_NEIGHBOUR_WEIGHT=0.1 turns it on).
+product, a plain fusion to choose those that gain), which put `ask` under 2x txtai's speed where it was
+only ~2x (snippets, bare), so it was off; since questions run on the int8 graph (index/quantize.py) `ask`
+is 2.1-2.3x there with it on, and it is on (RetrievalParams.neighbour_weight; SITREP_NEIGHBOUR_WEIGHT=0
+turns it off).
 """
 
 from __future__ import annotations
