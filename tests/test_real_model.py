@@ -132,3 +132,26 @@ def test_a_graph_that_cannot_be_made_falls_back_to_the_one_before(tmp_path: Path
     assert not list(models.glob("*-q8-*"))
     assert enc.encode_queries(["What did China propose to India?"]).shape == (1, 384)
     assert enc.encode(["What did China propose to India?"]).shape == (1, 384)
+
+
+def test_an_int8_graph_too_far_from_the_float_one_is_refused_once_and_for_all(tmp_path: Path, monkeypatch) -> None:
+    """Where this CPU's int8 products put the vectors further from the float graph's than allowed, questions run on
+    the fused float graph, the graph is not written, and no later process tries again."""
+    from sitrep.index import embedding, quantize
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in (ROOT / "var" / "models").glob("*-eager.onnx"):
+        (models / f.name).symlink_to(f)
+    monkeypatch.setattr(quantize, "MIN_MEAN", 1.01)  # no int8 graph is that close
+    enc = embedding.query_encoder(None, models)
+    assert isinstance(enc, embedding.OnnxEncoder) and enc.onnx_path.name.endswith("-fused.onnx")
+    assert not list(models.glob("*-q8-*.onnx")) and "too far from the float graph" in (quantize.refused(
+        models / enc.onnx_path.name.replace("-fused", f"-q8-v{quantize.VERSION}")) or "")
+
+    def tried(*_: object) -> None:
+        raise AssertionError("tried again")
+
+    monkeypatch.setattr(quantize, "smooth_quantize", tried)
+    again = embedding.query_encoder(None, models)
+    assert again.onnx_path.name.endswith("-fused.onnx")  # type: ignore[attr-defined]

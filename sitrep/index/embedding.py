@@ -274,7 +274,10 @@ def query_encoder(model_dir: Path | None, cache_dir: Path, batch_size: int = 32,
         questions = fused
         if question_int8 and fused != onnx_path:
             questions = cache_dir / f"minilm-{st.fingerprint}-q8-v{quantize.VERSION}.onnx"
-            if not questions.exists():
+            if (why := quantize.refused(questions)) is not None:
+                log.info("questions run on the float graph: the int8 one was refused on this machine (%s)", why)
+                questions = fused
+            elif not questions.exists():
                 try:
                     quantize.smooth_quantize(fused, st.model_dir, questions)
                 except Exception as exc:  # the fused float graph answers the same questions, a little slower

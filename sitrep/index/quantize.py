@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 VERSION = 1  # in the graph's file name: a change to what is below makes a new graph, never reuses an old one
+MIN_MEAN, MIN_WORST = 0.997, 0.99  # the int8 graph is used only as close as this to the float one on CALIBRATION
 ALPHA = 0.8  # how much of each outlier moves into the weights (0.5-1.0 measured: 0.75-0.85 best)
 
 # What sets each channel's range: sentences of the kinds the graph embeds (questions, topics, news
@@ -79,7 +80,9 @@ CALIBRATION = (
 
 def smooth_quantize(fused: Path, model_dir: Path, out_path: Path, alpha: float = ALPHA) -> Path:
     """The fused graph (fuse_onnx's) smoothed with CALIBRATION and quantised to int8, written to `out_path`.
-    Raises when the graph has none of the products it expects (the caller keeps the float graph)."""
+    Raises when the graph has none of the products it expects, and when on this machine its vectors of
+    CALIBRATION are further from the float graph's than MIN_MEAN / MIN_WORST (int8 kernels differ by CPU: one
+    without VNNI may saturate); then the caller keeps the float graph, and `refused(out_path)` says why."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -91,11 +94,41 @@ def smooth_quantize(fused: Path, model_dir: Path, out_path: Path, alpha: float =
         onnx.save(smoothed, str(plain))
         quantize_dynamic(str(plain), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # the fused ops carry no types
+        mean, worst = agreement(fused, tmp, model_dir)
+        if mean < MIN_MEAN or worst < MIN_WORST:
+            reason = f"its vectors are too far from the float graph's here (cosine {mean:.4f} mean, {worst:.4f} worst)"
+            out_path.with_suffix(".refused").write_text(reason + "\n", "utf-8")  # not tried again on this machine
+            raise RuntimeError(reason)
         os.replace(tmp, out_path)
     finally:
         plain.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return out_path
+
+
+def refused(out_path: Path) -> str | None:
+    """Why the int8 graph was refused on this machine (smooth_quantize), or None."""
+    note = out_path.with_suffix(".refused")
+    return note.read_text("utf-8").strip() if note.is_file() else None
+
+
+def agreement(fused: Path, quantized: Path, model_dir: Path, texts: tuple[str, ...] = CALIBRATION) -> tuple[float, float]:
+    """Mean and worst cosine between the two graphs' vectors of `texts`, each embedded alone."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(256)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    a, b = (ort.InferenceSession(str(p), options, providers=["CPUExecutionProvider"]) for p in (fused, quantized))
+    cosines = []
+    for text in texts:
+        ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        cosines.append(float(a.run(None, feed)[0][0] @ b.run(None, feed)[0][0]))
+    return float(np.mean(cosines)), float(np.min(cosines))
 
 
 def smooth(model: Any, x_max: dict[str, np.ndarray], alpha: float = ALPHA) -> Any:
