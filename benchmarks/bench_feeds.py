@@ -1,5 +1,5 @@
 """Pull + update of 50 new items from a local feed: seconds, and the share spent embedding. Then pages built
-to be slow to read, pulled as the bot pulls them.
+to be slow to read, pulled as the bot pulls them. Then what the pulls' memory costs when it holds a year of items.
 
 Serves 50 dev articles (read from ../shared at run time, never stored in the repo) as HTML pages
 plus an RSS feed listing them, on 127.0.0.1; pulls them into an empty corpus (host delay 0: the
@@ -11,7 +11,13 @@ ordinary ones, pulled in a worker thread (as the bot's refresh and /add do) whil
 10 ms: the pull's seconds, the loop's worst lag, and what was saved — read in the sandbox's child process
 (the default, SITREP_FEED_READ_S) and, for comparison, in the pulling process itself, as before it.
 
-    python benchmarks/bench_feeds.py [--items 50] [--hostile 2]
+State at scale (`--state-items`, 0 skips it): the feed state (sitrep/feeds/state.py, SQLite) holding that many items
+and twice as many story keys, 50 feeds: what /status and `/feeds list` pay to read the listed feeds' health, what
+a pull of 200 unchanged items pays to look them up, and what the JSON file of earlier sitreps took to read in.
+Beside it, the same content as the JSON file earlier sitreps kept: its size, and `json.loads` / `json.dumps` + an
+atomic write of it, which every /status read and every pull wrote whole.
+
+    python benchmarks/bench_feeds.py [--items 50] [--hostile 2] [--state-items 300000]
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import hashlib
 import html
 import json
 import sys
@@ -109,11 +116,58 @@ def hostile_pull(routes: dict[str, bytes], base: str, n: int, reader: object | N
     return asyncio.run(run())
 
 
+def state_at_scale(n: int) -> dict[str, object]:
+    """The feed state holding `n` items (see the module's docstring), against the JSON file it replaced."""
+    from sitrep.feeds.state import FeedState
+
+    links = [f"https://news{i % 50}.example.com/2026/{i}/a-story-with-a-slug-of-some-length-{i}" for i in range(n)]
+    urls = [f"https://news{i}.example.com/rss" for i in range(50)]
+    health = {"read_at": "2026-12-04 03:00 UTC", "items": 50, "title": "An Outlet", "new_at": "2026-12-04 03:00 UTC"}
+    old = {"items": {link: hashlib.sha1(link.encode()).hexdigest() for link in links},
+           "stories": {**{link: link for link in links}, **{hashlib.sha1(link[::-1].encode()).hexdigest(): link for link in links}},
+           "feeds": {u: health for u in urls}}
+    out: dict[str, object] = {"items": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        legacy = Path(tmp) / "feeds-state.json"
+        t = time.perf_counter()
+        feeds._atomic_write(legacy, json.dumps(old, indent=1, sort_keys=True))  # as every pull of earlier sitreps did
+        out["json_write_ms"] = round((time.perf_counter() - t) * 1000)
+        out["json_mb"] = round(legacy.stat().st_size / 1e6, 1)
+        t = time.perf_counter()
+        json.loads(legacy.read_text("utf-8"))  # as every /status and /feeds list of earlier sitreps did
+        out["json_read_ms"] = round((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        FeedState(Path(tmp) / "feeds-state.sqlite3").close()  # reads the JSON file in, once
+        out["import_s"] = round(time.perf_counter() - t, 2)
+        out["sqlite_mb"] = round((Path(tmp) / "feeds-state.sqlite3").stat().st_size / 1e6, 1)
+        (Path(tmp) / "feeds.txt").write_text("\n".join(urls) + "\n")
+        listed = feeds.FeedList(Path(tmp) / "feeds.txt", Path(tmp) / "feeds-state.sqlite3")
+        times = []
+        for _ in range(20):
+            t = time.perf_counter()
+            listed.health()
+            times.append((time.perf_counter() - t) * 1000)
+        out["health_ms_p50"] = round(sorted(times)[len(times) // 2], 2)
+        with FeedState(Path(tmp) / "feeds-state.sqlite3") as state:
+            wanted = links[-200:]
+            t = time.perf_counter()
+            for link in wanted:
+                state.entry_hash(link)
+            out["lookup_200_ms"] = round((time.perf_counter() - t) * 1000, 2)
+            t = time.perf_counter()
+            for i, link in enumerate(wanted[:50]):
+                state.fetched(link, f"changed-{i}")
+                state.save([link, f"text-{i}"], link)
+            out["write_50_items_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "eval" / "realtimeqa")
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--hostile", type=int, default=2, help="pages built to be slow (0: skip that part)")
+    ap.add_argument("--state-items", type=int, default=300_000, help="items the feed state holds (0: skip that part)")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "feeds.json")
     args = ap.parse_args()
     with gzip.open(args.dataset / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
@@ -152,7 +206,7 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         fetcher = feeds.Fetcher(feeds.FetchSettings(host_delay=0.0, allow_private=True))  # served on 127.0.0.1
         t = time.perf_counter()
-        report = feeds.pull([f"{base}/rss"], corpus, Path(tmp) / "state.json", fetcher)
+        report = feeds.pull([f"{base}/rss"], corpus, Path(tmp) / "state.sqlite3", fetcher)
         pull_s = time.perf_counter() - t
         fetcher.close()
         t = time.perf_counter()
@@ -164,7 +218,7 @@ def main() -> None:
                    "in_process": hostile_pull(routes, base, args.hostile, InProcess())}
     server.shutdown()
     total = pull_s + update_s
-    result = {"hostile": hostile, "items": len(records), "saved": len(report.saved), "failures": report.failures, "pull_s": round(pull_s, 2),
+    result = {"state": state_at_scale(args.state_items) if args.state_items else {}, "hostile": hostile, "items": len(records), "saved": len(report.saved), "failures": report.failures, "pull_s": round(pull_s, 2),
               "update_s": round(update_s, 2), "passages_embedded": built.passages_embedded,
               "embedding_s": round(encoder.seconds, 2), "embedding_share": round(encoder.seconds / total, 3),
               "total_s": round(total, 2)}

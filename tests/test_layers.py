@@ -23,7 +23,8 @@ BELOW["follows"] = {"answer"} | BELOW["answer"]
 BELOW["app"] = {"feeds", "evaluation", "follows"} | BELOW["evaluation"]
 BELOW["chat"] = {"app"} | BELOW["app"]
 BELOW["cli"] = {"chat"} | BELOW["chat"]
-SHARED = {"errors", "records"}  # sitrep/errors.py: the root every package's errors derive from; records.py: quick_init
+SHARED = {"errors", "records", "databases"}  # sitrep/errors.py: the root every package's errors derive from;
+# records.py: quick_init; databases.py: what the SQLite stores share
 
 
 def module_name(path: Path) -> str:

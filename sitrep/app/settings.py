@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Path("var/models")  # the ONNX export of the model, made once
     eval_cache_dir: Path = Path("var/eval")  # indexes built by `sitrep eval`, one per dataset
     feeds: Path = Path("var/feeds.txt")  # the RSS/Atom feeds `sitrep feeds pull` reads, one URL a line
-    feeds_state: Path = Path("var/feeds-state.json")  # what was fetched: items are not fetched twice
+    feeds_state: Path = Path("var/feeds-state.sqlite3")  # what pulls remember (SQLite; a .json path: the old file, read in once)
     feed_timeout_s: float = Field(10.0, gt=0, le=300)  # per request, whole (headers and body)
     feed_host_delay_s: float = Field(1.0, ge=0, le=60)  # between two requests to one host
     feed_max_items: int = Field(200, ge=1, le=100_000)  # items read from one feed in one pull

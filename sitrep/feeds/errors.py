@@ -3,8 +3,9 @@ goes on; these reach the user only when nothing could be fetched.
 
     SitrepError
     └── FeedsError
-        └── FetchError    a URL refused (not http(s), a private address, too large, too many
-                          redirects), unreachable, or not a feed/page; the message names the URL
+        ├── FetchError      a URL refused (not http(s), a private address, too large, too many
+        │                   redirects), unreachable, or not a feed/page; the message names the URL
+        └── FeedStateError  what pulls remember (state.py) cannot be used: locked, damaged, too new
 """
 
 from __future__ import annotations
@@ -18,3 +19,7 @@ class FeedsError(SitrepError):
 
 class FetchError(FeedsError):
     """One URL could not be fetched, or was refused; the message names it and why."""
+
+
+class FeedStateError(FeedsError):
+    """The pulls' state database cannot be used; the message is one line saying what to do."""

@@ -4,8 +4,8 @@
 size cap, redirects bounded, a polite delay per host), extracts the story (trafilatura, as for
 .html files; every feed and page is parsed in a child process with a deadline and a memory cap:
 sandbox.py) and saves it as a Markdown file with front matter (title, date, source, url) under
-<corpus>/feeds/<host>/. What was fetched is remembered in a state file: an item is fetched again
-only when its feed entry changes, and the same story reached from two feeds (same canonical URL or
+<corpus>/feeds/<host>/. What was fetched is remembered in the feed state (state.py, SQLite): an item is
+fetched again only when its feed entry changes, and the same story reached from two feeds (same canonical URL or
 same text) is saved once. Every failure is one line in the report; one bad feed never stops the
 others, and nothing already in the corpus is touched by a failure.
 
@@ -34,6 +34,7 @@ from sitrep.corpus import metadata
 from sitrep.corpus.errors import CorpusError
 from sitrep.feeds.errors import FetchError
 from sitrep.feeds.sandbox import Feed, Sandbox
+from sitrep.feeds.state import FeedState, locate
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def check_url(url: str) -> str:
 
 
 class FeedList:
-    """The feeds to pull: one URL a line in a text file (SITREP_FEEDS); # starts a comment. With the pull's
-    state file, also how each feed fared (`health`)."""
+    """The feeds to pull: one URL a line in a text file (SITREP_FEEDS); # starts a comment. With the pulls'
+    state (state.py), also how each feed fared (`health`)."""
 
     def __init__(self, path: Path, state_path: Path | None = None) -> None:
         self.path = path
@@ -91,8 +92,12 @@ class FeedList:
 
     def health(self) -> list[tuple[str, str]]:
         """(url, one line on how its last pulls went) for each listed feed."""
-        seen = _load_state(self.state_path).get("feeds", {}) if self.state_path else {}
-        return [(url, describe_health(seen.get(url))) for url in self.urls()]
+        urls = self.urls()
+        seen: dict[str, dict[str, Any]] = {}
+        if self.state_path is not None and urls and any(p.is_file() for p in locate(self.state_path)):
+            with FeedState(self.state_path) as state:  # only the listed feeds' rows: a few ms at any size
+                seen = state.health(urls)
+        return [(url, describe_health(seen.get(url))) for url in urls]
 
     def urls(self) -> list[str]:
         if not self.path.is_file():
@@ -298,21 +303,18 @@ class _Watchdog:
 
 
 def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> PullReport:
+    """Every feed's new items into the corpus; what was fetched is written to the feed state as it goes (a
+    pull cut short keeps what it finished). FeedStateError (one line) when the state cannot be used."""
     report = PullReport(feeds=len(feeds))
-    state = _load_state(state_path)
-    items: dict[str, str] = state.setdefault("items", {})  # item link -> hash of its feed entry
-    stories: dict[str, str] = state.setdefault("stories", {})  # canonical URL or text hash -> the item link saving it
-    try:
+    with FeedState(state_path) as state:
         for feed_url in feeds:
-            health = state.setdefault("feeds", {}).setdefault(feed_url, {})
             try:
                 body, _, _ = fetcher.get(feed_url)
                 parsed = _parse_feed(body, fetcher)
             except (FetchError, CorpusError) as exc:
                 report.failures.append(f"{feed_url}: {exc}")
                 report.feeds_failed += 1
-                health.update(failing=int(health.get("failing", 0)) + 1, error=str(exc), failed_at=_now_utc())
-                health.setdefault("failing_since", health["failed_at"])
+                state.feed_failed(feed_url, str(exc), _now_utc())
                 continue
             outlet = (parsed.title or "").strip() or None
             entries = parsed.entries
@@ -328,19 +330,13 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                                            f"(SITREP_FEED_BUDGET_S) with {len(entries) - i} items left: the next pull goes on")
                     break
                 report.items += 1
-                _pull_item(entry, outlet, feed_url, corpus, fetcher, items, stories, report)
-            for key in ("failing", "error", "failed_at", "failing_since"):
-                health.pop(key, None)
-            health.update(read_at=_now_utc(), items=len(parsed.entries), title=outlet)
-            if len(report.saved) > saved:
-                health["new_at"] = health["read_at"]
-    finally:
-        _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True))
+                _pull_item(entry, outlet, feed_url, corpus, fetcher, state, report)
+            state.feed_read(feed_url, _now_utc(), len(parsed.entries), outlet, new=len(report.saved) > saved)
     return report
 
 
 def describe_health(health: dict[str, Any] | None) -> str:
-    """One line on a feed's last pulls (its record in the pull's state file)."""
+    """One line on a feed's last pulls (its record in the feed state)."""
     if not health:
         return "not pulled yet"
     last = f"last read {health['read_at']}" if health.get("read_at") else "never read"
@@ -394,8 +390,8 @@ def _parse_feed(body: bytes, fetcher: Fetcher) -> Feed:
     return parsed
 
 
-def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, items: dict[str, str],
-               stories: dict[str, str], report: PullReport) -> None:
+def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, state: FeedState,
+               report: PullReport) -> None:
     link = (entry.get("link") or "").strip()
     try:
         check_url(link)
@@ -404,7 +400,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
         return
     fields = [entry.get(k) for k in ("id", "title", "updated", "published", "summary")]
     entry_hash = _sha(json.dumps(fields, default=str))
-    if items.get(link) == entry_hash:
+    if state.entry_hash(link) == entry_hash:
         report.unchanged += 1
         return
     try:
@@ -412,7 +408,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
     except FetchError as exc:
         report.failures.append(f"{link}: {exc}")
         return
-    items[link] = entry_hash  # read once: a page that cannot be read is not fetched again until its entry changes
+    state.fetched(link, entry_hash)  # read once: a page that cannot be read is not fetched again until its entry changes
     try:
         doc = fetcher.reader.page(body, charset)
     except FetchError as exc:
@@ -423,7 +419,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
         report.failures.append(f"{link}: no article text found on the page")
         return
     canonical = canonical_url(doc.get("url"), final_url)
-    first = stories.get(canonical) or stories.get(_sha(text))  # the item link that brought this story first
+    first = state.saved_by([canonical, _sha(text)])  # the item link that brought this story first
     if first is not None and first != link:
         report.duplicates += 1  # the same story, already saved from another feed or link
         return
@@ -435,7 +431,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
     name = _file_name(canonical)
     if _write_story(corpus / name, {"title": title, "date": date, "source": source, "url": canonical}, text):
         report.saved.append(name)
-    stories[canonical] = stories[_sha(text)] = link
+    state.save([canonical, _sha(text)], link)
 
 
 @dataclass(frozen=True)
@@ -535,14 +531,6 @@ def _one_line(value: str) -> str:
 
 def _sha(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    try:
-        state = json.loads(path.read_text("utf-8"))
-        return state if isinstance(state, dict) else {}
-    except (OSError, ValueError):
-        return {}  # none yet, or unreadable: pages are fetched again, nothing is lost
 
 
 def _atomic_write(path: Path, text: str) -> None:

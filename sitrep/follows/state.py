@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from sitrep.databases import described, made
 from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateError, StateTooNew
 
 if TYPE_CHECKING:
@@ -117,16 +118,11 @@ class FollowStore:
             except sqlite3.DatabaseError as exc:
                 raise self._translate(exc) from None
             with self._write():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                if row is None:
-                    self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise StateTooNew(f"the follow database {path} was written by a newer sitrep (schema {row[0]}, this one "
+                stored = made(self._db, _SCHEMA, SCHEMA_VERSION)
+                if stored is not None and stored > SCHEMA_VERSION:
+                    raise StateTooNew(f"the follow database {path} was written by a newer sitrep (schema {stored}, this one "
                                       f"knows {SCHEMA_VERSION}): upgrade sitrep, or point SITREP_STATE_PATH elsewhere")
-                elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: follows gain an outlet (none for those there); 3: waits
+                elif stored is not None and stored < SCHEMA_VERSION:  # 1 -> 2: follows gain an outlet (none for those there); 3: waits
                     columns = {r[1] for r in self._db.execute("PRAGMA table_info(follows)")}
                     if "source" not in columns:
                         self._db.execute("ALTER TABLE follows ADD COLUMN source TEXT")
@@ -165,13 +161,9 @@ class FollowStore:
             raise self._translate(exc) from None
 
     def _translate(self, exc: sqlite3.DatabaseError) -> StateError:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return StateBusy(f"the follow database {self.path} is locked by another process: try again when it is done")
-        if "not a database" in text or "malformed" in text or "no such table" in text:
-            return StateCorrupt(f"the follow database {self.path} is damaged ({text}): move it away to start with no "
-                                "follows (questions are not affected)")
-        return StateError(f"the follow database {self.path} failed: {text}")
+        kind, line = described(exc, f"the follow database {self.path}", "another process",
+                               "to start with no follows; questions are not affected")
+        return {"busy": StateBusy, "damaged": StateCorrupt}.get(kind, StateError)(line)
 
     # -- questions answered in place -----------------------------------------------------------------
     def note_reply(self, question_id: int, channel_id: int, keep_days: int = REPLY_DAYS) -> None:
