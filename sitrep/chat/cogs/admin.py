@@ -37,7 +37,8 @@ class AdminCog(commands.Cog):
             embed.add_field(name=name, value=str(s[key] or "unknown"), inline=True)
         embed.add_field(name="Last refresh", value=refresh_line(s.get("last_refresh")), inline=False)
         if self.bot.service.feed_list is not None:
-            embed.add_field(name="Feeds", value=feeds_line(self.bot.service.feed_list.health()), inline=False)
+            health = await asyncio.to_thread(self.bot.service.feed_list.health)  # a file read: off the event loop
+            embed.add_field(name="Feeds", value=feeds_line(health), inline=False)
         embed.add_field(name="Follows", value=follows_line(self.bot.service.follower, self.bot.service.follow_error),
                         inline=False)
         channel = interaction.channel
@@ -154,7 +155,7 @@ class AdminCog(commands.Cog):
 
     @feeds.command(name="list", description="The RSS/Atom feeds the bot reads")
     async def feeds_list(self, interaction: discord.Interaction) -> None:
-        health = self._feed_list().health()
+        health = await asyncio.to_thread(self._feed_list().health)  # the feed state's file: off the event loop
         text = ("Feeds read here:\n" + "\n".join(f"• {u} — {clean(line)}" for u, line in health)) if health else \
             "No feeds yet: an admin adds one with `/feeds add url`."
         await interaction.response.send_message(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
