@@ -31,6 +31,16 @@ THURSDAY = date(2022, 10, 6)
     ("The district said students would return on Monday.", {"Monday": date(2022, 10, 10)}),  # "would": ahead  # "held" after "be": no past
     ("Talks resume next Thursday.", {"next Thursday": date(2022, 10, 13)}),
     ("They are dropping a new single on Friday, titled Edging.", {"Friday": date(2022, 10, 7)}),
+    # a quotation has its own tense: the speaker's "confirmed" or "said" is not it; a title in quotes names no day
+    ("Sarafin confirmed that “Friday is definitely in play” if the team can fix it.", {"Friday": date(2022, 10, 7)}),
+    ("“We met on Monday,” he said.", {"Monday": date(2022, 10, 3)}),
+    ("“Conditions may deteriorate as early as Tuesday,” the weather service said.", {}),
+    ('She hosted "Saturday Night Live" in 2017.', {}),
+    ("NASA’s rocket launched on Wednesday.", {"Wednesday": date(2022, 10, 5)}),  # an apostrophe opens no quotation
+    # a weekday that is its clause's subject, in the present: ahead; one that dates a verb before it keeps that tense
+    ("Tuesday is the first day of school.", {"Tuesday": date(2022, 10, 11)}),
+    ("Thursday is all about inflation: the index is due at 8:30 a.m.", {"Thursday": THURSDAY}),
+    ("A lawsuit filed Tuesday is challenging the law.", {"Tuesday": date(2022, 10, 4)}),
     # days that are not weekdays
     ("Officials said yesterday that it was over.", {"yesterday": date(2022, 10, 5)}),
     ("The minister resigned earlier today.", {"earlier today": THURSDAY}),

@@ -50,12 +50,43 @@ _PASSIVE = re.compile(r"\b(?:be|been|being)\s+$", re.I)  # "will be held Saturda
 _GOING_ON = re.compile(r"\b(?:is|are)\s+[a-z]{3,}ing\s+(?:\w+\s+){0,3}(?:on\s+)?$", re.I)  # "are dropping a new single on Friday"
 
 
+_OPENS, _CLOSES = "“‘", "”’"
+# A weekday that is its clause's subject, told in the present ("Friday is definitely in play", "Tuesday is the first day
+# of school"): a day ahead (or today). Not one that only dates a verb before it ("a lawsuit filed Tuesday is …").
+_IS = re.compile(r"^\s+(?:is|are)\b(?!\s+(?:over|gone|done|past)\b)", re.I)
+_CLAUSE_START = re.compile(r"(?:^|[“\"‘(,;:—–]|\b(?:and|but|while|so|because|as|since|if|when|typically|now))\s*$", re.I)
+
+
+def _quoted_from(sentence: str, at: int) -> int | None:
+    """Where the quotation holding position `at` opens (just after its mark), or None when `at` is outside quotes:
+    "Sarafin confirmed that “Friday is definitely in play”" — the speaker's past is not the quote's tense."""
+    depth, start = 0, None
+    for i, ch in enumerate(sentence[:at]):
+        if ch in _OPENS and not (ch == "‘" and i and sentence[i - 1].isalpha()):
+            depth, start = depth + 1, i + 1
+        elif ch in _CLOSES and not (ch == "’" and i + 1 < len(sentence) and sentence[i + 1].isalpha()):  # "NASA’s"
+            depth = max(0, depth - 1)
+    if depth:
+        return start
+    straight = [i for i, ch in enumerate(sentence[:at]) if ch == '"']
+    return straight[-1] + 1 if len(straight) % 2 else None
+
+
 def _tense(sentence: str, m: re.Match[str], future: bool, past: bool) -> str:
     """"future", "past" or "": the tense of the verb nearest before a weekday ("won the jackpot Tuesday will have to
     reveal" is the past; "scheduled … to start Friday" the future), else of the first after it (up to a comma), else
-    the sentence's."""
+    the sentence's. Inside a quotation only the quotation counts: a speaker's "said" is not its tense."""
+    opened = _quoted_from(sentence, m.start())
+    if opened is not None:
+        closes = [i for i in (sentence.find(c, m.end()) for c in _CLOSES + '"') if i >= 0]
+        quote = sentence[opened: min(closes) if closes else len(sentence)]
+        inner = re.compile(re.escape(m.group(0))).search(quote, m.start() - opened)
+        if inner is not None:
+            sentence, m = quote, inner
+            future, past = bool(_FUTURE.search(quote)), bool(_PAST.search(quote))
     before, after = sentence[max(0, m.start() - 45): m.start()], sentence[m.end(): m.end() + 20].split(",")[0]
-    if _UNTIL.search(before) or _TO_DO.search(before) or _GOING_ON.search(before):
+    if _UNTIL.search(before) or _TO_DO.search(before) or _GOING_ON.search(before) or (
+            _IS.search(after) and _CLAUSE_START.search(before)):
         return "future"
     last_future = max((x.end() for x in _FUTURE.finditer(before)), default=-1)
     last_past = max((x.end() for x in _PAST.finditer(before) if not _PASSIVE.search(before[: x.start()])), default=-1)
