@@ -112,6 +112,9 @@ def test_bad_as_of() -> None:
     ("Who renewed the contract?", False),  # a word that holds "new" is not "new"
     ("What did New York's governor sign?", False),  # a name
     ("What is new in New Delhi?", True),
+    ("When is the next launch attempt?", True),  # the next one is whatever the newest report says it is
+    ("What is the upcoming vote about?", True),
+    ("Which chip is in Apple's next-generation iPhone?", False),  # a product's name, not the present state
 ])
 def test_asks_latest(question: str, latest: bool) -> None:
     assert asks_latest(question) is latest

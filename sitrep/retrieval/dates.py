@@ -47,7 +47,7 @@ _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this week|past week|this wee
 # Words that ask for the latest state of things. In an archive (its newest article older than the as-of date) a
 # question with one of them, or with a relative span above, is ranked as of the archive's newest article
 # (HybridRetriever.prior_day).
-_LATEST = re.compile(r"\b(?:new|newest|latest|current|currently|now|recent|recently|nowadays|these days|so far|ongoing)\b")
+_LATEST = re.compile(r"\b(?:new|newest|latest|current|currently|now|recent|recently|nowadays|these days|so far|ongoing|upcoming|next(?![- ]generation))\b")
 
 
 _NEW_NAME = re.compile(r"\bNew\s+(?=[A-Z])")  # New York, New Delhi, New Zealand: a name, not news
