@@ -13,7 +13,8 @@ ordinary ones, pulled in a worker thread (as the bot's refresh and /add do) whil
 
 State at scale (`--state-items`, 0 skips it): the feed state (sitrep/feeds/state.py, SQLite) holding that many items
 and twice as many story keys, 50 feeds: what /status and `/feeds list` pay to read the listed feeds' health, what
-a pull of 200 unchanged items pays to look them up, and what the JSON file of earlier sitreps took to read in.
+a pull of 200 unchanged items pays to look them up and mark them seen, what forgetting the unlisted costs at the end
+of a pull, and what the JSON file of earlier sitreps took to read in.
 Beside it, the same content as the JSON file earlier sitreps kept: its size, and `json.loads` / `json.dumps` + an
 atomic write of it, which every /status read and every pull wrote whole.
 
@@ -159,6 +160,20 @@ def state_at_scale(n: int) -> dict[str, object]:
                 state.fetched(link, f"changed-{i}")
                 state.save([link, f"text-{i}"], link)
             out["write_50_items_ms"] = round((time.perf_counter() - t) * 1000, 1)
+            t = time.perf_counter()
+            state.seen(links[:200])  # a pull's unchanged items, marked seen in one write
+            out["seen_200_ms"] = round((time.perf_counter() - t) * 1000, 2)
+            t = time.perf_counter()
+            state.forget(180)  # the day's first pull: one scan, nothing this young to forget
+            out["forget_scan_ms"] = round((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            state.forget(180)  # every later pull that day: nothing to do
+            out["forget_again_ms"] = round((time.perf_counter() - t) * 1000, 2)
+            state._db.execute("DELETE FROM meta WHERE key='forgot_on'")
+            state._db.execute("UPDATE items SET seen_on=1 WHERE substr(entry_hash, 1, 1) < '8'")  # ~half, unlisted for ages
+            t = time.perf_counter()
+            out["forgotten"] = state.forget(180)[0]
+            out["forget_half_ms"] = round((time.perf_counter() - t) * 1000)
     return out
 
 

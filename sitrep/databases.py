@@ -1,9 +1,12 @@
 """What sitrep's SQLite stores share (the follow database, follows/state.py; what feed pulls remember,
-feeds/state.py): how a failure of SQLite reads to a person. Each store words its own one-line message."""
+feeds/state.py): their schema made and its version read, a write transaction with one writer at a time, and how a
+failure of SQLite reads to a person. Each store words its own one-line message and raises its own error."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 def failure_kind(exc: sqlite3.DatabaseError) -> str:
@@ -40,3 +43,23 @@ def made(db: sqlite3.Connection, schema: str, version: int) -> int | None:
         db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
         return None
     return int(row[0])
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection, translate: Callable[[sqlite3.DatabaseError], Exception]) -> Iterator[sqlite3.Connection]:
+    """One transaction, taken with BEGIN IMMEDIATE: one writer at a time, the lock waited for as long as the
+    connection's timeout. A failure of SQLite is raised as the store's own error (`translate`); anything raised
+    inside rolls it back."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.DatabaseError as exc:
+        raise translate(exc) from None
+    try:
+        yield db
+        db.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        db.execute("ROLLBACK")
+        raise translate(exc) from None
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

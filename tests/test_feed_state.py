@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,41 @@ def test_a_pull_cut_short_keeps_the_items_it_finished(site: Site, tmp_path: Path
         reader.close()
     assert report.unchanged == 1 and site.requests.count("/world/assam-floods") == before
     assert len(report.saved) == 1  # the second item, fetched now
+
+
+def test_what_no_feed_lists_any_more_is_forgotten_and_what_one_lists_is_kept(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    """The state stays bounded: an item no feed has listed for forget_days (and a story saved as long ago) is dropped
+    at the end of a pull; an unchanged item a feed still lists is seen again, however old its fetch."""
+    serve_news(site)
+    reader = Sandbox()
+    db = tmp_path / "state.sqlite3"
+
+    def fetcher(forget_days: int = 180) -> feeds.Fetcher:
+        return feeds.Fetcher(feeds.FetchSettings(timeout=1.0, host_delay=0.0, allow_private=True, forget_days=forget_days),
+                             reader=reader)
+
+    try:
+        first = feeds.pull([f"{site.base}/rss.xml"], tmp_path / "corpus", db, fetcher())
+        assert first.forgotten == 0 and first.saved
+        with FeedState(db) as state:  # a year passes, as far as the state can tell; one item no feed lists any more
+            year_ago = date.today().toordinal() - 365
+            state._db.execute("UPDATE items SET seen_on=?", (year_ago,))
+            state._db.execute("UPDATE stories SET saved_on=?", (year_ago,))
+            state.fetched("https://gone.example/old-story", "h")
+            state._db.execute("UPDATE items SET seen_on=? WHERE link='https://gone.example/old-story'", (year_ago,))
+            state._db.execute("DELETE FROM meta WHERE key='forgot_on'")  # and the day has turned
+        kept = feeds.pull([f"{site.base}/rss.xml"], tmp_path / "corpus", db, fetcher(forget_days=0))  # 0: keep everything
+        assert kept.forgotten == 0
+        with FeedState(db) as state:
+            assert state.entry_hash("https://gone.example/old-story") == "h"
+        again = feeds.pull([f"{site.base}/rss.xml"], tmp_path / "corpus", db, fetcher())
+        assert again.unchanged == first.unchanged + len(first.saved) and again.saved == []  # nothing fetched again
+        assert again.forgotten == 1  # the item no feed lists
+        later = feeds.pull([f"{site.base}/rss.xml"], tmp_path / "corpus", db, fetcher())
+        assert later.forgotten == 0  # once a day: the same day's next pull does not scan again
+        with FeedState(db) as state:
+            assert state.entry_hash("https://gone.example/old-story") is None
+            assert state.entry_hash(f"{site.base}/world/assam-floods") is not None  # listed: seen today, kept
+            assert state.saved_by([f"{site.base}/world/assam-floods"]) is None  # its story's record, a year old: gone
+    finally:
+        reader.close()

@@ -101,7 +101,7 @@ class App:
         s = self.settings
         return ingest.Fetcher(ingest.FetchSettings(timeout=s.feed_timeout_s, host_delay=s.feed_host_delay_s,
                                                    allow_private=s.feeds_allow_private, max_items=s.feed_max_items,
-                                                   feed_budget=s.feed_budget_s, read_timeout=s.feed_read_s,
+                                                   feed_budget=s.feed_budget_s, forget_days=s.feed_forget_days, read_timeout=s.feed_read_s,
                                                    read_memory_mb=s.feed_read_mb,
                                                    max_bytes=int(s.max_article_mb * 1e6)))
 

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     feed_host_delay_s: float = Field(1.0, ge=0, le=60)  # between two requests to one host
     feed_max_items: int = Field(200, ge=1, le=100_000)  # items read from one feed in one pull
     feed_budget_s: float = Field(600.0, gt=0, le=86_400)  # seconds one feed may take in one pull; the rest waits
+    feed_forget_days: int = Field(180, ge=0, le=36_500)  # items no feed has listed this long are forgotten (0: never)
     feed_read_s: float = Field(20.0, gt=0, le=3600)  # seconds reading one feed or page may take (a child process)
     feed_read_mb: int = Field(2048, ge=256, le=65_536)  # memory the reading may map
     feeds_allow_private: bool = False  # fetch private / loopback / link-local addresses and other ports (an intranet)

@@ -61,7 +61,8 @@ def cmd_feeds(args: argparse.Namespace, app: App) -> int:
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
     summary: dict[str, Any] = {"feeds": report.feeds, "items": report.items, "saved": report.saved, "unchanged": report.unchanged,
-                               "duplicates": report.duplicates, "failures": report.failures, "warnings": report.warnings}
+                               "duplicates": report.duplicates, "failures": report.failures, "warnings": report.warnings,
+                               "forgotten": report.forgotten}
     if not args.no_update and report.saved:
         summary["update"] = app.update(target_of(app, args), corpus).as_dict()
     if args.json:

@@ -56,6 +56,9 @@ class FetchSettings:
     # timeout would hold a refresh, and /reindex behind it, for over half an hour. The rest waits for the
     # next pull (its items were not marked fetched).
     feed_budget: float = 600.0
+    # What pulls remember of an item no feed has listed for this many days (and of a story saved as long ago) is
+    # forgotten at the end of a pull, so the feed state stays bounded (state.py); 0 keeps everything.
+    forget_days: int = 180
     # Reading what came (parsing a feed, extracting a page's story) runs in a child process (sandbox.py): a
     # page built to be slow is cut after this many seconds, and the reading may map at most this much memory.
     read_timeout: float = 20.0
@@ -72,6 +75,7 @@ class PullReport:
     feeds_failed: int = 0  # feeds that could not be read at all
     failures: list[str] = field(default_factory=list)  # one line each: a feed or page that could not be used
     warnings: list[str] = field(default_factory=list)  # saved, but something was missing (a date)
+    forgotten: int = 0  # items no feed had listed for FetchSettings.forget_days, dropped from the feed state
 
 
 def check_url(url: str) -> str:
@@ -322,7 +326,7 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                 report.warnings.append(f"{feed_url}: {len(entries):,} items; only the first {fetcher.settings.max_items} "
                                        "read this time (a feed lists its newest first)")
                 entries = entries[: fetcher.settings.max_items]
-            saved = len(report.saved)
+            saved, listed = len(report.saved), []
             stop = fetcher.clock() + fetcher.settings.feed_budget
             for i, entry in enumerate(entries):
                 if fetcher.clock() > stop:
@@ -330,8 +334,11 @@ def pull(feeds: list[str], corpus: Path, state_path: Path, fetcher: Fetcher) -> 
                                            f"(SITREP_FEED_BUDGET_S) with {len(entries) - i} items left: the next pull goes on")
                     break
                 report.items += 1
-                _pull_item(entry, outlet, feed_url, corpus, fetcher, state, report)
+                listed.append(_pull_item(entry, outlet, feed_url, corpus, fetcher, state, report))
+            state.seen([link for link in listed if link])  # unchanged items stay remembered while a feed lists them
             state.feed_read(feed_url, _now_utc(), len(parsed.entries), outlet, new=len(report.saved) > saved)
+        if fetcher.settings.forget_days > 0:
+            report.forgotten = state.forget(fetcher.settings.forget_days)[0]
     return report
 
 
@@ -391,38 +398,40 @@ def _parse_feed(body: bytes, fetcher: Fetcher) -> Feed:
 
 
 def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetcher: Fetcher, state: FeedState,
-               report: PullReport) -> None:
+               report: PullReport) -> str | None:
+    """One feed item: fetched and saved unless its entry is unchanged. Returns its link when it was unchanged (the
+    caller marks those seen in one write), else None."""
     link = (entry.get("link") or "").strip()
     try:
         check_url(link)
     except CorpusError as exc:
         report.failures.append(f"{feed_url}: item {entry.get('title', '?')!r}: {exc}")
-        return
+        return None
     fields = [entry.get(k) for k in ("id", "title", "updated", "published", "summary")]
     entry_hash = _sha(json.dumps(fields, default=str))
     if state.entry_hash(link) == entry_hash:
         report.unchanged += 1
-        return
+        return link
     try:
         body, charset, final_url = fetcher.get(link, want_html=True)
     except FetchError as exc:
         report.failures.append(f"{link}: {exc}")
-        return
+        return None
     state.fetched(link, entry_hash)  # read once: a page that cannot be read is not fetched again until its entry changes
     try:
         doc = fetcher.reader.page(body, charset)
     except FetchError as exc:
         report.failures.append(f"{link}: {exc}")
-        return
+        return None
     text = doc.get("text") or ""
     if not text:
         report.failures.append(f"{link}: no article text found on the page")
-        return
+        return None
     canonical = canonical_url(doc.get("url"), final_url)
     first = state.saved_by([canonical, _sha(text)])  # the item link that brought this story first
     if first is not None and first != link:
         report.duplicates += 1  # the same story, already saved from another feed or link
-        return
+        return None
     date = doc.get("date") or _entry_date(entry)
     if date is None:
         report.warnings.append(f"{link}: no publication date in the feed or the page; saved undated")
@@ -432,6 +441,7 @@ def _pull_item(entry: Any, outlet: str | None, feed_url: str, corpus: Path, fetc
     if _write_story(corpus / name, {"title": title, "date": date, "source": source, "url": canonical}, text):
         report.saved.append(name)
     state.save([canonical, _sha(text)], link)
+    return None
 
 
 @dataclass(frozen=True)

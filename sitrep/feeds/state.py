@@ -1,12 +1,18 @@
 """What feed pulls remember, in SQLite (standard library, WAL): which items were fetched, which item saved
 each story, and how each feed fared. A lookup reads one row and a pull writes only what it changed, so the
 state costs the same at a year's items as at a day's (a JSON file, as it was, was read whole by /status and
-rewritten whole by every pull: 1.3 s and 3.3 s at 300,000 items; docs/corpus.md "What a pull remembers"):
+rewritten whole by every pull: 1.1 s and 2.8 s at 300,000 items; docs/corpus.md "What a pull remembers"):
 
-    meta     key, value         -- schema_version; imported: the JSON state file read in, if one was
-    items    link, entry_hash   -- an item fetched once is fetched again only when its feed entry changes
-    stories  key, link          -- a story's canonical URL or text hash -> the item link that saved it
+    meta     key, value                   -- schema_version; imported: the JSON state file read in, if one was;
+                                             forgot_on: the day `forget` last ran
+    items    link, entry_hash, seen_on    -- fetched once, an item is fetched again only when its feed entry changes;
+                                             seen_on: the last day (an ordinal) a pull found it listed
+    stories  key, link, saved_on          -- a story's canonical URL or text hash -> the item link that saved it
     feeds    url, read_at, items, title, new_at, failing, error, failed_at, failing_since
+
+What no feed has listed for SITREP_FEED_FORGET_DAYS (180) is forgotten at the end of the day's first pull (`forget`:
+one scan a day, no index to keep), so the file stays the size of half a year of items, however long the bot runs: an item still listed is seen again each pull,
+and one that comes back after that is fetched once more and saved to the same file (its name is its address's).
 
 Each write is its own transaction: a pull that is killed keeps every item it had finished, and two pulls at
 once (the bot's scheduled refresh and `sitrep feeds pull`) each wait at most `timeout` seconds for the
@@ -20,10 +26,11 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sitrep.databases import described, made
+from sitrep.databases import described, made, transaction
 from sitrep.feeds.errors import FeedStateError
 
 log = logging.getLogger(__name__)
@@ -33,8 +40,8 @@ HEALTH = ("read_at", "items", "title", "new_at", "failing", "error", "failed_at"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS items (link TEXT PRIMARY KEY, entry_hash TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stories (key TEXT PRIMARY KEY, link TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS items (link TEXT PRIMARY KEY, entry_hash TEXT NOT NULL, seen_on INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stories (key TEXT PRIMARY KEY, link TEXT NOT NULL, saved_on INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY, read_at TEXT, items INTEGER, title TEXT, new_at TEXT, failing INTEGER, error TEXT,
     failed_at TEXT, failing_since TEXT)
@@ -64,8 +71,7 @@ class FeedState:
         try:
             self._run("PRAGMA journal_mode=WAL")
             self._run("PRAGMA synchronous=NORMAL")  # WAL: a commit is safe from a crash of the process, not of the machine
-            self._run("BEGIN IMMEDIATE")
-            try:
+            with transaction(self._db, self._translate):
                 stored = made(self._db, _SCHEMA, SCHEMA_VERSION)
                 if stored is not None and stored > SCHEMA_VERSION:
                     raise FeedStateError(f"the feed state {self.path} was written by a newer sitrep (schema {stored}, this "
@@ -73,10 +79,6 @@ class FeedState:
                 imported = self._db.execute("SELECT 1 FROM meta WHERE key='imported'").fetchone()
                 if imported is None and legacy.is_file():
                     self._import(legacy)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise self._translate(exc) from None
@@ -100,7 +102,25 @@ class FeedState:
         return str(rows[0][0]) if rows else None
 
     def fetched(self, link: str, entry_hash: str) -> None:
-        self._run("INSERT OR REPLACE INTO items VALUES (?, ?)", (link, entry_hash))
+        self._run("INSERT OR REPLACE INTO items VALUES (?, ?, ?)", (link, entry_hash, _today()))
+
+    def seen(self, links: Sequence[str]) -> None:
+        """These items were listed by a feed today (unchanged, so not fetched): not to be forgotten yet."""
+        today = _today()
+        self._many("UPDATE items SET seen_on=? WHERE link=? AND seen_on<?", [(today, link, today) for link in links])
+
+    def forget(self, days: int) -> tuple[int, int]:
+        """Items no feed has listed, and stories not saved, for `days` days: forgotten, once a day (a later call the
+        same day does nothing). (items, stories) removed."""
+        today = _today()
+        done = self._run("SELECT value FROM meta WHERE key='forgot_on'")
+        if done and int(done[0][0]) >= today:
+            return 0, 0
+        with transaction(self._db, self._translate) as db:
+            items = db.execute("DELETE FROM items WHERE seen_on<?", (today - days,)).rowcount
+            stories = db.execute("DELETE FROM stories WHERE saved_on<?", (today - days,)).rowcount
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('forgot_on', ?)", (str(today),))
+        return items, stories
 
     def saved_by(self, keys: Sequence[str]) -> str | None:
         """The item link that saved the story first known by any of `keys` (its canonical URL, its text's hash)."""
@@ -112,13 +132,7 @@ class FeedState:
 
     def save(self, keys: Sequence[str], link: str) -> None:
         """The story known by `keys` was saved from `link`."""
-        self._run("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany("INSERT OR REPLACE INTO stories VALUES (?, ?)", [(k, link) for k in keys])
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        self._many("INSERT OR REPLACE INTO stories VALUES (?, ?, ?)", [(k, link, _today()) for k in keys])
 
     # -- how each feed fared -----------------------------------------------------------------------
     def health(self, urls: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -162,8 +176,9 @@ class FeedState:
             log.warning("the old feed state %s could not be read (%s): its pages will be fetched again once", legacy, exc)
             self._db.execute("INSERT INTO meta VALUES ('imported', ?)", (f"unreadable: {legacy}",))
             return
-        self._db.executemany("INSERT OR IGNORE INTO items VALUES (?, ?)", items)
-        self._db.executemany("INSERT OR IGNORE INTO stories VALUES (?, ?)", stories)
+        today = _today()  # their days were not kept: counted from the day they were read in
+        self._db.executemany("INSERT OR IGNORE INTO items VALUES (?, ?, ?)", [(*i, today) for i in items])
+        self._db.executemany("INSERT OR IGNORE INTO stories VALUES (?, ?, ?)", [(*st, today) for st in stories])
         self._db.executemany(f"INSERT OR IGNORE INTO feeds (url, {', '.join(HEALTH)}) VALUES (?{', ?' * len(HEALTH)})", feeds)
         self._db.execute("INSERT INTO meta VALUES ('imported', ?)", (str(legacy),))
         try:
@@ -171,6 +186,12 @@ class FeedState:
         except OSError as exc:  # read in all the same; the meta row keeps it from being read again
             log.warning("the old feed state %s was read in but could not be renamed (%s)", legacy, exc)
         log.info("feed state: %d items, %d stories and %d feeds read in from %s", len(items), len(stories), len(feeds), legacy)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """One statement over many rows, in one transaction."""
+        if rows:
+            with transaction(self._db, self._translate) as db:
+                db.executemany(sql, rows)
 
     def _run(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -181,3 +202,8 @@ class FeedState:
     def _translate(self, exc: sqlite3.DatabaseError) -> FeedStateError:
         return FeedStateError(described(exc, f"the feed state {self.path}", "another pull", "every listed feed's pages are "
                                         "then fetched once more; the corpus is not affected")[1])
+
+
+def _today() -> int:
+    """Today's date as an ordinal (days since year 1): what seen_on and saved_on hold."""
+    return datetime.now(UTC).date().toordinal()

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from sitrep.databases import described, made
+from sitrep.databases import described, made, transaction
 from sitrep.follows.errors import FollowError, StateBusy, StateCorrupt, StateError, StateTooNew
 
 if TYPE_CHECKING:
@@ -135,24 +135,9 @@ class FollowStore:
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One transaction, taken with BEGIN IMMEDIATE: one writer; the lock waits `timeout` s."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._translate(exc) from None
-        except sqlite3.DatabaseError as exc:
-            raise self._translate(exc) from None
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            self._db.execute("ROLLBACK")
-            raise self._translate(exc) from None
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        return transaction(self._db, self._translate)
 
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         try:
