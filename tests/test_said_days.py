@@ -39,6 +39,7 @@ THURSDAY = date(2022, 10, 6)
     ("NASA’s rocket launched on Wednesday.", {"Wednesday": date(2022, 10, 5)}),  # an apostrophe opens no quotation
     # a weekday that is its clause's subject, in the present: ahead; one that dates a verb before it keeps that tense
     ("Tuesday is the first day of school.", {"Tuesday": date(2022, 10, 11)}),
+    ("Saturday and Sunday are slated to be the lightest travel days.", {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9)}),
     ("Thursday is all about inflation: the index is due at 8:30 a.m.", {"Thursday": THURSDAY}),
     ("A lawsuit filed Tuesday is challenging the law.", {"Tuesday": date(2022, 10, 4)}),
     # days that are not weekdays

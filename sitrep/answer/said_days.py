@@ -53,7 +53,8 @@ _GOING_ON = re.compile(r"\b(?:is|are)\s+[a-z]{3,}ing\s+(?:\w+\s+){0,3}(?:on\s+)?
 _OPENS, _CLOSES = "“‘", "”’"
 # A weekday that is its clause's subject, told in the present ("Friday is definitely in play", "Tuesday is the first day
 # of school"): a day ahead (or today). Not one that only dates a verb before it ("a lawsuit filed Tuesday is …").
-_IS = re.compile(r"^\s+(?:is|are)\b(?!\s+(?:over|gone|done|past)\b)", re.I)
+_IS = re.compile(r"^(?:\s+(?:and|or)\s+(?:" + "|".join(_DAYS) + r"))?\s+(?:is|are)\b(?!\s+(?:over|gone|done|past)\b)",
+                 re.I)  # "Saturday and Sunday are slated …": both ahead
 _CLAUSE_START = re.compile(r"(?:^|[“\"‘(,;:—–]|\b(?:and|but|while|so|because|as|since|if|when|typically|now))\s*$", re.I)
 
 
