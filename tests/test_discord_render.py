@@ -54,6 +54,16 @@ def test_plain_answer() -> None:
     check_limits(e)
 
 
+def test_a_sentence_other_outlets_carry_names_them_under_its_source() -> None:
+    a = answer(["China proposed hotlines."])
+    wired = Citation(**{**a.citations[0].__dict__, "also_in": ("wire-copy.example", "*bold* <@123>")})
+    e = answer_embed(Answer(a.question, a.sentences, (wired,), a.hits, False, 0.9), META).embed
+    value = e.fields[0].value or ""
+    assert value.splitlines()[1] == "also in: wire-copy.example, \\*bold\\* <@\u200b123>"  # under the source line
+    assert "<@123>" not in value  # an outlet's name is text, never a ping
+    check_limits(e)
+
+
 def test_markdown_and_mentions_are_neutralised() -> None:
     nasty = "Hi @everyone and @here, <@123> <@&456> <#789> **bold** _it_ `code` ||spoiler|| > quote"
     e = answer_embed(answer([nasty], titles=["@everyone *title*"], question="@here <@1>?"), META).embed

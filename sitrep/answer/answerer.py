@@ -66,6 +66,9 @@ class AnswerParams:
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
+    # Sentences that repeat one another (this share of the shorter one's runs of three words: a wire copy, another
+    # dateline or credit in front) are one sentence, the fullest, quoted once with the other outlets (answer/copies.py)
+    copy_share: float = 0.8
     # A further sentence must be this likely (reader softmax) relative to the best one: dev sweep in
     # benchmarks/tune_reader.py (docs/evaluation.md "Answer quality").
     extra_ratio: float = 0.1
@@ -96,6 +99,7 @@ class _Evidence:
     texts: dict[int, str]  # passage id -> verbatim text
     subject: dict[str, float]  # article id -> share of the question's weight in its title + retrieved passages
     meta: dict[str, ArticleMeta]  # article id -> what a citation shows
+    shown: dict[str, ArticleMeta]  # ... for every article the answer may show (the hits' "also in" too)
 
 
 class Answerer:
@@ -140,7 +144,8 @@ class Answerer:
         # Only articles about the question's subject answer: their title and retrieved passages hold at
         # least subject_share of what the best-covered article holds.
         top = max(ev.subject.values(), default=0.0)
-        usable = _distinct([c for c in ev.candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top])
+        usable = _distinct([c for c in ev.candidates if c.usable and ev.subject[c.hit.article_id] >= self.params.subject_share * top],
+                           self.params.copy_share)
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
         kind = reader.QuestionKind.of(result.reader_question, result.reader_context)
         more = result.asked is not None and result.asked.more
@@ -176,7 +181,7 @@ class Answerer:
         """(verbatim sentence, passage id): the reader's choice among the result's passages with no
         abstention (a brief has already decided the article is about its topic)."""
         ev = self._evidence(result)
-        usable = _distinct([c for c in ev.candidates if c.usable])
+        usable = _distinct([c for c in ev.candidates if c.usable], self.params.copy_share)
         old = said_before(usable, ev.texts, result.asked.shown) if result.asked is not None else set()
         kind = reader.QuestionKind.of(result.reader_question, result.reader_context)  # shown: the story's headline, which says it already:
         fresh = best_untold(usable, old, bool(old), self._min_coverage(kind), 1.0)  # another sentence that says enough
@@ -250,7 +255,7 @@ class Answerer:
         speech = speakers.speech_terms(result.reader_question, self.lexical.settings, result.reader_context)  # "What did India say?"
         family = _family_index(weights, self.params.word_families and followup, *speech)
         reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
-        return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta)
+        return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta, shown)
 
     def _read(self, ranked: Sequence[Hit], texts: dict[int, str], ordinals: dict[int, int],
               spans: dict[int, list[tuple[int, int]]], read: dict[int, Reading], meta: dict[str, ArticleMeta],
@@ -299,6 +304,7 @@ class Answerer:
                     date=m.date, seen=m.seen, location=m.location, url=m.url, passage=text, quote=quote, quote_start=start,
                     highlights=self.highlights(text, weights),
                     answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),
+                    also_in=_outlets((*c.copies, *c.hit.also_in), ev.shown, m.source or m.location),
                 )
             )
             sentences.append((quote, n))
@@ -323,6 +329,13 @@ class Answerer:
 
 
 _WORD = re.compile(r"\w+")
+
+
+def _outlets(articles: Sequence[str], meta: dict[str, ArticleMeta], own: str) -> tuple[str, ...]:
+    """The outlets of the other articles that carry a cited sentence, each once, without the citation's own."""
+    names = dict.fromkeys(meta[a].source or meta[a].location for a in articles if a in meta)
+    names.pop(own, None)
+    return tuple(names)
 
 
 def _asked(result: SearchResult) -> AskedAs:

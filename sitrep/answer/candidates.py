@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sitrep.answer import reader
+from sitrep.answer import copies, reader
 from sitrep.index import lexicon
 from sitrep.records import quick_init
 from sitrep.retrieval import readings
@@ -35,6 +35,7 @@ class _Candidate:
     features: tuple[float, ...] = ()  # the reader's inputs, in reader.Weights' order (for tune_reader)
     join_end: int | None = None  # the next sentence carries the answer this one lacks: quote through here
     join_phrases: tuple[reader.Phrase, ...] = ()  # ... and what that sentence says
+    copies: tuple[str, ...] = ()  # other articles that carry this sentence, word for word or nearly (copies.py)
 
 
 @quick_init
@@ -221,10 +222,32 @@ def carried_weights(weights: dict[str, float], result: SearchResult, settings: l
         weights[t] *= name_weight if t in named else weight
 
 
-def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
-    """One candidate per sentence text: near-duplicate articles repeat sentences word for word."""
+def _distinct(candidates: list[_Candidate], share: float = 0.8) -> list[_Candidate]:
+    """One candidate per sentence: near-duplicate articles repeat sentences word for word, and copies nearly so
+    (another dateline or credit in front, a word changed, cut elsewhere: copies.py). Of a sentence's copies (at
+    least `share` of the shorter's word triples in the other), the best read is kept, or the full sentence it
+    was cut from, scored as the best read, with the other articles that carry it; share above 1: word for word
+    only."""
     best: dict[str, _Candidate] = {}
+    also: dict[str, list[str]] = {}
     for c in candidates:
+        also.setdefault(c.key, []).append(c.hit.article_id)
         if c.key not in best or c.score > best[c.key].score:
             best[c.key] = c
-    return list(best.values())
+    kept = list(best.values())
+    if share <= 1 and len(kept) > 1:
+        merged = []
+        for group in copies.groups([c.key for c in kept], share):
+            if len(group) == 1:
+                merged.append(kept[group[0]])
+                continue
+            members = [kept[i] for i in group]
+            top = max(members, key=lambda c: c.score)
+            cut = copies.words(top.key)  # the best read, or the full sentence it was cut from
+            full = max((c for c in members if copies.extends(copies.words(c.key), cut)), key=lambda c: len(c.key), default=top)
+            articles = dict.fromkeys(a for c in members for a in also[c.key])
+            articles.pop(full.hit.article_id, None)
+            merged.append(replace(full, score=top.score, copies=tuple(articles)))
+        kept = merged
+    return [replace(c, copies=tuple(dict.fromkeys(a for a in also[c.key] if a != c.hit.article_id)))
+            if len(also[c.key]) > 1 and not c.copies else c for c in kept]

@@ -158,6 +158,8 @@ def _source_value(c: Citation, snippet_chars: int) -> str:
     head = source_line(c.title, c.source, c.shown_date, c.address)
     if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
         head += f"\n*{clean(days)}*"
+    if c.also_in:  # a wire copy: the same text from other outlets
+        head += "\n" + shorten("also in: " + ", ".join(clean(name) for name in c.also_in), 200)
     snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
     value = f"{head}\n> {shorten(snippet, snippet_chars)}"
     return shorten(value, FIELD_VALUE_MAX)

@@ -51,6 +51,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "highlights": [list(s) for s in c.highlights],
                 "answer_spans": [list(s) for s in c.answer_spans],  # the answer phrase, offsets in passage
                 "said_days": said_days_json(c.quote, c.date),  # "Wednesday" in the quote: the day it was
+                "also_in": list(c.also_in),  # other outlets carrying the passage (a wire copy)
             }
             for c in answer.citations
         ],
@@ -123,6 +124,8 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
     for c in answer.citations:
         lines.append(f"[{c.n}] {describe(c.title, c.source, c.shown_date)}")
+        if c.also_in:
+            lines.append(f"    also in: {', '.join(c.also_in)}")
         if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
             lines.append(f"    {days}")
         lines.append(f"    {c.address}")

@@ -78,6 +78,7 @@ class Citation:
     answer_spans: tuple[tuple[int, int], ...] = ()  # the answer phrase within passage (inside the quote), if told
     seen: str | None = None  # no publication date, but the page showed this one above its headline
     url: str | None = None  # the article's web address, when it has one
+    also_in: tuple[str, ...] = ()  # the outlets of the other articles that carry this passage (its hit's "also in")
 
     @property
     def shown_date(self) -> str | None:
