@@ -96,6 +96,22 @@ def test_listing_feeds_before_any_pull_creates_no_file(tmp_path: Path) -> None:
     assert not (tmp_path / "feeds-state.sqlite3").exists()
 
 
+def test_a_removed_feed_added_again_starts_as_new(tmp_path: Path) -> None:
+    (tmp_path / "feeds.txt").write_text("https://f.example/rss\nhttps://g.example/rss\n")
+    listed = feeds.FeedList(tmp_path / "feeds.txt", tmp_path / "feeds-state.sqlite3")
+    with FeedState(tmp_path / "feeds-state.sqlite3") as state:
+        state.feed_failed("https://f.example/rss", "HTTP 404", "2026-12-01 09:00 UTC")
+        state.feed_read("https://g.example/rss", "2026-12-01 09:00 UTC", 3, "G", new=True)
+        state.fetched("https://f.example/story", "e")
+    assert dict(listed.health())["https://f.example/rss"].startswith("FAILING")
+    assert listed.remove("https://f.example/rss") and listed.add("https://f.example/rss")
+    health = dict(listed.health())
+    assert health["https://f.example/rss"] == "not pulled yet"  # not the old failures of the feed removed
+    assert health["https://g.example/rss"] != "not pulled yet"  # the other feed's record stays
+    with FeedState(tmp_path / "feeds-state.sqlite3") as state:
+        assert state.entry_hash("https://f.example/story") == "e"  # its items stay until forgotten
+
+
 def test_a_damaged_state_is_one_line_saying_what_to_do(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "state.sqlite3").write_bytes(b"this is no database, only bytes\n" * 200)
     with pytest.raises(FeedStateError, match="is damaged .*: move it away"):

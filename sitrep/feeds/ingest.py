@@ -120,10 +120,14 @@ class FeedList:
         return True
 
     def remove(self, url: str) -> bool:
-        """Drops the URL's line; every other line (comments, blank lines) is kept as it was."""
+        """Drops the URL's line; every other line (comments, blank lines) is kept as it was. How the feed fared goes
+        from the pulls' state first (re-added, it is new), so a state that cannot be written changes nothing."""
         url = url.strip()
         if url not in self.urls():
             return False
+        if self.state_path is not None and any(p.is_file() for p in locate(self.state_path)):
+            with FeedState(self.state_path) as state:
+                state.drop_feed(url)
         self._write([line for line in self._lines() if line.split("#", 1)[0].strip() != url])
         return True
 

@@ -155,6 +155,11 @@ class FeedState:
                   "failed_at=excluded.failed_at, failing_since=coalesce(failing_since, excluded.failing_since)",
                   (url, error, at, at))
 
+    def drop_feed(self, url: str) -> None:
+        """A feed no longer read: its record goes (added again, it starts as "not pulled yet"). Its items' records
+        stay until forgotten (`forget`): another feed may list the same links."""
+        self._run("DELETE FROM feeds WHERE url=?", (url,))
+
     def feed_read(self, url: str, at: str, items: int, title: str | None, new: bool) -> None:
         """A feed was read: its failures are over; `new`: a story of it was saved."""
         self._run("INSERT INTO feeds (url, read_at, items, title, new_at) VALUES (?, ?, ?, ?, ?) "

@@ -148,7 +148,8 @@ class AdminCog(commands.Cog):
         listed = self._feed_list()
         if not await self._may_change(interaction, "Only sitrep admins can remove feeds.", None):
             return
-        text = (f"No longer reading {url.strip()} (its stories already indexed stay)." if listed.remove(url)
+        removed = await asyncio.to_thread(listed.remove, url)  # the feed state's file too: off the event loop
+        text = (f"No longer reading {url.strip()} (its stories already indexed stay)." if removed
                 else f"{url.strip()} is not read here: /feeds list shows what is.")
         await interaction.followup.send(shorten(text, 2000), ephemeral=True, allowed_mentions=NO_PINGS,
                                         suppress_embeds=True)
