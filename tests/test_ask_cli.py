@@ -12,8 +12,10 @@ import pytest
 
 from sitrep.answer.engine import Engine
 from sitrep.cli.main import main
+from sitrep.cli.render import as_text
 from sitrep.cli.repl import Repl
 from sitrep.index.build import update
+from sitrep.retrieval.types import Answer, Citation
 from tests.conftest import FakeEncoder
 
 
@@ -374,3 +376,28 @@ def test_a_brief_after_the_archive_ends_says_where_its_news_ends(capsys, index: 
     assert out.startswith("note: the index's newest article is from 2020-12-11, before this window: widen it to reach that far\n")
     code, out, _ = run(capsys, "brief", "Ladakh", "--since", "2020-01-01", "--index", index)
     assert code == 0 and "newest article" not in out
+
+
+def test_the_sources_list_an_article_once_with_each_of_its_quotes() -> None:
+    """Two sentences of one article are both [1]; the source is listed once, with a snippet for each quote unless
+    the snippet of the one before already shows it."""
+    passage = "China proposed hotlines. " + "Filler words go here. " * 30 + "Beijing suggested visits."
+    first = Citation(1, "a.txt", "a.txt#0", "Talks", "ThePrint", "2020-12-11", "corpus/a.txt", passage,
+                     "China proposed hotlines.", 0)
+    second = Citation(1, "a.txt", "a.txt#0", "Talks", "ThePrint", "2020-12-11", "corpus/a.txt", passage,
+                      "Beijing suggested visits.", passage.index("Beijing"))
+    close = Citation(1, "a.txt", "a.txt#0", "Talks", "ThePrint", "2020-12-11", "corpus/a.txt", passage,
+                     "Filler words go here.", len("China proposed hotlines. "))
+    a = Answer("What happened?", (("China proposed hotlines.", 1), ("Filler words go here.", 1),
+                                  ("Beijing suggested visits.", 1)), (first, close, second), (), False, 0.9)
+    lines = as_text(a).splitlines()
+    assert lines[0].endswith("China proposed hotlines. [1] Filler words go here. [1] Beijing suggested visits. [1]")
+    assert [x for x in lines if x.startswith("[")] == ["[1] Talks — ThePrint, 2020-12-11"]  # one source
+    snippets = [x for x in lines if x.startswith("    ") and not x.startswith("    corpus")]
+    assert sum("China proposed" in x for x in snippets) == 1 and sum("Beijing suggested" in x for x in snippets) == 1
+    assert answer_parts_ok(a)
+
+
+def answer_parts_ok(a: Answer) -> bool:
+    """Each sentence finds its own citation (its quote under its number), not another of the same article's."""
+    return all((c := a.citation(i)) is not None and c.quote == s for i, (s, _) in enumerate(a.sentences))

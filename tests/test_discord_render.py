@@ -54,6 +54,20 @@ def test_plain_answer() -> None:
     check_limits(e)
 
 
+def test_two_sentences_of_one_article_cite_one_source() -> None:
+    one, two, other = citation(1, "China proposed hotlines."), citation(1, "Beijing suggested visits."), citation(2, "India waits.")
+    a = Answer("What happened?", (("China proposed hotlines.", 1), ("India waits.", 2), ("Beijing suggested visits.", 1)),
+               (one, other, two), (Hit(0, "a1", "a1#0", 1.0), Hit(1, "a2", "a2#0", 0.5)), False, 0.9)
+    rendered = answer_embed(a, META)
+    e = rendered.embed
+    assert e.description == "China proposed hotlines. **[1]** India waits. **[2]** Beijing suggested visits. **[1]**"
+    assert [f.name for f in e.fields] == ["[1] Title", "[2] Title"] and rendered.shown == 2  # one field an article ...
+    assert (e.fields[0].value or "").endswith("> China proposed hotlines.\n> Beijing suggested visits.")  # ... its quotes
+    assert answer_embed(a, META, max_sources=1).shown == 1
+    assert more_sources_text(a, META, 1).splitlines()[0].startswith("**[2]** Title")  # the next article, once
+    check_limits(e)
+
+
 def test_a_sentence_other_outlets_carry_names_them_under_its_source() -> None:
     a = answer(["China proposed hotlines."])
     wired = Citation(**{**a.citations[0].__dict__, "also_in": ("wire-copy.example", "*bold* <@123>")})

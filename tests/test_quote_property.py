@@ -59,6 +59,9 @@ def test_every_quote_is_verbatim(engine: Engine) -> None:
         for c in answer.citations:
             assert c.quote and c.passage[c.quote_start : c.quote_start + len(c.quote)] == c.quote
             assert c.passage in articles[c.article_id]
-        for sentence, n in answer.sentences:
-            assert sentence in answer.citations[n - 1].passage
+        for i, (sentence, n) in enumerate(answer.sentences):  # each sentence is its citation's quote, under its number
+            c = answer.citation(i)
+            assert c is not None and c.n == n and sentence == c.quote and sentence in c.passage
+        numbers = {c.article_id: c.n for c in answer.citations}  # one number an article, 1, 2, ... in order
+        assert len(set(numbers.values())) == len(numbers) and sorted(numbers.values()) == list(range(1, len(numbers) + 1))
     assert answered >= 50  # the property is exercised on real answers, not only abstentions

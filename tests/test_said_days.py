@@ -72,7 +72,7 @@ def test_the_day_is_shown_beside_the_quote() -> None:
     a = Answer("When did Crew-5 launch?", ((QUOTE, 1),), (c,), (), False, 0.9)
     assert "    “Wednesday”: Wed 2022-10-05" in as_text(a).splitlines()
     assert as_json(a)["citations"][0]["said_days"] == [{"words": "Wednesday", "date": "2022-10-05"}]
-    assert "*“Wednesday”: Wed 2022-10-05*" in _source_value(c, 300)
+    assert "*“Wednesday”: Wed 2022-10-05*" in _source_value([c], 300)
     # a page seen on a day (not published on it) is no ground for "Wednesday"
     seen = Citation(1, "crew.md", "crew.md#0", "Crew-5 launch", "Space Desk", None, "crew.md", QUOTE, QUOTE, 0,
                     seen="2022-10-06")

@@ -293,11 +293,13 @@ class Answerer:
         citations: list[Citation] = []
         sentences: list[tuple[str, int]] = []
         meta, weights = ev.meta, ev.weights  # the cited articles' metadata came with the candidates
-        # The best sentence first (what a reader takes as the answer), then the others in reading order.
+        # The best sentence first (what a reader takes as the answer), then the others in reading order; one number
+        # an article, so that two sentences of one article cite one source.
+        number: dict[str, int] = {}
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
             quote, start = self._verbatim(text, c)
-            m, n = meta[c.hit.article_id], len(citations) + 1
+            m, n = meta[c.hit.article_id], number.setdefault(c.hit.article_id, len(number) + 1)
             citations.append(
                 Citation(
                     n=n, article_id=m.id, passage_id=c.hit.passage_id, title=m.shown_title, source=m.source,

@@ -53,12 +53,14 @@ def merged(question: str, halves: tuple[str, str], first: Answer, second: Answer
     if all(s in quoted for s, _ in second.sentences):  # the first answer's quotes answer the second half too
         return replace(first, question=question, notes=(*first.notes, said), asked_as=_asked(question, first, second))
     citations = list(first.citations)
-    number = {(c.passage_id, c.quote): c.n for c in citations}
+    number = {c.article_id: c.n for c in citations}  # one number an article, across both halves
+    have = {(c.passage_id, c.quote) for c in citations}
     renumbered: dict[int, int] = {}
     for c in second.citations:
-        n = number.setdefault((c.passage_id, c.quote), len(citations) + 1)
-        if n == len(citations) + 1:
+        n = number.setdefault(c.article_id, max(number.values(), default=0) + 1)
+        if (c.passage_id, c.quote) not in have:
             citations.append(replace(c, n=n))
+            have.add((c.passage_id, c.quote))
         renumbered[c.n] = n
     sentences = first.sentences + tuple((s, renumbered[n]) for s, n in second.sentences if s not in quoted)
     shown = {h.passage_id for h in first.hits}

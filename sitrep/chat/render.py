@@ -11,6 +11,7 @@ Over 300 lines on purpose: every Discord limit is enforced in this one file, so 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -112,24 +113,23 @@ def answer_embed(answer: Answer, meta: Meta, max_sources: int = 3) -> Rendered:
     if answer.abstained:
         return Rendered(abstention_embed(answer, meta), 0)
     title = shorten(clean(answer.question), TITLE_MAX)
-    by_n = {c.n: c for c in answer.citations}
-    parts = [f"{bold_answer(s, by_n.get(n))} **[{n}]**" for s, n in answer.sentences]
+    parts = [f"{bold_answer(s, answer.citation(i))} **[{n}]**" for i, (s, n) in enumerate(answer.sentences)]
     for note in answer.notes:
         parts.append(f"*{clean(note)}*")
     description = _fit_sentences(parts, DESCRIPTION_MAX)
     embed = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
-    cited = [c for c in answer.citations if f"**[{c.n}]**" in description]
+    cited = [g for g in answer.sources() if f"**[{g[0].n}]**" in description]  # one field an article
     shown = cited[: min(max_sources, FIELDS_MAX)]
-    for c in shown:
-        embed.add_field(name=shorten(f"[{c.n}] {clean(c.title or '(untitled)')}", FIELD_NAME_MAX),
-                        value=_source_value(c, SNIPPET_CHARS), inline=False)
+    for g in shown:
+        embed.add_field(name=shorten(f"[{g[0].n}] {clean(g[0].title or '(untitled)')}", FIELD_NAME_MAX),
+                        value=_source_value(g, SNIPPET_CHARS), inline=False)
     embed.set_footer(text=footer(answer, f"sitrep · confidence {answer.confidence:.0%} · quotes are verbatim from the sources"))
     # Shrink snippets, then drop trailing sources, until the whole embed fits.
     snippet = SNIPPET_CHARS
     while len(embed) > EMBED_TOTAL_MAX and snippet > 60:
         snippet //= 2
-        for i, c in enumerate(shown):
-            embed.set_field_at(i, name=embed.fields[i].name or "", value=_source_value(c, snippet), inline=False)
+        for i, g in enumerate(shown):
+            embed.set_field_at(i, name=embed.fields[i].name or "", value=_source_value(g, snippet), inline=False)
     while len(embed) > EMBED_TOTAL_MAX and len(embed.fields) > 1:
         embed.remove_field(len(embed.fields) - 1)
     return Rendered(embed, len(embed.fields))
@@ -154,15 +154,20 @@ def _fit_sentences(parts: list[str], limit: int) -> str:
     return " ".join(out)
 
 
-def _source_value(c: Citation, snippet_chars: int) -> str:
+def _source_value(group: Sequence[Citation], snippet_chars: int) -> str:
+    """One article's field: its source line, which day each "Wednesday" its quotes say is, the other outlets that
+    carry them, and each quote (cut at `snippet_chars`)."""
+    c = group[0]
     head = source_line(c.title, c.source, c.shown_date, c.address)
-    if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
-        head += f"\n*{clean(days)}*"
-    if c.also_in:  # a wire copy: the same text from other outlets
-        head += "\n" + shorten("also in: " + ", ".join(clean(name) for name in c.also_in), 200)
-    snippet = clean(c.quote if len(c.quote) <= snippet_chars else c.quote[:snippet_chars])
-    value = f"{head}\n> {shorten(snippet, snippet_chars)}"
-    return shorten(value, FIELD_VALUE_MAX)
+    for days in dict.fromkeys(said_days_text(x.quote, x.date) for x in group):  # "on Wednesday": which Wednesday
+        if days:
+            head += f"\n*{clean(days)}*"
+    also = list(dict.fromkeys(name for x in group for name in x.also_in))
+    if also:  # a wire copy: the same text from other outlets
+        head += "\n" + shorten("also in: " + ", ".join(clean(name) for name in also), 200)
+    quotes = [shorten(clean(x.quote if len(x.quote) <= snippet_chars else x.quote[:snippet_chars]), snippet_chars)
+              for x in group]
+    return shorten(head + "".join(f"\n> {q}" for q in quotes), FIELD_VALUE_MAX)
 
 
 def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Embed:
@@ -240,9 +245,10 @@ def turn_from_message(title: str | None, footer_text: str | None, custom_ids: li
 
 
 def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
-    """The citations not shown, then the other hits' articles: one message of at most 2,000 characters."""
+    """The cited articles not shown (`skip`: the embed's fields), then the other hits' articles: one message of at most
+    2,000 characters."""
     lines: list[str] = []
-    for c in answer.citations[skip:]:
+    for c, *_ in answer.sources()[skip:]:  # the cited articles the embed had no room for
         lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.shown_date, c.address)}")
     cited = {c.article_id for c in answer.citations}
     for aid in dict.fromkeys(h.article_id for h in answer.hits):

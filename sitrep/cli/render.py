@@ -69,12 +69,17 @@ def as_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def window(c: Citation, width: int = 320) -> tuple[int, int]:
+    """The span of the passage a snippet shows: `width` characters around the quote (all of a longer quote)."""
+    start = max(0, c.quote_start - (width - len(c.quote)) // 2)
+    end = min(len(c.passage), start + max(width, len(c.quote)))
+    return max(0, min(start, end - width)), end
+
+
 def snippet(c: Citation, color: bool, width: int = 320) -> str:
     """The passage around the quote, question words in bold (on a terminal)."""
     text = c.passage
-    start = max(0, c.quote_start - (width - len(c.quote)) // 2)
-    end = min(len(text), start + max(width, len(c.quote)))
-    start = max(0, min(start, end - width))
+    start, end = window(c, width)
     out: list[str] = []
     pos = start
     for a, b in c.highlights:
@@ -117,19 +122,25 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
                 m = meta[aid]
                 lines.append(f"  - {describe(m.shown_title, m.source, m.date)} ({m.address})")
         return "\n".join(lines)
-    by_n = {c.n: c for c in answer.citations}
-    body = " ".join(f"{marked(s, by_n.get(n), color)} [{n}]" for s, n in answer.sentences)
+    body = " ".join(f"{marked(s, answer.citation(i), color)} [{n}]" for i, (s, n) in enumerate(answer.sentences))
     lines.extend(textwrap.wrap(body, 100) or [body])
     lines.append("")
     lines.append(f"{BOLD}Sources{RESET}" if color else "Sources")
-    for c in answer.citations:
+    for group in answer.sources():  # one an article, with each of its quotes
+        c = group[0]
         lines.append(f"[{c.n}] {describe(c.title, c.source, c.shown_date)}")
-        if c.also_in:
-            lines.append(f"    also in: {', '.join(c.also_in)}")
-        if days := said_days_text(c.quote, c.date):  # "on Wednesday" in the quote: which Wednesday
-            lines.append(f"    {days}")
+        also = list(dict.fromkeys(name for x in group for name in x.also_in))
+        if also:
+            lines.append(f"    also in: {', '.join(also)}")
+        for days in dict.fromkeys(said_days_text(x.quote, x.date) for x in group):  # "on Wednesday": which Wednesday
+            if days:
+                lines.append(f"    {days}")
         lines.append(f"    {c.address}")
-        lines.append(textwrap.indent(textwrap.fill(snippet(c, color), 96), "    "))
+        shown: list[tuple[str, int, int]] = []
+        for x in group:  # the passage around each quote, unless a snippet above already shows it
+            if not any(p == x.passage_id and a <= x.quote_start and x.quote_start + len(x.quote) <= b for p, a, b in shown):
+                shown.append((x.passage_id, *window(x)))
+                lines.append(textwrap.indent(textwrap.fill(snippet(x, color), 96), "    "))
     return "\n".join(lines)
 
 

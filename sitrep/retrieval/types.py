@@ -99,8 +99,8 @@ def shown_date(published: str | None, seen: str | None) -> str | None:
 @dataclass(frozen=True)
 class Answer:
     question: str
-    sentences: tuple[tuple[str, int], ...]  # (verbatim sentence, citation number)
-    citations: tuple[Citation, ...]
+    sentences: tuple[tuple[str, int], ...]  # (verbatim sentence, citation number: one number an article)
+    citations: tuple[Citation, ...]  # one a quoted sentence, in the sentences' order; an article's share its number
     hits: tuple[Hit, ...]
     abstained: bool
     confidence: float
@@ -113,3 +113,15 @@ class Answer:
         if self.abstained:
             return None
         return " ".join(f"{s} [{n}]" for s, n in self.sentences)
+
+    def sources(self) -> list[tuple[Citation, ...]]:
+        """The citations by source: one group an article (its number), in the order of the numbers."""
+        groups: dict[int, list[Citation]] = {}
+        for c in self.citations:
+            groups.setdefault(c.n, []).append(c)
+        return [tuple(g) for _, g in sorted(groups.items())]
+
+    def citation(self, i: int) -> Citation | None:
+        """The citation of the i-th sentence (its quote, under its number)."""
+        s, n = self.sentences[i]
+        return next((c for c in self.citations if c.n == n and c.quote == s), None)
