@@ -46,6 +46,15 @@ def test_credit_prefix(sentence: str, credit: str) -> None:
     ("ZHANGJIAKOU, China – The skiers arrived.", "ZHANGJIAKOU, China – "),
     ("SAN FRANCISCO — Twitter laid off staff.", "SAN FRANCISCO — "),
     ("FILE - A man walks past the court.", "FILE - "),
+    ("New York CNN Business — Rapper Ye’s falling out has cost him.", "New York CNN Business — "),
+    ("CNN — Olivia Newton-John died on Monday.", "CNN — "),
+    ("Tokyo, Japan CNN — Japan’s Sakurajima volcano erupted.", "Tokyo, Japan CNN — "),
+    ("Associated Press NEW YORK — Target is canceling orders.", "Associated Press NEW YORK — "),
+    ("Marta Fiorin and Raf Casert Associated Press KORTRIJK, Belgium — The 19-year-old landed.",
+     "Marta Fiorin and Raf Casert Associated Press KORTRIJK, Belgium — "),
+    ("Officials told CNN — off the record — that talks stalled.", ""),
+    ("CNN reported that the talks stalled.", ""),
+    ("The Associated Press — a news agency — reported it.", ""),
     ("US – China talks resumed on Monday.", ""),
     ("NASA said the rocket was ready.", ""),
     ("► Ian’s strength at landfall tied it for the fifth-strongest hurricane.", "► "),
@@ -114,3 +123,16 @@ def test_a_caption_gives_way_to_the_story_s_own_sentence(tmp_path) -> None:
     assert not answer.abstained, answer
     assert answer.citations[0].quote.startswith("A Texas House committee released a report"), answer.citations[0].quote
     assert all("Busch for CNN" not in c.quote for c in answer.citations)
+
+
+def test_a_dateline_stays_in_the_quote_when_the_question_asks_where() -> None:
+    """"Where is the launchpad?": "Kennedy Space Center, Florida CNN — The launch …" names the place in its dateline."""
+    from sitrep.answer.answerer import Answerer
+    from sitrep.answer.candidates import _Candidate
+    from sitrep.retrieval.types import Hit
+
+    text = "Kennedy Space Center, Florida CNN — The launch of NASA’s Artemis I mission has been postponed."
+    c = _Candidate(0, Hit(0, "a", "a#0", 1.0), 0, len(text), 1.0, 1.0)
+    assert Answerer._verbatim(text, c) == ("The launch of NASA’s Artemis I mission has been postponed.",
+                                           len("Kennedy Space Center, Florida CNN — "))
+    assert Answerer._verbatim(text, c, place=True) == (text, 0)

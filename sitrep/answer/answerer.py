@@ -195,11 +195,15 @@ class Answerer:
         return out
 
     @staticmethod
-    def _verbatim(text: str, c: _Candidate) -> tuple[str, int]:
+    def _verbatim(text: str, c: _Candidate, place: bool = False) -> tuple[str, int]:
+        """The candidate's quote, verbatim, without a photo credit or a dateline in front ("John Raoux/AP ", "(CNN) ");
+        `place`: the question asks where, and a dateline names where the story was told ("Kennedy Space Center,
+        Florida CNN — "): it stays."""
         quote = text[c.start : c.join_end or c.end]
         if not quote.strip() or text[c.start : c.start + len(quote)] != quote:  # verbatim by construction
             raise QuoteNotVerbatim(f"quote not verbatim in {c.hit.passage_id}: never cite what is not there")
-        return quote[(skip := credit_prefix(quote) or present.dateline_prefix(quote)):], c.start + skip  # "John Raoux/AP ", "(CNN) ": cut
+        skip = credit_prefix(quote) or (0 if place else present.dateline_prefix(quote))
+        return quote[skip:], c.start + skip
 
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind,
                 old: Collection[str] = frozenset()) -> list[_Candidate]:
@@ -296,9 +300,10 @@ class Answerer:
         # The best sentence first (what a reader takes as the answer), then the others in reading order; one number
         # an article, so that two sentences of one article cite one source.
         number: dict[str, int] = {}
+        place = bool(reader.QuestionKind.of(result.reader_question, result.reader_context).place)
         for c in chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start)):
             text = ev.texts[c.hit.passage]
-            quote, start = self._verbatim(text, c)
+            quote, start = self._verbatim(text, c, place)
             m, n = meta[c.hit.article_id], number.setdefault(c.hit.article_id, len(number) + 1)
             citations.append(
                 Citation(
