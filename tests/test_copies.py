@@ -12,6 +12,7 @@ from sitrep.answer import copies
 from sitrep.answer.answerer import AnswerParams
 from sitrep.answer.candidates import _Candidate, _distinct
 from sitrep.answer.engine import Engine
+from sitrep.chat.render import more_sources_text
 from sitrep.cli.render import as_text
 from sitrep.index.build import update
 from sitrep.retrieval.types import Hit, Query
@@ -106,5 +107,8 @@ def test_an_answer_quotes_a_wire_sentence_once_and_names_the_other_outlet(wire_c
     cited = next(c for c in answer.citations if "rapid snowmelt prompted" in c.quote)
     assert cited.quote.startswith("Extreme rainfall rates")  # ... in full (the cut copy lacks its first words) ...
     assert cited.article_id == "original" and cited.also_in == ("wire-copy.example",)  # ... naming the copy's outlet
+    assert cited.copies == ("copy",)
+    meta = engine.answer_meta(answer)
+    assert "wire-copy.example" not in more_sources_text(answer, meta, 0)  # the copy is not another source
     assert cited.passage[cited.quote_start : cited.quote_start + len(cited.quote)] == cited.quote  # verbatim
     assert "    also in: wire-copy.example" in as_text(answer, engine.answer_meta(answer)).splitlines()

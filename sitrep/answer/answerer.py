@@ -312,6 +312,7 @@ class Answerer:
                     highlights=self.highlights(text, weights),
                     answer_spans=reader.answer_spans((*c.phrases, *c.join_phrases), c.counts, best=c is chosen[0]),
                     also_in=_outlets((*c.copies, *c.hit.also_in), ev.shown, m.source or m.location),
+                    copies=tuple(dict.fromkeys(a for a in (*c.copies, *c.hit.also_in) if a != m.id)),
                 )
             )
             sentences.append((quote, n))

@@ -250,7 +250,7 @@ def more_sources_text(answer: Answer, meta: Meta, skip: int) -> str:
     lines: list[str] = []
     for c, *_ in answer.sources()[skip:]:  # the cited articles the embed had no room for
         lines.append(f"**[{c.n}]** {clean(c.title or '(untitled)')} — {source_line(c.title, c.source, c.shown_date, c.address)}")
-    cited = {c.article_id for c in answer.citations}
+    cited = {a for c in answer.citations for a in (c.article_id, *c.copies)}  # a copy of a cited report is that report
     for aid in dict.fromkeys(h.article_id for h in answer.hits):
         if aid not in cited:
             m = meta[aid]

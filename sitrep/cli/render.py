@@ -52,6 +52,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
                 "answer_spans": [list(s) for s in c.answer_spans],  # the answer phrase, offsets in passage
                 "said_days": said_days_json(c.quote, c.date),  # "Wednesday" in the quote: the day it was
                 "also_in": list(c.also_in),  # other outlets carrying the passage (a wire copy)
+                "copies": list(c.copies),  # ... their articles
             }
             for c in answer.citations
         ],

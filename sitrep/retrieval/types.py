@@ -79,6 +79,7 @@ class Citation:
     seen: str | None = None  # no publication date, but the page showed this one above its headline
     url: str | None = None  # the article's web address, when it has one
     also_in: tuple[str, ...] = ()  # the outlets of the other articles that carry this passage (its hit's "also in")
+    copies: tuple[str, ...] = ()  # ... and those articles (ids): the same report, never listed as another source
 
     @property
     def shown_date(self) -> str | None:
