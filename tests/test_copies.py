@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sitrep.answer import copies
 from sitrep.answer.answerer import AnswerParams
 from sitrep.answer.candidates import _Candidate, _distinct
 from sitrep.answer.engine import Engine
+from sitrep.answer.reader import Phrase
 from sitrep.chat.render import more_sources_text
 from sitrep.cli.render import as_text
 from sitrep.index.build import update
@@ -58,6 +60,17 @@ def test_the_best_read_copy_stands_for_its_sentence_in_full_with_the_other_artic
     kept = _distinct([candidate("a", edited, 1.0), candidate("b", WIRE, 3.0)])
     assert [(c.hit.article_id, c.score, c.copies) for c in kept] == [("b", 3.0, ("a",))]
     assert len(_distinct([candidate("a", edited, 1.0), candidate("b", WIRE, 3.0)], share=2.0)) == 2  # off
+
+
+def test_a_near_copy_that_names_something_more_is_a_sentence_of_its_own() -> None:
+    told = ("Actress and singer Nichelle Nichols, best known for her groundbreaking portrayal of Lt. Nyota Uhura in the "
+            "original series, has died at the age of 89, according to a statement from her son Kyle Johnson.")
+    dated = told.replace("has died", "died Saturday")
+    day = Phrase(0, 8, "saturday", "date", True)
+    kept = _distinct([candidate("a", told, 2.0), replace(candidate("b", dated, 1.0), phrases=(day,))])
+    assert sorted((c.hit.article_id, c.copies) for c in kept) == [("a", ()), ("b", ())]  # the day stays quotable
+    kept = _distinct([replace(candidate("a", told, 2.0), phrases=(day,)), replace(candidate("b", dated, 1.0), phrases=(day,))])
+    assert [(c.hit.article_id, c.copies) for c in kept] == [("a", ("b",))]  # saying nothing more: one sentence
 
 
 def test_short_sentences_and_unlike_ones_stay_apart() -> None:

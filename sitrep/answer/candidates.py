@@ -222,12 +222,18 @@ def carried_weights(weights: dict[str, float], result: SearchResult, settings: l
         weights[t] *= name_weight if t in named else weight
 
 
+def _typed(c: _Candidate) -> set[str]:
+    """What a sentence says of the kinds an answer is made of (names, numbers, dates, places): its typed phrases."""
+    return {ph.key for ph in (*c.phrases, *c.join_phrases) if ph.typed}
+
+
 def _distinct(candidates: list[_Candidate], share: float = 0.8) -> list[_Candidate]:
     """One candidate per sentence: near-duplicate articles repeat sentences word for word, and copies nearly so
     (another dateline or credit in front, a word changed, cut elsewhere: copies.py). Of a sentence's copies (at
     least `share` of the shorter's word triples in the other), the best read is kept, or the full sentence it
-    was cut from, scored as the best read, with the other articles that carry it; share above 1: word for word
-    only."""
+    was cut from, scored as the best read of those it stands for, with the other articles that carry it; a copy
+    that names something it does not (a date, a number, a name) stays a sentence of its own. share above 1: word
+    for word only."""
     best: dict[str, _Candidate] = {}
     also: dict[str, list[str]] = {}
     for c in candidates:
@@ -245,9 +251,12 @@ def _distinct(candidates: list[_Candidate], share: float = 0.8) -> list[_Candida
             top = max(members, key=lambda c: c.score)
             cut = copies.words(top.key)  # the best read, or the full sentence it was cut from
             full = max((c for c in members if copies.extends(copies.words(c.key), cut)), key=lambda c: len(c.key), default=top)
-            articles = dict.fromkeys(a for c in members for a in also[c.key])
+            says = _typed(full)  # a near-copy that says more ("died Saturday, July 30, at …") is a sentence of its own
+            same = [c for c in members if c is full or _typed(c) <= says]
+            merged.extend(c for c in members if c is not full and not _typed(c) <= says)
+            articles = dict.fromkeys(a for c in same for a in also[c.key])
             articles.pop(full.hit.article_id, None)
-            merged.append(replace(full, score=top.score, copies=tuple(articles)))
+            merged.append(replace(full, score=max(c.score for c in same), copies=tuple(articles)))
         kept = merged
     return [replace(c, copies=tuple(dict.fromkeys(a for a in also[c.key] if a != c.hit.article_id)))
             if len(also[c.key]) > 1 and not c.copies else c for c in kept]
