@@ -55,16 +55,40 @@ def test_plain_answer() -> None:
 
 
 def test_two_sentences_of_one_article_cite_one_source() -> None:
-    one, two, other = citation(1, "China proposed hotlines."), citation(1, "Beijing suggested visits."), citation(2, "India waits.")
+    passage = "China proposed hotlines. Both sides met. Beijing suggested visits."
+    one = Citation(1, "a1", "a1#0", "Title", "ThePrint", "2020-12-11", "corpus/a.txt", passage, "China proposed hotlines.", 0)
+    two = Citation(1, "a1", "a1#0", "Title", "ThePrint", "2020-12-11", "corpus/a.txt", passage, "Beijing suggested visits.", 41)
+    other = citation(2, "India waits.")
     a = Answer("What happened?", (("China proposed hotlines.", 1), ("India waits.", 2), ("Beijing suggested visits.", 1)),
                (one, other, two), (Hit(0, "a1", "a1#0", 1.0), Hit(1, "a2", "a2#0", 0.5)), False, 0.9)
     rendered = answer_embed(a, META)
     e = rendered.embed
     assert e.description == "China proposed hotlines. **[1]** India waits. **[2]** Beijing suggested visits. **[1]**"
     assert [f.name for f in e.fields] == ["[1] Title", "[2] Title"] and rendered.shown == 2  # one field an article ...
-    assert (e.fields[0].value or "").endswith("> China proposed hotlines.\n> Beijing suggested visits.")  # ... its quotes
+    assert (e.fields[0].value or "").endswith(f"\n> {passage}")  # ... the passage around its quotes, shown once
     assert answer_embed(a, META, max_sources=1).shown == 1
     assert more_sources_text(a, META, 1).splitlines()[0].startswith("**[2]** Title")  # the next article, once
+    check_limits(e)
+
+
+def test_a_source_shows_what_surrounds_its_quote_with_the_question_words_in_bold() -> None:
+    """The description has the quotes; a source's field has the passage around each, cut to about 300 characters."""
+    before, after = "Talks ran late into the night in *Delhi*. " * 8, " Officials from India will answer next week." * 8
+    passage = before + "China proposed hotlines." + after
+    start = passage.index("China")
+    c = Citation(1, "a1", "a1#0", "Title", "ThePrint", "2020-12-11", "corpus/a.txt", passage, "China proposed hotlines.", start,
+                 highlights=((start, start + 5), (passage.index("India"), passage.index("India") + 5)))
+    a = Answer("What did China propose to India?", (("China proposed hotlines.", 1),), (c,), (Hit(0, "a1", "a1#0", 1.0),), False, 0.9)
+    value = answer_embed(a, META).embed.fields[0].value or ""
+    shown = value.split("\n> ", 1)[1]
+    assert shown.startswith("…") and shown.endswith("…")  # cut on both sides ...
+    assert "**China** proposed hotlines. Officials from **India** will" in shown  # ... around the quote, words in bold
+    assert "night in \\*Delhi\\*." in shown  # the passage's own markdown escaped
+    assert 250 <= len(shown.replace("**", "").replace("\\", "")) <= 310
+    many = tuple(Citation(**{**c.__dict__, "passage_id": f"a1#{i}"}) for i in range(5))  # five passages' snippets: past 1,024
+    e = answer_embed(Answer(a.question, (("China proposed hotlines.", 1),) * 5, many, a.hits, False, 0.9), META).embed
+    value = e.fields[0].value or ""
+    assert value.count("**") == 0 and value.count("\n> ") >= 2  # cut as plain text: no bold pair loses its end
     check_limits(e)
 
 

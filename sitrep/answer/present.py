@@ -48,6 +48,53 @@ def answer_parts(sentence: str, c: Citation | None) -> list[tuple[str, bool]]:
     return [(t, m) for t, m in parts if t]
 
 
+def window(c: Citation, width: int = 320) -> tuple[int, int]:
+    """The span of the passage a source's snippet shows: about `width` characters around the quote (all of a longer
+    quote), never starting or ending inside a word."""
+    text, q0, q1 = c.passage, c.quote_start, c.quote_start + len(c.quote)
+    start = max(0, q0 - max(0, width - len(c.quote)) // 2)  # a longer quote: from its start
+    end = min(len(text), start + max(width, len(c.quote)))
+    start = max(0, min(start, end - width))
+    if 0 < start < q0 and not text[start - 1].isspace():  # inside a word: from the next one
+        space = text.find(" ", start, q0)
+        start = space + 1 if space >= 0 else q0
+    if q1 < end < len(text) and not text[end].isspace():  # ... up to the last whole word
+        space = text.rfind(" ", q1, end)
+        end = space if space >= 0 else q1
+    return start, end
+
+
+def snippet_parts(c: Citation, start: int, end: int) -> list[tuple[str, bool]]:
+    """The passage from `start` to `end` cut into (text, is a question word) parts: a source's snippet, the
+    question's words marked as the front-end marks them (bold). Joined, the parts are the span."""
+    text = c.passage
+    parts: list[tuple[str, bool]] = []
+    pos = start
+    for a, b in sorted(c.highlights):
+        a, b = max(a, pos), min(b, end)
+        if a >= b:
+            continue
+        parts += [(text[pos:a], False), (text[a:b], True)]
+        pos = b
+    parts.append((text[pos:end], False))
+    return [(t, m) for t, m in parts if t]
+
+
+def shown_windows(group: Sequence[Citation], width: int) -> list[tuple[Citation, int, int]]:
+    """The snippets that show an article's quotes: each quote's window (`window`), those of one passage that
+    overlap made one, in the quotes' order."""
+    out: list[tuple[Citation, int, int]] = []
+    for x in group:
+        a, b = window(x, width)
+        for i, (y, c, d) in enumerate(out):
+            if y.passage_id == x.passage_id and a <= d and c <= b:
+                out[i] = (y, min(a, c), max(b, d))
+                break
+        else:
+            out.append((x, a, b))
+    return out
+
+
 # A photo's credit at a sentence's start, run into the caption that follows it on the page: two to four
 # capitalised words (the photographer), a slash, the agency (an acronym, or one of the names news sites
 # credit; other names may come between, each before a slash), then the caption's capital letter.

@@ -19,7 +19,7 @@ import discord
 
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
-from sitrep.answer.present import UNDERSTOOD, answer_parts, refusal, understood, why
+from sitrep.answer.present import UNDERSTOOD, answer_parts, refusal, shown_windows, snippet_parts, understood, why
 from sitrep.answer.referent import named_person
 from sitrep.answer.said_days import said_days_text
 from sitrep.corpus.metadata import web_address
@@ -156,7 +156,8 @@ def _fit_sentences(parts: list[str], limit: int) -> str:
 
 def _source_value(group: Sequence[Citation], snippet_chars: int) -> str:
     """One article's field: its source line, which day each "Wednesday" its quotes say is, the other outlets that
-    carry them, and each quote (cut at `snippet_chars`)."""
+    carry them, and the passage around each quote (about `snippet_chars` of it, the question's words in bold): the
+    description has the quotes, the field what surrounds them."""
     c = group[0]
     head = source_line(c.title, c.source, c.shown_date, c.address)
     for days in dict.fromkeys(said_days_text(x.quote, x.date) for x in group):  # "on Wednesday": which Wednesday
@@ -165,9 +166,21 @@ def _source_value(group: Sequence[Citation], snippet_chars: int) -> str:
     also = list(dict.fromkeys(name for x in group for name in x.also_in))
     if also:  # a wire copy: the same text from other outlets
         head += "\n" + shorten("also in: " + ", ".join(clean(name) for name in also), 200)
-    quotes = [shorten(clean(x.quote if len(x.quote) <= snippet_chars else x.quote[:snippet_chars]), snippet_chars)
-              for x in group]
-    return shorten(head + "".join(f"\n> {q}" for q in quotes), FIELD_VALUE_MAX)
+    value = head + "".join(f"\n> {_snippet(x, a, b, snippet_chars, True)}" for x, a, b in shown_windows(group, snippet_chars))
+    if len(value) > FIELD_VALUE_MAX:  # cut, a bold pair could lose its end: plain text cuts cleanly
+        value = head + "".join(f"\n> {_snippet(x, a, b, snippet_chars, False)}" for x, a, b in shown_windows(group, snippet_chars))
+    return shorten(value, FIELD_VALUE_MAX)
+
+
+def _snippet(c: Citation, start: int, end: int, chars: int, bold: bool) -> str:
+    """The passage from start to end, cleaned: at most twice `chars` of it (two quotes' windows made one, or a
+    long quote), cut after a whole word."""
+    if end - start > 2 * chars:
+        cut = c.passage.rfind(" ", start, start + 2 * chars)
+        end = cut if cut > start else start + 2 * chars
+    body = "".join(f"**{clean(t)}**" if m and bold else _clean_part(t) for t, m in snippet_parts(c, start, end))
+    body = " ".join(body.split())
+    return ("…" if start > 0 else "") + body + ("…" if end < len(c.passage) else "")
 
 
 def abstention_embed(answer: Answer, meta: Meta, nearest: int = 3) -> discord.Embed:

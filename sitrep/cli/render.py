@@ -7,7 +7,16 @@ from typing import Any
 
 from sitrep.answer.brief import Brief, Story
 from sitrep.answer.engine import Meta
-from sitrep.answer.present import answer_parts, refusal, understood, why, window_text
+from sitrep.answer.present import (
+    answer_parts,
+    refusal,
+    shown_windows,
+    snippet_parts,
+    understood,
+    why,
+    window,
+    window_text,
+)
 from sitrep.answer.said_days import said_days_json, said_days_text
 from sitrep.corpus.metadata import web_address
 from sitrep.retrieval.hybrid import SearchResult
@@ -70,28 +79,12 @@ def as_json(answer: Answer) -> dict[str, Any]:
     }
 
 
-def window(c: Citation, width: int = 320) -> tuple[int, int]:
-    """The span of the passage a snippet shows: `width` characters around the quote (all of a longer quote)."""
-    start = max(0, c.quote_start - (width - len(c.quote)) // 2)
-    end = min(len(c.passage), start + max(width, len(c.quote)))
-    return max(0, min(start, end - width)), end
-
-
-def snippet(c: Citation, color: bool, width: int = 320) -> str:
-    """The passage around the quote, question words in bold (on a terminal)."""
-    text = c.passage
-    start, end = window(c, width)
-    out: list[str] = []
-    pos = start
-    for a, b in c.highlights:
-        if b <= start or a >= end:
-            continue
-        out.append(text[pos:a])
-        out.append(f"{BOLD}{text[a:b]}{RESET}" if color else text[a:b])
-        pos = b
-    out.append(text[pos:end])
-    body = " ".join("".join(out).split())
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+def snippet(c: Citation, color: bool, width: int = 320, span: tuple[int, int] | None = None) -> str:
+    """The passage around the quote (or the `span` of it given), question words in bold (on a terminal)."""
+    start, end = span or window(c, width)
+    body = "".join(f"{BOLD}{t}{RESET}" if m and color else t for t, m in snippet_parts(c, start, end))
+    body = " ".join(body.split())
+    return ("…" if start > 0 else "") + body + ("…" if end < len(c.passage) else "")
 
 
 def marked(sentence: str, c: Citation | None, color: bool) -> str:
@@ -137,11 +130,8 @@ def as_text(answer: Answer, meta: Meta | None = None, color: bool = False) -> st
             if days:
                 lines.append(f"    {days}")
         lines.append(f"    {c.address}")
-        shown: list[tuple[str, int, int]] = []
-        for x in group:  # the passage around each quote, unless a snippet above already shows it
-            if not any(p == x.passage_id and a <= x.quote_start and x.quote_start + len(x.quote) <= b for p, a, b in shown):
-                shown.append((x.passage_id, *window(x)))
-                lines.append(textwrap.indent(textwrap.fill(snippet(x, color), 96), "    "))
+        for x, a, b in shown_windows(group, 320):  # the passage around each quote, one snippet where they overlap
+            lines.append(textwrap.indent(textwrap.fill(snippet(x, color, span=(a, b)), 96), "    "))
     return "\n".join(lines)
 
 
