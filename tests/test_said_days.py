@@ -34,7 +34,9 @@ THURSDAY = date(2022, 10, 6)
     # a quotation has its own tense: the speaker's "confirmed" or "said" is not it; a title in quotes names no day
     ("Sarafin confirmed that “Friday is definitely in play” if the team can fix it.", {"Friday": date(2022, 10, 7)}),
     ("“We met on Monday,” he said.", {"Monday": date(2022, 10, 3)}),
-    ("“Conditions may deteriorate as early as Tuesday,” the weather service said.", {}),
+    ("“Conditions may deteriorate as early as Tuesday,” the weather service said.", {"Tuesday": date(2022, 10, 11)}),
+    ("Storms may hit the coast Saturday.", {"Saturday": date(2022, 10, 8)}),  # "may" is ahead; "May" the month is not
+    ("The storm will hit the coast Saturday.", {"Saturday": date(2022, 10, 8)}),  # "hit" after "will" is no past
     ('She hosted "Saturday Night Live" in 2017.', {}),
     ("NASA’s rocket launched on Wednesday.", {"Wednesday": date(2022, 10, 5)}),  # an apostrophe opens no quotation
     # a weekday that is its clause's subject, in the present: ahead; one that dates a verb before it keeps that tense
@@ -42,6 +44,32 @@ THURSDAY = date(2022, 10, 6)
     ("Saturday and Sunday are slated to be the lightest travel days.", {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9)}),
     ("Thursday is all about inflation: the index is due at 8:30 a.m.", {"Thursday": THURSDAY}),
     ("A lawsuit filed Tuesday is challenging the law.", {"Tuesday": date(2022, 10, 4)}),
+    # days named together are one stretch, each after the one before: the first ahead, or the last back
+    ("Grand juries met Monday through Wednesday.", {"Monday": date(2022, 10, 3), "Wednesday": date(2022, 10, 5)}),
+    ("The grand jury met Saturday through Monday.", {"Saturday": date(2022, 10, 1), "Monday": date(2022, 10, 3)}),
+    ("Grand juries met Friday through Sunday.", {}),  # Friday the day after publication, in the past: which week?
+    ("Kids can wear a costume Friday through Sunday.", {"Friday": date(2022, 10, 7), "Sunday": date(2022, 10, 9)}),
+    ("The turnpike saw 668,000 vehicles between Wednesday and Monday.", {"Wednesday": date(2022, 9, 28), "Monday": date(2022, 10, 3)}),
+    ("The curfew will be enforced Sunday through Thursday.", {"Sunday": date(2022, 10, 9), "Thursday": date(2022, 10, 13)}),
+    ("They will play games on Saturday, Sunday and Tuesday.",
+     {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9), "Tuesday": date(2022, 10, 11)}),
+    ("The person reported working last Thursday through Saturday.", {"last Thursday": date(2022, 9, 29), "Saturday": date(2022, 10, 1)}),
+    ("Snow is forecast to fall late Friday through Sunday morning.", {"Friday": date(2022, 10, 7), "Sunday": date(2022, 10, 9)}),
+    ("Hours for Saturday and Sunday are still being finalized.", {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9)}),
+    ("The auction was held Tuesday and a sale will follow Sunday.", {"Tuesday": date(2022, 10, 4), "Sunday": date(2022, 10, 9)}),
+    # a day that recurs or is counted from something else names no date
+    ("“Typically, Friday is a work day,” Hunter says.", {}),
+    ("The market will run every Thursday evening from spring through fall.", {}),
+    ("A workshop will be held each Thursday in April.", {}),
+    ("She was set to play each Friday and Saturday night.", {}),
+    ("Presidents Day is always celebrated the third Monday of February.", {}),
+    ("Clerks cannot begin until the Friday before Election Day.", {}),
+    ("Virginia Soyez died on a Monday in March.", {}),
+    ("Blinken spoke to her one-on-one last Thursday.", {"last Thursday": date(2022, 9, 29)}),
+    ("The area was hit by several quakes, the latest one Tuesday.", {"Tuesday": date(2022, 10, 4)}),
+    ("The day is observed on the Friday preceding the third Monday in January.", {}),
+    ("Prices rose later Thursday and early Friday.", {"Thursday": THURSDAY, "Friday": date(2022, 10, 7)}),
+    ("Officials spoke at the Monday briefing, where they said little.", {"Monday": date(2022, 10, 3)}),
     # days that are not weekdays
     ("Officials said yesterday that it was over.", {"yesterday": date(2022, 10, 5)}),
     ("The minister resigned earlier today.", {"earlier today": THURSDAY}),
