@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitrep.answer.present import credit_prefix, dateline_prefix
+from sitrep.answer.present import caption, credit_prefix, dateline_prefix
 
 
 @pytest.mark.parametrize(("sentence", "credit"), [
@@ -136,3 +136,33 @@ def test_a_dateline_stays_in_the_quote_when_the_question_asks_where() -> None:
     assert Answerer._verbatim(text, c) == ("The launch of NASA’s Artemis I mission has been postponed.",
                                            len("Kennedy Space Center, Florida CNN — "))
     assert Answerer._verbatim(text, c, place=True) == (text, 0)
+
+
+@pytest.mark.parametrize(("sentence", "is_one"), [
+    # agencies' captions without a credit before them: a scene in the present, its full date, then its place
+    ("Sofiane Boufal of Morocco celebrates at Al Thumama Stadium on December 10, 2022 in Doha, Qatar.", True),
+    ("Police form a cordon during a protest in Beijing on November 27, 2022.", True),
+    ("This aerial view shows the destruction left in the wake of Hurricane Ian on October 02, 2022.", True),
+    ("In this file photo, a man walks past the bank's headquarters.", True),
+    ("NASA via AP Waves kick up along the shore of Batabano as Hurricane Ian reaches Cuba on Monday.", True),
+    ("John Raoux/AP The SpaceX Falcon 9 rocket sits on the launch pad.", True),  # a credit first
+    # news told with a full date and place is no caption
+    ("According to Abbott, Webb was born on November 16, 1905 in Footscray, a suburb of Melbourne.", False),
+    ("Thomason's estranged wife had drowned in Canyon Lake on July 3, 2005.", False),
+    ("The summit will be held in Bali on November 15, 2022.", False),
+    ("The law took effect in California on January 1.", False),
+    ("A photograph of the rally went viral.", False),
+])
+def test_a_caption_is_known_by_its_credit_or_by_how_agencies_write_one(sentence: str, is_one: bool) -> None:
+    assert caption(sentence) is is_one
+
+
+def test_a_caption_without_a_credit_gives_way_too(tmp_path) -> None:
+    answer = _ask(tmp_path, "ian.md",
+                  "---\ntitle: Ian's damage\nsource: News Desk\ndate: 2022-10-03\n---\n"
+                  "This aerial view shows the destruction left in the wake of Hurricane Ian on October 02, 2022 in Fort "
+                  "Myers Beach, Florida.\n\nHurricane Ian destroyed hundreds of homes in Fort Myers Beach, officials "
+                  "said on Monday.\n",
+                  "What did Hurricane Ian do to Fort Myers Beach?")
+    assert not answer.abstained, answer
+    assert answer.citations[0].quote.startswith("Hurricane Ian destroyed hundreds of homes"), answer.citations[0].quote

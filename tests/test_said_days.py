@@ -55,6 +55,9 @@ THURSDAY = date(2022, 10, 6)
      {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9), "Tuesday": date(2022, 10, 11)}),
     ("The person reported working last Thursday through Saturday.", {"last Thursday": date(2022, 9, 29), "Saturday": date(2022, 10, 1)}),
     ("Snow is forecast to fall late Friday through Sunday morning.", {"Friday": date(2022, 10, 7), "Sunday": date(2022, 10, 9)}),
+    ("Snow is forecast to hit late Wednesday through Saturday morning.", {"Wednesday": date(2022, 10, 5), "Saturday": date(2022, 10, 8)}),
+    ("Ian is forecast to make landfall on Friday, the center said Thursday.", {"Friday": date(2022, 10, 7), "Thursday": THURSDAY}),
+    ("Prices are likely to climb after the president announced a ban on imports on Tuesday.", {"Tuesday": date(2022, 10, 4)}),
     ("Hours for Saturday and Sunday are still being finalized.", {"Saturday": date(2022, 10, 8), "Sunday": date(2022, 10, 9)}),
     ("The auction was held Tuesday and a sale will follow Sunday.", {"Tuesday": date(2022, 10, 4), "Sunday": date(2022, 10, 9)}),
     # a day that recurs or is counted from something else names no date

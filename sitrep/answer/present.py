@@ -115,6 +115,29 @@ def credit_prefix(sentence: str) -> int:
     return m.end() if m and m.end() < len(sentence) else 0
 
 
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
+          r"|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# A photo's caption without a credit before it: an agency's scene told in the present with its full date and then
+# its place ("… celebrates … at Al Thumama Stadium on December 10, 2022 in Doha, Qatar.", "… in Brussels on September
+# 23, 2022." at its end: news tells such a day in the past, "was born on July 4, 1976 in Chicago"), or a caption that says it is one ("This
+# aerial view shows …", "In this file photo, …"), or a credit "via AP" at its start ("NASA via AP Waves kick up …").
+_DATED_SCENE = re.compile(r"\bon\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d,?\s+in\s+[A-Z]"
+                          r"|\bin\s+[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){0,3},?\s+on\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d\.?$")
+_TOLD = re.compile(r"\b(?:was|were|had|has|have|will|would)\b")  # a caption is in the present: "was born on July 4, 1976 in …" is news
+_SCENE = re.compile(r"^(?:This|These|A|An)\s+(?:aerial\s+|file\s+|satellite\s+|handout\s+)?(?:photo(?:graph)?|image|picture|view|screenshot|"
+                    r"screen\s?grab|video\s+grab)s?\s+(?:taken\s|provided\s|released\s|shows?\s|made\s)"
+                    r"|^In\s+(?:this|these|an?)\s+(?:aerial\s+|file\s+|handout\s+)?(?:photo(?:graph)?|image|picture)s?\b"
+                    r"|^(?:[A-Z][\w.'’-]*\s){1,4}via\s+(?:AP|Reuters|Getty Images|AFP)\s+(?=[A-Z])")
+
+
+def caption(sentence: str) -> bool:
+    """Whether a sentence is a photo's caption: its credit first (credit_prefix), or a scene told as agencies caption
+    one (_SCENE). It shows a scene and rarely tells the news: the reader quotes it only where the story's own
+    sentences are far worse."""
+    text = sentence.strip()
+    return credit_prefix(text) > 0 or bool(_SCENE.search(text)) or bool(_DATED_SCENE.search(text) and not _TOLD.search(text))
+
+
 # A wire story's dateline before its first sentence ("(CNN) ", "New York (CNN Business) ", "LIMA, Peru (AP) — "):
 # the place, if any, in a few capitalised words and commas, the outlet in brackets (a wire's or a site's name, its
 # misspellings included), a dash; or the place alone in capitals and a dash ("WASHINGTON – ", "LOUISVILLE, Ky. — ",

@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from operator import mul
 
 from sitrep.answer.holders import Post, asked_post, holder
-from sitrep.answer.present import credit_prefix
+from sitrep.answer.present import caption as is_caption
 from sitrep.answer.speakers import asked_speaker, role
 from sitrep.records import quick_init
 
@@ -293,7 +293,8 @@ class Weights:
     holder: float = 2.0  # "Who is India's defence minister?": the sentence names a holder of the post that fits (+1:
     # "Defence Minister Rajnath Singh") or only ones that do not (-1: "China's Defence Minister Wei Fenghe", "former
     # ..."); holders.holder. Set by hand like `speaker`: one dev question asks so (docs/asking.md "Who holds a post")
-    caption: float = -2.0  # a photo's caption, its credit first ("John Raoux/AP The rocket sits on the pad"): it
+    caption: float = -2.0  # a photo's caption, its credit first ("John Raoux/AP The rocket sits on the pad") or told as
+    # agencies caption a scene ("… on October 2, 2022 in Fort Myers Beach, Florida", present.caption): it
     # shows a scene, it rarely tells the news; quoted only where no sentence of the story is nearly as good. Set by
     # hand (docs/evaluation.md "A photo's caption")
     naming: float = 1.0  # "What is it called?": the sentence names it ("has been named Tachymenoides harrisonfordi",
@@ -324,7 +325,7 @@ def features(sentence: str, q: QuestionKind, coverage: float, rank: int, neighbo
         (min(names, 4) / 4) * bool(q.noun and not (q.place or q.number or q.when or q.who)),
         role(sentence, q.speaker),
         holder(sentence, q.post),
-        float(credit_prefix(sentence) > 0),
+        float(is_caption(sentence)),
         float(q.called and names_it(sentence)),
     ]
 

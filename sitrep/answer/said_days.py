@@ -28,7 +28,7 @@ _WEEKDAY = re.compile(r"\b(?:(?P<dir>last|next|this\s+(?:past|coming))\s+)?(?P<d
 _OTHER = re.compile(r"\b(?P<word>yesterday|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening)|"
                     r"(?:earlier|later)\s+today)\b", re.I)  # "today" alone is also "nowadays"; "earlier today" is not
 _FUTURE = re.compile(r"\b(?:will|won't|shall|'ll|(?:would|could|might|(?-i:may))(?!\s+(?:not\s+)?have\b)|(?:is|are|was|were)\s+(?:set|due|expected|scheduled|slated|poised|going|"
-                     r"planning|supposed)\s+to|plans?\s+to|planned\s+for|is\s+to|are\s+to|scheduled\s+for|set\s+for|slated\s+for|"
+                     r"planning|supposed)\s+to|plans?\s+to|(?:forecast(?:ed)?|projected|predicted|likely)\s+to|planned\s+for|is\s+to|are\s+to|scheduled\s+for|set\s+for|slated\s+for|"
                      r"upcoming|ahead\s+of|deadline)\b", re.I)
 # right before the day: "through Wednesday", "until Friday", "starting Monday", "effective Friday", "by Monday"
 _UNTIL = re.compile(r"\b(?:through|thru|until|till|by|starting|beginning|effective|before)\s+(?:this\s+)?$", re.I)
@@ -39,10 +39,14 @@ _PAST = re.compile(r"\b(?:said|told|was|were|had|did|met|made|took|gave|came|wen
 _SHIFT = {"yesterday": -1, "tomorrow": 1, "tonight": 0, "last night": -1}
 
 
+_WEAK = re.compile(r"may|likely\s+to", re.I)
+
+
 def _ahead(text: str) -> bool:
-    """Whether a sentence (or quotation) is told in the future anywhere: "may" counts only next to a day ("storms may
-    hit Saturday"), for a sentence's "may" is as often about a past day ("said Wednesday that the ban may violate …")."""
-    return any(m.group(0) != "may" for m in _FUTURE.finditer(text))
+    """Whether a sentence (or quotation) is told in the future anywhere: "may" and "likely to" count only next to a
+    day ("storms may hit Saturday"), for a sentence's "may" is as often about a past day ("said Wednesday that the
+    ban may violate …", "prices are likely to climb after Biden announced a ban … on Tuesday")."""
+    return any(not _WEAK.fullmatch(m.group(0)) for m in _FUTURE.finditer(text))
 
 
 def published(day: str | None) -> date | None:
@@ -202,8 +206,11 @@ def _read_group(sentence: str, group: list[re.Match[str]], day: date, future: bo
             if back == 6:
                 return []
             starts = {day - timedelta(days=back + offset[-1])}
-        else:  # the first day ahead
-            starts = {day + timedelta(days=(_DAYS.index(group[0].group("day")) - day.weekday()) % 7)}
+        else:  # the first day ahead, unless the stretch is under way: "forecast to hit late Thursday through
+            # Saturday" in a story of Friday is this Thursday to Saturday, not next week's
+            ahead = day + timedelta(days=(_DAYS.index(group[0].group("day")) - day.weekday()) % 7)
+            under_way = ahead - timedelta(days=7)
+            starts = {under_way if under_way < day < under_way + timedelta(days=offset[-1]) else ahead}
     start = starts.pop()
     return [(m.start(), m.group(0), start + timedelta(days=offset[i])) for i, m in enumerate(group)]
 
