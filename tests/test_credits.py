@@ -23,10 +23,17 @@ from sitrep.answer.present import caption, credit_prefix, dateline_prefix
     ("Matthew Busch for CNN", ""),
     ("Joe Biden/Harris campaign said on Tuesday.", ""),
     ("Boeing/Airbus Rivalry Heats Up", ""),
-    ("AFP/Getty Images The crowd gathered.", ""),
+    ("AFP/Getty Images The crowd gathered.", "AFP/Getty Images "),  # (a credit of one agency's name: after the list)
     ("Joe Biden/Kamala Harris Ticket Wins", ""),
     ("The Prime Minister said.", ""),
     ("John Raoux/AP", ""),
+    # one word before the slash: known by the photo agency the credit ends with; a lone "AP " before a caption
+    ("Keystone-France/Gamma-Keystone/Getty Images Hindu and Sikh women arrive in Bombay.", "Keystone-France/Gamma-Keystone/Getty Images "),
+    ("Stringer/EPA-EFE/Shutterstock An old man sits near his house.", "Stringer/EPA-EFE/Shutterstock "),
+    ("AP Jawaharlal Nehru and Liaquat Ali Khan sign the agreement.", "AP "),
+    ("AP reported that the talks failed.", ""),
+    ("Boeing/Airbus Rivalry Heats Up", ""),
+    ("Reuters/Ipsos Poll Shows a Lead", ""),
 ])
 def test_credit_prefix(sentence: str, credit: str) -> None:
     assert sentence[: credit_prefix(sentence)] == credit

@@ -108,10 +108,18 @@ _CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*(?:/(?:[A-Z][\
                      + _AGENCY + r"| for " + _FOR + r")\s+(?=[A-Z])")  # "/Hindustan Times/Sipa/Reuters ": any names before the last
 
 
+# A credit whose first name is one word — an agency, a studio, a "Stringer" — is known by the photo agency it ends
+# with ("AFP/Getty Images ", "Keystone-France/Gamma-Keystone/Getty Images ", "Stringer/EPA-EFE/Shutterstock "), and a
+# lone "AP " or "Getty Images " before a caption's capitalised word ("AP Jawaharlal Nehru and …").
+_PHOTO_AGENCY = r"(?:Getty Images|Shutterstock|Reuters|AFP|AP|EPA-EFE|EPA|NurPhoto|Sipa USA|ZUMA Press|Xinhua|Redux|Alamy)"
+_CREDIT_ONE = re.compile(r"(?:[A-Z][\w.'’-]*(?:/[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3})*/" + _PHOTO_AGENCY
+                         + r"|AP|Getty Images)\s+(?=[A-Z][a-z])")
+
+
 def credit_prefix(sentence: str) -> int:
-    """How many characters of a sentence's start are a photo's credit ("John Raoux/AP ", "Matthew Busch for CNN "), or 0: a quote
-    starts after it (still a verbatim slice), the caption's own words first."""
-    m = _CREDIT.match(sentence)
+    """How many characters of a sentence's start are a photo's credit ("John Raoux/AP ", "Matthew Busch for CNN ",
+    "AFP/Getty Images "), or 0: a quote starts after it (still a verbatim slice), the caption's own words first."""
+    m = _CREDIT.match(sentence) or _CREDIT_ONE.match(sentence)
     return m.end() if m and m.end() < len(sentence) else 0
 
 
