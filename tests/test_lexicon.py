@@ -49,3 +49,26 @@ def test_a_word_s_term_is_what_tokenize_gives_the_word_alone(settings: BM25Setti
     expected = [t[0] if t else None for t in tokenize(words, settings)]  # the words apart: one text each
     assert word_terms(words, settings) == expected
     assert word_terms([], settings) == []
+
+
+def test_a_first_build_prints_no_library_log_lines(capsys) -> None:
+    """onnxruntime's quantisation warns through the root logger, which then gets a handler and passes bm25s's debug
+    lines on ("DEBUG:bm25s:Building index from tokens" in a first `make run`): held off while it runs, and bm25s's
+    logger stays at WARNING however late it is imported."""
+    import logging
+
+    from sitrep.index import lexicon, quantize
+
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = []  # as in a CLI run: pytest's own capture handlers put aside
+    try:
+        with quantize._root_quiet():
+            logging.warning("Please consider to run pre-processing before quantization.")
+        assert root.handlers == []  # no handler left behind for later messages
+        logging.getLogger("bm25s").setLevel(logging.DEBUG)  # what importing bm25s does
+        lexicon.build([["china", "india"], ["talk"]], lexicon.BM25Settings())
+        assert logging.getLogger("bm25s").level == logging.WARNING
+    finally:
+        root.handlers = saved
+    assert "Please consider" not in capsys.readouterr().err

@@ -10,8 +10,15 @@ from functools import cache
 from itertools import chain, filterfalse
 from typing import Any
 
-for _name in ("bm25s",):
-    logging.getLogger(_name).setLevel(logging.WARNING)
+
+def quiet_bm25s() -> Any:
+    """The bm25s package, its logger at WARNING: bm25s sets it to DEBUG when first imported, and once anything has
+    given the root logger a handler (onnxruntime's quantisation warns through it) "DEBUG:bm25s:Building index from
+    tokens" reached a first `make run`'s output."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 # bm25s's English list (33 words) keeps question words, which then weigh like content.
@@ -42,6 +49,8 @@ def stemmer_for(language: str) -> Any:
 @cache
 def _stopwords(name: str) -> tuple[str, ...]:
     from bm25s.stopwords import STOPWORDS_EN
+
+    quiet_bm25s()
 
     if name == "en+questions":
         return tuple(sorted(set(STOPWORDS_EN) | set(QUESTION_WORDS)))
@@ -120,8 +129,6 @@ def _stems(language: str) -> dict[str, str]:
 
 
 def build(token_lists: list[list[str]], settings: BM25Settings) -> Any:
-    import bm25s
-
-    model = bm25s.BM25(k1=settings.k1, b=settings.b, method=settings.method)
+    model = quiet_bm25s().BM25(k1=settings.k1, b=settings.b, method=settings.method)
     model.index(token_lists, show_progress=False)
     return model

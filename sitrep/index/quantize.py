@@ -21,7 +21,10 @@ passages to within what the benchmarks can tell apart (docs/evaluation.md).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,24 @@ CALIBRATION = (
 )
 
 
+@contextlib.contextmanager
+def _root_quiet() -> Iterator[None]:
+    """onnxruntime's quantisation warns through the root logger ("Please consider to run pre-processing before
+    quantization"), which, with no handler there, prints on the first build's output and gives the root logger a
+    handler for every later message (bm25s's debug lines among them). Held off while it runs: a handler that drops
+    them, where the process has none of its own (the bot's logging is set up; it keeps its handlers)."""
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    drop = logging.NullHandler()
+    root.addHandler(drop)
+    try:
+        yield
+    finally:
+        root.removeHandler(drop)
+
+
 def smooth_quantize(fused: Path, model_dir: Path, out_path: Path, alpha: float = ALPHA) -> Path:
     """The fused graph (fuse_onnx's) smoothed with CALIBRATION and quantised to int8, written to `out_path`.
     Raises when the graph has none of the products it expects, and when on this machine its vectors of
@@ -92,8 +113,9 @@ def smooth_quantize(fused: Path, model_dir: Path, out_path: Path, alpha: float =
     plain = out_path.with_suffix(f".smooth-{os.getpid()}.onnx")
     try:
         onnx.save(smoothed, str(plain))
-        quantize_dynamic(str(plain), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # the fused ops carry no types
+        with _root_quiet():
+            quantize_dynamic(str(plain), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # the fused ops carry no types
         mean, worst = agreement(fused, tmp, model_dir)
         if mean < MIN_MEAN or worst < MIN_WORST:
             reason = f"its vectors are too far from the float graph's here (cosine {mean:.4f} mean, {worst:.4f} worst)"

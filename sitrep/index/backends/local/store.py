@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sitrep.index import lexicon
 from sitrep.index.errors import IndexBusy, IndexCorrupt, IndexNotBuilt, IndexNotWritable
 from sitrep.index.manifest import Manifest
 from sitrep.index.readings import FOLDER as READINGS_FOLDER
@@ -228,9 +229,9 @@ def read_manifest(path: Path) -> Manifest:
 
 def load(path: Path, mmap: bool = True) -> IndexData:
     """Load and check an index; any damage becomes IndexCorrupt with the fix in its message."""
-    import bm25s
     import faiss
 
+    bm25s = lexicon.quiet_bm25s()
     real = path.resolve()
     manifest = read_manifest(real)
     for name, size in manifest.files.items():
