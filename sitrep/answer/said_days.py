@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from itertools import accumulate
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -192,7 +193,7 @@ def _read_group(sentence: str, group: list[re.Match[str]], day: date, future: bo
     ("raised their prices later Monday and early Tuesday" in a story of Monday: Tuesday is the day after)."""
     step = [0] + [(_DAYS.index(b.group("day")) - _DAYS.index(a.group("day"))) % 7 for a, b in zip(group, group[1:])]  # 0: "Monday
     # morning and Monday night", one day
-    offset = [sum(step[: i + 1]) for i in range(len(group))]  # each day's distance from the first, in days
+    offset = list(accumulate(step))  # each day's distance from the first, in days
     alone = [_read_one(sentence, m, day, future, past) for m in group]
     if any(d is None and tense == "past" for d, tense in alone) and not any(d and t == "past" for d, t in alone):
         return []  # a day the day after publication in the past, and no other day told in the past to count it from
