@@ -32,6 +32,7 @@ from sitrep.answer.present import caption, credit_prefix, dateline_prefix
     ("Stringer/EPA-EFE/Shutterstock An old man sits near his house.", "Stringer/EPA-EFE/Shutterstock "),
     ("AP Jawaharlal Nehru and Liaquat Ali Khan sign the agreement.", "AP "),
     ("AP reported that the talks failed.", ""),
+    ("AP Photo/Susan Walsh President Biden speaks.", ""),  # not "AP " alone: the credit runs on
     ("Boeing/Airbus Rivalry Heats Up", ""),
     ("Reuters/Ipsos Poll Shows a Lead", ""),
 ])

@@ -113,7 +113,7 @@ _CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*(?:/(?:[A-Z][\
 # lone "AP " or "Getty Images " before a caption's capitalised word ("AP Jawaharlal Nehru and …").
 _PHOTO_AGENCY = r"(?:Getty Images|Shutterstock|Reuters|AFP|AP|EPA-EFE|EPA|NurPhoto|Sipa USA|ZUMA Press|Xinhua|Redux|Alamy)"
 _CREDIT_ONE = re.compile(r"(?:[A-Z][\w.'’-]*(?:/[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3})*/" + _PHOTO_AGENCY
-                         + r"|AP|Getty Images)\s+(?=[A-Z][a-z])")
+                         + r"|AP(?! Photo)|Getty Images)\s+(?=[A-Z][a-z])")  # "AP Photo/Susan Walsh …": the credit is all of it
 
 
 def credit_prefix(sentence: str) -> int:
