@@ -33,6 +33,7 @@ from sitrep.answer.present import caption, credit_prefix, dateline_prefix
     ("AP Jawaharlal Nehru and Liaquat Ali Khan sign the agreement.", "AP "),
     ("AP reported that the talks failed.", ""),
     ("AP Photo/Susan Walsh President Biden speaks.", ""),  # not "AP " alone: the credit runs on
+    ("NASA via AP Waves kick up along the shore of Batabano.", "NASA via AP "),
     ("Boeing/Airbus Rivalry Heats Up", ""),
     ("Reuters/Ipsos Poll Shows a Lead", ""),
 ])

@@ -109,11 +109,13 @@ _CREDIT = re.compile(r"(?:[A-Z][\w.'’-]*\s){1,3}[A-Z][\w.'’-]*(?:/(?:[A-Z][\
 
 
 # A credit whose first name is one word — an agency, a studio, a "Stringer" — is known by the photo agency it ends
-# with ("AFP/Getty Images ", "Keystone-France/Gamma-Keystone/Getty Images ", "Stringer/EPA-EFE/Shutterstock "), and a
-# lone "AP " or "Getty Images " before a caption's capitalised word ("AP Jawaharlal Nehru and …").
+# with ("AFP/Getty Images ", "Keystone-France/Gamma-Keystone/Getty Images ", "Stringer/EPA-EFE/Shutterstock "), a
+# lone "AP " or "Getty Images " before a caption's capitalised word ("AP Jawaharlal Nehru and …"), and a source "via"
+# an agency ("NASA via AP Waves kick up …").
 _PHOTO_AGENCY = r"(?:Getty Images|Shutterstock|Reuters|AFP|AP|EPA-EFE|EPA|NurPhoto|Sipa USA|ZUMA Press|Xinhua|Redux|Alamy)"
 _CREDIT_ONE = re.compile(r"(?:[A-Z][\w.'’-]*(?:/[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3})*/" + _PHOTO_AGENCY
-                         + r"|AP(?! Photo)|Getty Images)\s+(?=[A-Z][a-z])")  # "AP Photo/Susan Walsh …": the credit is all of it
+                         + r"|AP(?! Photo)|Getty Images|(?:[A-Z][\w.'’-]*\s){1,4}via\s+(?:AP|Reuters|Getty Images|AFP))"
+                         r"\s+(?=[A-Z][a-z])")  # "AP Photo/Susan Walsh …": the credit is all of it
 
 
 def credit_prefix(sentence: str) -> int:
@@ -128,14 +130,13 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 # A photo's caption without a credit before it: an agency's scene told in the present with its full date and then
 # its place ("… celebrates … at Al Thumama Stadium on December 10, 2022 in Doha, Qatar.", "… in Brussels on September
 # 23, 2022." at its end: news tells such a day in the past, "was born on July 4, 1976 in Chicago"), or a caption that says it is one ("This
-# aerial view shows …", "In this file photo, …"), or a credit "via AP" at its start ("NASA via AP Waves kick up …").
+# aerial view shows …", "In this file photo, …").
 _DATED_SCENE = re.compile(r"\bon\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d,?\s+in\s+[A-Z]"
                           r"|\bin\s+[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){0,3},?\s+on\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d\.?$")
 _TOLD = re.compile(r"\b(?:was|were|had|has|have|will|would)\b")  # a caption is in the present: "was born on July 4, 1976 in …" is news
 _SCENE = re.compile(r"^(?:This|These|A|An)\s+(?:aerial\s+|file\s+|satellite\s+|handout\s+)?(?:photo(?:graph)?|image|picture|view|screenshot|"
                     r"screen\s?grab|video\s+grab)s?\s+(?:taken\s|provided\s|released\s|shows?\s|made\s)"
-                    r"|^In\s+(?:this|these|an?)\s+(?:aerial\s+|file\s+|handout\s+)?(?:photo(?:graph)?|image|picture)s?\b"
-                    r"|^(?:[A-Z][\w.'’-]*\s){1,4}via\s+(?:AP|Reuters|Getty Images|AFP)\s+(?=[A-Z])")
+                    r"|^In\s+(?:this|these|an?)\s+(?:aerial\s+|file\s+|handout\s+)?(?:photo(?:graph)?|image|picture)s?\b")
 
 
 def caption(sentence: str) -> bool:
