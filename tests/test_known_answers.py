@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sitrep.answer.engine import Engine
+from sitrep.answer.speakers import role
 from sitrep.index.backends import BackendConfig
 from sitrep.index.build import update
 from sitrep.retrieval.types import Answer, Query
@@ -357,3 +358,6 @@ def test_he_in_a_follow_up_is_the_person_the_last_answer_named(engine: Engine) -
     assert not follow.abstained and follow.asked_as is not None
     assert follow.asked_as.rewrite == "What did Rajnath Singh say?"
     assert "Singh said" in follow.sentences[0][0]  # (locally "On Sunday Singh said India wanted to resolve …")
+    # and no padding with what he did not say (before: the intelligence deal's lede, then "The Indian side is
+    # yet to respond to the Chinese request.")
+    assert all(role(s, ("rajnath", "singh")) > 0 for s, _ in follow.sentences)

@@ -44,6 +44,9 @@ def test_the_speaker_a_question_asks_about(question: str, speaker: tuple[str, ..
     ("A meeting with India, the US and Japan, officials said.", ("india",), -1.0),  # another clause's speaker
     ("India is currently looking at the requests by China.", ("india",), 0.0),  # India, but not its words
     ("Pakistan said nothing.", ("india",), 0.0),
+    ("Some of the migrants told the mayor they had relatives in other cities.", ("mayor",), -1.0),  # told: the listener
+    ("The buses were cruel, the mayor told reporters.", ("mayor",), 1.0),
+    ("Officials warned India that talks would fail.", ("india",), -1.0),
     (NOTE, (), 0.0),
 ])
 def test_whose_words_a_sentence_gives(sentence: str, speaker: tuple[str, ...], expected: float) -> None:

@@ -220,8 +220,8 @@ class Answerer:
             ratio = self.params.other_article_ratio if other_story else self.params.extra_ratio
             if c is best or c.key in old or math.exp(c.score - best.score) < ratio or c.coverage < min_coverage:
                 continue
-            if any(_overlap(c, o) for o in chosen) or (candidates._holds(best) and not candidates._holds(c)):
-                continue  # a sentence already quoted; or, the best naming who holds the post asked after, one that does not
+            if any(_overlap(c, o) for o in chosen) or candidates.short_of(best, c):
+                continue  # a sentence already quoted; or one without the speaker's words (or post's holder) the best has
             new = {ph.key for ph in (*c.phrases, *c.join_phrases) if ph.typed} - said
             if not new:
                 continue  # nothing the answer does not already say: padding

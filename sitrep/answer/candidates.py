@@ -86,13 +86,15 @@ def _overlap(a: _Candidate, b: _Candidate) -> bool:
     return a.hit.passage == b.hit.passage and a.start < (b.join_end or b.end) and b.start < (a.join_end or a.end)
 
 
-_HOLDER = reader.FEATURES.index("holder")
+_ROLES = (reader.FEATURES.index("speaker"), reader.FEATURES.index("holder"))
 
 
-def _holds(c: _Candidate) -> bool:
-    """The sentence names a holder of the post the question asks after (the reader's `holder` feature is +1):
-    the answer's further sentences must too ("Who is India's defence minister?" is not padded with a general)."""
-    return len(c.features) > _HOLDER and c.features[_HOLDER] > 0
+def short_of(best: _Candidate, c: _Candidate) -> bool:
+    """The best sentence gives the words of the speaker the question asks after, or names a holder of the post
+    it asks after (the reader's `speaker` or `holder` feature is +1), and c does not: the answer's further
+    sentences must too ("What did he say?" is not padded with what others said, "Who is India's defence
+    minister?" not with a general)."""
+    return any(best.features[i] > 0 >= c.features[i] for i in _ROLES if i < min(len(best.features), len(c.features)))
 
 
 def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.QuestionKind) -> int | None:

@@ -107,11 +107,16 @@ def _bare(word: str) -> str:
 _SPEECH_WORDS = frozenset(SPEECH) - {"response", "announcement", "spokesperson", "spokesman", "spokeswoman"}
 
 
+# ... but a name right after one of these is who was told or warned ("migrants told the mayor ..."), unlike ", said Singh".
+_TOLD = frozenset({"tell", "tells", "told", "telling", "warn", "warns", "warned", "warning"})
+
+
 def role(sentence: str, speaker: tuple[str, ...]) -> float:
     """+1 when the sentence gives the speaker's words: the speaker followed, within its clause and a few words,
     by a word of reported speech ("Singh said", "India's foreign ministry said"), after one (", said Singh"),
-    or after "according to"; -1 when it names the speaker only after "to", "with", "against" ... (what was
-    said to it: "In the note verbale to India, China says ..."); else 0."""
+    or after "according to"; -1 when it names the speaker only after "to", "with", "against" ... or as whom
+    someone told (what was said to it: "In the note verbale to India, China says ...", "Migrants told the
+    mayor ..."); else 0."""
     if not speaker:
         return 0.0
     tokens = _TOKEN.findall(sentence)  # words and the clause breaks between them
@@ -130,8 +135,8 @@ def role(sentence: str, speaker: tuple[str, ...]) -> float:
         j = i - 1
         while j >= 0 and (words[j] in _ARTICLES or words[j] in named or words[j] in _TITLES or tokens[j][0].isupper()):
             j -= 1  # "to the", "to New York", "with defence minister Rajnath Singh"
-        if not _SPEECH_WORDS.isdisjoint(after) or (j >= 0 and words[j] in _SPEECH_WORDS) or (
+        if not _SPEECH_WORDS.isdisjoint(after) or (j >= 0 and words[j] in _SPEECH_WORDS - _TOLD) or (
                 j > 0 and words[j] == "to" and words[j - 1] == "according"):
             return 1.0
-        addressed += j >= 0 and words[j] in _ADDRESSED
+        addressed += j >= 0 and words[j] in _ADDRESSED | _TOLD
     return -1.0 if addressed == len(at) else 0.0
