@@ -105,6 +105,12 @@ def test_a_demonym_counts_as_its_country(real_seed_target: BackendConfig, real_e
         for topic in ("China", "Chinese"):
             scored = engine.briefer.score([engine.briefer.topic(topic)], [article])[0][0]
             assert scored.title_coverage == 1.0, topic
+        # and in the story's quotes: a sentence about the Chinese request covers "India China", not only two on
+        # Russia's assurance that name India (before: "The defence minister got Russia's assurance …", "Russia
+        # also strongly supported the Make in India initiative …")
+        story = next(s for s in engine.brief("India China").stories if s.key == article)
+        assert story.quotes and all("Chinese" in q.text for q in story.quotes)
+        verbatim(engine, story)
     finally:
         engine.backend.close()
 

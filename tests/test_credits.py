@@ -161,6 +161,13 @@ def test_a_dateline_stays_in_the_quote_when_the_question_asks_where() -> None:
     ("In this file photo, a man walks past the bank's headquarters.", True),
     ("NASA via AP Waves kick up along the shore of Batabano as Hurricane Ian reaches Cuba on Monday.", True),
     ("John Raoux/AP The SpaceX Falcon 9 rocket sits on the launch pad.", True),  # a credit first
+    # ... or a scene in the present that ends on its weekday and date, as CNN's captions end
+    ("WNBA star Brittney Griner arrives in San Antonio on Friday, December 9.", True),
+    ("Residents line up at a fever clinic in Beijing, China, on Tuesday, December 13, 2022.", True),
+    ("The Senate Judiciary Committee is poised to vote on the nomination on Monday, April 4.", False),  # ahead
+    ("This year, Presidents Day is on Monday, Feb. 19.", False),  # when a day falls
+    ("Editor's note: This page recaps the news from Ukraine on Sunday, Feb. 27.", False),
+    ("The vote was held on Friday, December 9.", False),
     # news told with a full date and place is no caption
     ("According to Abbott, Webb was born on November 16, 1905 in Footscray, a suburb of Melbourne.", False),
     ("Thomason's estranged wife had drowned in Canyon Lake on July 3, 2005.", False),

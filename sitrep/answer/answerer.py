@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitrep.answer import candidates, figures, present, reader, speakers
+from sitrep.answer import candidates, demonyms, figures, present, reader, speakers
 from sitrep.answer.candidates import (
     _Candidate,
     _carrier,
@@ -56,6 +56,9 @@ class AnswerParams:
     carried_weight: float = 0.1
     carried_name_weight: float = 0.25  # ... and the names among them more: the sentence is about the subject
     word_families: bool = True  # in a follow-up, coverage counts "response" for "respond" (see _families)
+    # Coverage counts a demonym as its country ("Chinese" for China): briefs, whose relevance cut reads them so
+    # (answer/brief.py); questions do not (an "Indian" sentence would join the bundled corpus's first answer).
+    demonyms: bool = False
     # A quoted sentence that lacks the answer the question asks for, followed in its paragraph by one
     # that has it and is tied to it ("... Aero India-2021." + "The show will be staged at ..."), is
     # quoted together with it as one verbatim span (docs/evaluation.md "Answer quality").
@@ -257,7 +260,8 @@ class Answerer:
         # word families moved the bundled corpus's first answer (an "Indian" sentence joined "India"'s).
         followup = bool(context_terms(result))
         speech = speakers.speech_terms(result.reader_question, self.lexical.settings, result.reader_context)  # "What did India say?"
-        family = _family_index(weights, self.params.word_families and followup, *speech)
+        family = _family_index(weights, self.params.word_families and followup, *speech,
+                               countries=demonyms.as_country(self.lexical.settings) if self.params.demonyms else None)
         reads, words = self._read(ranked, texts, ordinals, spans, read, meta, weights, family, question, followup)
         return _Evidence(weights, scored(reads, texts, question), 0.0, texts, subject_shares(weights, words), meta, shown)
 

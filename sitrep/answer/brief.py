@@ -379,7 +379,8 @@ class Briefer:
         result = SearchResult(Query(topic.searched), topic.searched, date.max, None, list(topic.weights),  # type: ignore[arg-type]
                               hits, float(hits[0].score), [], list(topic.weights),
                               AskedAs(topic.searched, tuple(topic.weights), shown=shown) if shown else None)
-        answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes))
+        answerer = Answerer(self.backend, self.answerer.lexical, replace(self.answerer.params, max_sentences=self.params.quotes,
+                                                                     demonyms=True))
         chosen = answerer.sentences(result)
         return tuple(Quote(text, scored.article_id, pid) for text, pid in chosen)
 

@@ -5,7 +5,7 @@ Pure functions and the records they pass along; answerer.py chooses among them."
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sitrep.answer import copies, reader
@@ -115,14 +115,15 @@ def _carrier(text: str, spans: list[tuple[int, int]], a: int, b: int, q: reader.
 FAMILY_PREFIX = 5
 
 
-_VERB, _SPEECH = "\0verb", "\0speech"  # (keys no prefix can be)
+_VERB, _SPEECH, _PEOPLE = "\0verb", "\0speech", "\0people"  # (keys no prefix can be)
 
 
 def _family_index(weights: dict[str, float], prefixes: bool = True, verb: Sequence[str] = (),
-                  speech: Sequence[str] = ()) -> dict[str, list[str]]:
+                  speech: Sequence[str] = (), countries: Mapping[str, str] | None = None) -> dict[str, list[str]]:
     """The question's stems of FAMILY_PREFIX letters or more, by their first FAMILY_PREFIX letters (when
-    `prefixes`); and, for "What did India say?", the verb's terms (`verb`), which any term of reported speech
-    (`speech`: speakers.SPEECH analysed) covers."""
+    `prefixes`); for "What did India say?", the verb's terms (`verb`), which any term of reported speech
+    (`speech`: speakers.SPEECH analysed) covers; and a demonym's term, which covers its country's where the
+    question holds that (`countries`: demonyms.as_country, "chines" -> "china")."""
     out: dict[str, list[str]] = {}
     for t in weights if prefixes else ():
         if len(t) >= FAMILY_PREFIX:
@@ -130,6 +131,10 @@ def _family_index(weights: dict[str, float], prefixes: bool = True, verb: Sequen
     verb = [t for t in verb if t in weights]
     if verb and speech:
         out[_VERB], out[_SPEECH] = verb, list(speech)
+    people = {_PEOPLE + d: [c] for d, c in (countries or {}).items() if c in weights}
+    if people:
+        out[_PEOPLE] = []  # (a mark: look the sentence's terms up)
+        out.update(people)
     return out
 
 
@@ -137,10 +142,13 @@ def _families(present: set[str], family: dict[str, list[str]]) -> set[str]:
     """A sentence's stems plus the question stems of the same word family: the stemmer leaves
     "respond" and "response" ("respons") apart; stems that differ only in their last letter (and
     share at least FAMILY_PREFIX) are one family. A term of reported speech covers the verb of "What did
-    India say?" (_family_index)."""
+    India say?", and a demonym its country (_family_index)."""
     extra = set()
     if _VERB in family and not present.isdisjoint(family[_SPEECH]):
         extra.update(family[_VERB])
+    if _PEOPLE in family:
+        for u in present:
+            extra.update(family.get(_PEOPLE + u, ()))
     for u in present:
         for t in family.get(u[:FAMILY_PREFIX], ()):
             if t != u and abs(len(t) - len(u)) <= 1 and t[: min(len(t), len(u)) - 1] == u[: min(len(t), len(u)) - 1]:

@@ -133,6 +133,13 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 # aerial view shows …", "In this file photo, …").
 _DATED_SCENE = re.compile(r"\bon\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d,?\s+in\s+[A-Z]"
                           r"|\bin\s+[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){0,3},?\s+on\s+" + _MONTH + r"\s+\d{1,2},\s+(?:19|20)\d\d\.?$")
+# ... or a scene in the present that ends on its weekday and date ("WNBA star Brittney Griner arrives in San Antonio on
+# Friday, December 9.", "Snow blankets buildings in Buffalo, New York, on Wednesday, December 28."), as CNN's captions
+# end; not with an infinitive or a note ("… is poised to vote … on Monday, April 4.", "Editor's note: This page recaps
+# … on Sunday, Feb. 27."), nor a day that is when something falls ("This year, Presidents Day is on Monday, Feb. 19.").
+_WEEKDAY_SCENE = re.compile(r"(?<!\bis )(?<!\bare )\bon\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+" + _MONTH
+                            + r"\s+\d{1,2}(?:,\s+(?:19|20)\d\d)?\.?$")
+_NOT_SCENE = re.compile(r"\b(?:to|note|here)\b", re.I)
 _TOLD = re.compile(r"\b(?:was|were|had|has|have|will|would)\b")  # a caption is in the present: "was born on July 4, 1976 in …" is news
 _SCENE = re.compile(r"^(?:This|These|A|An)\s+(?:aerial\s+|file\s+|satellite\s+|handout\s+)?(?:photo(?:graph)?|image|picture|view|screenshot|"
                     r"screen\s?grab|video\s+grab)s?\s+(?:taken\s|provided\s|released\s|shows?\s|made\s)"
@@ -144,7 +151,11 @@ def caption(sentence: str) -> bool:
     one (_SCENE). It shows a scene and rarely tells the news: the reader quotes it only where the story's own
     sentences are far worse."""
     text = sentence.strip()
-    return credit_prefix(text) > 0 or bool(_SCENE.search(text)) or bool(_DATED_SCENE.search(text) and not _TOLD.search(text))
+    if credit_prefix(text) > 0 or _SCENE.search(text):
+        return True
+    if _DATED_SCENE.search(text):
+        return not _TOLD.search(text)
+    return bool(_WEEKDAY_SCENE.search(text)) and not _TOLD.search(text) and not _NOT_SCENE.search(text)
 
 
 # A wire story's dateline before its first sentence ("(CNN) ", "New York (CNN Business) ", "LIMA, Peru (AP) — "):
