@@ -271,6 +271,23 @@ def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
     update(seed_corpus, tmp_path / "idx", enc)
     repl = Repl(Engine.open(tmp_path / "idx", enc), out=io.StringIO())
     assert repl.handle(":quit") is False and repl.handle("") is True
+    assert repl.handle("/quit") is False and repl.handle("/Exit") is False  # as Discord's slash commands
+
+
+def test_repl_takes_discords_slash_commands_as_its_own(seed_corpus: Path, tmp_path: Path) -> None:
+    """"/brief India" is :brief India and "/ask …" a question (before: both were asked as questions, slash and all)."""
+    enc = FakeEncoder()
+    update(seed_corpus, tmp_path / "idx", enc)
+    out = io.StringIO()
+    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    assert repl.handle("/brief China and Pakistan") is True
+    assert out.getvalue().startswith("China and Pakistan — ") and repl.last_answer is None
+    assert repl.handle("/ask Shaheen air exercise") is True
+    assert repl.last_answer is not None and repl.last_answer.question == "Shaheen air exercise"
+    mark = len(out.getvalue())
+    assert repl.handle("/ask") is True and out.getvalue()[mark:].startswith("error: ask what?")
+    mark = len(out.getvalue())
+    assert repl.handle("/mode bm25") is True and out.getvalue()[mark:] == "mode: bm25\n"
 
 
 def test_eval_reads_the_bots_feedback_as_extra_questions(capsys, index: str, tmp_path: Path) -> None:

@@ -35,7 +35,12 @@ as one. "What's the latest on TOPIC?" is :brief TOPIC. Commands:
                             topic: the latest news, most outlets first
   :new                      start a new conversation (questions so far are no longer followed up)
   :help                     this text
-  :quit                     leave (or Ctrl-D); Ctrl-C cancels the line"""
+  :quit                     leave (or Ctrl-D); Ctrl-C cancels the line
+A command may start with / as in Discord: /brief TOPIC, /ask QUESTION, /quit."""
+
+# The commands above, and /ask: a line starting "/" and one of them is that command (Discord's habit), not a question.
+COMMANDS = frozenset({"quit", "q", "exit", "help", "h", "?", "mode", "k", "as-of", "asof", "since", "source", "brief",
+                      "new", "explain", "ask"})
 
 
 class Repl:
@@ -57,6 +62,8 @@ class Repl:
         line = line.strip()
         if not line:
             return True
+        if line.startswith("/") and line[1:].partition(" ")[0].lower() in COMMANDS:
+            line = ":" + line[1:]  # "/brief India", as Discord's slash command, is :brief India
         try:  # every user error of this line, in one place: said in one line, and the session goes on
             talk = smalltalk.kind(line) if not line.startswith(":") else None
             if talk == smalltalk.THANKS:
@@ -115,6 +122,11 @@ class Repl:
         elif cmd == "brief":
             topic, _, since = f" {arg}".partition(" since ")  # ":brief since 2w": the latest news, two weeks
             self._brief(topic.strip(), since.strip())
+        elif cmd == "ask":
+            if arg:
+                self._ask(arg)
+            else:
+                self.say('error: ask what? e.g. :ask What did China propose to India?')
         elif cmd == "new":
             self.conversation.clear()
             self.last = self.last_answer = None
