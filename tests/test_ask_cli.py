@@ -218,11 +218,16 @@ def test_eval_small_dataset_twice(capsys, tmp_path: Path, monkeypatch) -> None:
     assert update_again == 0 and json.loads(capsys.readouterr().out)["passages_embedded"] == 0
 
 
-def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
+def seed_repl(seed_corpus: Path, tmp_path: Path) -> tuple[Repl, io.StringIO]:
+    """A REPL on the bundled corpus (fake vectors), writing to the returned buffer."""
     enc = FakeEncoder()
     update(seed_corpus, tmp_path / "idx", enc)
     out = io.StringIO()
-    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    return Repl(Engine.open(tmp_path / "idx", enc), out=out), out
+
+
+def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
+    repl, out = seed_repl(seed_corpus, tmp_path)
     lines = iter([":help", ":mode bm25", ":k 3", ":as-of 2020-12-31", ":source off", ":explain",
                   "Shaheen air exercise", ":explain", ":mode warp", ":as-of later", ":k 0", ":bogus", "   ",
                   ":since soon", ":since 2021-02-01", ":since 2020-12-12", ":new", "Shaheen air exercise", ":since off",
@@ -251,10 +256,7 @@ def test_repl_driven_through_input(seed_corpus: Path, tmp_path: Path) -> None:
 
 
 def test_repl_takes_a_bare_help_as_its_help(seed_corpus: Path, tmp_path: Path) -> None:
-    enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    out = io.StringIO()
-    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    repl, out = seed_repl(seed_corpus, tmp_path)
     assert repl.handle("Help?") is True
     assert ":mode bm25|dense|hybrid" in out.getvalue() and repl.last_answer is None  # nothing was searched
     assert repl.handle("What's new?") is True and "the latest news — 1 story" in out.getvalue()  # the front page
@@ -267,19 +269,14 @@ def test_repl_takes_a_bare_help_as_its_help(seed_corpus: Path, tmp_path: Path) -
 
 
 def test_repl_quit(seed_corpus: Path, tmp_path: Path) -> None:
-    enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    repl = Repl(Engine.open(tmp_path / "idx", enc), out=io.StringIO())
+    repl, _ = seed_repl(seed_corpus, tmp_path)
     assert repl.handle(":quit") is False and repl.handle("") is True
     assert repl.handle("/quit") is False and repl.handle("/Exit") is False  # as Discord's slash commands
 
 
 def test_repl_takes_discords_slash_commands_as_its_own(seed_corpus: Path, tmp_path: Path) -> None:
     """"/brief India" is :brief India and "/ask …" a question (before: both were asked as questions, slash and all)."""
-    enc = FakeEncoder()
-    update(seed_corpus, tmp_path / "idx", enc)
-    out = io.StringIO()
-    repl = Repl(Engine.open(tmp_path / "idx", enc), out=out)
+    repl, out = seed_repl(seed_corpus, tmp_path)
     assert repl.handle("/brief China and Pakistan") is True
     assert out.getvalue().startswith("China and Pakistan — ") and repl.last_answer is None
     assert repl.handle("/ask Shaheen air exercise") is True
