@@ -321,6 +321,10 @@ def test_a_follow_up_is_answered_about_the_conversations_subject(engine: Engine)
     ("What did Esper say?", "Earlier this month, at an event held by the Washington-based think tank Atlantic Council, "
                             "Esper said India"),
     ("What did China say?", "In the note verbale to India, China says"),
+    # "about India" ranks other stories' passages first, none with Esper's words: the reader reads further (before:
+    # the intelligence deal's lede, then the 2+2 dialogue, then China's note verbale)
+    ("What did Esper say about India?", "Earlier this month, at an event held by the Washington-based think tank "
+                                        "Atlantic Council, Esper said India"),
 ])
 def test_what_someone_said_quotes_their_words(engine: Engine, question: str, first: str) -> None:
     a = ask(engine, question)
@@ -331,7 +335,8 @@ def test_what_someone_said_quotes_their_words(engine: Engine, question: str, fir
 
 def test_what_he_said_in_a_follow_up_is_the_earlier_speakers(engine: Engine) -> None:
     """ "What did he say about China?" after "What did Esper say about India?": he is Esper, so Esper's words
-    lead (before: the Indo-Pacific's definition, then China's claims in the South China Sea)."""
+    lead (before: the Indo-Pacific's definition, then China's claims in the South China Sea) — though the first
+    answer quoted them already, since no other sentence of the corpus gives his words."""
     _, follow = converse(engine, "What did Esper say about India?", "What did he say about China?")
     assert not follow.abstained
     assert follow.sentences[0][0].startswith("Earlier this month, at an event held by the Washington-based think tank "

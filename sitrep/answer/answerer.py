@@ -36,6 +36,7 @@ from sitrep.answer.candidates import (
     context_terms,
     said_before,
     scored,
+    speaks,
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
@@ -68,6 +69,9 @@ class AnswerParams:
     repeat_ratio: float = 0.1
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
+    # "What did Esper say about India?": where none of those passages gives the speaker's words, the reader reads this
+    # many (the question's other words may rank the passages that name the speaker lower; docs/asking.md "Who is speaking")
+    speaker_passages: int = 12
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
     # Sentences that repeat one another (this share of the shorter one's runs of three words: a wire copy, another
     # dateline or credit in front) are one sentence, the fullest, quoted once with the other outlets (answer/copies.py)
@@ -112,11 +116,11 @@ class Answerer:
         self.params = params
         self._word_term: dict[str, str | None] = {}  # a word as written -> its search term (None: a stopword), for highlights
 
-    def _texts(self, result: SearchResult) -> tuple[dict[int, str], dict[int, int], dict[str, ArticleMeta]]:
-        """The verbatim text of the passages the answer may quote, each one's position in its article, and
-        the records of every article the answer may cite or show (its hits and their "also in"), in one
+    def _texts(self, result: SearchResult, passages: int) -> tuple[dict[int, str], dict[int, int], dict[str, ArticleMeta]]:
+        """The verbatim text of the first `passages` hits, which the answer may quote, each one's position in its
+        article, and the records of every article the answer may cite or show (its hits and their "also in"), in one
         backend call."""
-        hits = result.hits[: self.params.passages_considered]
+        hits = result.hits[:passages]
         shown = [h.article_id for h in result.hits] + [a for h in result.hits for a in h.also_in]
         rows, meta = self.backend.read(np.array([h.passage for h in hits], dtype=np.int64), list(dict.fromkeys(shown)))
         ids = rows.ids.tolist()
@@ -133,10 +137,18 @@ class Answerer:
         return ev.weights, ev.candidates, ev.coverage
 
     def _evidence(self, result: SearchResult) -> _Evidence:
-        texts, ordinals, meta = self._texts(result)
+        p = self.params
+        ev = self._evidence_of(result, p.passages_considered)
+        if len(result.hits) > p.passages_considered and reader.QuestionKind.of(result.reader_question, result.reader_context
+                                                                               ).speaker and not any(map(speaks, ev.candidates)):
+            ev = self._evidence_of(result, p.speaker_passages)  # no sentence gives the speaker's words: read further
+        return ev
+
+    def _evidence_of(self, result: SearchResult, passages: int) -> _Evidence:
+        texts, ordinals, meta = self._texts(result, passages)
         weights = {t: self.lexical.term_weight(t) for t in set(result.all_terms)}
         carried_weights(weights, result, self.lexical.settings, self.params.carried_weight, self.params.carried_name_weight)
-        ev = self._candidates(result, weights, texts, ordinals, meta)
+        ev = self._candidates(result, weights, texts, ordinals, meta, passages)
         # As calibrated: the best coverage among the sentences of the first passages.
         ev.coverage = max((c.coverage for c in ev.candidates if c.hit_rank < self.params.confidence_passages), default=0.0)
         return ev
@@ -239,11 +251,11 @@ class Answerer:
         return self.params.typed_min_coverage if typed else self.params.extra_min_coverage
 
     def _candidates(self, result: SearchResult, weights: dict[str, float], texts: dict[int, str],
-                    ordinals: dict[int, int], shown: dict[str, ArticleMeta]) -> _Evidence:
+                    ordinals: dict[int, int], shown: dict[str, ArticleMeta], passages: int) -> _Evidence:
         """The reader's candidates among the first passages, in four steps: split into sentences, read
         each (coverage, features, phrases), judge each article's subject, then score against what the
         other sentences repeat."""
-        ranked = result.hits[: self.params.passages_considered]
+        ranked = result.hits[:passages]
         question = reader.QuestionKind.of(result.reader_question, result.reader_context)
         meta = {a: shown[a] for a in dict.fromkeys(h.article_id for h in ranked) if a in shown}
         readings = self.lexical.readings  # each passage cut into sentences and analysed once (the re-ranking

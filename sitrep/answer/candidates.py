@@ -89,6 +89,11 @@ def _overlap(a: _Candidate, b: _Candidate) -> bool:
 _ROLES = (reader.FEATURES.index("speaker"), reader.FEATURES.index("holder"))
 
 
+def speaks(c: _Candidate) -> bool:
+    """The sentence gives the words of the speaker the question asks after (the reader's `speaker` feature is +1)."""
+    return len(c.features) > _ROLES[0] and c.features[_ROLES[0]] > 0
+
+
 def short_of(best: _Candidate, c: _Candidate) -> bool:
     """The best sentence gives the words of the speaker the question asks after, or names a holder of the post
     it asks after (the reader's `speaker` or `holder` feature is +1), and c does not: the answer's further
@@ -176,12 +181,14 @@ def best_untold(usable: list[_Candidate], old: set[str], more: bool, least: floa
     earlier answer quoted). "What else?" (`more`): only sentences not quoted yet that hold `least` of the question.
     A follow-up: not one quoted before when another is at least `ratio` as likely (reader softmax, relative) —
     unless the one quoted before holds more of the follow-up's own words (`own`, own_words): "Which university ran
-    that survey?" is answered by the "Monmouth University survey" sentence the answer before quoted."""
+    that survey?" is answered by the "Monmouth University survey" sentence the answer before quoted; or gives the
+    words of the speaker asked after, or names the post's holder, and the other does not (short_of): "What did he say
+    about China?" is not answered by China's claims because Esper's one quote was given already."""
     if more:
         usable = [c for c in usable if c.key not in old and c.coverage >= least]
     best = max(usable, key=lambda c: c.score, default=None)
     if best is not None and best.key in old:
-        fresh = max((c for c in usable if c.key not in old), key=lambda c: c.score, default=None)
+        fresh = max((c for c in usable if c.key not in old and not short_of(best, c)), key=lambda c: c.score, default=None)
         if fresh is not None and math.exp(fresh.score - best.score) >= ratio and (own is None or own(fresh) >= own(best)):
             best = fresh
     return best, usable
