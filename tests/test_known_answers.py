@@ -325,12 +325,24 @@ def test_a_follow_up_is_answered_about_the_conversations_subject(engine: Engine)
     # the intelligence deal's lede, then the 2+2 dialogue, then China's note verbale)
     ("What did Esper say about India?", "Earlier this month, at an event held by the Washington-based think tank "
                                         "Atlantic Council, Esper said India"),
+    # two words, "say" covered by "told": too short for the vector similarity, but the sentence gives his words
+    # (before: "The corpus does not answer this.")
+    ("What did Pompeo say?", "Last month Pompeo told a Quad meeting in Tokyo that China had placed 60,000 troops"),
 ])
 def test_what_someone_said_quotes_their_words(engine: Engine, question: str, first: str) -> None:
     a = ask(engine, question)
     assert not a.abstained and a.sentences[0][0].startswith(first)
     if question != "What did China say?":
         assert not any(s.startswith("In the note verbale to India") for s, _ in a.sentences)
+
+
+def test_an_answer_without_the_speakers_words_says_so(engine: Engine) -> None:
+    """ "What did Modi say?": the corpus names Modi but never quotes him; the nearest sentences are given with a note
+    that none is his (before: Li Li's words on "easy diplomatic wins for both Modi and Donald Trump", unremarked)."""
+    a = ask(engine, "What did Modi say?")
+    assert not a.abstained
+    assert "no sentence found gives Modi's own words: these are the nearest" in a.notes
+    assert not any("no sentence found" in n for n in ask(engine, "What did Esper say?").notes)
 
 
 def test_what_he_said_in_a_follow_up_is_the_earlier_speakers(engine: Engine) -> None:

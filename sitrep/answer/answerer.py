@@ -168,10 +168,14 @@ class Answerer:
         best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio,
                                    candidates.own_words(result, ev.texts, self.lexical) if old else None)  # "Which university …?"
         confidence, content = self.confidence(result, coverage), set(result.all_terms)
-        if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and all(self.lexical.is_rare(t) for t in content):
-            # "What is BECA?": too short for the vector similarity to mean much (a bare acronym
-            # embeds poorly), but one sentence holds every rare word asked about. No dev question
-            # is this short, so this cannot move the calibrated rates.
+        quoted = best is not None and speaks(best)  # "What did Pompeo say?" asks about Pompeo: any word of reported
+        if quoted:  # speech covers its "say"
+            content -= set(speakers.speech_terms(result.reader_question, self.lexical.settings, result.reader_context)[0])
+        if best is not None and 0 < len(content) <= 2 and coverage >= 1.0 and (
+                quoted or all(self.lexical.is_rare(t) for t in content)):
+            # "What is BECA?", "What did Pompeo say?": too short for the vector similarity to mean much (a bare
+            # acronym or name embeds poorly), but one sentence holds every rare word asked about, or gives the
+            # speaker's words. No dev question is this short, so this cannot move the calibrated rates.
             confidence = max(confidence, self.params.threshold)
         hits = tuple(result.hits)
         if more and best is None and confidence >= self.params.threshold:
@@ -189,6 +193,9 @@ class Answerer:
         chosen, newest = figures.arrange(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
         answer = self._assemble(result, chosen, ev, confidence)
         answer = replace(answer, notes=(*answer.notes, newest)) if newest else answer
+        if not speaks(best) and speakers.asking_verb(result.reader_question, result.reader_context):  # "What did Modi
+            # say?" answered with sentences about him: say so ("How did India respond?" may be answered by what it did)
+            answer = replace(answer, notes=(*answer.notes, speakers.no_words_note(result.reader_question, result.reader_context)))
         displaced = liked is not None and liked.key in old and best.key != liked.key and not more  # said in the footer
         return replace(answer, not_repeated=True) if displaced else answer
 

@@ -61,6 +61,16 @@ def asked_speaker(question: str, context: str = "") -> tuple[str, ...]:
     return tuple(who)
 
 
+def no_words_note(question: str, context: str = "") -> str:
+    """The note under an answer to "What did Modi say?" none of whose sentences gives his words: they only name him.
+    The speaker as the question (or, for a pronoun, the conversation) wrote it."""
+    who = asked_speaker(question, context)
+    pattern = r"\b" + r"\W+".join(map(re.escape, who)) + r"\b"
+    m = re.search(pattern, question, re.I) or re.search(pattern, context, re.I)
+    name = m.group(0) if m else " ".join(who)
+    return f"no sentence found gives {name}'s own words: these are the nearest"
+
+
 def _first_name(text: str) -> list[str]:
     names = [n for n in _NAME.findall(text) if n.split()[0].lower() not in _PRONOUNS | _ARTICLES | {"what", "how", "which"}]
     return _WORD.findall(names[0].lower()) if names else []
