@@ -113,3 +113,19 @@ def test_an_answer_that_gives_no_number_asked_for_says_so() -> None:
     assert note == "none of the sentences quoted gives the number asked for: the articles found may not say it"
     assert _order("How old is Messi?", ("Messi, 35, lifted the trophy.", "a", "2022-12-18"), final)[1] is None
     assert _order("How many goals did Messi score?", goals, final)[1] is None  # "2-0" is a number of the kind
+
+
+def test_a_sentence_that_gives_the_figure_leads_one_that_gives_none() -> None:
+    """"How many Republicans supported the bill?": the question's own premise led, the count second (the dev set's
+    answer, before). A share for "what percentage" ("a third" too), not any number ("7.7 million people")."""
+    question = ("The Senate on Tuesday passed legislation to protect same-sex and interracial marriage. "
+                "How many Republicans supported the bill?")
+    premise = ("The Senate on Tuesday passed legislation to protect same-sex and interracial marriage, called the "
+               "Respect for Marriage Act, in a landmark bipartisan vote.")
+    twelve = "The bill was supported by all members of the Democratic caucus and 12 Republicans."
+    assert _order(question, (premise, "a", "2022-11-29"), (twelve, "a", "2022-11-29")) == ([twelve, premise], None)
+    share = "What percentage of Ukraine’s energy infrastructure has been destroyed during its war with Russia?"
+    third = "Russian missiles and drones have “destroyed more than a third” of Ukraine’s energy sector, Zelensky said."
+    fled = "About 7.7 million people have fled Ukraine since the beginning of the war, according to the UNHCR."
+    assert _order(share, (third, "a", "2022-10-25"), (fled, "b", "2022-10-25"))[0] == [third, fled]
+    assert _order(share, (fled, "b", "2022-10-25"), (third, "a", "2022-10-25"))[0] == [third, fled]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -78,6 +79,17 @@ def test_answer_quality_counts() -> None:
     report = evaluate(ask, queries, nulls, ["hybrid"])
     assert report["abstention"] == {"null_abstained": 0.5, "answerable_abstained": 0.25}
     assert report["answers"] == {"cites_gold_article": round(2 / 3, 4), "quote_contains_answer": round(2 / 3, 4),
-                                 "quotes_verbatim": True, "words_quoted": 6.0,
+                                 "first_quote_contains_answer": round(2 / 3, 4), "quotes_verbatim": True, "words_quoted": 6.0,
                                  "by_type": {"other": {"questions": 3, "quote_contains_answer": round(2 / 3, 4)}}}
     assert report["modes"]["hybrid"]["recall@10"] == pytest.approx(0.75)  # hits: q1, q3, q4 gold; q2 not
+
+
+def test_the_first_quote_counts_apart() -> None:
+    """An answer whose second quote holds the answer text quotes the answer, but not in its first quote."""
+    first, second = "The Senate passed the bill on Tuesday.", "It was supported by 12 Republicans."
+    a = _answer("q", first, "gold")
+    passage = f"{first} {second}"
+    cite = replace(a.citations[0], passage=passage, quote=second, quote_start=passage.index(second))
+    a = replace(a, sentences=((first, 1), (second, 1)), citations=(a.citations[0], cite))
+    report = evaluate(lambda q: a, [EvalQuery("1", "q", ("gold",), None, "12")], [], ["hybrid"])
+    assert report["answers"]["quote_contains_answer"] == 1.0 and report["answers"]["first_quote_contains_answer"] == 0.0

@@ -9,7 +9,8 @@ holds; for "how many <things>", the sentence must name the things. Durations, ag
 long", "how old", "what year") do not change with the day of the report, and are left as the reader chose.
 
 And an answer to a question that asks for a number whose quotes give none (of the kind asked: an age for "how old")
-says so: the reader quotes what is nearest, which is not an answer.
+says so: the reader quotes what is nearest, which is not an answer; where some do and the first does not, the best
+of those that do leads.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def _gives_figure(sentence: str, question: str, things: list[str]) -> bool:
     return not things or any(t[:5] in words for t in things)
 
 
+_PERCENT_Q = re.compile(r"\bpercent(?:age)?\b|\bshare\b|\bproportion\b", re.I)
+_PERCENT = re.compile(r"\d\s*%|\bpercent\b|\b(?:half|third|quarter|fifth)s?\b", re.I)
+
+
+def _fits(sentence: str, question: str, things: list[str]) -> bool:
+    """The sentence gives a figure of the kind asked: a share for "what percentage" ("a third" too), else a count
+    of the things "how many" names (_gives_figure)."""
+    if _PERCENT_Q.search(question):
+        return bool(_PERCENT.search(sentence))
+    return _gives_figure(sentence, question, things)
+
+
 def arrange(chosen: Sequence[_Candidate], kind: reader.QuestionKind, texts: Mapping[int, str],
             meta: Mapping[str, ArticleMeta]) -> tuple[list[_Candidate], str | None]:
     """For a question that asks for a number: the chosen sentences with the best of the newest article's that give a
@@ -55,6 +68,10 @@ def arrange(chosen: Sequence[_Candidate], kind: reader.QuestionKind, texts: Mapp
         return list(chosen), None
     counted = _THINGS.search(question)
     things = [w for w in re.findall(r"[\w’'-]+", counted.group(1).lower()) if len(w) > 2] if counted else []
+    fits = [_fits(texts[c.hit.passage][c.start : c.join_end or c.end], question, things) for c in chosen]
+    if not fits[0] and any(fits):  # "How many troops are on the border?": "… China had placed 60,000 troops …" leads,
+        first = chosen[fits.index(True)]  # not China's delegation "of border troops" (no figure)
+        chosen = [first, *(c for c in chosen if c is not first)]
     day = {id(c): (meta[c.hit.article_id].date or "")[:10] for c in chosen}
     giving = [c for c in chosen if day[id(c)] and _gives_figure(texts[c.hit.passage][c.start : c.join_end or c.end],
                                                                 question, things)]

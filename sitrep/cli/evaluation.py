@@ -94,8 +94,8 @@ def _print_table(result: dict[str, Any]) -> None:
         ab = result["abstention"]
         print(f"abstained: {ab['null_abstained']:.1%} of unanswerable, {ab['answerable_abstained']:.1%} of answerable")
         an = result["answers"]
-        print(f"answers: {an['cites_gold_article']:.1%} cite a gold article, {an['quote_contains_answer']:.1%} quote the answer text, "
-              f"quotes verbatim: {an['quotes_verbatim']}")
+        print(f"answers: {an['cites_gold_article']:.1%} cite a gold article, {an['quote_contains_answer']:.1%} quote the answer text "
+              f"({an['first_quote_contains_answer']:.1%} in the first quote), quotes verbatim: {an['quotes_verbatim']}")
 
 
 def _conversations(args: argparse.Namespace, engine: Engine, conversations: list[evaluate.EvalConversation]) -> int:

@@ -149,9 +149,10 @@ def norm_text(text: str) -> str:
 Ask = Callable[[Query], Answer]
 
 
-def _quoted(answer: Answer, q: EvalQuery) -> bool:
-    """The dataset's answer text is in what the answer quotes."""
-    return bool(q.answer) and norm_text(q.answer or "") in norm_text(answer.text or "")
+def _quoted(answer: Answer, q: EvalQuery, first: bool = False) -> bool:
+    """The dataset's answer text is in what the answer quotes (`first`: in its first quote)."""
+    quoted = (answer.sentences[0][0] if answer.sentences else "") if first else answer.text or ""
+    return bool(q.answer) and norm_text(q.answer or "") in norm_text(quoted)
 
 
 def _by_type(answered: Sequence[tuple[Answer, EvalQuery]]) -> dict[str, dict[str, float]]:
@@ -190,6 +191,9 @@ def evaluate(ask: Ask, queries: Sequence[EvalQuery], nulls: Sequence[EvalQuery],
             report["answers"] = {
                 "cites_gold_article": round(sum(any(c.article_id in q.gold for c in a.citations) for a, q in answered) / max(len(answered), 1), 4),
                 "quote_contains_answer": round(sum(_quoted(a, q) for a, q in answered) / max(len(answered), 1), 4),
+                # ... in the first quote, which a reader takes for the answer
+                "first_quote_contains_answer": round(sum(_quoted(a, q, first=True) for a, q in answered)
+                                                     / max(len(answered), 1), 4),
                 "quotes_verbatim": all(c.quote in c.passage for a, _ in answered for c in a.citations),
                 "words_quoted": round(sum(len(" ".join(s for s, _ in a.sentences).split()) for a, _ in answered)
                                       / max(len(answered), 1), 2),
