@@ -58,6 +58,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/bench_compound.py
 	$(PY) benchmarks/bench_archive.py
 	$(PY) benchmarks/bench_said_days.py
+	$(PY) benchmarks/bench_speakers.py
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_peers.py
 	$(PY) benchmarks/bench_backends.py

@@ -47,6 +47,10 @@ def test_the_speaker_a_question_asks_about(question: str, speaker: tuple[str, ..
     ("Some of the migrants told the mayor they had relatives in other cities.", ("mayor",), -1.0),  # told: the listener
     ("The buses were cruel, the mayor told reporters.", ("mayor",), 1.0),
     ("Officials warned India that talks would fail.", ("india",), -1.0),
+    # a clause between commas, then the word of speech
+    ("Singh, the defence minister, said India wanted peace.", ("singh",), 1.0),
+    ("Grandi, while adding that the UK was signatory to the Refugee Convention, said it was wrong.", ("grandi",), 1.0),
+    ("Singh, the defence minister, met Shoigu.", ("singh",), 0.0),
     (NOTE, (), 0.0),
 ])
 def test_whose_words_a_sentence_gives(sentence: str, speaker: tuple[str, ...], expected: float) -> None:

@@ -121,6 +121,17 @@ _SPEECH_WORDS = frozenset(SPEECH) - {"response", "announcement", "spokesperson",
 _TOLD = frozenset({"tell", "tells", "told", "telling", "warn", "warns", "warned", "warning"})
 
 
+def _apposed(tokens: list[str], words: list[str], i: int) -> bool:
+    """The speaker at i, then a clause between commas, then a word of reported speech: "Singh, the defence minister,
+    said", "Grandi, while adding that the UK was signatory to the Refugee Convention, said"."""
+    if i + 1 >= len(tokens) or tokens[i + 1] != ",":
+        return False
+    for k in range(i + 2, min(len(tokens) - 1, i + 32)):
+        if tokens[k] in _BREAKS:
+            return tokens[k] == "," and words[k + 1] in _SPEECH_WORDS - _TOLD
+    return False
+
+
 def role(sentence: str, speaker: tuple[str, ...]) -> float:
     """+1 when the sentence gives the speaker's words: the speaker followed, within its clause and a few words,
     by a word of reported speech ("Singh said", "India's foreign ministry said"), after one (", said Singh"),
@@ -146,7 +157,7 @@ def role(sentence: str, speaker: tuple[str, ...]) -> float:
         while j >= 0 and (words[j] in _ARTICLES or words[j] in named or words[j] in _TITLES or tokens[j][0].isupper()):
             j -= 1  # "to the", "to New York", "with defence minister Rajnath Singh"
         if not _SPEECH_WORDS.isdisjoint(after) or (j >= 0 and words[j] in _SPEECH_WORDS - _TOLD) or (
-                j > 0 and words[j] == "to" and words[j - 1] == "according"):
+                j > 0 and words[j] == "to" and words[j - 1] == "according") or _apposed(tokens, words, i):
             return 1.0
         addressed += j >= 0 and words[j] in _ADDRESSED | _TOLD
     return -1.0 if addressed == len(at) else 0.0
