@@ -59,6 +59,10 @@ PM = asked_post("Who is the new prime minister of Britain?")
      asked_post("Who is the new Brazilian president?"), -1.0),
     ("Musk started his tenure at Twitter by firing CEO Parag Agrawal.", asked_post("Who is the CEO of Twitter?"), -1.0),
     ("India and the US agreed, said Defense Minister Rajnath Singh.", DEFENCE, 1.0),  # the other spelling
+    # China's holder is the one the sentence gives China, unnamed: the named one with no country is another's
+    ("The Chinese defence minister has sought a meeting with defence minister Rajnath Singh on the sidelines.",
+     asked_post("Who is the Chinese defence minister?"), -1.0),
+    ("Chinese Defence Minister Wei Fenghe met defence minister Rajnath Singh.", asked_post("Who is the Chinese defence minister?"), 1.0),
 ])
 def test_whether_a_sentence_names_a_holder_that_fits(sentence: str, post: Post | None, expected: float) -> None:
     assert holder(sentence, post) == expected

@@ -368,6 +368,14 @@ def test_who_holds_a_post_quotes_a_sentence_naming_the_holder(engine: Engine) ->
     assert not now.abstained and "Defence Minister Rajnath Singh" in now.sentences[0][0]
 
 
+def test_a_sentence_naming_the_holder_leads_one_naming_another_countrys(engine: Engine) -> None:
+    """ "Who is the Chinese defence minister?": the Moscow story's lede names "The Chinese defence minister" unnamed and
+    "defence minister Rajnath Singh" (India's); the Pakistan story, ranked lower, names "China's Defence Minister Gen
+    Wei Fenghe" (before: that lede, which reads as if Singh were China's)."""
+    a = ask(engine, "Who is the Chinese defence minister?")
+    assert not a.abstained and "Wei Fenghe" in a.sentences[0][0]
+
+
 def test_he_in_a_follow_up_is_the_person_the_last_answer_named(engine: Engine) -> None:
     """ "What did he say?" after "Who is India's defence minister?": no question named him, the answer did
     (Rajnath Singh), so he is read as Rajnath Singh and his words lead (before: the US–India intelligence deal)."""

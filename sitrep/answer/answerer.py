@@ -34,6 +34,7 @@ from sitrep.answer.candidates import (
     best_untold,
     carried_weights,
     context_terms,
+    fills_role,
     said_before,
     scored,
     speaks,
@@ -69,9 +70,10 @@ class AnswerParams:
     repeat_ratio: float = 0.1
     passages_considered: int = 6  # sentences come from the 6 best passages: with 4, the answer text was in
     # them for 80.1% of dev questions, with 6 81.8%; quote_contains_answer .663 (4) -> .684 (6) -> .690 (8)
-    # "What did Esper say about India?": where none of those passages gives the speaker's words, the reader reads this
-    # many (the question's other words may rank the passages that name the speaker lower; docs/asking.md "Who is speaking")
-    speaker_passages: int = 12
+    # "What did Esper say about India?", "Who is the Chinese defence minister?": where none of those passages gives
+    # the speaker's words or names the post's holder, the reader reads this many (the question's other words may rank
+    # the passages that do lower; docs/asking.md "Who is speaking", "Who holds a post")
+    role_passages: int = 12
     confidence_passages: int = 4  # the abstention score reads the best 4 passages, as it was calibrated
     # Sentences that repeat one another (this share of the shorter one's runs of three words: a wire copy, another
     # dateline or credit in front) are one sentence, the fullest, quoted once with the other outlets (answer/copies.py)
@@ -139,9 +141,10 @@ class Answerer:
     def _evidence(self, result: SearchResult) -> _Evidence:
         p = self.params
         ev = self._evidence_of(result, p.passages_considered)
-        if len(result.hits) > p.passages_considered and reader.QuestionKind.of(result.reader_question, result.reader_context
-                                                                               ).speaker and not any(map(speaks, ev.candidates)):
-            ev = self._evidence_of(result, p.speaker_passages)  # no sentence gives the speaker's words: read further
+        if len(result.hits) > p.passages_considered:
+            kind = reader.QuestionKind.of(result.reader_question, result.reader_context)
+            if (kind.speaker or kind.post) and not any(map(fills_role, ev.candidates)):
+                ev = self._evidence_of(result, p.role_passages)  # none gives the speaker's words or the holder: read on
         return ev
 
     def _evidence_of(self, result: SearchResult, passages: int) -> _Evidence:
@@ -167,6 +170,12 @@ class Answerer:
         liked = max(usable, key=lambda c: c.score, default=None)
         best, usable = best_untold(usable, old, more, self._min_coverage(kind), self.params.repeat_ratio,
                                    candidates.own_words(result, ev.texts, self.lexical) if old else None)  # "Which university …?"
+        if best is not None and (kind.speaker or kind.post) and not fills_role(best):
+            # "Who is the Chinese defence minister?": a sentence that names him leads one that names none, or another
+            # country's ("… sought a meeting with defence minister Rajnath Singh"), when at least extra_ratio as likely
+            filled = max((c for c in usable if fills_role(c) and c.key not in old), key=lambda c: c.score, default=None)
+            if filled is not None and math.exp(filled.score - best.score) >= self.params.extra_ratio:
+                best = filled
         confidence, content = self.confidence(result, coverage), set(result.all_terms)
         quoted = best is not None and speaks(best)  # "What did Pompeo say?" asks about Pompeo: any word of reported
         if quoted:  # speech covers its "say"

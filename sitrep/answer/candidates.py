@@ -89,6 +89,11 @@ def _overlap(a: _Candidate, b: _Candidate) -> bool:
 _ROLES = (reader.FEATURES.index("speaker"), reader.FEATURES.index("holder"))
 
 
+def fills_role(c: _Candidate) -> bool:
+    """The sentence gives the asked speaker's words or names a holder of the asked post that fits."""
+    return any(c.features[i] > 0 for i in _ROLES if i < len(c.features))
+
+
 def speaks(c: _Candidate) -> bool:
     """The sentence gives the words of the speaker the question asks after (the reader's `speaker` feature is +1)."""
     return len(c.features) > _ROLES[0] and c.features[_ROLES[0]] > 0

@@ -122,26 +122,45 @@ def holder(sentence: str, post: Post | None) -> float:
     if post is None:
         return 0.0
     after, named = _patterns(post.words)
+    theirs = _owned(sentence, post)
     seen = 0.0
     for m in (*after.finditer(sentence), *named.finditer(sentence)):
         if m.group("name").split()[0].lower() in ("the", "a", "an", "on", "in", "and", "but", "said", "has", "had"):
             continue
         if m.re is named and _LINKS & set(m.group("pre").lower().split()):
             continue  # "Lula, who is running for president": the post is what the name seeks, not holds
-        seen = -1.0 if not _fits(m, post) else 1.0
+        # "The Chinese defence minister has sought a meeting with defence minister Rajnath Singh": the asked country's
+        # holder is the one the sentence names by country, unnamed; the named one with no country is another's
+        other = any(not (m.start() <= a and b <= m.end()) for a, b in theirs) and not _owners(m)
+        seen = -1.0 if other or not _fits(m, post) else 1.0
         if seen > 0:
             return 1.0
     return seen
 
 
-def _fits(m: re.Match[str], post: Post) -> bool:
-    words = [w.lower().rstrip(",") for w in m.group("pre").split()]
-    bare = [re.sub(r"[’']s$", "", w) for w in words]
-    if not post.former and any(w in _NOT_NOW or w in _OUSTED or w.startswith("ex-") for w in bare[-2:]):
-        return False
-    pre = " ".join(bare)
+def _owners(m: re.Match[str]) -> list[str]:
+    """The countries a match of the post names as its owner: in the words before it ("India's", "the Chinese"), or
+    after "of"."""
+    pre = " ".join(re.sub(r"[’']s$", "", w.lower().rstrip(",")) for w in m.group("pre").split())
     owners = [c for c in _every_country() if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", pre)]
     of = m.groupdict().get("of")
     if of:
         owners += [w for w in _ways(of) if w in _every_country()][:1]
+    return owners
+
+
+def _owned(sentence: str, post: Post) -> list[tuple[int, int]]:
+    """The spans of the post where the sentence gives it the asked owner ("The Chinese defence minister")."""
+    if not post.whose:
+        return []
+    mention = re.compile(r"(?P<pre>(?:[\w.’'-]+\s+){0,3})(?i:" + r"[\s-]+".join(_SPELLINGS.get(w, re.escape(w))
+                                                                             for w in post.words) + r")")
+    return [m.span() for m in mention.finditer(sentence) if any(w in post.whose for w in _owners(m))]
+
+
+def _fits(m: re.Match[str], post: Post) -> bool:
+    bare = [re.sub(r"[’']s$", "", w.lower().rstrip(",")) for w in m.group("pre").split()]
+    if not post.former and any(w in _NOT_NOW or w in _OUSTED or w.startswith("ex-") for w in bare[-2:]):
+        return False
+    owners = _owners(m)
     return not (post.whose and owners and not any(w in post.whose for w in owners))
