@@ -59,6 +59,7 @@ PM = asked_post("Who is the new prime minister of Britain?")
      asked_post("Who is the new Brazilian president?"), -1.0),
     ("Musk started his tenure at Twitter by firing CEO Parag Agrawal.", asked_post("Who is the CEO of Twitter?"), -1.0),
     ("India and the US agreed, said Defense Minister Rajnath Singh.", DEFENCE, 1.0),  # the other spelling
+    ("The day began when then-President Castillo announced plans.", asked_post("Who is the president of Peru?"), -1.0),
     # China's holder is the one the sentence gives China, unnamed: the named one with no country is another's
     ("The Chinese defence minister has sought a meeting with defence minister Rajnath Singh on the sidelines.",
      asked_post("Who is the Chinese defence minister?"), -1.0),
@@ -66,3 +67,31 @@ PM = asked_post("Who is the new prime minister of Britain?")
 ])
 def test_whether_a_sentence_names_a_holder_that_fits(sentence: str, post: Post | None, expected: float) -> None:
     assert holder(sentence, post) == expected
+
+
+def test_the_newest_reports_holder_leads_where_the_holders_differ() -> None:
+    """"Who is the prime minister of Britain?" asked on 2022-10-28: Truss's appointment (a September report) led,
+    Sunak's (2022-10-24) followed; now Sunak's leads, with a note. One holder named by reports of two days: as it was."""
+    from sitrep.answer.answerer import Answerer, _Evidence
+    from sitrep.answer.candidates import _Candidate
+    from sitrep.answer.reader import FEATURES
+    from sitrep.index.backends.base import ArticleMeta
+    from sitrep.retrieval.types import Hit
+
+    truss = "The Queen officially appointed Truss as the new prime minister on September 6."
+    sunak = "Rishi Sunak is the United Kingdom's latest prime minister, replacing Liz Truss."
+    sunak_again = "Rishi Sunak, the new prime minister, spoke on Tuesday."
+    texts = {0: truss, 1: sunak, 2: sunak_again}
+    day = {"a": "2022-09-07", "b": "2022-10-24", "c": "2022-10-25"}
+    meta = {a: ArticleMeta(a, a, "Desk", d, None, f"{a}.md", "h") for a, d in day.items()}
+    feats = tuple(1.0 if f == "holder" else 0.0 for f in FEATURES)
+    cands = [_Candidate(i, Hit(i, a, f"{a}#0", 1.0), 0, len(texts[i]), 5.0 - i, 0.5, features=feats, key=str(i))
+             for i, a in enumerate(("a", "b", "c"))]
+    ev = _Evidence({}, cands, 0.0, texts, {}, meta, meta)
+    post = asked_post("Who is the prime minister of Britain?")
+    assert post is not None
+    got, note = Answerer._newest_holder(cands[:2], post, ev)
+    assert [texts[c.hit.passage] for c in got] == [sunak, truss]
+    assert note == "the holders named are of different days: the newest report's (2022-10-24) is quoted first"
+    same = [cands[1], cands[2]]  # Sunak on two days: nothing to put in order
+    assert Answerer._newest_holder(same, post, ev) == (same, None)

@@ -35,12 +35,14 @@ from sitrep.answer.candidates import (
     carried_weights,
     context_terms,
     fills_role,
+    holds,
     said_before,
     scored,
     speaks,
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
+from sitrep.answer.holders import Post, holders_named
 from sitrep.answer.present import NOTHING_MORE, credit_prefix, dated_note, stale_note, window_note, word_spans
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
@@ -200,6 +202,8 @@ class Answerer:
         if stale:
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
         chosen, newest = figures.arrange(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
+        if kind.post is not None and not kind.post.former and not newest:  # "Who is the prime minister?": the newest
+            chosen, newest = self._newest_holder(chosen, kind.post, ev)  # report's holder first, where they differ
         answer = self._assemble(result, chosen, ev, confidence)
         answer = replace(answer, notes=(*answer.notes, newest)) if newest else answer
         if not speaks(best) and speakers.asking_verb(result.reader_question, result.reader_context):  # "What did Modi
@@ -259,6 +263,16 @@ class Answerer:
             chosen.append(c)
             said |= new
         return chosen
+
+    @staticmethod
+    def _newest_holder(chosen: list[_Candidate], post: Post, ev: _Evidence) -> tuple[list[_Candidate], str | None]:
+        """The newest report's sentence naming a holder of the post first, with a note, where the chosen sentences
+        name different holders on different days (Truss in September, Sunak in late October); else as they were."""
+        named = {id(c): holders_named(ev.texts[c.hit.passage][c.start : c.join_end or c.end], post) for c in chosen}
+        naming = [c for c in chosen if holds(c) and named[id(c)]]
+        if len(set().union(*(named[id(c)] for c in naming))) < 2:
+            return chosen, None  # one holder, however many reports name them
+        return figures.newest_first(chosen, naming, ev.meta, "holders named")
 
     def _min_coverage(self, kind: reader.QuestionKind) -> float:
         """The share of the question a sentence beside the best must hold: less when the question asks for a

@@ -94,6 +94,11 @@ def fills_role(c: _Candidate) -> bool:
     return any(c.features[i] > 0 for i in _ROLES if i < len(c.features))
 
 
+def holds(c: _Candidate) -> bool:
+    """The sentence names a holder of the asked post that fits (the reader's `holder` feature is +1)."""
+    return len(c.features) > _ROLES[1] and c.features[_ROLES[1]] > 0
+
+
 def speaks(c: _Candidate) -> bool:
     """The sentence gives the words of the speaker the question asks after (the reader's `speaker` feature is +1)."""
     return len(c.features) > _ROLES[0] and c.features[_ROLES[0]] > 0

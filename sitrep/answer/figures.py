@@ -72,14 +72,22 @@ def arrange(chosen: Sequence[_Candidate], kind: reader.QuestionKind, texts: Mapp
     if not fits[0] and any(fits):  # "How many troops are on the border?": "… China had placed 60,000 troops …" leads,
         first = chosen[fits.index(True)]  # not China's delegation "of border troops" (no figure)
         chosen = [first, *(c for c in chosen if c is not first)]
+    giving = [c for c in chosen if _gives_figure(texts[c.hit.passage][c.start : c.join_end or c.end], question, things)]
+    return newest_first(chosen, giving, meta, "figures quoted")
+
+
+def newest_first(chosen: Sequence[_Candidate], giving: Sequence[_Candidate], meta: Mapping[str, ArticleMeta],
+                 what: str) -> tuple[list[_Candidate], str | None]:
+    """The best of the newest article's sentences among `giving` (those that give what was asked: a figure, a post's
+    holder) first, and a note, when they come from articles of different days and the one leading is older; else
+    `chosen` as it was, and no note. Undated sentences are never moved, nor ahead of one."""
     day = {id(c): (meta[c.hit.article_id].date or "")[:10] for c in chosen}
-    giving = [c for c in chosen if day[id(c)] and _gives_figure(texts[c.hit.passage][c.start : c.join_end or c.end],
-                                                                question, things)]
-    lead = day[id(chosen[0])]
+    giving = [c for c in giving if day[id(c)]]
+    lead = day[id(chosen[0])] if chosen else ""
     if not lead or len({day[id(c)] for c in giving}) < 2:
         return list(chosen), None
     newest = max(giving, key=lambda c: (day[id(c)], c.score))
     if day[id(newest)] <= lead:
         return list(chosen), None
     return [newest, *(c for c in chosen if c is not newest)], \
-        f"the figures quoted are of different days: the newest report's ({day[id(newest)]}) is quoted first"
+        f"the {what} are of different days: the newest report's ({day[id(newest)]}) is quoted first"

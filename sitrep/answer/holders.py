@@ -106,7 +106,7 @@ def _every_country() -> frozenset[str]:
 @lru_cache(maxsize=64)
 def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     post = r"[\s-]+".join(_SPELLINGS.get(w, re.escape(w)) for w in words)
-    before = r"(?P<pre>(?:[\w.’'-]+\s+){0,3})"
+    before = r"(?P<pre>(?:[\w.’'-]+\s+){0,3}(?:[\w’']+-)?)"  # "then-President Castillo": its "then-" too
     # "Defence Minister Rajnath Singh", "India's defence minister, Rajnath Singh," (the name right after the post)
     after = re.compile(before + r"(?i:" + post + r")(?:s)?,?\s+(?P<name>" + _NAME + r")")
     # "Rishi Sunak, the new prime minister", "Liz Truss is the new prime minister of Britain", "Sunak became PM"
@@ -119,11 +119,27 @@ def _patterns(words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
 def holder(sentence: str, post: Post | None) -> float:
     """+1 when the sentence names a holder of the asked post that fits (theirs, not another country's; not a
     former one unless asked), -1 when every holder it names does not fit, 0 when it names none."""
+    seen = 0.0
+    for _, fits in _holders(sentence, post):
+        if fits:
+            return 1.0
+        seen = -1.0
+    return seen
+
+
+def holders_named(sentence: str, post: Post | None) -> frozenset[str]:
+    """The surnames of the holders of the asked post the sentence names that fit ("sunak" in "Rishi Sunak is the
+    United Kingdom's latest prime minister")."""
+    return frozenset(name.split()[-1].lower() for name, fits in _holders(sentence, post) if fits)
+
+
+def _holders(sentence: str, post: Post | None) -> list[tuple[str, bool]]:
+    """(name, whether it fits) for each holder of the post the sentence names."""
     if post is None:
-        return 0.0
+        return []
     after, named = _patterns(post.words)
     theirs = _owned(sentence, post)
-    seen = 0.0
+    out = []
     for m in (*after.finditer(sentence), *named.finditer(sentence)):
         if m.group("name").split()[0].lower() in ("the", "a", "an", "on", "in", "and", "but", "said", "has", "had"):
             continue
@@ -132,10 +148,8 @@ def holder(sentence: str, post: Post | None) -> float:
         # "The Chinese defence minister has sought a meeting with defence minister Rajnath Singh": the asked country's
         # holder is the one the sentence names by country, unnamed; the named one with no country is another's
         other = any(not (m.start() <= a and b <= m.end()) for a, b in theirs) and not _owners(m)
-        seen = -1.0 if other or not _fits(m, post) else 1.0
-        if seen > 0:
-            return 1.0
-    return seen
+        out.append((m.group("name"), not other and _fits(m, post)))
+    return out
 
 
 def _owners(m: re.Match[str]) -> list[str]:
@@ -160,7 +174,7 @@ def _owned(sentence: str, post: Post) -> list[tuple[int, int]]:
 
 def _fits(m: re.Match[str], post: Post) -> bool:
     bare = [re.sub(r"[’']s$", "", w.lower().rstrip(",")) for w in m.group("pre").split()]
-    if not post.former and any(w in _NOT_NOW or w in _OUSTED or w.startswith("ex-") for w in bare[-2:]):
+    if not post.former and any(w.rstrip("-") in _NOT_NOW or w in _OUSTED or w.startswith("ex-") for w in bare[-2:]):
         return False
     owners = _owners(m)
     return not (post.whose and owners and not any(w in post.whose for w in owners))
