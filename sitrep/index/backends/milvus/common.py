@@ -297,13 +297,3 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _create_collection(client: Any, name: str, schema: Any, index_params: Any) -> None:
-    """Create, index and load an empty collection. `create_collection(index_params=...)` polls each
-    index's state after a fixed 0.5 s sleep (pymilvus' wait_for_creating_index): 3 s for a new
-    index's six indexes, most of a small build. An empty collection has no segment to build an
-    index on, so the index is declared without the wait; load_collection then serves it."""
-    client.create_collection(name, schema=schema)
-    client.create_index(name, index_params, sync=False)
-    client.load_collection(name)

@@ -32,12 +32,12 @@ from sitrep.index.backends.milvus.common import (
     _WRITING,
     _chunks,
     _Conn,
-    _create_collection,
     _day,
     _index_params,
     _pid_alive,
     passage_pk,
 )
+from sitrep.index.backends.milvus.create import create_collection
 from sitrep.index.backends.settings import DenseSettings
 from sitrep.index.chunking import Passage, index_text
 from sitrep.index.errors import IndexBusy, IndexCorrupt
@@ -153,7 +153,7 @@ class MilvusWriter:
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                      params=_index_params({"bm25_k1": bm25.k1, "bm25_b": bm25.b}))
         ip.add_index("article_id", index_type="INVERTED")
-        _create_collection(c.client, c.passages, s, ip)
+        create_collection(c.client, c.passages, s, ip)
         self._fresh = True  # created by this writer: no passage of any article exists yet
 
         a = MilvusClient.create_schema(auto_id=False)
@@ -178,7 +178,7 @@ class MilvusWriter:
         schema.add_field(_DUMMY, DataType.FLOAT_VECTOR, dim=2)
         ip = self._conn.client.prepare_index_params()
         ip.add_index(_DUMMY, index_type="FLAT", metric_type="L2")
-        _create_collection(self._conn.client, name, schema, ip)
+        create_collection(self._conn.client, name, schema, ip)
 
     # -- Writer protocol -------------------------------------------------------------------
     def _iterate(self, collection: str, fields: list[str], expr: str = "") -> Iterator[dict[str, Any]]:
