@@ -105,21 +105,23 @@ def test_a_crash_mid_update_is_repaired_by_the_next_update(seed_corpus: Path, tm
     assert snapshot(config) == snapshot(full)
 
 
-def test_a_first_build_killed_while_creating_its_collections_is_repaired(seed_corpus: Path, tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Killed after the passage collection was made and before the others (a random kill in
-    tests/test_faults.py once landed there): the next update starts the build again."""
+def _killed_making_collections_then_repaired(seed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             dies: str, left: bool) -> None:
+    """A first build killed as it makes the collection whose name ends with `dies` (`left`: after milvus-lite made its
+    folder, before its catalog knew it); the next update, the same command, must equal a clean build."""
     import sitrep.index.backends.milvus.writer as milvus
 
     config = target("milvus", tmp_path / "m")
     real = milvus.create_collection
 
-    def die_after_passages(client, name, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if name.endswith("_articles"):
+    def die(client, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name.endswith(dies):
+            if left:
+                (Path(config.uri) / "collections" / name).mkdir(parents=True)  # what the kill left
             raise KeyboardInterrupt
         return real(client, name, *args, **kwargs)
 
-    monkeypatch.setattr(milvus, "create_collection", die_after_passages)
+    monkeypatch.setattr(milvus, "create_collection", die)
     with pytest.raises(KeyboardInterrupt):
         update(seed_corpus, config, FakeEncoder())
     monkeypatch.undo()
@@ -127,6 +129,13 @@ def test_a_first_build_killed_while_creating_its_collections_is_repaired(seed_co
     full = target("milvus", tmp_path / "full")
     update(seed_corpus, full, FakeEncoder(), full=True)
     assert snapshot(config) == snapshot(full)
+
+
+def test_a_first_build_killed_while_creating_its_collections_is_repaired(seed_corpus: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed after the passage collection was made and before the others (a random kill in
+    tests/test_faults.py once landed there): the next update starts the build again."""
+    _killed_making_collections_then_repaired(seed_corpus, tmp_path, monkeypatch, "_articles", left=False)
 
 
 def test_a_build_killed_inside_milvus_lite_making_a_collection_is_repaired(seed_corpus: Path, tmp_path: Path,
@@ -134,25 +143,7 @@ def test_a_build_killed_inside_milvus_lite_making_a_collection_is_repaired(seed_
     """Killed inside milvus-lite's create_collection, after it made the collection's folder and before its catalog
     knew it: the next create said "[Errno 17] File exists" and the repair failed (a random kill in
     tests/test_faults.py landed there once). The folder no collection owns is made afresh."""
-    import sitrep.index.backends.milvus.writer as milvus
-
-    config = target("milvus", tmp_path / "m")
-    real = milvus.create_collection
-
-    def die_inside(client, name, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if name.endswith("_passages"):
-            (Path(config.uri) / "collections" / name).mkdir(parents=True)  # what the kill left
-            raise KeyboardInterrupt
-        return real(client, name, *args, **kwargs)
-
-    monkeypatch.setattr(milvus, "create_collection", die_inside)
-    with pytest.raises(KeyboardInterrupt):
-        update(seed_corpus, config, FakeEncoder())
-    monkeypatch.undo()
-    update(seed_corpus, config, FakeEncoder())  # the repair: the same command again
-    full = target("milvus", tmp_path / "full")
-    update(seed_corpus, full, FakeEncoder(), full=True)
-    assert snapshot(config) == snapshot(full)
+    _killed_making_collections_then_repaired(seed_corpus, tmp_path, monkeypatch, "_passages", left=True)
 
 
 def test_refusals(seed_corpus: Path, tmp_path: Path) -> None:
