@@ -71,10 +71,11 @@ def test_whether_a_sentence_names_a_holder_that_fits(sentence: str, post: Post |
 
 def test_the_newest_reports_holder_leads_where_the_holders_differ() -> None:
     """"Who is the prime minister of Britain?" asked on 2022-10-28: Truss's appointment (a September report) led,
-    Sunak's (2022-10-24) followed; now Sunak's leads, with a note. One holder named by reports of two days: as it was."""
+    Sunak's (2022-10-24) followed; now Sunak's leads, with a note, and Truss's is not quoted beside it. One holder named
+    by reports of two days: as it was."""
     from sitrep.answer.answerer import Answerer, _Evidence
     from sitrep.answer.candidates import _Candidate
-    from sitrep.answer.reader import FEATURES
+    from sitrep.answer.reader import FEATURES, QuestionKind, phrases
     from sitrep.index.backends.base import ArticleMeta
     from sitrep.retrieval.types import Hit
 
@@ -85,13 +86,17 @@ def test_the_newest_reports_holder_leads_where_the_holders_differ() -> None:
     day = {"a": "2022-09-07", "b": "2022-10-24", "c": "2022-10-25"}
     meta = {a: ArticleMeta(a, a, "Desk", d, None, f"{a}.md", "h") for a, d in day.items()}
     feats = tuple(1.0 if f == "holder" else 0.0 for f in FEATURES)
-    cands = [_Candidate(i, Hit(i, a, f"{a}#0", 1.0), 0, len(texts[i]), 5.0 - i, 0.5, features=feats, key=str(i))
-             for i, a in enumerate(("a", "b", "c"))]
+    q = QuestionKind.of("Who is the prime minister of Britain?")
+    cands = [_Candidate(i, Hit(i, a, f"{a}#0", 1.0), 0, len(texts[i]), 5.0 - i, 0.5, phrases(texts[i], 0, q),
+                        features=feats, key=str(i)) for i, a in enumerate(("a", "b", "c"))]
     ev = _Evidence({}, cands, 0.0, texts, {}, meta, meta)
-    post = asked_post("Who is the prime minister of Britain?")
-    assert post is not None
-    got, note = Answerer._newest_holder(cands[:2], post, ev)
-    assert [texts[c.hit.passage] for c in got] == [sunak, truss]
+    kind = q
+    answerer = Answerer(None, None)  # type: ignore[arg-type]  # (reads neither)
+    lead, note = answerer._newest_holder(cands[0], cands[:2], kind, set(), ev)
+    assert texts[lead.hit.passage] == sunak
     assert note == "the holders named are of different days: the newest report's (2022-10-24) is quoted first"
-    same = [cands[1], cands[2]]  # Sunak on two days: nothing to put in order
-    assert Answerer._newest_holder(same, post, ev) == (same, None)
+    # and the answer quotes no other holder beside it (without the texts to read holders from, it would)
+    assert [texts[c.hit.passage] for c in answerer._choose(lead, cands[:2], kind, set(), texts)] == [sunak]
+    assert [texts[c.hit.passage] for c in answerer._choose(lead, cands[:2], kind, set())] == [sunak, truss]
+    # Sunak on two days: nothing to put in order
+    assert answerer._newest_holder(cands[1], cands[1:], kind, set(), ev) == (cands[1], None)

@@ -42,7 +42,7 @@ from sitrep.answer.candidates import (
     subject_shares,
 )
 from sitrep.answer.errors import QuoteNotVerbatim
-from sitrep.answer.holders import Post, holders_named
+from sitrep.answer.holders import holders_named
 from sitrep.answer.present import NOTHING_MORE, credit_prefix, dated_note, stale_note, window_note, word_spans
 from sitrep.index.backends.base import ArticleMeta, Backend
 from sitrep.index.lexicon import word_terms
@@ -193,17 +193,17 @@ class Answerer:
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, NOTHING_MORE), _asked(result))
         if best is None or confidence < self.params.threshold:  # said with the date window that excluded articles
             return Answer(result.question, (), (), hits, True, confidence, window_note(result.window, result.notes), _asked(result))
-        chosen = self._choose(best, usable, kind, old)
+        best, held = self._newest_holder(best, usable, kind, old, ev)  # "Who is the prime minister?": the newest
+        chosen = self._choose(best, usable, kind, old, ev.texts)  # report's holder leads, where they differ
         stale = stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id] for c in chosen])  # "this week"
         if stale and liked is not None and best is not liked and not more:  # a new sentence led, but too old for the
             within = [c for c in usable if not stale_note(result.window, result.as_of, [ev.meta[c.hit.article_id]])]
             if liked in within:  # span: the one quoted before, within it, is quoted again (with others within it)
-                best, chosen, stale = liked, self._choose(liked, within, kind, old), None
+                best, chosen, stale = liked, self._choose(liked, within, kind, old, ev.texts), None
         if stale:
             return Answer(result.question, (), (), hits, True, confidence, (*result.notes, stale), _asked(result))
         chosen, newest = figures.arrange(chosen, kind, ev.texts, ev.meta)  # "How many …?": the newest figure first
-        if kind.post is not None and not kind.post.former and not newest:  # "Who is the prime minister?": the newest
-            chosen, newest = self._newest_holder(chosen, kind.post, ev)  # report's holder first, where they differ
+        newest = newest or (held if chosen[0] is best else None)
         answer = self._assemble(result, chosen, ev, confidence)
         answer = replace(answer, notes=(*answer.notes, newest)) if newest else answer
         if not speaks(best) and speakers.asking_verb(result.reader_question, result.reader_context):  # "What did Modi
@@ -241,11 +241,14 @@ class Answerer:
         return quote[skip:], c.start + skip
 
     def _choose(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind,
-                old: Collection[str] = frozenset()) -> list[_Candidate]:
+                old: Collection[str] = frozenset(), texts: dict[int, str] | None = None) -> list[_Candidate]:
         """The best sentence, then at most two more that each add an answer: likely enough (reader
         softmax >= extra_ratio of the best's), covering enough of the question, saying something
-        of the kind asked for that the chosen ones do not, and not quoted before (`old`: keys)."""
+        of the kind asked for that the chosen ones do not, and not quoted before (`old`: keys). For "Who is
+        the prime minister?" (`texts` given), not one that names another holder than the best's."""
         chosen = [best]
+        post = kind.post if kind.post is not None and not kind.post.former and texts is not None and holds(best) else None
+        holder = holders_named(texts[best.hit.passage][best.start : best.join_end or best.end], post) if post and texts else None
         said = {ph.key for ph in (*best.phrases, *best.join_phrases)}
         min_coverage = self._min_coverage(kind)
         for c in sorted(usable, key=lambda c: -c.score):
@@ -257,6 +260,8 @@ class Answerer:
                 continue
             if any(_overlap(c, o) for o in chosen) or candidates.short_of(best, c):
                 continue  # a sentence already quoted; or one without the speaker's words (or post's holder) the best has
+            if holder and texts and not holder & holders_named(texts[c.hit.passage][c.start : c.join_end or c.end], post):
+                continue  # "… her first prime minister, Winston Churchill." after "Rishi Sunak is … prime minister"
             new = {ph.key for ph in (*c.phrases, *c.join_phrases) if ph.typed} - said
             if not new:
                 continue  # nothing the answer does not already say: padding
@@ -264,15 +269,24 @@ class Answerer:
             said |= new
         return chosen
 
-    @staticmethod
-    def _newest_holder(chosen: list[_Candidate], post: Post, ev: _Evidence) -> tuple[list[_Candidate], str | None]:
-        """The newest report's sentence naming a holder of the post first, with a note, where the chosen sentences
-        name different holders on different days (Truss in September, Sunak in late October); else as they were."""
-        named = {id(c): holders_named(ev.texts[c.hit.passage][c.start : c.join_end or c.end], post) for c in chosen}
-        naming = [c for c in chosen if holds(c) and named[id(c)]]
+    def _newest_holder(self, best: _Candidate, usable: list[_Candidate], kind: reader.QuestionKind, old: Collection[str],
+                       ev: _Evidence) -> tuple[_Candidate, str | None]:
+        """For "Who is the prime minister?": where the sentences likely enough to be quoted beside the best (as _choose
+        reads them) name different holders on different days (Truss in September, Sunak in late October), the newest
+        report's leads, and a note says so; else the best, and no note."""
+        post, p = kind.post, self.params
+        if post is None or post.former or not holds(best):
+            return best, None
+        least = self._min_coverage(kind)
+        pool = [best, *(c for c in usable if c is not best and holds(c) and c.key not in old and c.coverage >= least
+                        and math.exp(c.score - best.score) >= (p.extra_ratio if c.hit.article_id == best.hit.article_id
+                                                               else p.other_article_ratio))]
+        named = {id(c): holders_named(ev.texts[c.hit.passage][c.start : c.join_end or c.end], post) for c in pool}
+        naming = [c for c in pool if named[id(c)]]
         if len(set().union(*(named[id(c)] for c in naming))) < 2:
-            return chosen, None  # one holder, however many reports name them
-        return figures.newest_first(chosen, naming, ev.meta, "holders named")
+            return best, None  # one holder, however many reports name them
+        ordered, note = figures.newest_first(pool, naming, ev.meta, "holders named")
+        return ordered[0], note
 
     def _min_coverage(self, kind: reader.QuestionKind) -> float:
         """The share of the question a sentence beside the best must hold: less when the question asks for a
